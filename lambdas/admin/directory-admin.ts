@@ -1,0 +1,162 @@
+import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
+import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
+import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
+import type { Arrival, Destination, Organization } from '../shared/domain/model';
+import {
+  TIMEOUT_LIMITS_MS,
+  destinationRequestSchema,
+  organizationRequestSchema,
+  parseRequest,
+  sourceRequestSchema,
+  subscriptionRequestSchema,
+} from '../shared/domain/schemas';
+import { errorFields, type Log } from '../shared/logging';
+import type { Clock, DestinationQueues, Directory, EventSourceMappings, MessageStore } from '../shared/ports';
+
+export interface AdminPorts {
+  readonly directory: Directory;
+  readonly messages: MessageStore;
+  readonly queues: DestinationQueues;
+  readonly mappings: EventSourceMappings;
+  readonly urlPolicy: DestinationUrlPolicy;
+  readonly clock: Clock;
+  readonly log: Log;
+}
+
+const requireOrganization = async (organizationId: string, directory: Directory): Promise<Organization> => {
+  const organization = isId('organization', organizationId) ? await directory.getOrganization(organizationId) : undefined;
+  if (!organization) throw notFound('organization', organizationId);
+  return organization;
+};
+
+const requireDestination = async (destinationId: string, directory: Directory): Promise<Destination> => {
+  const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
+  if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
+  return destination;
+};
+
+/** `POST /v1/admin/organizations` */
+export const createOrganization = async (body: unknown, ports: AdminPorts) => {
+  const request = parseRequest(organizationRequestSchema, body);
+  const organization: Organization = { id: newId('organization'), ...request, createdAt: ports.clock().toISOString() };
+  await ports.directory.putOrganization(organization);
+  ports.log.info('Organization created', { organizationId: organization.id });
+  return { id: organization.id, name: organization.name, alertEmail: organization.alertEmail };
+};
+
+/** `POST /v1/admin/organizations/{orgId}/sources`: the API key is returned here once and stored hashed. */
+export const createSource = async (organizationId: string, readBody: () => unknown, ports: AdminPorts) => {
+  await requireOrganization(organizationId, ports.directory);
+  const request = parseRequest(sourceRequestSchema, readBody());
+  const source = { id: newId('source'), organizationId, name: request.name, createdAt: ports.clock().toISOString() };
+  const apiKey = newApiKey();
+  await ports.directory.putSource(source, hashApiKey(apiKey));
+  ports.log.info('Source created', { organizationId, sourceId: source.id });
+  return { id: source.id, organizationId, name: source.name, apiKey };
+};
+
+/**
+ * `POST /v1/admin/organizations/{orgId}/destinations`: answers only once the destination's own FIFO
+ * queue and its event-source mapping exist.
+ */
+export const createDestination = async (organizationId: string, readBody: () => unknown, ports: AdminPorts) => {
+  await requireOrganization(organizationId, ports.directory);
+  const request = parseRequest(destinationRequestSchema, readBody());
+  const url = await checkDestinationUrl(request.url, ports.urlPolicy);
+  const signingSecret = newSigningSecret();
+  const destination: Destination = {
+    id: newId('destination'),
+    organizationId,
+    name: request.name,
+    url: url.href,
+    timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
+    signingSecret,
+    status: 'provisioning',
+    createdAt: ports.clock().toISOString(),
+  };
+  await ports.directory.putDestination(destination);
+  let active: Destination;
+  try {
+    const queue = await ports.queues.provision(destination.id);
+    const mappingId = await ports.mappings.create(queue.queueArn);
+    active = await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
+  } catch (error) {
+    ports.log.error('Destination provisioning failed', { destinationId: destination.id, ...errorFields(error) });
+    throw new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');
+  }
+  ports.log.info('Destination created', { organizationId, destinationId: destination.id });
+  return {
+    id: active.id,
+    organizationId,
+    name: active.name,
+    url: active.url,
+    timeoutMs: active.timeoutMs,
+    signingSecret,
+    status: 'active' as const,
+  };
+};
+
+/** `POST /v1/admin/subscriptions` */
+export const createSubscription = async (body: unknown, ports: AdminPorts) => {
+  const request = parseRequest(subscriptionRequestSchema, body);
+  if (!(await ports.directory.getSource(request.sourceId))) throw notFound('source', request.sourceId);
+  await requireDestination(request.destinationId, ports.directory);
+  const subscription = { id: newId('subscription'), ...request, createdAt: ports.clock().toISOString() };
+  await ports.directory.putSubscription(subscription);
+  ports.log.info('Subscription created', { subscriptionId: subscription.id, sourceId: request.sourceId, destinationId: request.destinationId });
+  return subscription;
+};
+
+/** `GET /v1/admin/destinations/{id}`: never the signing secret. */
+export const describeDestination = async (destinationId: string, ports: AdminPorts) => {
+  const destination = await requireDestination(destinationId, ports.directory);
+  return {
+    id: destination.id,
+    organizationId: destination.organizationId,
+    name: destination.name,
+    url: destination.url,
+    timeoutMs: destination.timeoutMs,
+    status: destination.status,
+    queueDepth: await ports.queues.depth(destination.queueUrl!),
+  };
+};
+
+const LISTING_LIMITS = { default: 50, max: 100 } as const;
+
+/**
+ * `GET /v1/admin/destinations/{id}/transmissions?limit=&cursor=`: the delivered transmissions in
+ * delivery order (by arrival, then sequence; sequences are handed out in delivery order).
+ */
+export const listDeliveredTransmissions = async (
+  destinationId: string,
+  query: Readonly<Record<string, string | undefined>>,
+  ports: AdminPorts,
+) => {
+  await requireDestination(destinationId, ports.directory);
+  const unknown = Object.keys(query).find((name) => name !== 'limit' && name !== 'cursor');
+  if (unknown !== undefined) throw invalidRequest(`${unknown.slice(0, 64)} is not a known query parameter.`);
+  const limit = query.limit === undefined ? LISTING_LIMITS.default : Number(query.limit);
+  if (!/^\d+$/.test(query.limit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > LISTING_LIMITS.max) {
+    throw invalidRequest(`limit must be an integer from 1 to ${LISTING_LIMITS.max}.`);
+  }
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const page = await ports.messages.listArrivals(destinationId, limit, after);
+  return {
+    items: page.items.map((arrival: Arrival) => ({
+      id: arrival.transmissionId,
+      messageId: arrival.messageId,
+      destinationId,
+      status: 'delivered' as const,
+      sequence: arrival.sequence,
+      arrivedAt: arrival.arrivedAt,
+      attempts: arrival.attempts,
+    })),
+    ...(page.cursor === undefined ? {} : { cursor: Buffer.from(page.cursor).toString('base64url') }),
+  };
+};
+
+const decodeCursor = (cursor: string): string => {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{12}$/.test(decoded)) throw invalidRequest('cursor is not a cursor this listing returned.');
+  return decoded;
+};

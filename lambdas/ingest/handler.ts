@@ -1,0 +1,48 @@
+/** The integrator API: `POST /v1/messages` and `GET /v1/messages/{messageId}`. Wiring only. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import { storePortsFromEnv } from '../shared/aws/ports-from-env';
+import { authenticateSource } from '../shared/authenticate';
+import { intEnv } from '../shared/config';
+import { type ApiEvent, type ApiResult, apiErrors, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
+import { createLogger } from '../shared/logging';
+import { acceptMessage } from './accept-message';
+import { getMessage } from './get-message';
+
+const logger = createLogger('conveyor-ingest');
+const { directory, messages, queues } = storePortsFromEnv();
+const acceptPorts = {
+  directory,
+  messages,
+  queues,
+  clock: () => new Date(),
+  log: logger,
+  idempotencyLeaseMs: intEnv('IDEMPOTENCY_LEASE_MS', 60_000),
+  maxQueueMessageBytes: intEnv('MAX_QUEUE_MESSAGE_BYTES', 1024 * 1024),
+};
+
+const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
+  const source = await authenticateSource(header(event, 'authorization'), directory);
+  const body = bodyText(event);
+  const answer = await acceptMessage({ source, idempotencyKey: header(event, 'idempotency-key'), body }, acceptPorts);
+  return json(200, answer);
+};
+
+const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
+  const source = await authenticateSource(header(event, 'authorization'), directory);
+  return json(200, await getMessage(source, pathParameter(event, 'messageId'), messages));
+};
+
+export const handler = middy<ApiEvent, ApiResult>()
+  .use(injectLambdaContext(logger))
+  .use(apiErrors(logger))
+  .handler(
+    httpRouterHandler<ApiEvent, ApiResult>({
+      routes: [
+        { method: 'POST', path: '/v1/messages', handler: postMessage },
+        { method: 'GET', path: '/v1/messages/{messageId}', handler: readMessage },
+      ],
+      notFoundResponse: routeNotFound,
+    }),
+  );

@@ -1,0 +1,402 @@
+/**
+ * The Directory and MessageStore ports over one DynamoDB table (partition key `pk`, sort key `sk`,
+ * TTL attribute `expiresAt`). Item layout:
+ *
+ *   ORG#<id>         ORG            organization
+ *   SRC#<id>         SRC            source
+ *   SRC#<id>         SUB#<subId>    subscription of that source (routing reads them in one query)
+ *   APIKEY#<sha256>  APIKEY         the source the key belongs to (copied, so auth is one read)
+ *   DST#<id>         DST            destination, its queue and mapping, its sequence counter
+ *   MSG#<id>         MSG            message with its transmissions as a map; or an abandoned tombstone
+ *   IDEM#<src>#<h>   IDEM           idempotency record of one (source, Idempotency-Key)
+ *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  DeleteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import type {
+  AcceptedMessage,
+  Arrival,
+  Destination,
+  Message,
+  Organization,
+  Source,
+  Subscription,
+  Transmission,
+} from '../domain/model';
+import {
+  type Directory,
+  type IdempotencyClaim,
+  type IdempotencyRequest,
+  MessageAbandonedError,
+  type MessageStore,
+} from '../ports';
+
+const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+const TOMBSTONE_SECONDS = 7 * 24 * 60 * 60;
+const SEQUENCE_DIGITS = 12;
+
+type Item = Record<string, unknown>;
+
+const strip = <T>(item: Item | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+};
+
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
+
+const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** Directory of organizations, sources, destinations and subscriptions. */
+export class DynamoDirectory implements Directory {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putOrganization(organization: Organization): Promise<void> {
+    await this.put({ pk: `ORG#${organization.id}`, sk: 'ORG', ...organization });
+  }
+
+  async getOrganization(id: string): Promise<Organization | undefined> {
+    return strip(await this.get(`ORG#${id}`, 'ORG'));
+  }
+
+  async putSource(source: Source, apiKeyHash: string): Promise<void> {
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { pk: `SRC#${source.id}`, sk: 'SRC', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: this.tableName, Item: { pk: `APIKEY#${apiKeyHash}`, sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }),
+    );
+  }
+
+  async getSource(id: string): Promise<Source | undefined> {
+    return strip(await this.get(`SRC#${id}`, 'SRC'));
+  }
+
+  async findSourceByApiKeyHash(apiKeyHash: string): Promise<Source | undefined> {
+    return strip(await this.get(`APIKEY#${apiKeyHash}`, 'APIKEY'));
+  }
+
+  async putDestination(destination: Destination): Promise<void> {
+    await this.put({ pk: `DST#${destination.id}`, sk: 'DST', ...destination, lastSequence: 0 });
+  }
+
+  async getDestination(id: string): Promise<Destination | undefined> {
+    const item = await this.get(`DST#${id}`, 'DST');
+    if (!item) return undefined;
+    const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, ...destination } = item;
+    return strip(destination);
+  }
+
+  async markDestinationProvisioned(
+    id: string,
+    provisioned: { queueUrl: string; queueArn: string; mappingId: string },
+  ): Promise<Destination> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `DST#${id}`, sk: 'DST' },
+        UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :active',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':queueUrl': provisioned.queueUrl, ':queueArn': provisioned.queueArn, ':mappingId': provisioned.mappingId, ':active': 'active' },
+      }),
+    );
+    const destination = await this.getDestination(id);
+    if (!destination) throw new Error(`Destination ${id} vanished while being provisioned`);
+    return destination;
+  }
+
+  async putSubscription(subscription: Subscription): Promise<void> {
+    await this.put({ pk: `SRC#${subscription.sourceId}`, sk: `SUB#${subscription.id}`, ...subscription });
+  }
+
+  async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
+    const subscriptions: Subscription[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
+          ExpressionAttributeValues: { ':pk': `SRC#${sourceId}`, ':sub': 'SUB#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) subscriptions.push(strip<Subscription>(item)!);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return subscriptions;
+  }
+
+  private async put(item: Item): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  private async get(pk: string, sk: string): Promise<Item | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
+    return result.Item;
+  }
+}
+
+interface StoredTransmission {
+  destinationId: string;
+  index: number;
+  status: Transmission['status'];
+  attempts: number;
+  sequence?: number;
+  arrivedAt?: string;
+  lastError?: string;
+}
+
+interface StoredMessage {
+  state: 'committed' | 'abandoned';
+  id: string;
+  sourceId: string;
+  organizationId: string;
+  receivedAt: string;
+  dataModel: string;
+  eventType: string;
+  transmissions: Record<string, StoredTransmission>;
+}
+
+/** Messages, transmissions, idempotency records and arrival logs. */
+export class DynamoMessageStore implements MessageStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim> {
+    const now = this.clock();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...this.idempotencyKey(request),
+            state: 'pending',
+            messageId: request.messageId,
+            requestHash: request.requestHash,
+            leaseUntil: now.getTime() + request.leaseMs,
+            expiresAt: epochSeconds(now) + IDEMPOTENCY_WINDOW_SECONDS,
+          },
+          // Free, or a pending claim whose lease ran out, or a record past its window not yet swept by TTL.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now) OR expiresAt < :nowSeconds',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':now': now.getTime(), ':nowSeconds': epochSeconds(now) },
+        }),
+      );
+      return { outcome: 'claimed' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: this.idempotencyKey(request), ConsistentRead: true }),
+    );
+    const item = existing.Item;
+    if (item?.state === 'committed') {
+      return { outcome: 'answered', requestHash: item.requestHash as string, answer: item.answer as AcceptedMessage };
+    }
+    return { outcome: 'in_progress' };
+  }
+
+  async releaseIdempotencyKey(request: IdempotencyRequest): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: this.idempotencyKey(request),
+          ConditionExpression: 'messageId = :messageId AND #state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':messageId': request.messageId, ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void> {
+    const stored: StoredMessage = {
+      state: 'committed',
+      id: message.id,
+      sourceId: message.sourceId,
+      organizationId: message.organizationId,
+      receivedAt: message.receivedAt,
+      dataModel: message.dataModel,
+      eventType: message.eventType,
+      transmissions: Object.fromEntries(
+        message.transmissions.map((transmission, index) => [
+          transmission.id,
+          { destinationId: transmission.destinationId, index, status: transmission.status, attempts: transmission.attempts },
+        ]),
+      ),
+    };
+    const putMessage = {
+      TableName: this.tableName,
+      Item: { pk: `MSG#${message.id}`, sk: 'MSG', ...stored },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+    try {
+      if (!idempotency) {
+        await this.client.send(new PutCommand(putMessage));
+        return;
+      }
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: putMessage },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: this.idempotencyKey(idempotency.request),
+                UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
+                ConditionExpression: 'messageId = :messageId',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':committed': 'committed', ':answer': idempotency.answer, ':messageId': message.id },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const messageRefused =
+        isConditionFailure(error) ||
+        (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (messageRefused) throw new MessageAbandonedError(message.id);
+      throw error;
+    }
+  }
+
+  async abandonMessage(messageId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `MSG#${messageId}`, sk: 'MSG', state: 'abandoned', id: messageId, expiresAt: epochSeconds(this.clock()) + TOMBSTONE_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    return (await this.getMessage(messageId)) === 'abandoned';
+  }
+
+  async getMessage(messageId: string): Promise<Message | 'abandoned' | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `MSG#${messageId}`, sk: 'MSG' }, ConsistentRead: true }),
+    );
+    const item = result.Item as StoredMessage | undefined;
+    if (!item) return undefined;
+    if (item.state === 'abandoned') return 'abandoned';
+    const transmissions = Object.entries(item.transmissions)
+      .sort(([, a], [, b]) => a.index - b.index)
+      .map(([id, { index: _index, ...transmission }]) => ({ id, ...transmission }));
+    return {
+      id: item.id,
+      sourceId: item.sourceId,
+      organizationId: item.organizationId,
+      receivedAt: item.receivedAt,
+      dataModel: item.dataModel,
+      eventType: item.eventType,
+      transmissions,
+    };
+  }
+
+  async reserveSequence(destinationId: string, transmissionId: string): Promise<number> {
+    const key = { pk: `DST#${destinationId}`, sk: 'DST' };
+    try {
+      // The destination remembers which transmission holds its latest number, so a retry after a
+      // failure or a crash gets the same number back and numbers stay contiguous.
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
+          ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return result.Attributes!.lastSequence as number;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    if (current.Item?.sequenceHolder !== transmissionId) throw new Error(`Destination ${destinationId} does not exist`);
+    return current.Item.lastSequence as number;
+  }
+
+  async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `MSG#${messageId}`, sk: 'MSG' },
+        UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+        ConditionExpression: 'attribute_exists(transmissions.#t)',
+        ExpressionAttributeNames: { '#t': transmissionId },
+        ExpressionAttributeValues: { ':one': 1, ':error': error },
+      }),
+    );
+  }
+
+  async recordArrival(arrival: Arrival & { destinationId: string }): Promise<void> {
+    const { destinationId, ...logged } = arrival;
+    // The log entry is keyed by sequence, so recording the same arrival twice (a crash between
+    // these two writes) overwrites rather than duplicates it.
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `ARR#${destinationId}`, sk: String(arrival.sequence).padStart(SEQUENCE_DIGITS, '0'), ...logged },
+      }),
+    );
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `MSG#${arrival.messageId}`, sk: 'MSG' },
+        UpdateExpression:
+          'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts REMOVE transmissions.#t.lastError',
+        ConditionExpression: 'attribute_exists(transmissions.#t)',
+        ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status', '#sequence': 'sequence' },
+        ExpressionAttributeValues: { ':delivered': 'delivered', ':arrivedAt': arrival.arrivedAt, ':sequence': arrival.sequence, ':attempts': arrival.attempts },
+      }),
+    );
+  }
+
+  async listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ARR#${destinationId}` },
+        Limit: limit,
+        ExclusiveStartKey: cursor === undefined ? undefined : { pk: `ARR#${destinationId}`, sk: cursor },
+      }),
+    );
+    const items = (result.Items ?? []).map((item) => strip<Arrival>(item)!);
+    const last = result.LastEvaluatedKey?.sk as string | undefined;
+    return last === undefined ? { items } : { items, cursor: last };
+  }
+
+  private idempotencyKey(request: IdempotencyRequest) {
+    const keyHash = createHash('sha256').update(request.key).digest('hex');
+    return { pk: `IDEM#${request.sourceId}#${keyHash}`, sk: 'IDEM' };
+  }
+}

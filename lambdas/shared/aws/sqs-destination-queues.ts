@@ -1,0 +1,80 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { intEnv, requireEnv } from '../config';
+import type { DestinationQueues, QueueEntry } from '../ports';
+
+export interface QueueSettings {
+  /** Every destination queue is named `<prefix><destinationId>.fifo`; IAM is scoped to the prefix. */
+  readonly namePrefix: string;
+  /** At least six times the delivery function's timeout, so a batch never reappears mid-delivery. */
+  readonly visibilityTimeoutSeconds: number;
+  /** A customer-managed KMS key for the queues; SQS-managed encryption when absent. */
+  readonly kmsKeyId?: string;
+}
+
+/** Reads the queue settings the CDK stack (or the local runtime) passes to the functions. */
+export const queueSettingsFromEnv = (): QueueSettings => ({
+  namePrefix: requireEnv('QUEUE_NAME_PREFIX'),
+  visibilityTimeoutSeconds: intEnv('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 720),
+  kmsKeyId: process.env.QUEUE_KMS_KEY_ID || undefined,
+});
+
+/** SQS retains a message for at most 14 days. */
+export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** One SQS FIFO queue per destination. */
+export class SqsDestinationQueues implements DestinationQueues {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly settings: QueueSettings,
+  ) {}
+
+  async provision(destinationId: string): Promise<{ queueUrl: string; queueArn: string }> {
+    const encryption: Record<string, string> = this.settings.kmsKeyId
+      ? { KmsMasterKeyId: this.settings.kmsKeyId, KmsDataKeyReusePeriodSeconds: '3600' }
+      : { SqsManagedSseEnabled: 'true' };
+    // CreateQueue is idempotent for identical attributes, so a retried registration is harmless.
+    const created = await this.client.send(
+      new CreateQueueCommand({
+        QueueName: `${this.settings.namePrefix}${destinationId}.fifo`,
+        Attributes: {
+          FifoQueue: 'true',
+          ContentBasedDeduplication: 'false',
+          VisibilityTimeout: String(this.settings.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(MAX_RETENTION_SECONDS),
+          ReceiveMessageWaitTimeSeconds: '20',
+          ...encryption,
+        },
+        tags: { 'conveyor:destination': destinationId, 'conveyor:deployment': this.settings.namePrefix },
+      }),
+    );
+    const queueUrl = created.QueueUrl!;
+    const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    return { queueUrl, queueArn: attributes.Attributes!.QueueArn! };
+  }
+
+  async send(queueUrl: string, entry: QueueEntry): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: entry.body,
+        MessageGroupId: entry.groupId,
+        MessageDeduplicationId: entry.deduplicationId,
+      }),
+    );
+  }
+
+  async depth(queueUrl: string): Promise<number> {
+    const result = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    return Object.values(result.Attributes ?? {}).reduce((sum, value) => sum + Number(value ?? 0), 0);
+  }
+}

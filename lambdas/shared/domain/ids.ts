@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+/** The kinds of object Conveyor names, each with its id prefix. */
+export const ID_PREFIXES = {
+  organization: 'org',
+  source: 'src',
+  destination: 'dst',
+  subscription: 'sub',
+  message: 'msg',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+/** A new time-ordered id such as `msg_01JD…`. */
+export const newId = (kind: IdKind): string => `${ID_PREFIXES[kind]}_${nextUlid()}`;
+
+/** True when `value` has the shape of an id of that kind (prefix and a 26-character ULID). */
+export const isId = (kind: IdKind, value: string): boolean =>
+  new RegExp(`^${ID_PREFIXES[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value);
+
+/**
+ * Transmission ids embed their message id (`trn_<ulid>_<index>`) so a transmission can be found from
+ * its id alone without a secondary index.
+ */
+export const transmissionIdOf = (messageId: string, index: number): string =>
+  `trn_${messageId.slice('msg_'.length)}_${index}`;
+
+/** The message a transmission id belongs to, or undefined when the id is malformed. */
+export const messageIdOfTransmission = (transmissionId: string): string | undefined => {
+  const match = /^trn_([0-9A-HJKMNP-TV-Z]{26})_(\d{1,3})$/.exec(transmissionId);
+  return match ? `msg_${match[1]}` : undefined;
+};
+
+/** A source API key: shown once, stored only as its hash. */
+export const newApiKey = (): string => `cvk_${randomBytes(32).toString('base64url')}`;
+
+/** A Standard Webhooks signing secret (`whsec_` + base64 of 32 random bytes). */
+export const newSigningSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
+
+/**
+ * API keys carry 256 bits of entropy, so a fast hash is enough: nothing to brute-force, and the
+ * lookup stays a single key-value read.
+ */
+export const hashApiKey = (apiKey: string): string => createHash('sha256').update(apiKey).digest('hex');

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { invalidRequest } from './errors';
+import { isId, type IdKind } from './ids';
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** A trimmed-length-checked string; the messages complete a sentence that starts with the field name. */
+const text = (max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => value.trim().length > 0, 'must not be blank');
+
+/** A name-like token such as a data model or event type: printable ASCII. */
+const token = (max: number) => text(max).regex(PRINTABLE_ASCII, 'must be printable ASCII');
+
+const id = (kind: IdKind) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .refine((value) => isId(kind, value), `must be a ${kind} id`);
+
+/** Body of `POST /v1/messages` (the `data` member is carried as raw text, not re-serialised). */
+export const messageRequestSchema = z.strictObject(
+  {
+    meta: z.strictObject(
+      {
+        dataModel: token(128),
+        eventType: token(128),
+        destinations: z
+          .array(id('destination'), { error: 'must be an array of destination ids' })
+          .min(1, 'must name at least one destination')
+          .max(50, 'must name at most 50 destinations')
+          .refine((ids) => new Set(ids).size === ids.length, 'must not name a destination twice')
+          .optional(),
+      },
+      { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+    ),
+    data: z.unknown().refine((value) => value !== undefined, 'is required'),
+  },
+  { error: 'must be an object' },
+);
+export type MessageRequest = z.infer<typeof messageRequestSchema>;
+
+export const organizationRequestSchema = z.strictObject({
+  name: text(200),
+  alertEmail: z.email({
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a valid email address'),
+  }).max(254, 'must be at most 254 characters'),
+});
+
+export const sourceRequestSchema = z.strictObject({ name: text(200) });
+
+/** Destination timeouts: long enough for a slow EHR, short enough to keep a batch within its Lambda. */
+export const TIMEOUT_LIMITS_MS = { min: 1000, max: 30_000, default: 10_000 } as const;
+
+export const destinationRequestSchema = z.strictObject({
+  name: text(200),
+  url: text(2048),
+  timeoutMs: z
+    .int({ error: 'must be an integer number of milliseconds' })
+    .min(TIMEOUT_LIMITS_MS.min, `must be at least ${TIMEOUT_LIMITS_MS.min}`)
+    .max(TIMEOUT_LIMITS_MS.max, `must be at most ${TIMEOUT_LIMITS_MS.max}`)
+    .optional(),
+});
+
+export const subscriptionRequestSchema = z.strictObject({
+  sourceId: id('source'),
+  destinationId: id('destination'),
+  dataModel: token(128),
+  eventType: token(128).optional(),
+});
+
+/** The `Idempotency-Key` header: 1–255 printable ASCII characters. */
+export const idempotencyKeySchema = z.string().min(1).max(255).regex(PRINTABLE_ASCII);
+
+/**
+ * Validates `input` against `schema`, answering 400 `invalid_request` with a sentence that names
+ * the first field at fault (never echoing its value).
+ */
+export const parseRequest = <T>(schema: z.ZodType<T>, input: unknown): T => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const field = [path, issue.keys[0]?.slice(0, 64)].filter(Boolean).join('.');
+    throw invalidRequest(`${field} is not a known field.`);
+  }
+  throw invalidRequest(path ? `${path} ${issue.message}.` : `The body ${issue.message}.`);
+};

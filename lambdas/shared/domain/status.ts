@@ -1,0 +1,19 @@
+import type { TransmissionStatus } from './model';
+
+export type MessageStatus = 'queued' | 'delivered' | 'partially_delivered' | 'paused' | 'skipped';
+
+/**
+ * The contract's roll-up of a message's transmissions into one status: delivered when all are;
+ * else paused when any is; else skipped when any is and the rest are delivered; else
+ * partially_delivered when some are delivered; else queued.
+ */
+export const rollUpStatus = (statuses: readonly TransmissionStatus[]): MessageStatus => {
+  const count = (status: TransmissionStatus) => statuses.filter((s) => s === status).length;
+  const delivered = count('delivered');
+  const skipped = count('skipped');
+  if (statuses.length > 0 && delivered === statuses.length) return 'delivered';
+  if (count('paused') > 0) return 'paused';
+  if (skipped > 0 && skipped + delivered === statuses.length) return 'skipped';
+  if (delivered > 0) return 'partially_delivered';
+  return 'queued';
+};

@@ -1,0 +1,176 @@
+/**
+ * Conveyor on one machine: the stand-ins, the HTTP API on 127.0.0.1 and one poller per destination
+ * queue, all calling the same handlers that run on AWS. Only API Gateway and the event-source
+ * mappings, which have no stand-in, are emulated here.
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TABLE_SCHEMA } from '../lambdas/shared/aws/table-schema';
+import { startGateway } from './api-gateway';
+import { LocalEventSourceMappings } from './event-source-mappings';
+import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
+
+export interface LocalOptions {
+  /** Where queues, tables and mappings persist between runs. */
+  readonly dataDir: string;
+  /** Start empty: delete everything in `dataDir` first. */
+  readonly fresh?: boolean;
+  /** API port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Ports of the stand-ins; 0 (the default) picks free ones. */
+  readonly sqsPort?: number;
+  readonly dynamoDbPort?: number;
+  readonly sesPort?: number;
+  /** The admin token; generated (and kept in `dataDir`) when absent. */
+  readonly adminToken?: string;
+  /** Extra environment for the handlers (e.g. shorter timeouts in tests). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export interface LocalConveyor {
+  readonly apiUrl: string;
+  readonly adminToken: string;
+  readonly adminTokenGenerated: boolean;
+  readonly sesUrl: string;
+  readonly sqsUrl: string;
+  readonly dynamoDbUrl: string;
+  readonly mappings: LocalEventSourceMappings;
+  /** Stops or restarts the SQS stand-in alone (durability tests). */
+  stopSqs(): Promise<void>;
+  startSqs(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const TABLE_NAME = 'conveyor';
+const QUEUE_NAME_PREFIX = 'conveyor-local-';
+const DELIVERY_TIMEOUT_MS = 120_000;
+
+const ensureTable = async (endpoint: string) => {
+  const client = new DynamoDBClient({ endpoint });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE_NAME }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(
+      new CreateTableCommand({
+        TableName: TABLE_NAME,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: TABLE_NAME,
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+};
+
+const adminTokenFor = (dataDir: string, given: string | undefined) => {
+  if (given) return { adminToken: given, generated: false };
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return { adminToken: readFileSync(file, 'utf8').trim(), generated: true };
+  const adminToken = randomBytes(24).toString('base64url');
+  writeFileSync(file, adminToken, { mode: 0o600 });
+  return { adminToken, generated: true };
+};
+
+export const startConveyorLocal = async (options: LocalOptions): Promise<LocalConveyor> => {
+  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+  mkdirSync(options.dataDir, { recursive: true });
+  const started: StandIn[] = [];
+  const stopAll = async () => {
+    for (const standIn of started.reverse()) await standIn.stop().catch(() => undefined);
+  };
+  try {
+    const sqsPort = options.sqsPort || (await freePort());
+    let sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
+    const dynamoDb = await startDynamoDb(options.dynamoDbPort || (await freePort()), join(options.dataDir, 'dynamodb'));
+    started.push(dynamoDb);
+    const ses = await startSes(options.sesPort || (await freePort()));
+    started.push(ses);
+
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
+      AWS_ENDPOINT_URL_SES: ses.url,
+      TABLE_NAME,
+      QUEUE_NAME_PREFIX,
+      QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      ...options.environment,
+    });
+    await ensureTable(dynamoDb.url);
+
+    // Imported only now: the handlers read their configuration from the environment at load.
+    const [{ handler: ingest }, { handler: deliver }, { createAdminApi }, { storePortsFromEnv }, { resolveAllAddresses }, { createLogger }] =
+      await Promise.all([
+        import('../lambdas/ingest/handler'),
+        import('../lambdas/delivery/handler'),
+        import('../lambdas/admin/api'),
+        import('../lambdas/shared/aws/ports-from-env'),
+        import('../lambdas/shared/dns'),
+        import('../lambdas/shared/logging'),
+      ]);
+    const mappings = new LocalEventSourceMappings(
+      new SQSClient({ endpoint: sqs.url, useQueueUrlAsEndpoint: false }),
+      deliver,
+      join(options.dataDir, 'event-source-mappings.json'),
+      DELIVERY_TIMEOUT_MS,
+    );
+    const adminLogger = createLogger('conveyor-admin');
+    const admin = createAdminApi(
+      {
+        ...storePortsFromEnv(),
+        mappings,
+        urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses },
+        clock: () => new Date(),
+        log: adminLogger,
+      },
+      adminLogger,
+    );
+    await mappings.resume();
+
+    const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
+    const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest, admin });
+
+    return {
+      apiUrl: gateway.url,
+      adminToken,
+      adminTokenGenerated: generated,
+      sesUrl: ses.url,
+      sqsUrl: sqs.url,
+      dynamoDbUrl: dynamoDb.url,
+      mappings,
+      stopSqs: () => sqs.stop(),
+      startSqs: async () => {
+        sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
+      },
+      stop: async () => {
+        await gateway.stop();
+        await mappings.stopAll();
+        await sqs.stop().catch(() => undefined);
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};

