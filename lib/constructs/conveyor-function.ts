@@ -1,0 +1,60 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { resolve } from 'node:path';
+
+export interface ConveyorFunctionProps {
+  /** The folder under `lambdas/` whose `handler.ts` is the entry point. */
+  readonly lambda: string;
+  readonly description: string;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** How long the function's logs are kept. @default RetentionDays.ONE_YEAR */
+  readonly logRetention?: RetentionDays;
+}
+
+/** The Lambda runtime every Conveyor function runs on; the local runtime uses the same major. */
+export const CONVEYOR_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * A Conveyor function with the project's defaults in one place: Node.js 24 on arm64, JSON logs with
+ * a retention, source maps, and the AWS SDK bundled (minified ESM) rather than taken from the
+ * runtime, so what runs is what was tested.
+ */
+export class ConveyorFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ConveyorFunctionProps) {
+    if (!/^[a-z-]+$/.test(props.lambda)) throw new Error(`ConveyorFunction: lambda must be a folder name under lambdas/, got ${props.lambda}`);
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      // CDK commands and the tests run from the project root, where cdk.json is.
+      entry: resolve('lambdas', props.lambda, 'handler.ts'),
+      handler: 'handler',
+      description: props.description,
+      runtime: CONVEYOR_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        externalModules: [],
+        // Some bundled CommonJS dependencies call require(); give them one in the ESM bundle.
+        banner: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
+      },
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnStage, HttpApi, HttpMethod, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ConveyorFunction } from './conveyor-function';
+
+export interface IngestApiProps {
+  /** Steady-state requests per second the API accepts before answering 429. @default 1000 */
+  readonly rateLimit?: number;
+  /** Burst of requests the API accepts. @default 2000 */
+  readonly burstLimit?: number;
+}
+
+/**
+ * The HTTPS API: the integrator routes on the ingest function (source API keys, checked by the
+ * function) and the admin routes on the admin function behind IAM (SigV4) authorization.
+ */
+export class IngestApi extends Construct {
+  public readonly api: HttpApi;
+  public readonly ingestFunction: ConveyorFunction;
+  public readonly adminFunction: ConveyorFunction;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps = {}) {
+    super(scope, id);
+    this.ingestFunction = new ConveyorFunction(this, 'IngestFunction', {
+      lambda: 'ingest',
+      description: 'Conveyor: accepts messages and answers once every destination queue has them',
+      // API Gateway gives up after 30 s; the delivery side's commit grace must exceed this.
+      timeout: Duration.seconds(15),
+      memorySize: 1024,
+    });
+    this.adminFunction = new ConveyorFunction(this, 'AdminFunction', {
+      lambda: 'admin',
+      description: 'Conveyor: organizations, sources, destinations (queues and mappings), subscriptions',
+      timeout: Duration.seconds(29),
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const ingest = new HttpLambdaIntegration('Ingest', this.ingestFunction);
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Conveyor integrator and admin API',
+      // Unknown routes reach the ingest function, which answers them in the contract's error format.
+      defaultIntegration: ingest,
+    });
+    for (const [method, path] of [
+      [HttpMethod.POST, '/v1/messages'],
+      [HttpMethod.GET, '/v1/messages/{messageId}'],
+    ] as const) {
+      new HttpRoute(this, `${method}${path.replace(/[^A-Za-z]/g, '')}`, {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(path, method),
+        integration: ingest,
+      });
+    }
+    new HttpRoute(this, 'Admin', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.with('/v1/admin/{proxy+}', HttpMethod.ANY),
+      integration: new HttpLambdaIntegration('Admin', this.adminFunction),
+      authorizer: new HttpIamAuthorizer(),
+    });
+
+    const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // Ids, status and timings only: never headers (API keys) or bodies (PHI).
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        responseLength: '$context.responseLength',
+        integrationLatency: '$context.integrationLatency',
+        latency: '$context.responseLatency',
+        errorMessage: '$context.error.message',
+      }),
+    };
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: props.rateLimit ?? 1000,
+      throttlingBurstLimit: props.burstLimit ?? 2000,
+    };
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Conveyor API base URL' });
+  }
+}

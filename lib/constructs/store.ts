@@ -1,0 +1,43 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../../lambdas/shared/aws/table-schema';
+
+export interface StoreProps {
+  /** The customer-managed key that encrypts the table. */
+  readonly key: IKey;
+}
+
+/**
+ * Conveyor's one DynamoDB table: organizations, sources, destinations, subscriptions, messages,
+ * idempotency records and arrival logs. On-demand, encrypted with the customer-managed key, with
+ * point-in-time recovery, TTL, deletion protection, and retained if the stack is deleted.
+ */
+export class Store extends Construct {
+  public readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: StoreProps) {
+    super(scope, id);
+    // Table rather than TableV2: TableV2 with a customer-managed key needs a region-specific stack.
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Grants read/write on the table (and its key) and tells the function its name. */
+  bindTo(fn: LambdaFunction & IGrantable): void {
+    this.table.grantReadWriteData(fn);
+    fn.addEnvironment('TABLE_NAME', this.table.tableName);
+  }
+}

@@ -1,0 +1,81 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { Delivery } from './constructs/delivery';
+import { DestinationQueues } from './constructs/destination-queues';
+import { IngestApi } from './constructs/ingest-api';
+import { Store } from './constructs/store';
+
+export interface ConveyorStackProps extends StackProps {
+  /**
+   * Allow destinations on private and loopback addresses (and http for them), for deployments
+   * whose receivers live inside a private network. Link-local addresses are refused regardless.
+   * @default false
+   */
+  readonly allowPrivateDestinations?: boolean;
+}
+
+/** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
+export class ConveyorStack extends Stack {
+  constructor(scope: Construct, id: string, props: ConveyorStackProps = {}) {
+    super(scope, id, props);
+    const dataKey = new Key(this, 'DataKey', {
+      description: 'Conveyor: encrypts the table and the destination queues (PHI at rest)',
+      enableKeyRotation: true,
+    });
+    const store = new Store(this, 'Store', { key: dataKey });
+    const delivery = new Delivery(this, 'Delivery', { timeout: Duration.minutes(2), commitGrace: Duration.seconds(30) });
+    const queues = new DestinationQueues(this, 'DestinationQueues', { key: dataKey, deliveryTimeout: delivery.function.timeout! });
+    const api = new IngestApi(this, 'IngestApi');
+
+    store.bindTo(api.ingestFunction);
+    queues.grantSend(api.ingestFunction);
+
+    store.bindTo(api.adminFunction);
+    queues.grantProvision(api.adminFunction);
+    delivery.grantManageMappings(api.adminFunction);
+    api.adminFunction.addEnvironment('ALLOW_PRIVATE_DESTINATIONS', String(props.allowPrivateDestinations ?? false));
+
+    store.bindTo(delivery.function);
+    queues.grantConsume(delivery.function);
+
+    this.acknowledgeNagFindings(queues.namePrefix);
+  }
+
+  /** Each cdk-nag finding this design accepts, with the reason. */
+  private acknowledgeNagFindings(queueNamePrefix: string): void {
+    const finding = (rule: string, evidence: string) => `AwsSolutions::AwsSolutions-${rule}[${evidence}]`;
+    Validations.of(this).acknowledge(
+      {
+        id: finding('IAM4', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'),
+        reason: "AWSLambdaBasicExecutionRole grants nothing but writing the function's own CloudWatch logs.",
+      },
+      {
+        id: finding('IAM5', 'Action::kms:GenerateDataKey*'),
+        reason: 'CDK grants these KMS actions on the one data key for encrypting table items and queue messages.',
+      },
+      {
+        id: finding('IAM5', 'Action::kms:ReEncrypt*'),
+        reason: 'CDK grants these KMS actions on the one data key, for the table only, as part of its read/write grant.',
+      },
+      {
+        id: finding('IAM5', `Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:${queueNamePrefix}*`),
+        reason: "Destination queues are created per destination at run time; the wildcard is bounded to this deployment's queue-name prefix.",
+      },
+      {
+        id: finding('IAM5', 'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*'),
+        reason: 'Mappings are created at run time; a lambda:FunctionArn condition limits these actions to mappings of the delivery function.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          "Integrator routes (and the default route, which only answers 404) are authenticated by the ingest function with hashed source API keys, the contract's Bearer scheme; admin routes use IAM authorization.",
+      },
+      {
+        id: finding('IAM5', 'Resource::*'),
+        reason:
+          'CreateEventSourceMapping is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings supports no resource-level permissions and only reads mapping ids.',
+      },
+    );
+  }
+}
