@@ -128,8 +128,12 @@ export class LocalEventSourceMappings implements EventSourceMappings {
       },
     });
     // The poller retries by itself; say what went wrong (by name, never the message body).
-    const report = (kind: string) => (error: Error) =>
-      console.error(JSON.stringify({ level: 'WARN', message: `Local event-source mapping ${kind}`, mappingId: uuid, errorName: error.name, errorMessage: error.message.slice(0, 300) }));
+    const report = (kind: string) => (error: Error) => {
+      if (!this.pollers.has(uuid)) return; // stopping: the aborted long poll is expected
+      console.error(
+        JSON.stringify({ level: 'WARN', message: `Local event-source mapping ${kind}`, mappingId: uuid, errorName: error.name, errorMessage: error.message.slice(0, 300) }),
+      );
+    };
     poller.on('error', report('poll failed'));
     poller.on('processing_error', report('batch failed'));
     poller.start();
@@ -142,6 +146,8 @@ export class LocalEventSourceMappings implements EventSourceMappings {
     this.pollers.delete(uuid);
     const stopped = new Promise<void>((resolveStop) => poller.once('stopped', () => resolveStop()));
     poller.stop({ abort: true });
-    await Promise.race([stopped, new Promise((resolveTimeout) => setTimeout(resolveTimeout, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((resolveTimeout) => (timer = setTimeout(resolveTimeout, 2000)))]);
+    clearTimeout(timer);
   }
 }

@@ -1,0 +1,129 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TABLE_SCHEMA } from '../../lambdas/shared/aws/table-schema';
+import { ConveyorStack } from '../../lib/conveyor-stack';
+
+// Bundling off: these tests assert the template, not the function code.
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+const synthesize = () => {
+  const app = newApp();
+  const stack = new ConveyorStack(app, 'ConveyorTest');
+  return { app, stack, template: Template.fromStack(stack) };
+};
+
+const { template } = synthesize();
+
+const functionLogicalId = (descriptionStart: string) => {
+  const functions = template.findResources('AWS::Lambda::Function', {
+    Properties: { Description: Match.stringLikeRegexp(`^Conveyor: ${descriptionStart}`) },
+  });
+  const ids = Object.keys(functions);
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+};
+
+const policyStatementsOf = (functionId: string) => {
+  const role = template.findResources('AWS::Lambda::Function')[functionId]!.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+};
+
+const actionsOf = (statements: Array<Record<string, unknown>>) =>
+  statements.flatMap((statement) => [statement.Action].flat() as string[]);
+
+describe('ConveyorStack', () => {
+  it('keeps everything in one encrypted, recoverable table with the key schema the local runtime uses', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('runs every function on Node.js 24, arm64, with source maps and retained logs', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
+      });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('gives destination queues a visibility timeout of at least six delivery timeouts', () => {
+    const delivery = template.findResources('AWS::Lambda::Function')[functionLogicalId('delivers')]!;
+    const admin = template.findResources('AWS::Lambda::Function')[functionLogicalId('organizations')]!;
+    const visibility = Number(admin.Properties.Environment.Variables.QUEUE_VISIBILITY_TIMEOUT_SECONDS);
+    expect(delivery.Properties.Timeout).toBe(120);
+    expect(visibility).toBeGreaterThanOrEqual(6 * delivery.Properties.Timeout);
+  });
+
+  it('declares no queue or mapping in the template, so a deploy never changes (or un-pauses) one', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+  });
+
+  it('lets the admin function manage only this deployment\'s queues and only mappings to the delivery function', () => {
+    const statements = policyStatementsOf(functionLogicalId('organizations'));
+    const deliveryArn = { 'Fn::GetAtt': [functionLogicalId('delivers'), 'Arn'] };
+    const createMapping = statements.find((statement) => statement.Action === 'lambda:CreateEventSourceMapping');
+    expect(createMapping).toMatchObject({ Condition: { StringEquals: { 'lambda:FunctionArn': deliveryArn } } });
+    const changeMapping = statements.find((statement) => actionsOf([statement]).includes('lambda:UpdateEventSourceMapping'));
+    expect(changeMapping).toMatchObject({ Condition: { StringEquals: { 'lambda:FunctionArn': deliveryArn } } });
+    const queueStatement = statements.find((statement) => actionsOf([statement]).includes('sqs:CreateQueue'))!;
+    expect(JSON.stringify(queueStatement.Resource)).toContain(':conveyortest-*');
+    expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+  });
+
+  it('lets ingest only send and delivery only consume', () => {
+    const ingest = actionsOf(policyStatementsOf(functionLogicalId('accepts')));
+    expect(ingest).toEqual(expect.arrayContaining(['sqs:SendMessage', 'kms:GenerateDataKey']));
+    expect(ingest).not.toEqual(expect.arrayContaining(['sqs:ReceiveMessage']));
+    expect(ingest.some((action) => action.startsWith('lambda:') || action === 'sqs:CreateQueue')).toBe(false);
+    const delivery = actionsOf(policyStatementsOf(functionLogicalId('delivers')));
+    expect(delivery).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'kms:Decrypt']));
+    expect(delivery).not.toContain('sqs:SendMessage');
+  });
+
+  it('puts admin routes behind IAM authorization and logs access without headers or bodies', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /v1/admin/{proxy+}', AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/messages' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/messages/{messageId}' });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const format = stage.Properties.AccessLogSettings.Format as string;
+    expect(format).toContain('$context.requestId');
+    expect(format).not.toMatch(/header|body/i);
+  });
+
+  it('passes cdk-nag AwsSolutions checks with every finding acknowledged', () => {
+    const app = newApp();
+    new ConveyorStack(app, 'ConveyorNag');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis when a cdk-nag finding is not acknowledged', () => {
+    const app = newApp();
+    const stack = new ConveyorStack(app, 'ConveyorNagBroken');
+    // A bucket without any of the controls AwsSolutions requires.
+    new Bucket(stack, 'Unchecked');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+  });
+});
