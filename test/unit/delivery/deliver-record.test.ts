@@ -1,0 +1,181 @@
+import type { SQSRecord } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import { DeliveryFailedError, type DeliveryPorts, deliverRecord } from '../../../lambdas/delivery/deliver-record';
+import { encodeEnvelope } from '../../../lambdas/shared/domain/envelope';
+import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
+import type { Destination, Message } from '../../../lambdas/shared/domain/model';
+import type { DeliveryOutcome, DeliveryRequest } from '../../../lambdas/shared/ports';
+import { MemoryDirectory, MemoryMessageStore } from '../../fixtures/memory-store';
+
+// A fixed clock at the real time, so that signatures verify against the wall clock.
+const now = new Date();
+
+const destination: Destination = {
+  id: newId('destination'),
+  organizationId: newId('organization'),
+  name: 'Lab',
+  url: 'https://lab.example/hook',
+  timeoutMs: 5000,
+  signingSecret: newSigningSecret(),
+  status: 'active',
+  createdAt: now.toISOString(),
+};
+
+const newMessage = (): Message => {
+  const id = newId('message');
+  return {
+    id,
+    sourceId: 'src_1',
+    organizationId: destination.organizationId,
+    receivedAt: now.toISOString(),
+    dataModel: 'PatientAdmin',
+    eventType: 'Arrival',
+    transmissions: [{ id: transmissionIdOf(id, 0), destinationId: destination.id, status: 'queued', attempts: 0 }],
+  };
+};
+
+const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): SQSRecord =>
+  ({
+    messageId: `sqs-${message.id}`,
+    body: encodeEnvelope(
+      {
+        v: 1,
+        messageId: message.id,
+        transmissionId: message.transmissions[0]!.id,
+        destinationId: destination.id,
+        sourceId: message.sourceId,
+        dataModel: message.dataModel,
+        eventType: message.eventType,
+        receivedAt: message.receivedAt,
+      },
+      rawData,
+    ),
+  }) as SQSRecord;
+
+const setUp = (answers: DeliveryOutcome[]) => {
+  const messages = new MemoryMessageStore();
+  const posted: DeliveryRequest[] = [];
+  let clock = now.getTime();
+  const ports: DeliveryPorts = {
+    directory: new MemoryDirectory(),
+    messages,
+    deliverer: {
+      post: async (request) => {
+        posted.push(request);
+        return answers.shift() ?? { kind: 'answered', status: 200, durationMs: 5 };
+      },
+    },
+    clock: () => new Date(clock),
+    log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as DeliveryPorts['log'],
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    commitGraceMs: 30_000,
+  };
+  return { ports, messages, posted, advance: (ms: number) => (clock += ms) };
+};
+
+describe('deliverRecord', () => {
+  it('posts the contract body and headers and records the arrival', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 204, durationMs: 12 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    await deliverRecord(recordOf(message), destination, ports);
+
+    expect(posted).toHaveLength(1);
+    const [request] = posted;
+    expect(request!.url).toBe(destination.url);
+    expect(request!.timeoutMs).toBe(5000);
+    expect(request!.body).toContain('"data":{"mrn": 1.0}');
+    expect(request!.headers['conveyor-sequence']).toBe('1');
+    expect(request!.headers['webhook-id']).toBe(message.transmissions[0]!.id);
+    expect(() => new Webhook(destination.signingSecret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(messages.arrivals).toEqual([
+      { messageId: message.id, transmissionId: message.transmissions[0]!.id, destinationId: destination.id, sequence: 1, arrivedAt: now.toISOString(), attempts: 1 },
+    ]);
+  });
+
+  it.each([
+    [{ kind: 'answered', status: 500, durationMs: 3 } as const, 'HTTP 500'],
+    [{ kind: 'answered', status: 302, durationMs: 3 } as const, 'HTTP 302'],
+    [{ kind: 'answered', status: 400, durationMs: 3 } as const, 'HTTP 400'],
+    [{ kind: 'unreachable', reason: 'timeout', durationMs: 5000 } as const, 'timeout'],
+    [{ kind: 'unreachable', reason: 'connection', durationMs: 1 } as const, 'connection error'],
+  ])('records %j as a failed attempt and stops the batch', async (outcome, reason) => {
+    const { ports, messages } = setUp([outcome]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    await expect(deliverRecord(recordOf(message), destination, ports)).rejects.toThrow(DeliveryFailedError);
+
+    expect(messages.failedAttempts).toEqual([{ transmissionId: message.transmissions[0]!.id, error: reason }]);
+    expect(messages.arrivals).toHaveLength(0);
+  });
+
+  it('retries with the same webhook-id and sequence number, and the next message gets the next number', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 503, durationMs: 3 }]);
+    const [first, second] = [newMessage(), newMessage()];
+    await messages.commitMessage(first);
+    await messages.commitMessage(second);
+
+    await expect(deliverRecord(recordOf(first), destination, ports)).rejects.toThrow(DeliveryFailedError);
+    await deliverRecord(recordOf(first), destination, ports);
+    await deliverRecord(recordOf(second), destination, ports);
+
+    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
+      [first.transmissions[0]!.id, '1'],
+      [first.transmissions[0]!.id, '1'],
+      [second.transmissions[0]!.id, '2'],
+    ]);
+    expect(messages.arrivals.map((arrival) => arrival.attempts)).toEqual([2, 1]);
+  });
+
+  it('drops a duplicate queue entry of a delivered transmission without posting', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+    await deliverRecord(recordOf(message), destination, ports);
+
+    await deliverRecord(recordOf(message), destination, ports);
+
+    expect(posted).toHaveLength(1);
+  });
+
+  it('waits for a message the ingest has not recorded yet, then delivers it', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    const sleep = ports.sleep;
+    let naps = 0;
+    const waiting = { ...ports, sleep: async (ms: number) => { naps++; if (naps === 3) await messages.commitMessage(message); await sleep(ms); } };
+
+    await deliverRecord(recordOf(message), destination, waiting);
+
+    expect(naps).toBe(3);
+    expect(posted).toHaveLength(1);
+  });
+
+  it('drops a copy whose message was never recorded once the grace period is over, and never delivers it', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+
+    await deliverRecord(recordOf(message), destination, ports);
+
+    expect(posted).toHaveLength(0);
+    expect(await messages.getMessage(message.id)).toBe('abandoned');
+    // A late commit can no longer make it deliverable.
+    expect(await messages.abandonMessage(message.id)).toBe(true);
+  });
+
+  it('drops a copy of a message the ingest marked abandoned, without waiting', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.abandonMessage(message.id);
+    const sleep = jest.fn(ports.sleep);
+
+    await deliverRecord(recordOf(message), destination, { ...ports, sleep });
+
+    expect(posted).toHaveLength(0);
+    expect(sleep).not.toHaveBeenCalled();
+  });
+});
