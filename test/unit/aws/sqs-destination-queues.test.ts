@@ -1,0 +1,51 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { SqsDestinationQueues } from '../../../lambdas/shared/aws/sqs-destination-queues';
+
+const sqs = mockClient(SQSClient);
+const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-dst_1.fifo';
+
+describe('SqsDestinationQueues', () => {
+  beforeEach(() => {
+    sqs.reset();
+    sqs.on(CreateQueueCommand).resolves({ QueueUrl: queueUrl });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo' } });
+  });
+
+  it('provisions a FIFO queue per destination with the deployment prefix, visibility, retention and the customer key', async () => {
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 720, kmsKeyId: 'arn:aws:kms:key' });
+
+    const queue = await queues.provision('dst_1');
+
+    expect(queue).toEqual({ queueUrl, queueArn: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo' });
+    expect(sqs).toHaveReceivedCommandWith(CreateQueueCommand, {
+      QueueName: 'conveyor-dst_1.fifo',
+      Attributes: expect.objectContaining({
+        FifoQueue: 'true',
+        ContentBasedDeduplication: 'false',
+        VisibilityTimeout: '720',
+        MessageRetentionPeriod: String(14 * 24 * 3600),
+        KmsMasterKeyId: 'arn:aws:kms:key',
+      }),
+      tags: { 'conveyor:destination': 'dst_1', 'conveyor:deployment': 'conveyor-' },
+    });
+  });
+
+  it('falls back to SQS-managed encryption without a customer key', async () => {
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.provision('dst_1');
+
+    expect(sqs).toHaveReceivedCommandWith(CreateQueueCommand, { Attributes: expect.objectContaining({ SqsManagedSseEnabled: 'true' }) });
+  });
+
+  it('sends with the destination as message group and the transmission as deduplication id', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.send(queueUrl, { groupId: 'dst_1', deduplicationId: 'trn_1_0', body: 'envelope' });
+
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: queueUrl, MessageGroupId: 'dst_1', MessageDeduplicationId: 'trn_1_0', MessageBody: 'envelope' });
+  });
+});
