@@ -6,5 +6,7 @@ import { ConveyorStack } from '../lib/conveyor-stack';
 const app = new App();
 new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
   allowPrivateDestinations: app.node.tryGetContext('allowPrivateDestinations') === 'true',
+  // Must be verified in SES before alerts can be sent: `cdk deploy -c alertFromAddress=alerts@your.org`.
+  alertFromAddress: app.node.tryGetContext('alertFromAddress') ?? 'conveyor-alerts@example.com',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

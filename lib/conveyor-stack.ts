@@ -1,9 +1,11 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { Alerts } from './constructs/alerts';
 import { Delivery } from './constructs/delivery';
 import { DestinationQueues } from './constructs/destination-queues';
 import { IngestApi } from './constructs/ingest-api';
+import { Prober } from './constructs/prober';
 import { Store } from './constructs/store';
 
 export interface ConveyorStackProps extends StackProps {
@@ -13,11 +15,13 @@ export interface ConveyorStackProps extends StackProps {
    * @default false
    */
   readonly allowPrivateDestinations?: boolean;
+  /** The SES-verified address alert emails come from. */
+  readonly alertFromAddress: string;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
 export class ConveyorStack extends Stack {
-  constructor(scope: Construct, id: string, props: ConveyorStackProps = {}) {
+  constructor(scope: Construct, id: string, props: ConveyorStackProps) {
     super(scope, id, props);
     const dataKey = new Key(this, 'DataKey', {
       description: 'Conveyor: encrypts the table and the destination queues (PHI at rest)',
@@ -27,17 +31,31 @@ export class ConveyorStack extends Stack {
     const delivery = new Delivery(this, 'Delivery', { timeout: Duration.minutes(2), commitGrace: Duration.seconds(30) });
     const queues = new DestinationQueues(this, 'DestinationQueues', { key: dataKey, deliveryTimeout: delivery.function.timeout! });
     const api = new IngestApi(this, 'IngestApi');
+    const prober = new Prober(this, 'Prober');
+    const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
 
     store.bindTo(api.ingestFunction);
     queues.grantSend(api.ingestFunction);
 
+    // Admin: registers destinations (queue and mapping), and resume, skip and replay.
     store.bindTo(api.adminFunction);
     queues.grantProvision(api.adminFunction);
-    delivery.grantManageMappings(api.adminFunction);
+    queues.grantConsume(api.adminFunction);
+    queues.grantSend(api.adminFunction);
+    delivery.grantManageMappings(api.adminFunction, { create: true });
+    alerts.grantSend(api.adminFunction);
     api.adminFunction.addEnvironment('ALLOW_PRIVATE_DESTINATIONS', String(props.allowPrivateDestinations ?? false));
 
+    // Delivery pauses its own destination: it disables the mapping and alerts.
     store.bindTo(delivery.function);
     queues.grantConsume(delivery.function);
+    delivery.grantManageMappings(delivery.function, { create: false });
+    alerts.grantSend(delivery.function);
+
+    store.bindTo(prober.function);
+    queues.grantConsume(prober.function);
+    delivery.grantManageMappings(prober.function, { create: false });
+    alerts.grantSend(prober.function);
 
     this.acknowledgeNagFindings(queues.namePrefix);
   }

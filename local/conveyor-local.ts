@@ -47,6 +47,7 @@ export interface LocalConveyor {
 const TABLE_NAME = 'conveyor';
 const QUEUE_NAME_PREFIX = 'conveyor-local-';
 const DELIVERY_TIMEOUT_MS = 120_000;
+const PROBER_INTERVAL_MS = 1000;
 
 const ensureTable = async (endpoint: string) => {
   const client = new DynamoDBClient({ endpoint });
@@ -88,6 +89,25 @@ const adminTokenFor = (dataDir: string, given: string | undefined) => {
   return { adminToken, generated: true };
 };
 
+/**
+ * Stands in for the scheduled prober: one pass every second (never two at once), where AWS runs
+ * the prober every minute and it passes every two seconds within its run.
+ */
+const startProber = <P>(ports: P, pass: (ports: P) => Promise<unknown>) => {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    running ??= pass(ports)
+      .catch(() => undefined)
+      .finally(() => (running = undefined));
+  }, PROBER_INTERVAL_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
+
 export const startConveyorLocal = async (options: LocalOptions): Promise<LocalConveyor> => {
   if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true });
@@ -113,39 +133,40 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       TABLE_NAME,
       QUEUE_NAME_PREFIX,
       QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
+      ALERT_FROM_ADDRESS: 'alerts@conveyor.local',
       ALLOW_PRIVATE_DESTINATIONS: 'true',
       ...options.environment,
     });
     await ensureTable(dynamoDb.url);
 
     // Imported only now: the handlers read their configuration from the environment at load.
-    const [{ handler: ingest }, { handler: deliver }, { createAdminApi }, { storePortsFromEnv }, { resolveAllAddresses }, { createLogger }] =
+    const [{ handler: ingest }, { createDeliveryHandler }, { createAdminApi }, { pausePortsFromEnv }, { probeDueDestinations }, { resolveAllAddresses }, { createLogger }] =
       await Promise.all([
         import('../lambdas/ingest/handler'),
-        import('../lambdas/delivery/handler'),
-        import('../lambdas/admin/api'),
-        import('../lambdas/shared/aws/ports-from-env'),
+        import('../lambdas/delivery/app'),
+        import('../lambdas/admin/app'),
+        import('../lambdas/shared/aws/pause-ports-from-env'),
+        import('../lambdas/shared/pauses'),
         import('../lambdas/shared/dns'),
         import('../lambdas/shared/logging'),
       ]);
+    // The mappings call the delivery handler, which needs the mappings to pause: bind it late.
+    const late: { deliver?: ReturnType<typeof createDeliveryHandler> } = {};
     const mappings = new LocalEventSourceMappings(
       new SQSClient({ endpoint: sqs.url, useQueueUrlAsEndpoint: false }),
-      deliver,
+      (event, context) => late.deliver!(event, context),
       join(options.dataDir, 'event-source-mappings.json'),
       DELIVERY_TIMEOUT_MS,
     );
+    const deliveryLogger = createLogger('conveyor-delivery');
+    late.deliver = createDeliveryHandler(pausePortsFromEnv(mappings, deliveryLogger), deliveryLogger);
     const adminLogger = createLogger('conveyor-admin');
     const admin = createAdminApi(
-      {
-        ...storePortsFromEnv(),
-        mappings,
-        urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses },
-        clock: () => new Date(),
-        log: adminLogger,
-      },
+      { ...pausePortsFromEnv(mappings, adminLogger), urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses } },
       adminLogger,
     );
     await mappings.resume();
+    const prober = startProber(pausePortsFromEnv(mappings, createLogger('conveyor-prober')), probeDueDestinations);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
     const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest, admin });
@@ -163,6 +184,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
         sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
       },
       stop: async () => {
+        await prober.stop();
         await gateway.stop();
         await mappings.stopAll();
         await sqs.stop().catch(() => undefined);

@@ -3,6 +3,7 @@ import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type { Arrival, Destination, Organization } from '../shared/domain/model';
 import {
+  INLINE_RETRY_LIMITS,
   TIMEOUT_LIMITS_MS,
   destinationRequestSchema,
   organizationRequestSchema,
@@ -10,17 +11,12 @@ import {
   sourceRequestSchema,
   subscriptionRequestSchema,
 } from '../shared/domain/schemas';
-import { errorFields, type Log } from '../shared/logging';
-import type { Clock, DestinationQueues, Directory, EventSourceMappings, MessageStore } from '../shared/ports';
+import { errorFields } from '../shared/logging';
+import type { PausePorts } from '../shared/pauses';
+import type { Directory } from '../shared/ports';
 
-export interface AdminPorts {
-  readonly directory: Directory;
-  readonly messages: MessageStore;
-  readonly queues: DestinationQueues;
-  readonly mappings: EventSourceMappings;
+export interface AdminPorts extends PausePorts {
   readonly urlPolicy: DestinationUrlPolicy;
-  readonly clock: Clock;
-  readonly log: Log;
 }
 
 const requireOrganization = async (organizationId: string, directory: Directory): Promise<Organization> => {
@@ -29,7 +25,7 @@ const requireOrganization = async (organizationId: string, directory: Directory)
   return organization;
 };
 
-const requireDestination = async (destinationId: string, directory: Directory): Promise<Destination> => {
+export const requireDestination = async (destinationId: string, directory: Directory): Promise<Destination> => {
   const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
   if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
   return destination;
@@ -70,6 +66,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     name: request.name,
     url: url.href,
     timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
+    inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
     signingSecret,
     status: 'provisioning',
     createdAt: ports.clock().toISOString(),
@@ -91,6 +88,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     name: active.name,
     url: active.url,
     timeoutMs: active.timeoutMs,
+    inlineRetries: active.inlineRetries,
     signingSecret,
     status: 'active' as const,
   };
@@ -116,7 +114,18 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
     name: destination.name,
     url: destination.url,
     timeoutMs: destination.timeoutMs,
+    inlineRetries: destination.inlineRetries,
     status: destination.status,
+    ...(destination.pause
+      ? {
+          pausedAt: destination.pause.pausedAt,
+          pauseReason: destination.pause.reason,
+          fault: destination.pause.fault,
+          headMessageId: destination.pause.headMessageId,
+          headTransmissionId: destination.pause.headTransmissionId,
+          nextRetryAt: destination.pause.nextRetryAt,
+        }
+      : {}),
     queueDepth: await ports.queues.depth(destination.queueUrl!),
   };
 };

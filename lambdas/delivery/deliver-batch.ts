@@ -1,40 +1,84 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deliverEnvelope, type DeliveryResult } from '../shared/deliver-envelope';
 import { decodeEnvelope } from '../shared/domain/envelope';
-import type { Destination } from '../shared/domain/model';
 import { errorFields } from '../shared/logging';
-import { DeliveryFailedError, type DeliveryPorts, deliverRecord } from './deliver-record';
+import { PAUSE_RELEASE_SECONDS, type PausePorts, pauseDestination, stopMapping } from '../shared/pauses';
+
+/** An attempt the endpoint did not accept; the record and every later one go back to the queue. */
+export class DeliveryFailedError extends Error {
+  constructor(readonly reason: string) {
+    super(`Delivery failed: ${reason}`);
+    this.name = 'DeliveryFailedError';
+  }
+}
+
+/** The invocation has no time left for another attempt; the rest of the batch is retried at once. */
+class OutOfTimeError extends Error {
+  override name = 'OutOfTimeError';
+}
+
+/** How long records that failed for an internal reason (not the endpoint) wait before a retry. */
+const INTERNAL_RETRY_SECONDS = 10;
+
+const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
+  batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })),
+});
 
 /**
- * Delivers a FIFO batch (all records of one destination queue) strictly in order: the processor
- * stops at the first failure and reports that record and every later one as batchItemFailures.
+ * Delivers a FIFO batch (records of one destination queue) strictly in order: the processor stops
+ * at the first failure and reports that record and every later one as batchItemFailures. A
+ * failure that outlived its inline retries pauses the destination; a batch for a paused
+ * destination (its mapping still winding down) is handed back untouched.
  */
-export const deliverBatch = async (event: SQSEvent, context: Context, ports: DeliveryPorts): Promise<SQSBatchResponse> => {
-  const destinations = new Map<string, Promise<Destination>>();
-  const destinationOf = (record: SQSRecord) => {
-    const { destinationId } = decodeEnvelope(record.body).header;
-    if (!destinations.has(destinationId)) {
-      destinations.set(
-        destinationId,
-        ports.directory.getDestination(destinationId).then((destination) => {
-          if (!destination) throw new Error(`Destination ${destinationId} does not exist`);
-          return destination;
-        }),
-      );
-    }
-    return destinations.get(destinationId)!;
-  };
-  const processor = new SqsFifoPartialProcessorAsync();
+export const deliverBatch = async (event: SQSEvent, context: Context, ports: PausePorts): Promise<SQSBatchResponse> => {
+  const first = event.Records[0];
+  if (!first) return { batchItemFailures: [] };
+  const destinationId = decodeEnvelope(first.body).header.destinationId;
+  const destination = await ports.directory.getDestination(destinationId);
+  if (!destination?.queueUrl) throw new Error(`Destination ${destinationId} does not exist`);
+  const release = (records: readonly SQSRecord[], seconds: number) =>
+    ports.queues
+      .release(destination.queueUrl!, records.map((record) => record.receiptHandle), seconds)
+      .catch((error: unknown) => ports.log.warn('Could not release records; they return after the visibility timeout', { destinationId, ...errorFields(error) }));
+
+  if (destination.status === 'paused') {
+    if (!destination.pause?.mappingDisabled) await stopMapping(destination, ports);
+    await release(event.Records, PAUSE_RELEASE_SECONDS);
+    ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
+    return failAll(event.Records);
+  }
+
+  let failure: Extract<DeliveryResult, { kind: 'failed' }> | undefined;
   const handleRecord = async (record: SQSRecord) => {
+    if (context.getRemainingTimeInMillis() < destination.timeoutMs + 5000) throw new OutOfTimeError();
     try {
-      await deliverRecord(record, await destinationOf(record), ports);
+      const result = await deliverEnvelope(record.body, destination, ports, {
+        inlineRetries: destination.inlineRetries,
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      });
+      if (result.kind === 'failed') {
+        failure = result;
+        throw new DeliveryFailedError(result.reason);
+      }
     } catch (error) {
       // Attempts the endpoint refused are logged where they happen; anything else is logged here.
       if (!(error instanceof DeliveryFailedError)) {
-        ports.log.error('Record could not be processed', { sqsMessageId: record.messageId, ...errorFields(error) });
+        ports.log.error('Record could not be processed', { destinationId, sqsMessageId: record.messageId, ...errorFields(error) });
       }
       throw error;
     }
   };
-  return processPartialResponse(event, handleRecord, processor, { context });
+  const response = await processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+  const failedIds = new Set(response.batchItemFailures.map((item) => item.itemIdentifier));
+  const failed = event.Records.filter((record) => failedIds.has(record.messageId));
+  if (failed.length > 0) {
+    if (failure) await pauseDestination(destination, failure, ports);
+    // Back in the queue soon: a paused head is probed from there; anything else is retried.
+    await release(failed, failure ? PAUSE_RELEASE_SECONDS : INTERNAL_RETRY_SECONDS);
+  }
+  return response;
 };

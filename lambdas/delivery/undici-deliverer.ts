@@ -27,7 +27,13 @@ export class UndiciDeliverer implements Deliverer {
       });
       const durationMs = elapsed();
       await response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
-      return { kind: 'answered', status: response.statusCode, durationMs };
+      const retryAfter = response.headers['retry-after'];
+      return {
+        kind: 'answered',
+        status: response.statusCode,
+        durationMs,
+        ...(typeof retryAfter === 'string' ? { retryAfter: retryAfter.slice(0, 64) } : {}),
+      };
     } catch (error) {
       const name = (error as Error).name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError' || name === 'HeadersTimeoutError';

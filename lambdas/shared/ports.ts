@@ -3,14 +3,18 @@
  * the local runtime uses the same adapters against stand-ins, and replaces only the event-source
  * mappings, which have none.
  */
+import type { AttemptOutcome } from './domain/failures';
 import type {
   AcceptedMessage,
   Arrival,
   Destination,
   Message,
   Organization,
+  OutboxEmail,
+  Pause,
   Source,
   Subscription,
+  TransmissionStatus,
 } from './domain/model';
 
 /** Organizations, sources, destinations and subscriptions. */
@@ -28,6 +32,27 @@ export interface Directory {
   ): Promise<Destination>;
   putSubscription(subscription: Subscription): Promise<void>;
   listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]>;
+  /**
+   * Pauses an active destination and, in the same write, marks its head paused and puts the alert
+   * in the outbox. Returns false when it was already paused (the episode has its alert already).
+   */
+  pauseDestination(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean>;
+  /** Records the outcome of a probe of a paused destination (next rung of the ladder). */
+  updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void>;
+  /** Ends a pause episode and puts the recovery alert in the outbox; false when it was not paused. */
+  resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean>;
+  listPausedDestinations(): Promise<Destination[]>;
+}
+
+/** Alert emails written together with the state change that causes them, sent afterwards. */
+export interface Outbox {
+  list(): Promise<OutboxEmail[]>;
+  remove(email: OutboxEmail): Promise<void>;
+}
+
+/** Sends one email (SES). */
+export interface Mailer {
+  send(email: { to: string; subject: string; body: string }): Promise<void>;
 }
 
 export type IdempotencyClaim =
@@ -59,8 +84,19 @@ export interface MessageStore {
    */
   abandonMessage(messageId: string): Promise<boolean>;
   getMessage(messageId: string): Promise<Message | 'abandoned' | undefined>;
-  /** The sequence number of a transmission: the next one on its first attempt, the same on a retry. */
-  reserveSequence(destinationId: string, transmissionId: string): Promise<number>;
+  /**
+   * The sequence number of a delivery: the next one on its first attempt, the same on a retry.
+   * `reservationKey` names the attempt series (a replay is a new series, with a new number).
+   */
+  reserveSequence(destinationId: string, reservationKey: string): Promise<number>;
+  /** Sets a transmission's status (`from` guards against overwriting a later state). */
+  setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean>;
+  /** Keeps a skipped transmission's queue entry so it can be replayed. */
+  park(transmissionId: string, destinationId: string, envelope: string): Promise<void>;
+  getParked(transmissionId: string): Promise<{ destinationId: string; envelope: string } | undefined>;
+  removeParked(transmissionId: string): Promise<void>;
+  /** Makes a skipped transmission queued again with the next generation; returns that generation. */
+  prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined>;
   recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void>;
   recordArrival(arrival: Arrival & { destinationId: string }): Promise<void>;
   listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }>;
@@ -86,6 +122,16 @@ export interface DestinationQueues {
   /** Resolves only once the queue has durably accepted the entry. */
   send(queueUrl: string, entry: QueueEntry): Promise<void>;
   depth(queueUrl: string): Promise<number>;
+  /** Takes the head of a queue whose mapping is disabled, hiding it for `visibilitySeconds`. */
+  receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined>;
+  delete(queueUrl: string, receiptHandle: string): Promise<void>;
+  /** Makes received entries visible again after `visibilitySeconds`. */
+  release(queueUrl: string, receiptHandles: readonly string[], visibilitySeconds: number): Promise<void>;
+}
+
+export interface QueuedEntry {
+  readonly receiptHandle: string;
+  readonly body: string;
 }
 
 /** The event-source mapping that feeds a destination queue to the delivery function. */
@@ -102,9 +148,7 @@ export interface DeliveryRequest {
   readonly timeoutMs: number;
 }
 
-export type DeliveryOutcome =
-  | { readonly kind: 'answered'; readonly status: number; readonly durationMs: number }
-  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection'; readonly durationMs: number };
+export type DeliveryOutcome = AttemptOutcome & { readonly durationMs: number };
 
 /** POSTs one transmission to its destination and reports how the endpoint answered. */
 export interface Deliverer {

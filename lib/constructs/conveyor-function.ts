@@ -16,6 +16,10 @@ export interface ConveyorFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** How long the function's logs are kept. @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
+  /** A physical name, only where IAM must name the function before it exists. @default generated */
+  readonly functionName?: string;
+  /** @default no reserved concurrency */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** The Lambda runtime every Conveyor function runs on; the local runtime uses the same major. */
@@ -38,6 +42,8 @@ export class ConveyorFunction extends NodejsFunction {
       entry: resolve('lambdas', props.lambda, 'handler.ts'),
       handler: 'handler',
       description: props.description,
+      functionName: props.functionName,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       runtime: CONVEYOR_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

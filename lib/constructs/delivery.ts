@@ -24,13 +24,22 @@ export interface DeliveryProps {
  */
 export class Delivery extends Construct {
   public readonly function: ConveyorFunction;
+  /** The delivery function's ARN, known without a reference to the function. */
+  public readonly functionArnForConditions: string;
 
   constructor(scope: Construct, id: string, props: DeliveryProps = {}) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(2);
     const commitGrace = props.commitGrace ?? Duration.seconds(30);
     if (timeout.toSeconds() > 900) throw new Error('Delivery: timeout must be at most 15 minutes (the Lambda limit)');
+    // A name derived from the stack (not a fixed one), so that IAM conditions can name this
+    // function's ARN without referring to the function: the function itself must be allowed to
+    // disable its own mappings, and a reference from its role to it would be circular.
+    const stack = Stack.of(this);
+    const functionName = `${stack.stackName.slice(0, 50)}-delivery`;
+    this.functionArnForConditions = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.function = new ConveyorFunction(this, 'Function', {
+      functionName,
       lambda: 'delivery',
       description: 'Conveyor: delivers each destination queue in order to its endpoint',
       timeout,
@@ -39,25 +48,30 @@ export class Delivery extends Construct {
     });
   }
 
-  /** Lets a function create, enable, disable and delete the mappings to this delivery function. */
-  grantManageMappings(fn: LambdaFunction & IGrantable): void {
-    fn.addEnvironment('DELIVERY_FUNCTION_ARN', this.function.functionArn);
-    const onlyThisFunction = { StringEquals: { 'lambda:FunctionArn': this.function.functionArn } };
+  /**
+   * Lets a function enable and disable (and, with `create`, create and delete) the mappings to
+   * this delivery function, and no other mappings.
+   */
+  grantManageMappings(fn: LambdaFunction & IGrantable, options: { create: boolean }): void {
+    const onlyThisFunction = { StringEquals: { 'lambda:FunctionArn': this.functionArnForConditions } };
+    if (options.create) {
+      fn.addEnvironment('DELIVERY_FUNCTION_ARN', this.functionArnForConditions);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:CreateEventSourceMapping'],
+          resources: ['*'],
+          conditions: onlyThisFunction,
+        }),
+      );
+      // ListEventSourceMappings supports no resource-level permissions; it only reads mapping ids.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:ListEventSourceMappings'], resources: ['*'] }));
+    }
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['lambda:CreateEventSourceMapping'],
-        resources: ['*'],
-        conditions: onlyThisFunction,
-      }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:UpdateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:GetEventSourceMapping'],
+        actions: ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping', ...(options.create ? ['lambda:DeleteEventSourceMapping'] : [])],
         resources: [Stack.of(this).formatArn({ service: 'lambda', resource: 'event-source-mapping', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
         conditions: onlyThisFunction,
       }),
     );
-    // ListEventSourceMappings supports no resource-level permissions; it only reads mapping ids.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:ListEventSourceMappings'], resources: ['*'] }));
   }
 }

@@ -10,7 +10,7 @@ const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
 const synthesize = () => {
   const app = newApp();
-  const stack = new ConveyorStack(app, 'ConveyorTest');
+  const stack = new ConveyorStack(app, 'ConveyorTest', { alertFromAddress: 'alerts@example.org' });
   return { app, stack, template: Template.fromStack(stack) };
 };
 
@@ -54,7 +54,7 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node.js 24, arm64, with source maps and retained logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -81,14 +81,44 @@ describe('ConveyorStack', () => {
 
   it('lets the admin function manage only this deployment\'s queues and only mappings to the delivery function', () => {
     const statements = policyStatementsOf(functionLogicalId('organizations'));
-    const deliveryArn = { 'Fn::GetAtt': [functionLogicalId('delivers'), 'Arn'] };
+    const delivery = template.findResources('AWS::Lambda::Function')[functionLogicalId('delivers')]!;
+    expect(delivery.Properties.FunctionName).toBe('ConveyorTest-delivery');
+    const namesDelivery = (statement: Record<string, unknown> | undefined) =>
+      JSON.stringify((statement?.Condition as any)?.StringEquals?.['lambda:FunctionArn']).includes(':function:ConveyorTest-delivery');
     const createMapping = statements.find((statement) => statement.Action === 'lambda:CreateEventSourceMapping');
-    expect(createMapping).toMatchObject({ Condition: { StringEquals: { 'lambda:FunctionArn': deliveryArn } } });
+    expect(namesDelivery(createMapping)).toBe(true);
     const changeMapping = statements.find((statement) => actionsOf([statement]).includes('lambda:UpdateEventSourceMapping'));
-    expect(changeMapping).toMatchObject({ Condition: { StringEquals: { 'lambda:FunctionArn': deliveryArn } } });
+    expect(namesDelivery(changeMapping)).toBe(true);
     const queueStatement = statements.find((statement) => actionsOf([statement]).includes('sqs:CreateQueue'))!;
     expect(JSON.stringify(queueStatement.Resource)).toContain(':conveyortest-*');
-    expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+    const sqsStatements = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('sqs:')));
+    for (const statement of sqsStatements) expect(JSON.stringify(statement.Resource)).toContain(':conveyortest-*');
+  });
+
+  it('lets delivery and the prober disable mappings of the delivery function but never create one', () => {
+    for (const fn of [functionLogicalId('delivers'), functionLogicalId('retries')]) {
+      const statements = policyStatementsOf(fn);
+      expect(actionsOf(statements)).toContain('lambda:UpdateEventSourceMapping');
+      expect(actionsOf(statements)).not.toContain('lambda:CreateEventSourceMapping');
+      expect(actionsOf(statements)).not.toContain('lambda:DeleteEventSourceMapping');
+    }
+  });
+
+  it('sends alerts only from the configured address', () => {
+    for (const fn of [functionLogicalId('delivers'), functionLogicalId('retries'), functionLogicalId('organizations')]) {
+      const send = policyStatementsOf(fn).find((statement) => statement.Action === 'ses:SendEmail');
+      expect(send).toMatchObject({ Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.org' } } });
+    }
+    expect(actionsOf(policyStatementsOf(functionLogicalId('accepts')))).not.toContain('ses:SendEmail');
+  });
+
+  it('runs the prober every minute, one run at a time', () => {
+    const prober = functionLogicalId('retries');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [prober, 'Arn'] } })],
+    });
+    expect(template.findResources('AWS::Lambda::Function')[prober]!.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
   it('lets ingest only send and delivery only consume', () => {
@@ -113,14 +143,14 @@ describe('ConveyorStack', () => {
 
   it('passes cdk-nag AwsSolutions checks with every finding acknowledged', () => {
     const app = newApp();
-    new ConveyorStack(app, 'ConveyorNag');
+    new ConveyorStack(app, 'ConveyorNag', { alertFromAddress: 'alerts@example.org' });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
 
   it('fails synthesis when a cdk-nag finding is not acknowledged', () => {
     const app = newApp();
-    const stack = new ConveyorStack(app, 'ConveyorNagBroken');
+    const stack = new ConveyorStack(app, 'ConveyorNagBroken', { alertFromAddress: 'alerts@example.org' });
     // A bucket without any of the controls AwsSolutions requires.
     new Bucket(stack, 'Unchecked');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -10,6 +10,9 @@
  *   MSG#<id>         MSG            message with its transmissions as a map; or an abandoned tombstone
  *   IDEM#<src>#<h>   IDEM           idempotency record of one (source, Idempotency-Key)
  *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order
+ *   PAUSED           <dstId>        the set of paused destinations (the prober's worklist)
+ *   OUTBOX           <time>#<id>    alert emails not yet sent
+ *   PARK#<trnId>     PARK           a skipped transmission's queue entry (gzip), kept for replay
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -22,18 +25,23 @@ import {
   DeleteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type {
   AcceptedMessage,
   Arrival,
   Destination,
   Message,
   Organization,
+  OutboxEmail,
+  Pause,
   Source,
   Subscription,
   Transmission,
+  TransmissionStatus,
 } from '../domain/model';
 import {
   type Directory,
+  type Outbox,
   type IdempotencyClaim,
   type IdempotencyRequest,
   MessageAbandonedError,
@@ -55,6 +63,27 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+const outboxItem = (email: OutboxEmail): Item => ({ pk: 'OUTBOX', sk: `${email.createdAt}#${email.id}`, ...email });
+
+/** Alert emails written with the state change that causes them. */
+export class DynamoOutbox implements Outbox {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(): Promise<OutboxEmail[]> {
+    const result = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' }, ConsistentRead: true, Limit: 100 }),
+    );
+    return (result.Items ?? []).map((item) => strip<OutboxEmail>(item)!);
+  }
+
+  async remove(email: OutboxEmail): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: 'OUTBOX', sk: `${email.createdAt}#${email.id}` } }));
+  }
+}
 
 /** Directory of organizations, sources, destinations and subscriptions. */
 export class DynamoDirectory implements Directory {
@@ -98,7 +127,9 @@ export class DynamoDirectory implements Directory {
     const item = await this.get(`DST#${id}`, 'DST');
     if (!item) return undefined;
     const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, ...destination } = item;
-    return strip(destination);
+    const stored = strip<Destination>(destination)!;
+    // Destinations registered before inline retries were configurable get the default.
+    return { ...stored, inlineRetries: stored.inlineRetries ?? 2 };
   }
 
   async markDestinationProvisioned(
@@ -142,6 +173,109 @@ export class DynamoDirectory implements Directory {
     return subscriptions;
   }
 
+  async pauseDestination(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+                UpdateExpression: 'SET #status = :paused, #pause = :pause',
+                ConditionExpression: '#status = :active',
+                ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
+                ExpressionAttributeValues: { ':paused': 'paused', ':active': 'active', ':pause': pause },
+              },
+            },
+            { Put: { TableName: this.tableName, Item: { pk: 'PAUSED', sk: destinationId } } },
+            { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `MSG#${pause.headMessageId}`, sk: 'MSG' },
+                UpdateExpression: 'SET transmissions.#t.#status = :paused',
+                ConditionExpression: 'attribute_exists(transmissions.#t)',
+                ExpressionAttributeNames: { '#t': pause.headTransmissionId, '#status': 'status' },
+                ExpressionAttributeValues: { ':paused': 'paused' },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void> {
+    const entries = Object.entries(change).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+          UpdateExpression: `SET ${entries.map(([name]) => `#pause.#${name} = :${name}`).join(', ')}`,
+          ConditionExpression: '#status = :paused',
+          ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
+          ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
+        }),
+      );
+    } catch (error) {
+      // Resumed meanwhile: nothing to update.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+                UpdateExpression: 'SET #status = :active REMOVE #pause',
+                ConditionExpression: '#status = :paused',
+                ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
+                ExpressionAttributeValues: { ':paused': 'paused', ':active': 'active' },
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: { pk: 'PAUSED', sk: destinationId } } },
+            { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async listPausedDestinations(): Promise<Destination[]> {
+    const ids = (await this.queryAll('PAUSED')).map((item) => item.sk as string);
+    const destinations = await Promise.all(ids.map((id) => this.getDestination(id)));
+    return destinations.filter((destination): destination is Destination => destination?.status === 'paused');
+  }
+
+  private async queryAll(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: startKey }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
   private async put(item: Item): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
@@ -160,6 +294,7 @@ interface StoredTransmission {
   sequence?: number;
   arrivedAt?: string;
   lastError?: string;
+  generation?: number;
 }
 
 interface StoredMessage {
@@ -320,7 +455,7 @@ export class DynamoMessageStore implements MessageStore {
     };
   }
 
-  async reserveSequence(destinationId: string, transmissionId: string): Promise<number> {
+  async reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
     const key = { pk: `DST#${destinationId}`, sk: 'DST' };
     try {
       // The destination remembers which transmission holds its latest number, so a retry after a
@@ -331,7 +466,7 @@ export class DynamoMessageStore implements MessageStore {
           Key: key,
           UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
-          ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId },
+          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
@@ -340,8 +475,74 @@ export class DynamoMessageStore implements MessageStore {
       if (!isConditionFailure(error)) throw error;
     }
     const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    if (current.Item?.sequenceHolder !== transmissionId) throw new Error(`Destination ${destinationId} does not exist`);
+    if (current.Item?.sequenceHolder !== reservationKey) throw new Error(`Destination ${destinationId} does not exist`);
     return current.Item.lastSequence as number;
+  }
+
+  async setTransmissionStatus(
+    messageId: string,
+    transmissionId: string,
+    status: TransmissionStatus,
+    from: readonly TransmissionStatus[],
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `MSG#${messageId}`, sk: 'MSG' },
+          UpdateExpression: 'SET transmissions.#t.#status = :status',
+          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async park(transmissionId: string, destinationId: string, envelope: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `PARK#${transmissionId}`, sk: 'PARK', destinationId, envelope: gzipSync(envelope) },
+      }),
+    );
+  }
+
+  async getParked(transmissionId: string): Promise<{ destinationId: string; envelope: string } | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `PARK#${transmissionId}`, sk: 'PARK' }, ConsistentRead: true }),
+    );
+    if (!result.Item) return undefined;
+    return { destinationId: result.Item.destinationId as string, envelope: gunzipSync(result.Item.envelope as Uint8Array).toString('utf8') };
+  }
+
+  async removeParked(transmissionId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `PARK#${transmissionId}`, sk: 'PARK' } }));
+  }
+
+  async prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `MSG#${messageId}`, sk: 'MSG' },
+          UpdateExpression:
+            'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+          ConditionExpression: 'transmissions.#t.#status = :skipped',
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (result.Attributes?.transmissions as Record<string, StoredTransmission>)[transmissionId]!.generation;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {

@@ -19,10 +19,12 @@ export const DELIVERY_BATCH_SIZE = 10;
 export class LambdaEventSourceMappings implements EventSourceMappings {
   constructor(
     private readonly client: LambdaClient,
-    private readonly deliveryFunctionArn: string,
+    /** Needed only to create mappings (the admin function); enabling and disabling go by UUID. */
+    private readonly deliveryFunctionArn?: string,
   ) {}
 
   async create(queueArn: string): Promise<string> {
+    if (!this.deliveryFunctionArn) throw new Error('LambdaEventSourceMappings: creating a mapping needs the delivery function ARN');
     try {
       const created = await this.client.send(
         new CreateEventSourceMappingCommand({

@@ -1,11 +1,14 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { intEnv, requireEnv } from '../config';
-import type { DestinationQueues, QueueEntry } from '../ports';
+import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports';
 
 export interface QueueSettings {
   /** Every destination queue is named `<prefix><destinationId>.fifo`; IAM is scoped to the prefix. */
@@ -76,5 +79,32 @@ export class SqsDestinationQueues implements DestinationQueues {
       }),
     );
     return Object.values(result.Attributes ?? {}).reduce((sum, value) => sum + Number(value ?? 0), 0);
+  }
+
+  async receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined> {
+    const result = await this.client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: visibilitySeconds, WaitTimeSeconds: 0 }),
+    );
+    const message = result.Messages?.[0];
+    return message ? { receiptHandle: message.ReceiptHandle!, body: message.Body ?? '' } : undefined;
+  }
+
+  async delete(queueUrl: string, receiptHandle: string): Promise<void> {
+    await this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+  }
+
+  async release(queueUrl: string, receiptHandles: readonly string[], visibilitySeconds: number): Promise<void> {
+    for (let start = 0; start < receiptHandles.length; start += 10) {
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: receiptHandles.slice(start, start + 10).map((receiptHandle, index) => ({
+            Id: String(start + index),
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: visibilitySeconds,
+          })),
+        }),
+      );
+    }
   }
 }

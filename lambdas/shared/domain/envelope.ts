@@ -14,6 +14,8 @@ export const envelopeHeaderSchema = z.object({
   dataModel: z.string(),
   eventType: z.string(),
   receivedAt: z.string(),
+  /** 0 for the original entry; n for the n-th replay of the transmission. */
+  generation: z.number().int().min(0).optional(),
 });
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 

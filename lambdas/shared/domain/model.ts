@@ -25,10 +25,32 @@ export interface Destination {
   readonly signingSecret: string;
   readonly status: DestinationStatus;
   readonly createdAt: string;
+  /** Attempts after the first, inside one invocation, for a transient failure. */
+  readonly inlineRetries: number;
   readonly queueUrl?: string;
   readonly queueArn?: string;
   readonly mappingId?: string;
+  /** Present while the destination is paused. */
+  readonly pause?: Pause;
 }
+
+/** Why and since when a destination is paused, and when its head is tried next. */
+export interface Pause {
+  readonly pausedAt: string;
+  readonly reason: string;
+  /** Whose fault the failure is: the sender's data (4xx) or the destination's endpoint. */
+  readonly fault: Fault;
+  /** The organization that was alerted, and is told when the destination resumes. */
+  readonly alertedOrganizationId: string;
+  readonly headTransmissionId: string;
+  readonly headMessageId: string;
+  readonly probeStep: number;
+  readonly nextRetryAt: string;
+  /** Set once the event-source mapping is known to be disabled. */
+  readonly mappingDisabled?: boolean;
+}
+
+export type Fault = 'sender' | 'destination';
 
 export interface Subscription {
   readonly id: string;
@@ -49,6 +71,8 @@ export interface Transmission {
   readonly sequence?: number;
   readonly arrivedAt?: string;
   readonly lastError?: string;
+  /** How many times the transmission was replayed; each replay is a new queue entry. */
+  readonly generation?: number;
 }
 
 export interface Message {
@@ -75,4 +99,14 @@ export interface Arrival {
   readonly sequence: number;
   readonly arrivedAt: string;
   readonly attempts: number;
+}
+
+/** An email waiting in the outbox (alerts are written with the state change, then sent). */
+export interface OutboxEmail {
+  readonly id: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly destinationId: string;
+  readonly createdAt: string;
 }

@@ -54,6 +54,9 @@ export const sourceRequestSchema = z.strictObject({ name: text(200) });
 /** Destination timeouts: long enough for a slow EHR, short enough to keep a batch within its Lambda. */
 export const TIMEOUT_LIMITS_MS = { min: 1000, max: 30_000, default: 10_000 } as const;
 
+/** Quick retries of a transient failure inside one invocation, before the destination pauses. */
+export const INLINE_RETRY_LIMITS = { max: 5, default: 2 } as const;
+
 export const destinationRequestSchema = z.strictObject({
   name: text(200),
   url: text(2048),
@@ -61,6 +64,11 @@ export const destinationRequestSchema = z.strictObject({
     .int({ error: 'must be an integer number of milliseconds' })
     .min(TIMEOUT_LIMITS_MS.min, `must be at least ${TIMEOUT_LIMITS_MS.min}`)
     .max(TIMEOUT_LIMITS_MS.max, `must be at most ${TIMEOUT_LIMITS_MS.max}`)
+    .optional(),
+  inlineRetries: z
+    .int({ error: 'must be an integer' })
+    .min(0, 'must be at least 0')
+    .max(INLINE_RETRY_LIMITS.max, `must be at most ${INLINE_RETRY_LIMITS.max}`)
     .optional(),
 });
 

@@ -1,7 +1,6 @@
-import type { SQSRecord } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { DeliveryFailedError, type DeliveryPorts, deliverRecord } from '../../../lambdas/delivery/deliver-record';
-import { encodeEnvelope } from '../../../lambdas/shared/domain/envelope';
+import { type DeliveryPorts, deliverEnvelope } from '../../../lambdas/shared/deliver-envelope';
+import { decodeEnvelope, encodeEnvelope } from '../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
 import type { Destination, Message } from '../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../lambdas/shared/ports';
@@ -17,6 +16,7 @@ const destination: Destination = {
   url: 'https://lab.example/hook',
   timeoutMs: 5000,
   signingSecret: newSigningSecret(),
+  inlineRetries: 2,
   status: 'active',
   createdAt: now.toISOString(),
 };
@@ -34,10 +34,8 @@ const newMessage = (): Message => {
   };
 };
 
-const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): SQSRecord =>
-  ({
-    messageId: `sqs-${message.id}`,
-    body: encodeEnvelope(
+const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): string =>
+    encodeEnvelope(
       {
         v: 1,
         messageId: message.id,
@@ -49,13 +47,13 @@ const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): SQSRecord =>
         receivedAt: message.receivedAt,
       },
       rawData,
-    ),
-  }) as SQSRecord;
+    );
 
 const setUp = (answers: DeliveryOutcome[]) => {
   const messages = new MemoryMessageStore();
   const posted: DeliveryRequest[] = [];
   let clock = now.getTime();
+  const naps: number[] = [];
   const ports: DeliveryPorts = {
     directory: new MemoryDirectory(),
     messages,
@@ -68,20 +66,25 @@ const setUp = (answers: DeliveryOutcome[]) => {
     clock: () => new Date(clock),
     log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as DeliveryPorts['log'],
     sleep: async (ms) => {
+      naps.push(ms);
       clock += ms;
     },
     commitGraceMs: 30_000,
+    retryBackoffMs: 1000,
+    retryCapMs: 5000,
   };
-  return { ports, messages, posted, advance: (ms: number) => (clock += ms) };
+  return { ports, messages, posted, naps };
 };
 
-describe('deliverRecord', () => {
+const once = { inlineRetries: 0 };
+
+describe('deliverEnvelope', () => {
   it('posts the contract body and headers and records the arrival', async () => {
     const { ports, messages, posted } = setUp([{ kind: 'answered', status: 204, durationMs: 12 }]);
     const message = newMessage();
     await messages.commitMessage(message);
 
-    await deliverRecord(recordOf(message), destination, ports);
+    expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'delivered' });
 
     expect(posted).toHaveLength(1);
     const [request] = posted;
@@ -102,12 +105,12 @@ describe('deliverRecord', () => {
     [{ kind: 'answered', status: 400, durationMs: 3 } as const, 'HTTP 400'],
     [{ kind: 'unreachable', reason: 'timeout', durationMs: 5000 } as const, 'timeout'],
     [{ kind: 'unreachable', reason: 'connection', durationMs: 1 } as const, 'connection error'],
-  ])('records %j as a failed attempt and stops the batch', async (outcome, reason) => {
+  ])('records %j as a failed attempt', async (outcome, reason) => {
     const { ports, messages } = setUp([outcome]);
     const message = newMessage();
     await messages.commitMessage(message);
 
-    await expect(deliverRecord(recordOf(message), destination, ports)).rejects.toThrow(DeliveryFailedError);
+    expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toMatchObject({ kind: 'failed', reason });
 
     expect(messages.failedAttempts).toEqual([{ transmissionId: message.transmissions[0]!.id, error: reason }]);
     expect(messages.arrivals).toHaveLength(0);
@@ -119,9 +122,9 @@ describe('deliverRecord', () => {
     await messages.commitMessage(first);
     await messages.commitMessage(second);
 
-    await expect(deliverRecord(recordOf(first), destination, ports)).rejects.toThrow(DeliveryFailedError);
-    await deliverRecord(recordOf(first), destination, ports);
-    await deliverRecord(recordOf(second), destination, ports);
+    expect(await deliverEnvelope(recordOf(first), destination, ports, once)).toMatchObject({ kind: 'failed' });
+    await deliverEnvelope(recordOf(first), destination, ports, once);
+    await deliverEnvelope(recordOf(second), destination, ports, once);
 
     expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
       [first.transmissions[0]!.id, '1'],
@@ -135,10 +138,9 @@ describe('deliverRecord', () => {
     const { ports, messages, posted } = setUp([]);
     const message = newMessage();
     await messages.commitMessage(message);
-    await deliverRecord(recordOf(message), destination, ports);
+    await deliverEnvelope(recordOf(message), destination, ports, once);
 
-    await deliverRecord(recordOf(message), destination, ports);
-
+    expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
     expect(posted).toHaveLength(1);
   });
 
@@ -149,7 +151,7 @@ describe('deliverRecord', () => {
     let naps = 0;
     const waiting = { ...ports, sleep: async (ms: number) => { naps++; if (naps === 3) await messages.commitMessage(message); await sleep(ms); } };
 
-    await deliverRecord(recordOf(message), destination, waiting);
+    await deliverEnvelope(recordOf(message), destination, waiting, once);
 
     expect(naps).toBe(3);
     expect(posted).toHaveLength(1);
@@ -159,7 +161,7 @@ describe('deliverRecord', () => {
     const { ports, messages, posted } = setUp([]);
     const message = newMessage();
 
-    await deliverRecord(recordOf(message), destination, ports);
+    expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
 
     expect(posted).toHaveLength(0);
     expect(await messages.getMessage(message.id)).toBe('abandoned');
@@ -173,9 +175,84 @@ describe('deliverRecord', () => {
     await messages.abandonMessage(message.id);
     const sleep = jest.fn(ports.sleep);
 
-    await deliverRecord(recordOf(message), destination, { ...ports, sleep });
+    await deliverEnvelope(recordOf(message), destination, { ...ports, sleep }, once);
 
     expect(posted).toHaveLength(0);
     expect(sleep).not.toHaveBeenCalled();
+  });
+
+  it('retries a transient failure in place with a doubling backoff, keeping the sequence number', async () => {
+    const { ports, messages, posted, naps } = setUp([
+      { kind: 'answered', status: 503, durationMs: 1 },
+      { kind: 'unreachable', reason: 'timeout', durationMs: 5000 },
+    ]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+
+    expect(naps).toEqual([1000, 2000]);
+    expect(posted.map((request) => request.headers['conveyor-sequence'])).toEqual(['1', '1', '1']);
+    expect(messages.arrivals[0]!.attempts).toBe(3);
+  });
+
+  it('gives up after the inline retries', async () => {
+    const fail = { kind: 'answered', status: 500, durationMs: 1 } as const;
+    const { ports, messages, posted } = setUp([fail, fail, fail, fail]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
+    expect(posted).toHaveLength(3);
+  });
+
+  it('does not retry a refusal (4xx other than 408 and 429)', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 422, durationMs: 1 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
+    expect(posted).toHaveLength(1);
+  });
+
+  it('honours Retry-After up to the cap', async () => {
+    const { ports, messages, naps } = setUp([
+      { kind: 'answered', status: 429, durationMs: 1, retryAfter: '2' },
+      { kind: 'answered', status: 429, durationMs: 1, retryAfter: '120' },
+    ]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect(naps).toEqual([2000, 5000]);
+  });
+
+  it('starts no retry that could not finish in the time left', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    const result = await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2, remainingMs: () => 6000 });
+
+    expect(result).toMatchObject({ kind: 'failed' });
+    expect(posted).toHaveLength(1);
+  });
+
+  it('delivers a replay with a new sequence number and drops the superseded copy', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    const transmissionId = message.transmissions[0]!.id;
+    await messages.commitMessage(message);
+    await messages.reserveSequence(destination.id, transmissionId); // the skipped head held number 1
+    await messages.setTransmissionStatus(message.id, transmissionId, 'skipped', ['queued']);
+    await messages.park(transmissionId, destination.id, recordOf(message));
+    const generation = await messages.prepareReplay(message.id, transmissionId);
+    const replay = encodeEnvelope({ ...decodeEnvelope(recordOf(message)).header, generation }, '{"mrn": 1.0}');
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
+    expect(await deliverEnvelope(replay, destination, ports, once)).toEqual({ kind: 'delivered' });
+
+    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([[transmissionId, '2']]);
+    expect(messages.parked.has(transmissionId)).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import {
   describeDestination,
   listDeliveredTransmissions,
 } from './directory-admin';
+import { replayTransmission, resumeNow, skipHead } from './operator-controls';
 
 export const createAdminApi = (ports: AdminPorts, logger: Logger) => {
   const routes = [
@@ -48,6 +49,21 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger) => {
       path: '/v1/admin/destinations/{destinationId}/transmissions',
       handler: async (event: ApiEvent) =>
         json(200, await listDeliveredTransmissions(pathParameter(event, 'destinationId'), event.queryStringParameters ?? {}, ports)),
+    },
+    {
+      method: 'POST' as const,
+      path: '/v1/admin/destinations/{destinationId}/resume',
+      handler: async (event: ApiEvent) => json(200, await resumeNow(pathParameter(event, 'destinationId'), ports)),
+    },
+    {
+      method: 'POST' as const,
+      path: '/v1/admin/destinations/{destinationId}/skip',
+      handler: async (event: ApiEvent) => json(200, await skipHead(pathParameter(event, 'destinationId'), ports)),
+    },
+    {
+      method: 'POST' as const,
+      path: '/v1/admin/transmissions/{transmissionId}/replay',
+      handler: async (event: ApiEvent) => json(200, await replayTransmission(pathParameter(event, 'transmissionId'), ports)),
     },
   ];
   return middy<ApiEvent, ApiResult>()

@@ -1,0 +1,12 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { PausePorts } from '../shared/pauses';
+import { deliverBatch } from './deliver-batch';
+
+/** The delivery handler over its ports; `handler.ts` (AWS) and the local runtime supply them. */
+export const createDeliveryHandler = (ports: PausePorts, logger: Logger) =>
+  middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .handler((event: SQSEvent, context: Context) => deliverBatch(event, context, ports));

@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type PausePorts, probeDueDestinations } from '../shared/pauses';
+
+/** Seconds between passes inside one scheduled run, so the ladder's short rungs are honoured. */
+const PASS_INTERVAL_MS = 2000;
+/** Room left at the end of a run for the last probe. */
+const FINAL_PASS_MARGIN_MS = 45_000;
+
+/**
+ * The prober, run once a minute: it keeps passing over the paused destinations until its time is
+ * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
+ */
+export const createProberHandler = (ports: PausePorts, logger: Logger) =>
+  middy<unknown, { passes: number; probed: number; resumed: number }>()
+    .use(injectLambdaContext(logger))
+    .handler(async (_event: unknown, context: Context) => {
+      let passes = 0;
+      let probed = 0;
+      let resumed = 0;
+      do {
+        const pass = await probeDueDestinations(ports);
+        passes++;
+        probed += pass.probed;
+        resumed += pass.resumed;
+        if (pass.paused === 0) break;
+        await ports.sleep(PASS_INTERVAL_MS);
+      } while (context.getRemainingTimeInMillis() > FINAL_PASS_MARGIN_MS);
+      return { passes, probed, resumed };
+    });

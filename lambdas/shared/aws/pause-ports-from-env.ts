@@ -1,0 +1,32 @@
+import { SESClient } from '@aws-sdk/client-ses';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UndiciDeliverer } from '../../delivery/undici-deliverer';
+import { intEnv, requireEnv } from '../config';
+import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
+import type { Log } from '../logging';
+import type { EventSourceMappings } from '../ports';
+import type { PausePorts } from '../pauses';
+import { documentClient } from './clients';
+import { DynamoOutbox } from './dynamo-store';
+import { storePortsFromEnv } from './ports-from-env';
+import { SesMailer } from './ses-mailer';
+
+// An alert must never hold up delivery: short timeouts, and the outbox keeps what was not sent.
+const sesClient = new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 });
+
+/** Everything delivery, probing and the operator controls need, configured from the environment. */
+export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log): PausePorts => ({
+  ...storePortsFromEnv(),
+  mappings,
+  outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME')),
+  mailer: new SesMailer(sesClient, requireEnv('ALERT_FROM_ADDRESS')),
+  deliverer: new UndiciDeliverer(),
+  clock: () => new Date(),
+  log,
+  sleep: (ms: number) => sleep(ms),
+  commitGraceMs: intEnv('COMMIT_GRACE_MS', 30_000),
+  retryBackoffMs: intEnv('INLINE_RETRY_BACKOFF_MS', 1000),
+  retryCapMs: intEnv('INLINE_RETRY_CAP_MS', 5000),
+  probeLadderSeconds: process.env.PROBE_LADDER_SECONDS ? parseLadder(process.env.PROBE_LADDER_SECONDS) : DEFAULT_PROBE_LADDER_SECONDS,
+});

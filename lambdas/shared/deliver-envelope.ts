@@ -1,0 +1,115 @@
+import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from './domain/envelope';
+import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from './domain/failures';
+import type { Destination, Message } from './domain/model';
+import { deliveryHeaders } from './domain/signature';
+import type { Log } from './logging';
+import type { Clock, Deliverer, Directory, MessageStore } from './ports';
+
+export interface DeliveryPorts {
+  readonly directory: Directory;
+  readonly messages: MessageStore;
+  readonly deliverer: Deliverer;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * How long after its receipt a message may still be committed by the ingest function (longer
+   * than that function's timeout). A queued copy whose message is still unrecorded after this is
+   * abandoned: its ingest answered 5xx, so it must not be delivered.
+   */
+  readonly commitGraceMs: number;
+  /** Backoff before the first inline retry (doubling after), and the most any retry waits. */
+  readonly retryBackoffMs: number;
+  readonly retryCapMs: number;
+}
+
+export type DeliveryResult =
+  | { readonly kind: 'delivered' }
+  /** Nothing to deliver: a duplicate, a stale replay, or a copy of an abandoned message. */
+  | { readonly kind: 'dropped' }
+  | {
+      readonly kind: 'failed';
+      readonly outcome: AttemptOutcome;
+      readonly reason: string;
+      readonly header: EnvelopeHeader;
+      readonly message: Message;
+    };
+
+export interface DeliveryOptions {
+  /** Attempts after the first for a transient failure, inside this call. */
+  readonly inlineRetries: number;
+  /** Time left in the invocation; no retry starts that could not finish in it. */
+  readonly remainingMs?: () => number;
+}
+
+/** Room left at the end of an invocation for recording an attempt. */
+const RECORDING_MARGIN_MS = 2000;
+
+/**
+ * Waits until the ingest function committed the message (normally already done), or gives the
+ * message up once the grace period is over and the ingest can no longer commit it.
+ */
+const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): Promise<Message | 'abandoned'> => {
+  const deadline = Date.parse(header.receivedAt) + ports.commitGraceMs;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+    const message = await ports.messages.getMessage(header.messageId);
+    if (message !== undefined) return message;
+    if (ports.clock().getTime() > deadline) {
+      if (await ports.messages.abandonMessage(header.messageId)) return 'abandoned';
+    } else {
+      await ports.sleep(wait);
+    }
+  }
+};
+
+/**
+ * Delivers one queued transmission: POST to the destination with the contract's headers and wait
+ * for the status. A 2xx within the timeout records the arrival. A transient failure (5xx, 408,
+ * 429, timeout, connection error) is retried a few times in place, honouring Retry-After; a
+ * refusal (other 4xx) is not. The result says whether the entry can leave the queue.
+ */
+export const deliverEnvelope = async (
+  body: string,
+  destination: Destination,
+  ports: DeliveryPorts,
+  options: DeliveryOptions,
+): Promise<DeliveryResult> => {
+  const { header, rawData } = decodeEnvelope(body);
+  const generation = header.generation ?? 0;
+  const ids = { messageId: header.messageId, transmissionId: header.transmissionId, destinationId: header.destinationId };
+  const message = await committedMessage(header, ports);
+  if (message === 'abandoned') {
+    ports.log.warn('Dropped a queued copy of a message that was never acknowledged', ids);
+    return { kind: 'dropped' };
+  }
+  const transmission = message.transmissions.find((candidate) => candidate.id === header.transmissionId);
+  if (!transmission) throw new Error(`Message ${header.messageId} has no transmission ${header.transmissionId}`);
+  if (generation < (transmission.generation ?? 0) || transmission.status === 'delivered' || transmission.status === 'skipped') {
+    ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', { ...ids, status: transmission.status, generation });
+    return { kind: 'dropped' };
+  }
+
+  const reservationKey = generation === 0 ? transmission.id : `${transmission.id}#${generation}`;
+  const sequence = await ports.messages.reserveSequence(destination.id, reservationKey);
+  const payload = deliveryBody(header, sequence, rawData);
+  for (let retry = 0; ; retry++) {
+    const headers = deliveryHeaders({ signingSecret: destination.signingSecret, transmissionId: transmission.id, sequence, body: payload, sentAt: ports.clock() });
+    const outcome = await ports.deliverer.post({ url: destination.url, body: payload, headers, timeoutMs: destination.timeoutMs });
+    const attempts = transmission.attempts + retry + 1;
+    if (isSuccess(outcome)) {
+      await ports.messages.recordArrival({ ...ids, sequence, arrivedAt: ports.clock().toISOString(), attempts });
+      if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+      ports.log.info('Delivered', { ...ids, sequence, status: outcome.kind === 'answered' ? outcome.status : undefined, durationMs: outcome.durationMs, attempts });
+      return { kind: 'delivered' };
+    }
+    const reason = describeOutcome(outcome);
+    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason);
+    ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
+    const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
+    const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
+    if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
+      return { kind: 'failed', outcome, reason, header, message };
+    }
+    await ports.sleep(delay);
+  }
+};

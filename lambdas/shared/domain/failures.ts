@@ -1,0 +1,51 @@
+import type { Fault } from './model';
+
+/** How an endpoint answered one attempt (see the Deliverer port). */
+export type AttemptOutcome =
+  | { readonly kind: 'answered'; readonly status: number; readonly retryAfter?: string }
+  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' };
+
+export const isSuccess = (outcome: AttemptOutcome): boolean =>
+  outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300;
+
+/**
+ * A 4xx other than 408 and 429 means the endpoint refused the data: retrying it soon will not
+ * help, and the sender is at fault. Everything else that is not a 2xx is the destination's fault
+ * and worth a quick retry.
+ */
+export const isRefusal = (outcome: AttemptOutcome): boolean =>
+  outcome.kind === 'answered' && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 408 && outcome.status !== 429;
+
+export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ? 'sender' : 'destination');
+
+/** A short, payload-free description of a failed attempt, for logs, the API and alert emails. */
+export const describeOutcome = (outcome: AttemptOutcome): string =>
+  outcome.kind === 'answered' ? `HTTP ${outcome.status}` : outcome.reason === 'timeout' ? 'timeout' : 'connection error';
+
+/**
+ * How long to wait before an inline retry: the endpoint's Retry-After (seconds or an HTTP date)
+ * when it gave one, else the backoff for this retry; never more than `capMs`.
+ */
+export const inlineRetryDelayMs = (outcome: AttemptOutcome, retry: number, backoffMs: number, capMs: number, now: Date): number => {
+  const fallback = backoffMs * 2 ** retry;
+  const header = outcome.kind === 'answered' ? outcome.retryAfter?.trim() : undefined;
+  let requested: number | undefined;
+  if (header !== undefined && /^\d+$/.test(header)) requested = Number(header) * 1000;
+  else if (header !== undefined && !Number.isNaN(Date.parse(header))) requested = Date.parse(header) - now.getTime();
+  return Math.min(Math.max(requested ?? fallback, 0), capMs);
+};
+
+/** Seconds between retries of a paused destination's head: quick at first, then every 10 minutes. */
+export const DEFAULT_PROBE_LADDER_SECONDS: readonly number[] = [5, 10, 10, 20, 30, 60, 120, 300, 600];
+
+/** The wait before probe number `step` (0-based); the last rung repeats. */
+export const probeDelaySeconds = (ladder: readonly number[], step: number): number => ladder[Math.min(step, ladder.length - 1)]!;
+
+/** Parses a ladder such as "5,10,10,20" from configuration. */
+export const parseLadder = (value: string): number[] => {
+  const ladder = value.split(',').map((rung) => Number(rung.trim()));
+  if (ladder.length === 0 || ladder.some((rung) => !Number.isFinite(rung) || rung < 0)) {
+    throw new Error(`A probe ladder is a comma-separated list of non-negative seconds, got ${JSON.stringify(value)}`);
+  }
+  return ladder;
+};

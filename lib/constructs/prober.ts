@@ -1,0 +1,30 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { ConveyorFunction } from './conveyor-function';
+
+/**
+ * The prober: every minute it retries the heads of paused destinations on their backoff ladder,
+ * sends alerts left in the outbox and finishes disabling mappings the control plane throttled.
+ * Within a run it passes every few seconds, so the ladder's 10-second rungs are kept.
+ */
+export class Prober extends Construct {
+  public readonly function: ConveyorFunction;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.function = new ConveyorFunction(this, 'Function', {
+      lambda: 'prober',
+      description: 'Conveyor: retries the heads of paused destinations and sends pending alerts',
+      timeout: Duration.seconds(70),
+      // One run at a time: two would only compete for the same heads.
+      reservedConcurrentExecutions: 1,
+    });
+    new Rule(this, 'EveryMinute', {
+      description: 'Conveyor: runs the prober',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaTarget(this.function, { retryAttempts: 0 })],
+    });
+  }
+}
