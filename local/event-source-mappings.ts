@@ -109,7 +109,9 @@ export class LocalEventSourceMappings implements EventSourceMappings {
       sqs: this.sqs,
       useQueueUrlAsEndpoint: false,
       batchSize: DELIVERY_BATCH_SIZE,
-      waitTimeSeconds: 20,
+      // Short long-polls, never aborted: fauxqs hands a message to a waiting receive even after its
+      // client went away, and that message is lost. A stopped poller finishes its last poll instead.
+      waitTimeSeconds: 1,
       pollingWaitTimeMs: 0,
       attributeNames: ['All'],
       messageSystemAttributeNames: ['All'],
@@ -145,7 +147,7 @@ export class LocalEventSourceMappings implements EventSourceMappings {
     if (!poller) return;
     this.pollers.delete(uuid);
     const stopped = new Promise<void>((resolveStop) => poller.once('stopped', () => resolveStop()));
-    poller.stop({ abort: true });
+    poller.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([stopped, new Promise((resolveTimeout) => (timer = setTimeout(resolveTimeout, 2000)))]);
     clearTimeout(timer);

@@ -32,7 +32,7 @@ export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   try {
     await ports.messages.park(header.transmissionId, destinationId, head.body);
   } catch (error) {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
+    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
     ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
     throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
   }

@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { deliverEnvelope, type DeliveryResult } from '../shared/deliver-envelope';
 import { decodeEnvelope } from '../shared/domain/envelope';
 import { errorFields } from '../shared/logging';
-import { PAUSE_RELEASE_SECONDS, type PausePorts, pauseDestination, stopMapping } from '../shared/pauses';
+import { type PausePorts, pauseDestination, stopMapping } from '../shared/pauses';
 
 /** An attempt the endpoint did not accept; the record and every later one go back to the queue. */
 export class DeliveryFailedError extends Error {
@@ -44,7 +44,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
 
   if (destination.status === 'paused') {
     if (!destination.pause?.mappingDisabled) await stopMapping(destination, ports);
-    await release(event.Records, PAUSE_RELEASE_SECONDS);
+    await release(event.Records, ports.pauseReleaseSeconds);
     ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
     return failAll(event.Records);
   }
@@ -78,7 +78,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   if (failed.length > 0) {
     if (failure) await pauseDestination(destination, failure, ports);
     // Back in the queue soon: a paused head is probed from there; anything else is retried.
-    await release(failed, failure ? PAUSE_RELEASE_SECONDS : INTERNAL_RETRY_SECONDS);
+    await release(failed, failure ? ports.pauseReleaseSeconds : INTERNAL_RETRY_SECONDS);
   }
   return response;
 };

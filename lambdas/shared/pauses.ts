@@ -17,10 +17,9 @@ export interface PausePorts extends DeliveryPorts {
   readonly mailer: Mailer;
   /** Seconds between probes of a paused head; the last rung repeats. */
   readonly probeLadderSeconds: readonly number[];
+  /** How long a paused head stays hidden once handed back, so a mapping still winding down doesn't spin on it. */
+  readonly pauseReleaseSeconds: number;
 }
-
-/** How long a released head stays hidden, so a mapping that is still winding down doesn't spin on it. */
-export const PAUSE_RELEASE_SECONDS = 5;
 
 const later = (now: Date, seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
 
@@ -131,7 +130,7 @@ export const probeDestination = async (destination: Destination, ports: PausePor
   }
   const result = await deliverEnvelope(head.body, destination, ports, { inlineRetries: 0 });
   if (result.kind === 'failed') {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
+    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
     await scheduleNext(result.reason);
     ports.log.info('Probe of paused destination failed', { destinationId: destination.id, reason: result.reason, probeStep: pause.probeStep + 1 });
     return 'still_paused';

@@ -28,5 +28,6 @@ export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log): Paus
   commitGraceMs: intEnv('COMMIT_GRACE_MS', 30_000),
   retryBackoffMs: intEnv('INLINE_RETRY_BACKOFF_MS', 1000),
   retryCapMs: intEnv('INLINE_RETRY_CAP_MS', 5000),
+  pauseReleaseSeconds: intEnv('PAUSE_RELEASE_SECONDS', 5),
   probeLadderSeconds: process.env.PROBE_LADDER_SECONDS ? parseLadder(process.env.PROBE_LADDER_SECONDS) : DEFAULT_PROBE_LADDER_SECONDS,
 });

@@ -94,6 +94,9 @@ export class SqsDestinationQueues implements DestinationQueues {
   }
 
   async release(queueUrl: string, receiptHandles: readonly string[], visibilitySeconds: number): Promise<void> {
+    // Never 0: the local SQS stand-in (fauxqs 2.4, persisting) loses a FIFO message made visible
+    // with a zero timeout. One second costs nothing on AWS.
+    const visibility = Math.max(1, visibilitySeconds);
     for (let start = 0; start < receiptHandles.length; start += 10) {
       await this.client.send(
         new ChangeMessageVisibilityBatchCommand({
@@ -101,7 +104,7 @@ export class SqsDestinationQueues implements DestinationQueues {
           Entries: receiptHandles.slice(start, start + 10).map((receiptHandle, index) => ({
             Id: String(start + index),
             ReceiptHandle: receiptHandle,
-            VisibilityTimeout: visibilitySeconds,
+            VisibilityTimeout: visibility,
           })),
         }),
       );
