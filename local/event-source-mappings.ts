@@ -109,8 +109,8 @@ export class LocalEventSourceMappings implements EventSourceMappings {
       sqs: this.sqs,
       useQueueUrlAsEndpoint: false,
       batchSize: DELIVERY_BATCH_SIZE,
-      // Short long-polls, never aborted: fauxqs hands a message to a waiting receive even after its
-      // client went away, and that message is lost. A stopped poller finishes its last poll instead.
+      // Short long-polls that a stop lets finish rather than aborts, so stopping a mapping never
+      // leaves a receive pending on the stand-in, and takes at most a second.
       waitTimeSeconds: 1,
       pollingWaitTimeMs: 0,
       attributeNames: ['All'],

@@ -4,13 +4,18 @@ import {
   type LambdaClient,
   ListEventSourceMappingsCommand,
   ResourceConflictException,
+  ResourceInUseException,
   ResourceNotFoundException,
+  TooManyRequestsException,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSourceMappings } from '../ports';
 
 /** FIFO batches hold at most 10 records; a batch is delivered in order and stops at the first failure. */
 export const DELIVERY_BATCH_SIZE = 10;
+
+const SET_ENABLED_RETRIES = 8;
 
 /**
  * The event-source mappings that feed destination queues to the delivery function. Disabling one
@@ -21,6 +26,7 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
     private readonly client: LambdaClient,
     /** Needed only to create mappings (the admin function); enabling and disabling go by UUID. */
     private readonly deliveryFunctionArn?: string,
+    private readonly wait: (ms: number) => Promise<unknown> = sleep,
   ) {}
 
   async create(queueArn: string): Promise<string> {
@@ -48,8 +54,23 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
     }
   }
 
+  /**
+   * Lambda's control plane allows about 15 mapping updates a second per account, and refuses an
+   * update while the previous one is still being applied. Beyond the client's own retries, keep
+   * trying with jittered exponential backoff (about 30 seconds in all) before giving up; a caller
+   * that gives up leaves the state to the prober, which tries again.
+   */
   async setEnabled(mappingId: string, enabled: boolean): Promise<void> {
-    await this.client.send(new UpdateEventSourceMappingCommand({ UUID: mappingId, Enabled: enabled }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new UpdateEventSourceMappingCommand({ UUID: mappingId, Enabled: enabled }));
+        return;
+      } catch (error) {
+        const retryable = error instanceof TooManyRequestsException || error instanceof ResourceInUseException;
+        if (!retryable || attempt >= SET_ENABLED_RETRIES) throw error;
+        await this.wait(Math.random() * Math.min(8000, 250 * 2 ** attempt));
+      }
+    }
   }
 
   async remove(mappingId: string): Promise<void> {

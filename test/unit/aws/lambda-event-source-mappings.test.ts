@@ -4,7 +4,9 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
   ResourceConflictException,
+  ResourceInUseException,
   ResourceNotFoundException,
+  TooManyRequestsException,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -60,6 +62,40 @@ describe('LambdaEventSourceMappings', () => {
 
     expect(lambda).toHaveReceivedNthCommandWith(1, UpdateEventSourceMappingCommand, { UUID: 'uuid-1', Enabled: false });
     expect(lambda).toHaveReceivedNthCommandWith(2, UpdateEventSourceMappingCommand, { UUID: 'uuid-1', Enabled: true });
+  });
+
+  it('rides out control-plane throttling and in-progress updates with backoff', async () => {
+    const throttled = () => new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} });
+    lambda
+      .on(UpdateEventSourceMappingCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(new ResourceInUseException({ message: 'UPDATING', $metadata: {} }))
+      .rejectsOnce(throttled())
+      .resolves({});
+    const waits: number[] = [];
+    const mappings = new LambdaEventSourceMappings(new LambdaClient({}), deliveryArn, async (ms) => waits.push(ms));
+
+    await mappings.setEnabled('uuid-1', false);
+
+    expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 4);
+    expect(waits).toHaveLength(3);
+    expect(waits.every((ms, attempt) => ms >= 0 && ms <= 250 * 2 ** attempt)).toBe(true);
+  });
+
+  it('gives up on persistent throttling so the prober can try later', async () => {
+    lambda.on(UpdateEventSourceMappingCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }));
+    const mappings = new LambdaEventSourceMappings(new LambdaClient({}), deliveryArn, async () => undefined);
+
+    await expect(mappings.setEnabled('uuid-1', false)).rejects.toBeInstanceOf(TooManyRequestsException);
+    expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 9);
+  });
+
+  it('does not retry an error that is not throttling', async () => {
+    lambda.on(UpdateEventSourceMappingCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    const mappings = new LambdaEventSourceMappings(new LambdaClient({}), deliveryArn, async () => undefined);
+
+    await expect(mappings.setEnabled('uuid-1', true)).rejects.toBeInstanceOf(ResourceNotFoundException);
+    expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 1);
   });
 
   it('treats deleting a mapping that is already gone as done', async () => {
