@@ -3,50 +3,26 @@
  * inbox, serves the contract, keeps its state across a restart, and on Ctrl-C stops every process
  * it started (no stray DynamoDB Local JVM).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../local/stand-ins';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { waitFor } from '../fixtures/conveyor';
+import { type LocalProcess, localPorts, startLocalProcess } from '../fixtures/local-process';
 
 jest.setTimeout(180_000);
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly apiUrl: string;
-  readonly adminToken: string;
-  readonly sesUrl: string;
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-start-'));
 let ports: Record<string, string>;
 let receiver: Receiver;
-const children: ChildProcess[] = [];
+const started: LocalProcess[] = [];
 
-const start = async (...args: string[]): Promise<Started> => {
-  // What `npm start` runs (tsx bin/local.ts), on the Node that runs the tests (the project's Node).
-  const child = spawn(process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', ...args], {
-    env: { ...process.env, ...ports, CONVEYOR_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(() => output.includes('Ready.') || child.exitCode !== null, 'npm start to be ready', 90_000);
-  if (!output.includes('Ready.')) throw new Error(`npm start failed:\n${output}`);
-  const line = (label: string) => new RegExp(`^${label}: (\\S+)`, 'm').exec(output)?.[1] ?? '';
-  return { child, output: () => output, apiUrl: line('API'), adminToken: line('Admin token'), sesUrl: line('SES inbox') };
+const start = async (...args: string[]) => {
+  const local = await startLocalProcess({ ...ports, CONVEYOR_DATA_DIR: dataDir }, ...args);
+  started.push(local);
+  return local;
 };
-
-const stop = async ({ child }: Started) => {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
-  return exited;
-};
+const stop = (local: LocalProcess) => local.interrupt();
 
 const dynamoDbPid = () => Number(readFileSync(join(dataDir, 'dynamodb', 'dynamodb-local.pid'), 'utf8'));
 const isRunning = (pid: number) => {
@@ -58,27 +34,15 @@ const isRunning = (pid: number) => {
   }
 };
 
-const call = async (conveyor: Started, method: string, path: string, body: unknown, credential: string) => {
-  const response = await fetch(`${conveyor.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-};
+const call = (conveyor: LocalProcess, method: string, path: string, body: unknown, credential: string) => conveyor.call(method, path, body, credential);
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  ports = {
-    PORT: String(await freePort()),
-    CONVEYOR_SQS_PORT: String(await freePort()),
-    CONVEYOR_DYNAMODB_PORT: String(await freePort()),
-    CONVEYOR_SES_PORT: String(await freePort()),
-  };
+  ports = await localPorts();
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const local of started) if (local.child.exitCode === null && local.child.signalCode === null) await local.kill();
   await receiver?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
