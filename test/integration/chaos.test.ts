@@ -53,7 +53,7 @@ it('delivers everything in order through bursts of 5xx, timeouts, refused connec
     let count = 0;
     receiver.respond = (request) => {
       const answer = behave(++count, receiver);
-      (request as Received & { status?: number }).status = typeof answer === 'number' ? answer : answer.delayMs >= 1000 ? 0 : answer.status;
+      (request as Received & { status?: number }).status = typeof answer === 'number' ? answer : answer.delayMs >= 2000 ? 0 : answer.status;
       return answer;
     };
     const organizationEmail = `${name}@example.org`;
@@ -67,8 +67,9 @@ it('delivers everything in order through bursts of 5xx, timeouts, refused connec
   await addLane('healthy', () => 200);
   // Two bursts of six 503s: three inline attempts, then the destination pauses and is probed.
   await addLane('bursts', (count) => ((count > 50 && count <= 56) || (count > 150 && count <= 156) ? 503 : 200));
-  // Four answers come after the 1 s timeout.
-  await addLane('timeouts', (count) => (count > 80 && count <= 84 ? { status: 200, delayMs: 1500 } : 200), 1000);
+  // Four answers come a second after the 2 s timeout (generous, so a loaded machine's ordinary
+  // answers never time out too).
+  await addLane('timeouts', (count) => (count > 80 && count <= 84 ? { status: 200, delayMs: 3000 } : 200), 2000);
   // At the 100th request the receiver drops the connection and stops listening for three seconds.
   await addLane('refusing', (count, receiver) => {
     if (count !== 100) return 200;
