@@ -23,10 +23,18 @@ export interface PausePorts extends DeliveryPorts {
 
 const later = (now: Date, seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
 
-/** Sends every alert in the outbox; one that SES refuses stays there for the next try. */
+/** How long a sender holds an alert before another may send it (a send takes seconds at most). */
+const ALERT_CLAIM_MS = 60_000;
+
+/**
+ * Sends every alert in the outbox. Each is claimed first, so the delivery function and the prober
+ * flushing at the same moment never send it twice; one that SES refuses is sent once its claim
+ * runs out.
+ */
 export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log'>): Promise<{ sent: number; failed: number }> => {
   let sent = 0;
   for (const email of await ports.outbox.list()) {
+    if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
     try {
       await ports.mailer.send(email);
       await ports.outbox.remove(email);

@@ -17,6 +17,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
   const sent: Array<{ to: string; subject: string }> = [];
   const mappingCalls: boolean[] = [];
   let mailerDown = false;
+  const claims = new Map<string, number>();
   const destination: Destination = {
     id: newId('destination'),
     organizationId: receiver.id,
@@ -52,7 +53,16 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
       },
     },
     mappings: { create: async () => 'mapping-1', remove: async () => undefined, setEnabled: async (_id, enabled) => void mappingCalls.push(enabled) },
-    outbox: { list: async () => [...directory.outbox], remove: async (email) => void directory.outbox.splice(directory.outbox.indexOf(email), 1) },
+    outbox: {
+      list: async () => [...directory.outbox],
+      claim: async (email, leaseMs) => {
+        const until = claims.get(email.id) ?? 0;
+        if (until > now) return false;
+        claims.set(email.id, now + leaseMs);
+        return true;
+      },
+      remove: async (email) => void directory.outbox.splice(directory.outbox.indexOf(email), 1),
+    },
     mailer: {
       send: async (email) => {
         if (mailerDown) throw new Error('SES unavailable');
@@ -151,18 +161,34 @@ describe('pause episodes', () => {
   });
 
   it('keeps an alert SES refused in the outbox and sends it on a later pass, without blocking the pause', async () => {
-    const { ports, directory, destination, sent, enqueue, failureOf, setMailerDown } = setUp();
+    const { ports, directory, destination, sent, enqueue, failureOf, setMailerDown, advance } = setUp();
     setMailerDown(true);
 
     await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
 
     expect((await directory.getDestination(destination.id))!.status).toBe('paused');
     expect(sent).toEqual([]);
+    // Claimed by the failed attempt: not tried again until the claim runs out.
+    expect(await flushOutbox(ports)).toEqual({ sent: 0, failed: 0 });
+    advance(60_000);
     expect(await flushOutbox(ports)).toEqual({ sent: 0, failed: 1 });
     setMailerDown(false);
+    advance(60_000);
     expect(await flushOutbox(ports)).toEqual({ sent: 1, failed: 0 });
     expect(await flushOutbox(ports)).toEqual({ sent: 0, failed: 0 });
     expect(sent).toHaveLength(1);
+  });
+
+  it('sends an alert once when two flushes race for it', async () => {
+    const { ports, destination, sent, enqueue, failureOf } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
+    sent.length = 0;
+    const directory = ports.directory as MemoryDirectory;
+    directory.outbox.push({ id: 'racing', to: 'lab@example.org', subject: 'race', body: '', destinationId: destination.id, createdAt: '' });
+
+    await Promise.all([flushOutbox(ports), flushOutbox(ports)]);
+
+    expect(sent).toEqual([{ to: 'lab@example.org', subject: 'race' }]);
   });
 
   it('resumes a paused destination whose queue emptied', async () => {

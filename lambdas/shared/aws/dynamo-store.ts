@@ -21,6 +21,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
   DeleteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -30,6 +31,7 @@ import type {
   AcceptedMessage,
   Arrival,
   Destination,
+  DestinationStatus,
   Message,
   Organization,
   OutboxEmail,
@@ -77,7 +79,29 @@ export class DynamoOutbox implements Outbox {
     const result = await this.client.send(
       new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' }, ConsistentRead: true, Limit: 100 }),
     );
-    return (result.Items ?? []).map((item) => strip<OutboxEmail>(item)!);
+    return (result.Items ?? []).map((item) => {
+      const { claimedUntil: _claimedUntil, ...email } = strip<OutboxEmail & { claimedUntil?: number }>(item)!;
+      return email;
+    });
+  }
+
+  async claim(email: OutboxEmail, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: 'OUTBOX', sk: `${email.createdAt}#${email.id}` },
+          UpdateExpression: 'SET claimedUntil = :until',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+          ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async remove(email: OutboxEmail): Promise<void> {
@@ -174,40 +198,20 @@ export class DynamoDirectory implements Directory {
   }
 
   async pauseDestination(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: `DST#${destinationId}`, sk: 'DST' },
-                UpdateExpression: 'SET #status = :paused, #pause = :pause',
-                ConditionExpression: '#status = :active',
-                ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-                ExpressionAttributeValues: { ':paused': 'paused', ':active': 'active', ':pause': pause },
-              },
-            },
-            { Put: { TableName: this.tableName, Item: { pk: 'PAUSED', sk: destinationId } } },
-            { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: `MSG#${pause.headMessageId}`, sk: 'MSG' },
-                UpdateExpression: 'SET transmissions.#t.#status = :paused',
-                ConditionExpression: 'attribute_exists(transmissions.#t)',
-                ExpressionAttributeNames: { '#t': pause.headTransmissionId, '#status': 'status' },
-                ExpressionAttributeValues: { ':paused': 'paused' },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+    return this.changeStatus(destinationId, { from: 'active', to: 'paused', pause }, [
+      { Put: { TableName: this.tableName, Item: { pk: 'PAUSED', sk: destinationId } } },
+      { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: `MSG#${pause.headMessageId}`, sk: 'MSG' },
+          UpdateExpression: 'SET transmissions.#t.#status = :paused',
+          ConditionExpression: 'attribute_exists(transmissions.#t)',
+          ExpressionAttributeNames: { '#t': pause.headTransmissionId, '#status': 'status' },
+          ExpressionAttributeValues: { ':paused': 'paused' },
+        },
+      },
+    ]);
   }
 
   async updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void> {
@@ -231,6 +235,21 @@ export class DynamoDirectory implements Directory {
   }
 
   async resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean> {
+    return this.changeStatus(destinationId, { from: 'paused', to: 'active' }, [
+      { Delete: { TableName: this.tableName, Key: { pk: 'PAUSED', sk: destinationId } } },
+      { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
+    ]);
+  }
+
+  /**
+   * Moves a destination from one status to another (setting or clearing its pause) together with
+   * the writes that belong to the change, all or nothing. False when it was not in `from`.
+   */
+  private async changeStatus(
+    destinationId: string,
+    change: { from: DestinationStatus; to: DestinationStatus; pause?: Pause },
+    alongside: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -239,14 +258,13 @@ export class DynamoDirectory implements Directory {
               Update: {
                 TableName: this.tableName,
                 Key: { pk: `DST#${destinationId}`, sk: 'DST' },
-                UpdateExpression: 'SET #status = :active REMOVE #pause',
-                ConditionExpression: '#status = :paused',
+                UpdateExpression: change.pause ? 'SET #status = :to, #pause = :pause' : 'SET #status = :to REMOVE #pause',
+                ConditionExpression: '#status = :from',
                 ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-                ExpressionAttributeValues: { ':paused': 'paused', ':active': 'active' },
+                ExpressionAttributeValues: { ':from': change.from, ':to': change.to, ...(change.pause ? { ':pause': change.pause } : {}) },
               },
             },
-            { Delete: { TableName: this.tableName, Key: { pk: 'PAUSED', sk: destinationId } } },
-            { Put: { TableName: this.tableName, Item: outboxItem(alert) } },
+            ...alongside,
           ],
         }),
       );
