@@ -1,7 +1,7 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UndiciDeliverer } from '../../delivery/undici-deliverer';
+import { UndiciDeliverer } from '../http/undici-deliverer';
 import { intEnv, requireEnv } from '../config';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
 import type { Log } from '../logging';

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import type { Deliverer, DeliveryOutcome, DeliveryRequest } from '../shared/ports';
+import type { Deliverer, DeliveryOutcome, DeliveryRequest } from '../ports';
 
 /** At most this much of an endpoint's answer is read: only its status matters. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
