@@ -24,9 +24,20 @@ export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status !== 'paused') throw new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
   const queueUrl = destination.queueUrl!;
-  const head = await ports.queues.receiveHead(queueUrl, 60);
+  // The prober may hold the head for one attempt (at most the destination's timeout): wait for it.
+  const deadline = Date.now() + Math.min(destination.timeoutMs + 3000, 20_000);
+  let head = await ports.queues.receiveHead(queueUrl, 60);
+  while (!head && Date.now() < deadline) {
+    await ports.sleep(250);
+    head = await ports.queues.receiveHead(queueUrl, 60);
+  }
   if (!head) {
     throw new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
+  }
+  // That attempt may have succeeded and resumed the destination: then there is nothing to skip.
+  if ((await ports.directory.getDestination(destinationId))?.status !== 'paused') {
+    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
+    throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
   }
   const { header } = decodeEnvelope(head.body);
   try {
