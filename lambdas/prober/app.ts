@@ -6,8 +6,8 @@ import { type PausePorts, probeDueDestinations } from '../shared/pauses';
 
 /** Seconds between passes inside one scheduled run, so the ladder's short rungs are honoured. */
 const PASS_INTERVAL_MS = 2000;
-/** Room left at the end of a run for the last probe. */
-const FINAL_PASS_MARGIN_MS = 45_000;
+/** Room left at the end of a run for the last pass: one probe may wait a destination's longest timeout. */
+const FINAL_PASS_MARGIN_MS = 35_000;
 
 /**
  * The prober, run once a minute: it keeps passing over the paused destinations until its time is

@@ -17,7 +17,8 @@ export class Prober extends Construct {
     this.function = new ConveyorFunction(this, 'Function', {
       lambda: 'prober',
       description: 'Conveyor: retries the heads of paused destinations and sends pending alerts',
-      timeout: Duration.seconds(70),
+      // Passes for about a minute, then leaves room for a last probe of up to 30 s.
+      timeout: Duration.seconds(90),
       // One run at a time: two would only compete for the same heads.
       reservedConcurrentExecutions: 1,
     });
