@@ -64,7 +64,33 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
+/** A transaction refused because its first item's condition failed (the others are consequences). */
+const isFirstConditionFailure = (error: unknown): boolean =>
+  error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+
+/**
+ * Runs a conditional write: true when it was applied, false when its condition did not hold (for a
+ * transaction, the condition on its first item); any other failure is thrown.
+ */
+const conditionHeld = async (write: Promise<unknown>): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error) || isFirstConditionFailure(error)) return false;
+    throw error;
+  }
+};
+
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** A destination item without the sequence counter, which only `reserveSequence` reads. */
+const toDestination = (item: Item): Destination => {
+  const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, ...destination } = item;
+  const stored = strip<Destination>(destination)!;
+  // Destinations registered before inline retries were configurable get the default.
+  return { ...stored, inlineRetries: stored.inlineRetries ?? 2 };
+};
 
 const outboxItem = (email: OutboxEmail): Item => ({ pk: 'OUTBOX', sk: `${email.createdAt}#${email.id}`, ...email });
 
@@ -87,8 +113,8 @@ export class DynamoOutbox implements Outbox {
 
   async claim(email: OutboxEmail, leaseMs: number): Promise<boolean> {
     const now = Date.now();
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: 'OUTBOX', sk: `${email.createdAt}#${email.id}` },
@@ -96,12 +122,8 @@ export class DynamoOutbox implements Outbox {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
           ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async remove(email: OutboxEmail): Promise<void> {
@@ -149,18 +171,14 @@ export class DynamoDirectory implements Directory {
 
   async getDestination(id: string): Promise<Destination | undefined> {
     const item = await this.get(`DST#${id}`, 'DST');
-    if (!item) return undefined;
-    const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, ...destination } = item;
-    const stored = strip<Destination>(destination)!;
-    // Destinations registered before inline retries were configurable get the default.
-    return { ...stored, inlineRetries: stored.inlineRetries ?? 2 };
+    return item && toDestination(item);
   }
 
   async markDestinationProvisioned(
     id: string,
     provisioned: { queueUrl: string; queueArn: string; mappingId: string },
   ): Promise<Destination> {
-    await this.client.send(
+    const updated = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `DST#${id}`, sk: 'DST' },
@@ -168,11 +186,10 @@ export class DynamoDirectory implements Directory {
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':queueUrl': provisioned.queueUrl, ':queueArn': provisioned.queueArn, ':mappingId': provisioned.mappingId, ':active': 'active' },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    const destination = await this.getDestination(id);
-    if (!destination) throw new Error(`Destination ${id} vanished while being provisioned`);
-    return destination;
+    return toDestination(updated.Attributes!);
   }
 
   async putSubscription(subscription: Subscription): Promise<void> {
@@ -180,21 +197,7 @@ export class DynamoDirectory implements Directory {
   }
 
   async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
-    const subscriptions: Subscription[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
-          ExpressionAttributeValues: { ':pk': `SRC#${sourceId}`, ':sub': 'SUB#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) subscriptions.push(strip<Subscription>(item)!);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return subscriptions;
+    return (await this.queryAll(`SRC#${sourceId}`, 'SUB#')).map((item) => strip<Subscription>(item)!);
   }
 
   async pauseDestination(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
@@ -217,8 +220,9 @@ export class DynamoDirectory implements Directory {
   async updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void> {
     const entries = Object.entries(change).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
-    try {
-      await this.client.send(
+    // A condition failure means it resumed meanwhile: nothing to update.
+    await conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `DST#${destinationId}`, sk: 'DST' },
@@ -227,11 +231,8 @@ export class DynamoDirectory implements Directory {
           ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
           ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
         }),
-      );
-    } catch (error) {
-      // Resumed meanwhile: nothing to update.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean> {
@@ -250,8 +251,8 @@ export class DynamoDirectory implements Directory {
     change: { from: DestinationStatus; to: DestinationStatus; pause?: Pause },
     alongside: NonNullable<TransactWriteCommandInput['TransactItems']>,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -267,12 +268,8 @@ export class DynamoDirectory implements Directory {
             ...alongside,
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listPausedDestinations(): Promise<Destination[]> {
@@ -281,12 +278,18 @@ export class DynamoDirectory implements Directory {
     return destinations.filter((destination): destination is Destination => destination?.status === 'paused');
   }
 
-  private async queryAll(pk: string): Promise<Item[]> {
+  /** Every item of a partition (whose sort key starts with `skPrefix`, when given), page by page. */
+  private async queryAll(pk: string, skPrefix?: string): Promise<Item[]> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: startKey }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix === undefined ? {} : { ':prefix': skPrefix }) },
+          ExclusiveStartKey: startKey,
+        }),
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
@@ -336,8 +339,8 @@ export class DynamoMessageStore implements MessageStore {
 
   async claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim> {
     const now = this.clock();
-    try {
-      await this.client.send(
+    const claimed = await conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -353,11 +356,9 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':pending': 'pending', ':now': now.getTime(), ':nowSeconds': epochSeconds(now) },
         }),
-      );
-      return { outcome: 'claimed' };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (claimed) return { outcome: 'claimed' };
     const existing = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.idempotencyKey(request), ConsistentRead: true }),
     );
@@ -369,8 +370,9 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async releaseIdempotencyKey(request: IdempotencyRequest): Promise<void> {
-    try {
-      await this.client.send(
+    // A condition failure means another request holds or committed the key: leave it.
+    await conditionHeld(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: this.idempotencyKey(request),
@@ -378,10 +380,8 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':messageId': request.messageId, ':pending': 'pending' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void> {
@@ -405,51 +405,40 @@ export class DynamoMessageStore implements MessageStore {
       Item: { pk: `MSG#${message.id}`, sk: 'MSG', ...stored },
       ConditionExpression: 'attribute_not_exists(pk)',
     };
-    try {
-      if (!idempotency) {
-        await this.client.send(new PutCommand(putMessage));
-        return;
-      }
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: putMessage },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: this.idempotencyKey(idempotency.request),
-                UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
-                ConditionExpression: 'messageId = :messageId',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':committed': 'committed', ':answer': idempotency.answer, ':messageId': message.id },
+    const write = !idempotency
+      ? this.client.send(new PutCommand(putMessage))
+      : this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: putMessage },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: this.idempotencyKey(idempotency.request),
+                  UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
+                  ConditionExpression: 'messageId = :messageId',
+                  ExpressionAttributeNames: { '#state': 'state' },
+                  ExpressionAttributeValues: { ':committed': 'committed', ':answer': idempotency.answer, ':messageId': message.id },
+                },
               },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      const messageRefused =
-        isConditionFailure(error) ||
-        (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
-      if (messageRefused) throw new MessageAbandonedError(message.id);
-      throw error;
-    }
+            ],
+          }),
+        );
+    // The message item comes first: its condition fails only when delivery abandoned the message.
+    if (!(await conditionHeld(write))) throw new MessageAbandonedError(message.id);
   }
 
   async abandonMessage(messageId: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    const tombstoned = await conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: `MSG#${messageId}`, sk: 'MSG', state: 'abandoned', id: messageId, expiresAt: epochSeconds(this.clock()) + TOMBSTONE_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    return (await this.getMessage(messageId)) === 'abandoned';
+      ),
+    );
+    return tombstoned || (await this.getMessage(messageId)) === 'abandoned';
   }
 
   async getMessage(messageId: string): Promise<Message | 'abandoned' | undefined> {
@@ -503,8 +492,8 @@ export class DynamoMessageStore implements MessageStore {
     status: TransmissionStatus,
     from: readonly TransmissionStatus[],
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `MSG#${messageId}`, sk: 'MSG' },
@@ -513,12 +502,8 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async park(transmissionId: string, destinationId: string, envelope: string): Promise<void> {
