@@ -36,14 +36,14 @@ export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   }
   // That attempt may have succeeded and resumed the destination: then there is nothing to skip.
   if ((await ports.directory.getDestination(destinationId))?.status !== 'paused') {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
+    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
   }
   const { header } = decodeEnvelope(head.body);
   try {
     await ports.messages.park(header.transmissionId, destinationId, head.body);
   } catch (error) {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
+    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
     throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
   }

@@ -138,7 +138,7 @@ export const probeDestination = async (destination: Destination, ports: PausePor
   }
   const result = await deliverEnvelope(head.body, destination, ports, { inlineRetries: 0 });
   if (result.kind === 'failed') {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 1);
+    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     await scheduleNext(result.reason);
     ports.log.info('Probe of paused destination failed', { destinationId: destination.id, reason: result.reason, probeStep: pause.probeStep + 1 });
     return 'still_paused';

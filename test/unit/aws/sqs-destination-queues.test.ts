@@ -1,4 +1,4 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../lambdas/shared/aws/sqs-destination-queues';
@@ -47,5 +47,18 @@ describe('SqsDestinationQueues', () => {
     await queues.send(queueUrl, { groupId: 'dst_1', deduplicationId: 'trn_1_0', body: 'envelope' });
 
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: queueUrl, MessageGroupId: 'dst_1', MessageDeduplicationId: 'trn_1_0', MessageBody: 'envelope' });
+  });
+
+  it('releases entries in batches of ten, never with a zero visibility timeout', async () => {
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+    const handles = Array.from({ length: 12 }, (_, index) => `handle-${index}`);
+
+    await queues.release(queueUrl, handles, 0);
+
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 2);
+    const entries = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(entries.map((entry) => entry.ReceiptHandle)).toEqual(handles);
+    expect(new Set(entries.map((entry) => entry.VisibilityTimeout))).toEqual(new Set([1]));
   });
 });
