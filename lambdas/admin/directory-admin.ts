@@ -12,7 +12,7 @@ import {
   subscriptionRequestSchema,
 } from '../shared/domain/schemas';
 import { errorFields } from '../shared/logging';
-import type { PausePorts } from '../shared/pauses';
+import { type PausePorts, waitingCount } from '../shared/pauses';
 import type { Directory } from '../shared/ports';
 
 export interface AdminPorts extends PausePorts {
@@ -126,7 +126,8 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
           nextRetryAt: destination.pause.nextRetryAt,
         }
       : {}),
-    queueDepth: await ports.queues.depth(destination.queueUrl!),
+    queueDepth: await waitingCount(destination, ports),
+    ...(destination.spilled ? { spilled: destination.spilled } : {}),
   };
 };
 

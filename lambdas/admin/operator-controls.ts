@@ -1,56 +1,91 @@
 import { ApiError, notFound } from '../shared/domain/errors';
-import { decodeEnvelope, encodeEnvelope } from '../shared/domain/envelope';
+import { decodeEnvelope, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
+import type { Destination } from '../shared/domain/model';
 import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/logging';
-import { probeDestination, resumeDestination } from '../shared/pauses';
+import { probeDestination, resumeDestination, withHeadHeld } from '../shared/pauses';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
 
-/** `POST /v1/admin/destinations/{id}/resume`: retries the head now; stays paused if it fails again. */
+/**
+ * `POST /v1/admin/destinations/{id}/resume`: retries the head now; stays paused if it fails again.
+ * When the prober is trying the head at this moment, its attempt stands for this one.
+ */
 export const resumeNow = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status === 'paused') {
     ports.log.info('Operator asked to resume', { destinationId });
-    await probeDestination(destination, ports);
+    await probeDestination(destinationId, ports);
   }
   return describeDestination(destinationId, ports);
 };
 
+/** How long a skip waits for a worker holding the head (at most one attempt at the destination's timeout). */
+const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs + 3000, 20_000);
+
 /**
  * `POST /v1/admin/destinations/{id}/skip`: parks the head of a paused destination (status
  * `skipped`, its queue entry kept for replay, its sequence number left unused so receivers see the
- * gap) and resumes the destination.
+ * gap) and resumes the destination. During a long pause the head is the spill's first entry; the
+ * rest of the spill is then delivered, in order, before the destination resumes.
  */
 export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
-  if (destination.status !== 'paused') throw new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
+  if (destination.status !== 'paused') throw notPaused();
+  // The prober may hold the head for one attempt: wait for it.
+  const deadline = Date.now() + skipWaitMs(destination);
+  for (;;) {
+    const skipped = await withHeadHeld(destinationId, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
+    if (skipped === 'not_paused') throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
+    if (skipped !== 'busy') return skipped;
+    if (Date.now() > deadline) throw headInFlight();
+    await ports.sleep(250);
+  }
+};
+
+const notPaused = () => new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
+const headInFlight = () => new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
+
+/** Keeps a skipped head for replay; refuses the skip (nothing changes) when it cannot be kept. */
+const parkHead = async (destinationId: string, envelope: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
+  const { header } = decodeEnvelope(envelope);
+  try {
+    await ports.messages.park(header.transmissionId, destinationId, envelope);
+  } catch (error) {
+    ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
+    throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+  }
+  await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
+  ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
+  return header;
+};
+
+const skipQueueHead = async (destination: Destination, deadline: number, ports: AdminPorts) => {
   const queueUrl = destination.queueUrl!;
-  // The prober may hold the head for one attempt (at most the destination's timeout): wait for it.
-  const deadline = Date.now() + Math.min(destination.timeoutMs + 3000, 20_000);
+  // A head the last probe put back may stay hidden for a second.
   let head = await ports.queues.receiveHead(queueUrl, 60);
   while (!head && Date.now() < deadline) {
     await ports.sleep(250);
     head = await ports.queues.receiveHead(queueUrl, 60);
   }
-  if (!head) {
-    throw new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
-  }
-  // That attempt may have succeeded and resumed the destination: then there is nothing to skip.
-  if ((await ports.directory.getDestination(destinationId))?.status !== 'paused') {
-    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
-    throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
-  }
-  const { header } = decodeEnvelope(head.body);
+  if (!head) throw headInFlight();
+  let header: EnvelopeHeader;
   try {
-    await ports.messages.park(header.transmissionId, destinationId, head.body);
+    header = await parkHead(destination.id, head.body, ports);
   } catch (error) {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
-    ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
-    throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+    throw error;
   }
-  await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
   await ports.queues.delete(queueUrl, head.receiptHandle);
-  ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
   await resumeDestination(destination, `an operator skipped transmission ${header.transmissionId}`, ports);
+  return { skippedTransmissionId: header.transmissionId };
+};
+
+const skipSpilledHead = async (destination: Destination, ports: AdminPorts) => {
+  const entry = (await ports.spill.first(destination.id))!;
+  const header = await parkHead(destination.id, entry.body, ports);
+  await ports.spill.remove(destination.id, entry.position);
+  // The prober delivers what follows at once, spill first, and resumes the destination after it.
+  await ports.directory.updatePause(destination.id, { probeStep: 0, nextRetryAt: ports.clock().toISOString() });
   return { skippedTransmissionId: header.transmissionId };
 };
 

@@ -37,11 +37,42 @@ export interface Directory {
    * in the outbox. Returns false when it was already paused (the episode has its alert already).
    */
   pauseDestination(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean>;
-  /** Records the outcome of a probe of a paused destination (next rung of the ladder). */
-  updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void>;
+  /** Records the outcome of a probe of a paused destination (next rung of the ladder, a new head, ...). */
+  updatePause(destinationId: string, change: PauseChange): Promise<void>;
+  /**
+   * Takes the head of a paused destination for `leaseMs` (probing, moving aging entries to the
+   * spill, skipping): false while someone else holds it. Only one worker at a time moves a
+   * destination's head, so nothing behind it overtakes it.
+   */
+  holdHead(destinationId: string, holder: string, leaseMs: number): Promise<boolean>;
+  releaseHead(destinationId: string, holder: string): Promise<void>;
   /** Ends a pause episode and puts the recovery alert in the outbox; false when it was not paused. */
   resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean>;
   listPausedDestinations(): Promise<Destination[]>;
+}
+
+export type PauseChange = Partial<
+  Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled' | 'headTransmissionId' | 'headMessageId' | 'queueHeadSentAt'>
+>;
+
+/**
+ * Queue entries of a paused destination moved out of SQS before its retention would drop them,
+ * kept in queue order ahead of whatever is still in the queue. Each move also counts the entry in
+ * the destination's `spilled`.
+ */
+export interface Spill {
+  /** Keeps an entry at its queue position; false when it was kept already (a repeated move). */
+  keep(destinationId: string, entry: SpilledEntry): Promise<boolean>;
+  /** The oldest kept entry, which is the destination's head while there is one. */
+  first(destinationId: string): Promise<SpilledEntry | undefined>;
+  remove(destinationId: string, position: string): Promise<void>;
+}
+
+export interface SpilledEntry {
+  /** The entry's SQS sequence number: increasing in queue order. */
+  readonly position: string;
+  readonly sentAt: string;
+  readonly body: string;
 }
 
 /** Alert emails written together with the state change that causes them, sent afterwards. */
@@ -129,6 +160,8 @@ export interface DestinationQueues {
   depth(queueUrl: string): Promise<number>;
   /** Takes the head of a queue whose mapping is disabled, hiding it for `visibilitySeconds`. */
   receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined>;
+  /** Takes up to `max` (≤ 10) entries from the head of such a queue, in queue order. */
+  receiveHeads(queueUrl: string, max: number, visibilitySeconds: number): Promise<QueuedEntry[]>;
   delete(queueUrl: string, receiptHandle: string): Promise<void>;
   /** Makes received entries visible again after `visibilitySeconds`. */
   release(queueUrl: string, receiptHandles: readonly string[], visibilitySeconds: number): Promise<void>;
@@ -137,6 +170,10 @@ export interface DestinationQueues {
 export interface QueuedEntry {
   readonly receiptHandle: string;
   readonly body: string;
+  /** When the entry was enqueued; SQS drops it once the queue's retention has passed since. */
+  readonly sentAt: string;
+  /** Its SQS sequence number, increasing in queue order. */
+  readonly position: string;
 }
 
 /** The event-source mapping that feeds a destination queue to the delivery function. */

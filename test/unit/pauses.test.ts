@@ -1,9 +1,9 @@
 import { newId, newSigningSecret, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { Destination, Message, Organization } from '../../lambdas/shared/domain/model';
 import { encodeEnvelope } from '../../lambdas/shared/domain/envelope';
-import { flushOutbox, pauseDestination, probeDueDestinations, type PausePorts } from '../../lambdas/shared/pauses';
+import { flushOutbox, pauseDestination, probeDestination, probeDueDestinations, type PausePorts } from '../../lambdas/shared/pauses';
 import type { DeliveryOutcome, QueuedEntry } from '../../lambdas/shared/ports';
-import { MemoryDirectory, MemoryMessageStore } from '../fixtures/memory-store';
+import { MemoryDirectory, MemoryMessageStore, MemorySpill } from '../fixtures/memory-store';
 
 const sender: Organization = { id: newId('organization'), name: 'Hospital', alertEmail: 'hospital@example.org', createdAt: '' };
 const receiver: Organization = { id: newId('organization'), name: 'Lab', alertEmail: 'lab@example.org', createdAt: '' };
@@ -32,6 +32,18 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     mappingId: 'mapping-1',
   };
   directory.destinations.set(destination.id, destination);
+  // Like a FIFO queue with one group: nothing is handed out behind an entry that is in flight.
+  const receiveHeads = async (_url: string, max: number) => {
+    const taken: QueuedEntry[] = [];
+    for (const entry of queue) {
+      if (entry.hidden || taken.length === max) break;
+      entry.hidden = true;
+      taken.push(entry);
+    }
+    return taken;
+  };
+  const posted: string[] = [];
+  const spill = new MemorySpill(directory);
   const ports: PausePorts = {
     directory,
     messages,
@@ -39,12 +51,8 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
       provision: async () => ({ queueUrl: 'queue', queueArn: 'arn' }),
       send: async () => undefined,
       depth: async () => queue.length,
-      receiveHead: async () => {
-        const head = queue[0];
-        if (!head || head.hidden) return undefined;
-        head.hidden = true;
-        return head;
-      },
+      receiveHead: async (url) => (await receiveHeads(url, 1))[0],
+      receiveHeads,
       delete: async (_url, handle) => {
         queue.splice(queue.findIndex((entry) => entry.receiptHandle === handle), 1);
       },
@@ -69,7 +77,12 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
         sent.push({ to: email.to, subject: email.subject });
       },
     },
-    deliverer: { post: async () => answers.shift() ?? { kind: 'answered', status: 200, durationMs: 1 } },
+    deliverer: {
+      post: async (request) => {
+        posted.push(request.headers['webhook-id']!);
+        return answers.shift() ?? { kind: 'answered', status: 200, durationMs: 1 };
+      },
+    },
     clock: () => new Date(now),
     log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as PausePorts['log'],
     sleep: async (ms) => void (now += ms),
@@ -78,7 +91,10 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     retryCapMs: 1,
     probeLadderSeconds: [5, 10],
     pauseReleaseSeconds: 5,
+    spill,
+    spillAfterSeconds: 60,
   };
+  let position = 0;
   const enqueue = async () => {
     const id = newId('message');
     const message: Message = {
@@ -92,7 +108,8 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     };
     await messages.commitMessage(message);
     const header = { v: 1 as const, messageId: id, transmissionId: transmissionIdOf(id, 0), destinationId: destination.id, sourceId: 'src_1', dataModel: 'Results', eventType: 'New', receivedAt: message.receivedAt };
-    queue.push({ receiptHandle: `handle-${id}`, body: encodeEnvelope(header, '{}'), hidden: false });
+    position += 7;
+    queue.push({ receiptHandle: `handle-${id}`, body: encodeEnvelope(header, '{}'), hidden: false, sentAt: message.receivedAt, position: String(position) });
     return message;
   };
   const failureOf = (message: Message, status: number) => ({
@@ -109,6 +126,8 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     sent,
     mappingCalls,
     queue,
+    spill,
+    posted,
     enqueue,
     failureOf,
     advance: (ms: number) => (now += ms),
@@ -199,5 +218,82 @@ describe('pause episodes', () => {
 
     expect(await probeDueDestinations(ports)).toMatchObject({ resumed: 1 });
     expect((await directory.getDestination(destination.id))!.status).toBe('active');
+  });
+});
+
+describe('pauses longer than the queue retention', () => {
+  const transmissionsOf = (messages: Message[]) => messages.map((message) => message.transmissions[0]!.id);
+  const failing = (count: number): DeliveryOutcome[] => Array.from({ length: count }, () => ({ kind: 'answered', status: 503, durationMs: 1 }));
+
+  /** Pauses on the first of three entries, probes once (learning the head's age), then lets them age past `spillAfterSeconds` while two newer arrive. */
+  const pausedWithAgingBacklog = async () => {
+    const setup = setUp(failing(2));
+    const old = [await setup.enqueue(), await setup.enqueue(), await setup.enqueue()];
+    await pauseDestination(setup.destination, setup.failureOf(old[0]!, 503), setup.ports);
+    setup.advance(5000);
+    await probeDueDestinations(setup.ports);
+    setup.advance(30_000);
+    const young = [await setup.enqueue(), await setup.enqueue()];
+    setup.advance(30_000);
+    return { ...setup, old, young };
+  };
+
+  it('moves entries nearing retention to the spill, head first and in order, and leaves younger ones queued', async () => {
+    const { ports, directory, destination, queue, spill, old, young } = await pausedWithAgingBacklog();
+
+    expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 3 });
+
+    expect(spill.entries.get(destination.id)!.map((entry) => entry.body)).toEqual(old.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
+    expect(queue.map((entry) => entry.body)).toEqual(young.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
+    expect(queue.every((entry) => !entry.hidden)).toBe(true);
+    const paused = (await directory.getDestination(destination.id))!;
+    expect(paused).toMatchObject({ status: 'paused', spilled: 3, pause: { queueHeadSentAt: young[0]!.receivedAt } });
+  });
+
+  it('delivers the spill before the queue once the endpoint answers, then resumes with one email', async () => {
+    const { ports, directory, destination, queue, spill, posted, sent, mappingCalls, old, young, advance } = await pausedWithAgingBacklog();
+    await probeDueDestinations(ports);
+    posted.length = 0;
+
+    // Every 10 s, before the younger entries reach the spill age themselves.
+    for (let pass = 0; pass < 3 && (await directory.getDestination(destination.id))!.status === 'paused'; pass++) {
+      advance(10_000);
+      await probeDueDestinations(ports);
+    }
+
+    expect(posted).toEqual(transmissionsOf([...old, young[0]!]));
+    expect(spill.entries.get(destination.id)).toEqual([]);
+    expect(queue).toHaveLength(1);
+    expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'active', spilled: 0 });
+    expect(mappingCalls).toEqual([false, true]);
+    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
+  });
+
+  it('reports the spilled entry that fails as the head, and tries it on the ladder', async () => {
+    const { ports, directory, destination, old, advance } = await pausedWithAgingBacklog();
+    await probeDueDestinations(ports);
+    // The first spilled entry goes through; the second fails.
+    (ports.deliverer as { post: unknown }).post = jest
+      .fn()
+      .mockResolvedValueOnce({ kind: 'answered', status: 200, durationMs: 1 })
+      .mockResolvedValue({ kind: 'answered', status: 500, durationMs: 1 });
+    advance(10_000);
+
+    await probeDueDestinations(ports);
+
+    const paused = (await directory.getDestination(destination.id))!;
+    expect(paused).toMatchObject({ status: 'paused', spilled: 2, pause: { headTransmissionId: old[1]!.transmissions[0]!.id, reason: 'HTTP 500' } });
+    expect(Date.parse(paused.pause!.nextRetryAt) - ports.clock().getTime()).toBe(5000);
+  });
+
+  it('does nothing with a head another worker holds', async () => {
+    const { ports, directory, destination, posted, advance } = await pausedWithAgingBacklog();
+    await directory.holdHead(destination.id, 'someone else');
+    posted.length = 0;
+    advance(60_000);
+
+    expect(await probeDestination(destination.id, ports)).toBe('busy');
+    expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 0, resumed: 0 });
+    expect(posted).toEqual([]);
   });
 });

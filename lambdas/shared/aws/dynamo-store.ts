@@ -13,6 +13,8 @@
  *   PAUSED           <dstId>        the set of paused destinations (the prober's worklist)
  *   OUTBOX           <time>#<id>    alert emails not yet sent
  *   PARK#<trnId>     PARK           a skipped transmission's queue entry (gzip), kept for replay
+ *   SPILL#<dstId>    <pos>#<chunk>  queue entries of a long-paused destination, in queue order (gzip,
+ *                                   split into chunks under DynamoDB's 400 KB item limit)
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -48,6 +50,9 @@ import {
   type IdempotencyRequest,
   MessageAbandonedError,
   type MessageStore,
+  type PauseChange,
+  type Spill,
+  type SpilledEntry,
 } from '../ports';
 
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -84,9 +89,9 @@ const conditionHeld = async (write: Promise<unknown>): Promise<boolean> => {
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** A destination item without the sequence counter, which only `reserveSequence` reads. */
+/** A destination item without the sequence counter and head lease, which only their owners read. */
 const toDestination = (item: Item): Destination => {
-  const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, ...destination } = item;
+  const { lastSequence: _lastSequence, sequenceHolder: _sequenceHolder, headHolder: _headHolder, headHeldUntil: _headHeldUntil, ...destination } = item;
   const stored = strip<Destination>(destination)!;
   // Destinations registered before inline retries were configurable get the default.
   return { ...stored, inlineRetries: stored.inlineRetries ?? 2 };
@@ -217,7 +222,7 @@ export class DynamoDirectory implements Directory {
     ]);
   }
 
-  async updatePause(destinationId: string, change: Partial<Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled'>>): Promise<void> {
+  async updatePause(destinationId: string, change: PauseChange): Promise<void> {
     const entries = Object.entries(change).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
     // A condition failure means it resumed meanwhile: nothing to update.
@@ -230,6 +235,35 @@ export class DynamoDirectory implements Directory {
           ConditionExpression: '#status = :paused',
           ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
           ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
+        }),
+      ),
+    );
+  }
+
+  async holdHead(destinationId: string, holder: string, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    return conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+          UpdateExpression: 'SET headHolder = :holder, headHeldUntil = :until',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(headHeldUntil) OR headHeldUntil < :now OR headHolder = :holder)',
+          ExpressionAttributeValues: { ':holder': holder, ':until': now + leaseMs, ':now': now },
+        }),
+      ),
+    );
+  }
+
+  async releaseHead(destinationId: string, holder: string): Promise<void> {
+    await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+          UpdateExpression: 'REMOVE headHolder, headHeldUntil',
+          ConditionExpression: 'headHolder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
         }),
       ),
     );
@@ -304,6 +338,112 @@ export class DynamoDirectory implements Directory {
   private async get(pk: string, sk: string): Promise<Item | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
     return result.Item;
+  }
+}
+
+/** Under DynamoDB's 400 KB item limit with room for the keys and attributes. */
+const SPILL_CHUNK_BYTES = 350_000;
+/** SQS sequence numbers are up to 128-bit decimals: padded, they sort as numbers. */
+const POSITION_DIGITS = 40;
+
+/**
+ * The spill: queue entries of a long-paused destination, moved here before SQS's retention would
+ * drop them. Each entry is gzipped and split into chunks written in one transaction with the
+ * destination's `spilled` count, so an entry is kept whole, exactly once, or not at all.
+ */
+export class DynamoSpill implements Spill {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async keep(destinationId: string, entry: SpilledEntry): Promise<boolean> {
+    const compressed = gzipSync(entry.body);
+    const chunks: Uint8Array[] = [];
+    for (let start = 0; start === 0 || start < compressed.length; start += SPILL_CHUNK_BYTES) chunks.push(compressed.subarray(start, start + SPILL_CHUNK_BYTES));
+    const prefix = this.positionKey(entry.position);
+    return conditionHeld(
+      this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...chunks.map((data, index) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `SPILL#${destinationId}`, sk: `${prefix}#${String(index).padStart(3, '0')}`, position: entry.position, sentAt: entry.sentAt, chunks: chunks.length, data },
+                // On the first chunk: an entry moved twice (the mover died before deleting it from the queue) is kept once.
+                ...(index === 0 ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+              },
+            })),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+                UpdateExpression: 'ADD spilled :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  }
+
+  async first(destinationId: string): Promise<SpilledEntry | undefined> {
+    const head = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SPILL#${destinationId}` }, ConsistentRead: true, Limit: 1 }),
+    );
+    const firstChunk = head.Items?.[0];
+    if (!firstChunk) return undefined;
+    const parts = firstChunk.chunks === 1 ? [firstChunk] : await this.chunksOf(destinationId, firstChunk.position as string);
+    return {
+      position: firstChunk.position as string,
+      sentAt: firstChunk.sentAt as string,
+      body: gunzipSync(Buffer.concat(parts.map((part) => part.data as Uint8Array))).toString('utf8'),
+    };
+  }
+
+  async remove(destinationId: string, position: string): Promise<void> {
+    const parts = await this.chunksOf(destinationId, position);
+    if (parts.length === 0) return;
+    await conditionHeld(
+      this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...parts.map((part, index) => ({
+              Delete: {
+                TableName: this.tableName,
+                Key: { pk: part.pk, sk: part.sk },
+                ...(index === 0 ? { ConditionExpression: 'attribute_exists(pk)' } : {}),
+              },
+            })),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `DST#${destinationId}`, sk: 'DST' },
+                UpdateExpression: 'ADD spilled :minusOne',
+                ExpressionAttributeValues: { ':minusOne': -1 },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  }
+
+  private async chunksOf(destinationId: string, position: string): Promise<Item[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SPILL#${destinationId}`, ':prefix': `${this.positionKey(position)}#` },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Items ?? [];
+  }
+
+  private positionKey(position: string): string {
+    return position.padStart(POSITION_DIGITS, '0');
   }
 }
 

@@ -8,9 +8,10 @@ import type { Log } from '../logging';
 import type { EventSourceMappings } from '../ports';
 import type { PausePorts } from '../pauses';
 import { documentClient } from './clients';
-import { DynamoOutbox } from './dynamo-store';
+import { DynamoOutbox, DynamoSpill } from './dynamo-store';
 import { storePortsFromEnv } from './ports-from-env';
 import { SesMailer } from './ses-mailer';
+import { MAX_RETENTION_SECONDS } from './sqs-destination-queues';
 
 // An alert must never hold up delivery: short timeouts, and the outbox keeps what was not sent.
 const sesClient = new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 });
@@ -29,5 +30,8 @@ export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log): Paus
   retryBackoffMs: intEnv('INLINE_RETRY_BACKOFF_MS', 1000),
   retryCapMs: intEnv('INLINE_RETRY_CAP_MS', 5000),
   pauseReleaseSeconds: intEnv('PAUSE_RELEASE_SECONDS', 5),
+  spill: new DynamoSpill(documentClient, requireEnv('TABLE_NAME')),
+  // Six sevenths of the retention: twelve of SQS's fourteen days, two days to spare.
+  spillAfterSeconds: intEnv('SPILL_AFTER_SECONDS', Math.floor((intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS) * 6) / 7)),
   probeLadderSeconds: process.env.PROBE_LADDER_SECONDS ? parseLadder(process.env.PROBE_LADDER_SECONDS) : DEFAULT_PROBE_LADDER_SECONDS,
 });

@@ -17,17 +17,20 @@ export interface QueueSettings {
   readonly visibilityTimeoutSeconds: number;
   /** A customer-managed KMS key for the queues; SQS-managed encryption when absent. */
   readonly kmsKeyId?: string;
+  /** How long SQS keeps an entry (the most it allows unless shortened, e.g. to test the spill). */
+  readonly retentionSeconds?: number;
 }
+
+/** SQS retains a message for at most 14 days. */
+export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 /** Reads the queue settings the CDK stack (or the local runtime) passes to the functions. */
 export const queueSettingsFromEnv = (): QueueSettings => ({
   namePrefix: requireEnv('QUEUE_NAME_PREFIX'),
   visibilityTimeoutSeconds: intEnv('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 720),
   kmsKeyId: process.env.QUEUE_KMS_KEY_ID || undefined,
+  retentionSeconds: intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS),
 });
-
-/** SQS retains a message for at most 14 days. */
-export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 /** One SQS FIFO queue per destination. */
 export class SqsDestinationQueues implements DestinationQueues {
@@ -48,7 +51,7 @@ export class SqsDestinationQueues implements DestinationQueues {
           FifoQueue: 'true',
           ContentBasedDeduplication: 'false',
           VisibilityTimeout: String(this.settings.visibilityTimeoutSeconds),
-          MessageRetentionPeriod: String(MAX_RETENTION_SECONDS),
+          MessageRetentionPeriod: String(this.settings.retentionSeconds ?? MAX_RETENTION_SECONDS),
           ReceiveMessageWaitTimeSeconds: '20',
           ...encryption,
         },
@@ -82,11 +85,25 @@ export class SqsDestinationQueues implements DestinationQueues {
   }
 
   async receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined> {
+    return (await this.receiveHeads(queueUrl, 1, visibilitySeconds))[0];
+  }
+
+  async receiveHeads(queueUrl: string, max: number, visibilitySeconds: number): Promise<QueuedEntry[]> {
     const result = await this.client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: visibilitySeconds, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        VisibilityTimeout: visibilitySeconds,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'],
+      }),
     );
-    const message = result.Messages?.[0];
-    return message ? { receiptHandle: message.ReceiptHandle!, body: message.Body ?? '' } : undefined;
+    return (result.Messages ?? []).map((message) => {
+      const { SentTimestamp: sentTimestamp, SequenceNumber: position } = message.Attributes ?? {};
+      // A FIFO queue always has both; without them the spill could not keep queue order.
+      if (!sentTimestamp || !position) throw new Error('SQS returned a FIFO entry without SentTimestamp or SequenceNumber');
+      return { receiptHandle: message.ReceiptHandle!, body: message.Body ?? '', sentAt: new Date(Number(sentTimestamp)).toISOString(), position };
+    });
   }
 
   async delete(queueUrl: string, receiptHandle: string): Promise<void> {

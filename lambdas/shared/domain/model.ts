@@ -32,6 +32,8 @@ export interface Destination {
   readonly mappingId?: string;
   /** Present while the destination is paused. */
   readonly pause?: Pause;
+  /** Entries moved from the queue to the spill (kept ahead of the queue) during a long pause. */
+  readonly spilled?: number;
 }
 
 /** Why and since when a destination is paused, and when its head is tried next. */
@@ -48,6 +50,11 @@ export interface Pause {
   readonly nextRetryAt: string;
   /** Set once the event-source mapping is known to be disabled. */
   readonly mappingDisabled?: boolean;
+  /**
+   * No entry still in the queue was sent before this (learnt when a head is read, or the queue
+   * is found empty): the prober moves entries to the spill only once this gets old.
+   */
+  readonly queueHeadSentAt?: string;
 }
 
 export type Fault = 'sender' | 'destination';

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../lambdas/shared/aws/sqs-destination-queues';
@@ -60,5 +60,22 @@ describe('SqsDestinationQueues', () => {
     const entries = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
     expect(entries.map((entry) => entry.ReceiptHandle)).toEqual(handles);
     expect(new Set(entries.map((entry) => entry.VisibilityTimeout))).toEqual(new Set([1]));
+  });
+
+  it('reads heads with their send time and queue position, and refuses entries without them', async () => {
+    sqs.on(ReceiveMessageCommand).resolvesOnce({
+      Messages: [
+        { ReceiptHandle: 'h1', Body: 'first', Attributes: { SentTimestamp: '1767225600000', SequenceNumber: '18849496460467696128' } },
+        { ReceiptHandle: 'h2', Body: 'second', Attributes: { SentTimestamp: '1767225601000', SequenceNumber: '18849496460467696129' } },
+      ],
+    }).resolvesOnce({ Messages: [{ ReceiptHandle: 'h3', Body: 'third' }] });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.receiveHeads(queueUrl, 10, 60)).toEqual([
+      { receiptHandle: 'h1', body: 'first', sentAt: '2026-01-01T00:00:00.000Z', position: '18849496460467696128' },
+      { receiptHandle: 'h2', body: 'second', sentAt: '2026-01-01T00:00:01.000Z', position: '18849496460467696129' },
+    ]);
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'] });
+    await expect(queues.receiveHead(queueUrl, 60)).rejects.toThrow(/SequenceNumber/);
   });
 });
