@@ -8,5 +8,7 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
   allowPrivateDestinations: app.node.tryGetContext('allowPrivateDestinations') === 'true',
   // Must be verified in SES before alerts can be sent: `cdk deploy -c alertFromAddress=alerts@your.org`.
   alertFromAddress: app.node.tryGetContext('alertFromAddress') ?? 'conveyor-alerts@example.com',
+  // Operators who should be paged: `cdk deploy -c alarmEmail=oncall@your.org`.
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

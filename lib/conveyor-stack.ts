@@ -5,6 +5,7 @@ import { Alerts } from './constructs/alerts';
 import { Delivery } from './constructs/delivery';
 import { DestinationQueues } from './constructs/destination-queues';
 import { IngestApi } from './constructs/ingest-api';
+import { Monitoring } from './constructs/monitoring';
 import { Prober } from './constructs/prober';
 import { Store } from './constructs/store';
 
@@ -17,6 +18,8 @@ export interface ConveyorStackProps extends StackProps {
   readonly allowPrivateDestinations?: boolean;
   /** The SES-verified address alert emails come from. */
   readonly alertFromAddress: string;
+  /** An address subscribed to the alarm topic (it must confirm the subscription). @default none */
+  readonly alarmEmail?: string;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -56,6 +59,14 @@ export class ConveyorStack extends Stack {
     queues.grantConsume(prober.function);
     delivery.grantManageMappings(prober.function, { create: false });
     alerts.grantSend(prober.function);
+
+    new Monitoring(this, 'Monitoring', {
+      api: api.api,
+      functions: { ingest: api.ingestFunction, admin: api.adminFunction, delivery: delivery.function, prober: prober.function },
+      table: store.table,
+      queueNamePrefix: queues.namePrefix,
+      alarmEmail: props.alarmEmail,
+    });
 
     this.acknowledgeNagFindings(queues.namePrefix);
   }

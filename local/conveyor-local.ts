@@ -135,12 +135,14 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
       ALERT_FROM_ADDRESS: 'alerts@conveyor.local',
       ALLOW_PRIVATE_DESTINATIONS: 'true',
+      // No CloudWatch here to read embedded-format metrics: they would only crowd the console.
+      POWERTOOLS_METRICS_DISABLED: 'true',
       ...options.environment,
     });
     await ensureTable(dynamoDb.url);
 
     // Imported only now: the handlers read their configuration from the environment at load.
-    const [{ handler: ingest }, { createDeliveryHandler }, { createAdminApi }, { pausePortsFromEnv }, { probeDueDestinations }, { resolveAllAddresses }, { createLogger }] =
+    const [{ handler: ingest }, { createDeliveryHandler }, { createAdminApi }, { pausePortsFromEnv }, { probeDueDestinations }, { resolveAllAddresses }, { createLogger }, { createMetrics, meterOver }] =
       await Promise.all([
         import('../lambdas/ingest/handler'),
         import('../lambdas/delivery/app'),
@@ -149,7 +151,10 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
         import('../lambdas/shared/pauses'),
         import('../lambdas/shared/dns'),
         import('../lambdas/shared/logging'),
+        import('../lambdas/shared/metrics'),
       ]);
+    const metrics = createMetrics();
+    const meter = meterOver(metrics);
     // The mappings call the delivery handler, which needs the mappings to pause: bind it late.
     const late: { deliver?: ReturnType<typeof createDeliveryHandler> } = {};
     const mappings = new LocalEventSourceMappings(
@@ -159,14 +164,15 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       DELIVERY_TIMEOUT_MS,
     );
     const deliveryLogger = createLogger('conveyor-delivery');
-    late.deliver = createDeliveryHandler(pausePortsFromEnv(mappings, deliveryLogger), deliveryLogger);
+    late.deliver = createDeliveryHandler(pausePortsFromEnv(mappings, deliveryLogger, meter), deliveryLogger, metrics);
     const adminLogger = createLogger('conveyor-admin');
     const admin = createAdminApi(
-      { ...pausePortsFromEnv(mappings, adminLogger), urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses } },
+      { ...pausePortsFromEnv(mappings, adminLogger, meter), urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses } },
       adminLogger,
+      metrics,
     );
     await mappings.resume();
-    const prober = startProber(pausePortsFromEnv(mappings, createLogger('conveyor-prober')), probeDueDestinations);
+    const prober = startProber(pausePortsFromEnv(mappings, createLogger('conveyor-prober'), meter), probeDueDestinations);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
     const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest, admin });

@@ -1,6 +1,8 @@
 /** The admin API's routes over its use cases; `handler.ts` (AWS) and the local runtime supply the ports. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { type ApiEvent, type ApiResult, apiErrors, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';
@@ -15,7 +17,7 @@ import {
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
 
-export const createAdminApi = (ports: AdminPorts, logger: Logger) => {
+export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
   const routes = [
     {
       method: 'POST' as const,
@@ -68,6 +70,7 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger) => {
   ];
   return middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
     .use(apiErrors(logger))
     .handler(httpRouterHandler<ApiEvent, ApiResult>({ routes, notFoundResponse: routeNotFound }));
 };

@@ -5,17 +5,20 @@ import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
 import { boolEnv, requireEnv } from '../shared/config';
 import { resolveAllAddresses } from '../shared/dns';
 import { createLogger } from '../shared/logging';
+import { createMetrics, meterOver } from '../shared/metrics';
 import { createAdminApi } from './app';
 
 const logger = createLogger('conveyor-admin');
+const metrics = createMetrics();
 
 export const handler = createAdminApi(
   {
-    ...pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient, requireEnv('DELIVERY_FUNCTION_ARN')), logger),
+    ...pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient, requireEnv('DELIVERY_FUNCTION_ARN')), logger, meterOver(metrics)),
     urlPolicy: {
       allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false),
       resolve: resolveAllAddresses,
     },
   },
   logger,
+  metrics,
 );

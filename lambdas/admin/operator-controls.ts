@@ -1,5 +1,6 @@
 import { ApiError, notFound } from '../shared/domain/errors';
 import { decodeEnvelope, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
+import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination } from '../shared/domain/model';
 import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/logging';
@@ -56,6 +57,7 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
   }
   await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
   ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
+  ports.meter.count(MetricNames.skips);
   return header;
 };
 
@@ -120,5 +122,6 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
     throw new ApiError(503, 'not_accepted', 'The destination queue did not confirm the replay; retry.');
   }
   ports.log.info('Transmission replayed', { transmissionId, messageId, destinationId: destination.id, generation });
+  ports.meter.count(MetricNames.replays);
   return { transmissionId, destinationId: destination.id, status: 'queued' as const };
 };

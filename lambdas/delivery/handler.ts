@@ -3,8 +3,10 @@ import { lambdaClient } from '../shared/aws/clients';
 import { LambdaEventSourceMappings } from '../shared/aws/lambda-event-source-mappings';
 import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
 import { createLogger } from '../shared/logging';
+import { createMetrics, meterOver } from '../shared/metrics';
 import { createDeliveryHandler } from './app';
 
 const logger = createLogger('conveyor-delivery');
+const metrics = createMetrics();
 
-export const handler = createDeliveryHandler(pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient), logger), logger);
+export const handler = createDeliveryHandler(pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient), logger, meterOver(metrics)), logger, metrics);

@@ -6,7 +6,9 @@ import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, Source } from '../shared/domain/model';
 import { route } from '../shared/domain/routing';
 import { idempotencyKeySchema, messageRequestSchema, parseRequest, type MessageRequest } from '../shared/domain/schemas';
+import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields, type Log } from '../shared/logging';
+import type { Meter } from '../shared/metrics';
 import {
   type Clock,
   type DestinationQueues,
@@ -26,6 +28,7 @@ export interface AcceptMessagePorts {
   readonly idempotencyLeaseMs: number;
   /** The largest queue message the destination queues accept, in bytes. */
   readonly maxQueueMessageBytes: number;
+  readonly meter: Meter;
 }
 
 export interface AcceptMessageInput {
@@ -133,6 +136,8 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       throw notAccepted('The message could not be recorded.');
     }
     ports.log.info('Message accepted', { messageId, sourceId: source.id, transmissions: answer.transmissions.length });
+    ports.meter.count(MetricNames.messagesAccepted);
+    ports.meter.count(MetricNames.transmissionsQueued, answer.transmissions.length);
     return answer;
   } catch (error) {
     if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);

@@ -1,5 +1,6 @@
 /** The integrator API: `POST /v1/messages` and `GET /v1/messages/{messageId}`. Wiring only. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { storePortsFromEnv } from '../shared/aws/ports-from-env';
@@ -7,10 +8,12 @@ import { authenticateSource } from '../shared/authenticate';
 import { intEnv } from '../shared/config';
 import { type ApiEvent, type ApiResult, apiErrors, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
 import { createLogger } from '../shared/logging';
+import { createMetrics, meterOver } from '../shared/metrics';
 import { acceptMessage } from './accept-message';
 import { getMessage } from './get-message';
 
 const logger = createLogger('conveyor-ingest');
+const metrics = createMetrics();
 const { directory, messages, queues } = storePortsFromEnv();
 const acceptPorts = {
   directory,
@@ -20,6 +23,7 @@ const acceptPorts = {
   log: logger,
   idempotencyLeaseMs: intEnv('IDEMPOTENCY_LEASE_MS', 60_000),
   maxQueueMessageBytes: intEnv('MAX_QUEUE_MESSAGE_BYTES', 1024 * 1024),
+  meter: meterOver(metrics),
 };
 
 const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
@@ -36,6 +40,7 @@ const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
 
 export const handler = middy<ApiEvent, ApiResult>()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
   .use(apiErrors(logger))
   .handler(
     httpRouterHandler<ApiEvent, ApiResult>({

@@ -1,8 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type PausePorts, probeDueDestinations } from '../shared/pauses';
+import { type PausePorts, probeDueDestinations, reportPauseGauges } from '../shared/pauses';
 
 /** Seconds between passes inside one scheduled run, so the ladder's short rungs are honoured. */
 const PASS_INTERVAL_MS = 2000;
@@ -13,9 +15,10 @@ const FINAL_PASS_MARGIN_MS = 35_000;
  * The prober, run once a minute: it keeps passing over the paused destinations until its time is
  * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
  */
-export const createProberHandler = (ports: PausePorts, logger: Logger) =>
+export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics) =>
   middy<unknown, { passes: number; probed: number; resumed: number }>()
     .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
     .handler(async (_event: unknown, context: Context) => {
       let passes = 0;
       let probed = 0;
@@ -28,5 +31,6 @@ export const createProberHandler = (ports: PausePorts, logger: Logger) =>
         if (pass.paused === 0) break;
         await ports.sleep(PASS_INTERVAL_MS);
       } while (context.getRemainingTimeInMillis() > FINAL_PASS_MARGIN_MS);
+      await reportPauseGauges(ports);
       return { passes, probed, resumed };
     });

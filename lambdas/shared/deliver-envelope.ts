@@ -2,7 +2,9 @@ import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from './domain/enve
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from './domain/failures';
 import type { Destination, Message } from './domain/model';
 import { deliveryHeaders } from './domain/signature';
+import { MetricNames } from './domain/metric-names';
 import type { Log } from './logging';
+import type { Meter } from './metrics';
 import type { Clock, Deliverer, Directory, MessageStore } from './ports';
 
 export interface DeliveryPorts {
@@ -12,6 +14,7 @@ export interface DeliveryPorts {
   readonly clock: Clock;
   readonly log: Log;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly meter: Meter;
   /**
    * How long after its receipt a message may still be committed by the ingest function (longer
    * than that function's timeout). A queued copy whose message is still unrecorded after this is
@@ -96,14 +99,19 @@ export const deliverEnvelope = async (
     const headers = deliveryHeaders({ signingSecret: destination.signingSecret, transmissionId: transmission.id, sequence, body: payload, sentAt: ports.clock() });
     const outcome = await ports.deliverer.post({ url: destination.url, body: payload, headers, timeoutMs: destination.timeoutMs });
     const attempts = transmission.attempts + retry + 1;
+    ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
     if (isSuccess(outcome)) {
-      await ports.messages.recordArrival({ ...ids, sequence, arrivedAt: ports.clock().toISOString(), attempts });
+      const arrivedAt = ports.clock();
+      await ports.messages.recordArrival({ ...ids, sequence, arrivedAt: arrivedAt.toISOString(), attempts });
+      ports.meter.count(MetricNames.transmissionsDelivered);
+      ports.meter.milliseconds(MetricNames.deliveryLatency, arrivedAt.getTime() - Date.parse(header.receivedAt));
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
       ports.log.info('Delivered', { ...ids, sequence, status: outcome.kind === 'answered' ? outcome.status : undefined, durationMs: outcome.durationMs, attempts });
       return { kind: 'delivered' };
     }
     const reason = describeOutcome(outcome);
     await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason);
+    ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
     const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;

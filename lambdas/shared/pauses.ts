@@ -9,6 +9,7 @@ import { pausedAlert, resumedAlert } from './domain/alerts';
 import { faultOf, probeDelaySeconds } from './domain/failures';
 import type { Destination, Pause } from './domain/model';
 import type { EnvelopeHeader } from './domain/envelope';
+import { MetricNames } from './domain/metric-names';
 import { errorFields } from './logging';
 import type { DestinationQueues, EventSourceMappings, Mailer, Outbox, Spill } from './ports';
 
@@ -43,7 +44,7 @@ const ALERT_CLAIM_MS = 60_000;
  * flushing at the same moment never send it twice; one that SES refuses is sent once its claim
  * runs out.
  */
-export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log'>): Promise<{ sent: number; failed: number }> => {
+export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter'>): Promise<{ sent: number; failed: number }> => {
   let sent = 0;
   for (const email of await ports.outbox.list()) {
     if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
@@ -51,9 +52,11 @@ export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 
       await ports.mailer.send(email);
       await ports.outbox.remove(email);
       sent++;
+      ports.meter.count(MetricNames.alertsSent);
       ports.log.info('Alert sent', { destinationId: email.destinationId, subject: email.subject });
     } catch (error) {
       ports.log.error('Alert not sent; it stays in the outbox and is retried', { destinationId: email.destinationId, ...errorFields(error) });
+      ports.meter.count(MetricNames.alertSendFailures);
       return { sent, failed: 1 };
     }
   }
@@ -104,6 +107,7 @@ export const pauseDestination = async (
     fault,
   });
   if (!started) return;
+  ports.meter.count(MetricNames.pauses);
   await stopMapping(destination, ports);
   await flushOutbox(ports);
 };
@@ -122,6 +126,7 @@ export const resumeDestination = async (destination: Destination, how: string, p
   if (!resumed) return false;
   await ports.messages.setTransmissionStatus(pause.headMessageId, pause.headTransmissionId, 'queued', ['paused']);
   ports.log.info('Destination resumed', { destinationId: destination.id, how });
+  ports.meter.count(MetricNames.resumes);
   await flushOutbox(ports);
   return true;
 };
@@ -283,7 +288,10 @@ const spillAgingEntries = async (destination: Destination, ports: PausePorts): P
     }
     if (ports.clock().getTime() > deadline) break;
   }
-  if (moved > 0) ports.log.warn('Moved aging queue entries to the spill', { destinationId: destination.id, moved });
+  if (moved > 0) {
+    ports.log.warn('Moved aging queue entries to the spill', { destinationId: destination.id, moved });
+    ports.meter.count(MetricNames.entriesSpilled, moved);
+  }
   return moved;
 };
 
@@ -315,4 +323,31 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<{ paused:
     }
   }
   return { paused: paused.length, probed, resumed, spilled };
+};
+
+/**
+ * Publishes the gauges the alarms watch: how many destinations are paused, for how long the
+ * longest has been, and how old the oldest entry waiting behind a paused head is — the one that
+ * SQS's retention would drop first (the spill takes it at twelve days; the alarm fires long before).
+ */
+export const reportPauseGauges = async (ports: PausePorts): Promise<void> => {
+  const paused = await ports.directory.listPausedDestinations();
+  const now = ports.clock().getTime();
+  const ageSeconds = (time: string) => Math.round((now - Date.parse(time)) / 1000);
+  let longestPause = 0;
+  let oldestEntry = 0;
+  let spillBacklog = 0;
+  for (const destination of paused) {
+    const pause = destination.pause!;
+    longestPause = Math.max(longestPause, ageSeconds(pause.pausedAt));
+    spillBacklog += destination.spilled ?? 0;
+    // The spill's first entry is older than anything in the queue; without a spill, the queue's
+    // head was sent before the pause began, so the pause's age is a floor for it.
+    const oldest = destination.spilled ? (await ports.spill.first(destination.id))?.sentAt : (pause.queueHeadSentAt ?? pause.pausedAt);
+    if (oldest) oldestEntry = Math.max(oldestEntry, ageSeconds(oldest));
+  }
+  ports.meter.count(MetricNames.pausedDestinations, paused.length);
+  ports.meter.seconds(MetricNames.longestPause, longestPause);
+  ports.meter.seconds(MetricNames.oldestPausedEntryAge, oldestEntry);
+  ports.meter.count(MetricNames.spillBacklog, spillBacklog);
 };

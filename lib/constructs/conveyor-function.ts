@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -50,7 +50,8 @@ export class ConveyorFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // CONVEYOR_DEPLOYMENT dimensions the metrics, so the dashboard shows this deployment only.
+      environment: { NODE_OPTIONS: '--enable-source-maps', CONVEYOR_DEPLOYMENT: Stack.of(scope).stackName, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

@@ -156,4 +156,59 @@ describe('ConveyorStack', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow();
   });
+
+  describe('monitoring', () => {
+    const alarmOn = (metricName: string) => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }));
+      expect(alarms).toHaveLength(1);
+      return alarms[0]!.Properties;
+    };
+
+    it('alarms on a long pause and on an entry nearing retention well before the spill (12 d) and SQS (14 d)', () => {
+      expect(alarmOn('LongestPause')).toMatchObject({ Namespace: 'Conveyor', Threshold: 3600, Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }] });
+      const retention = alarmOn('OldestPausedEntryAge');
+      expect(retention.Threshold).toBe(7 * 24 * 3600);
+      expect(retention.Threshold).toBeLessThan(12 * 24 * 3600);
+    });
+
+    it('alarms on ingest 5xx, delivery and prober errors and alert-send failures, all to one encrypted topic', () => {
+      expect(alarmOn('5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
+      expect(alarmOn('AlertSendFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
+      const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }));
+      expect(errorAlarms.map((alarm) => alarm.Properties.Dimensions[0].Value.Ref).sort()).toEqual(
+        [functionLogicalId('delivers'), functionLogicalId('retries the heads')].sort(),
+      );
+      template.resourceCountIs('AWS::SNS::Topic', 1);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+      for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      }
+    });
+
+    it('subscribes the alarm email given as context, and none otherwise', () => {
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      const app = newApp();
+      const stack = new ConveyorStack(app, 'ConveyorPaged', { alertFromAddress: 'alerts@example.org', alarmEmail: 'oncall@example.org' });
+      Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org' });
+    });
+
+    it('charts ingest, deliveries, pauses, the queues found by prefix, the functions and the table on one dashboard', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
+      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips']) {
+        expect(body).toContain(`\\"${metric}\\"`);
+      }
+      expect(body).toContain('SEARCH(');
+      expect(body).toContain('ApproximateAgeOfOldestMessage');
+      expect(body).toContain('conveyortest-');
+      for (const metric of ['4xx', '5xx', 'Latency', 'Throttles', 'ConcurrentExecutions', 'ReadThrottleEvents', 'WriteThrottleEvents']) expect(body).toContain(metric);
+    });
+
+    it('tells every function which deployment its metrics belong to', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Conveyor') } }));
+      expect(functions.length).toBeGreaterThanOrEqual(4);
+      for (const fn of functions) expect(fn.Properties.Environment.Variables.CONVEYOR_DEPLOYMENT).toBe('ConveyorTest');
+    });
+  });
 });

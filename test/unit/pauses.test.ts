@@ -1,9 +1,10 @@
 import { newId, newSigningSecret, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { Destination, Message, Organization } from '../../lambdas/shared/domain/model';
 import { encodeEnvelope } from '../../lambdas/shared/domain/envelope';
-import { flushOutbox, pauseDestination, probeDestination, probeDueDestinations, type PausePorts } from '../../lambdas/shared/pauses';
+import { flushOutbox, pauseDestination, probeDestination, probeDueDestinations, reportPauseGauges, type PausePorts } from '../../lambdas/shared/pauses';
 import type { DeliveryOutcome, QueuedEntry } from '../../lambdas/shared/ports';
 import { MemoryDirectory, MemoryMessageStore, MemorySpill } from '../fixtures/memory-store';
+import { recordingMeter } from '../fixtures/meter';
 
 const sender: Organization = { id: newId('organization'), name: 'Hospital', alertEmail: 'hospital@example.org', createdAt: '' };
 const receiver: Organization = { id: newId('organization'), name: 'Lab', alertEmail: 'lab@example.org', createdAt: '' };
@@ -44,7 +45,9 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
   };
   const posted: string[] = [];
   const spill = new MemorySpill(directory);
+  const meter = recordingMeter();
   const ports: PausePorts = {
+    meter,
     directory,
     messages,
     queues: {
@@ -128,6 +131,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     queue,
     spill,
     posted,
+    meter,
     enqueue,
     failureOf,
     advance: (ms: number) => (now += ms),
@@ -155,7 +159,7 @@ describe('pause episodes', () => {
   });
 
   it('probes on the ladder, stays paused while the head fails, and resumes on the first success with one more email', async () => {
-    const { ports, directory, destination, sent, mappingCalls, queue, enqueue, failureOf, advance } = setUp([
+    const { ports, directory, destination, sent, mappingCalls, queue, meter, enqueue, failureOf, advance } = setUp([
       { kind: 'answered', status: 503, durationMs: 1 },
       { kind: 'answered', status: 503, durationMs: 1 },
     ]);
@@ -177,10 +181,11 @@ describe('pause episodes', () => {
     expect(queue).toHaveLength(1);
     expect(mappingCalls).toEqual([false, true]);
     expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
+    expect([meter.total('Pauses'), meter.total('Resumes'), meter.total('AlertsSent'), meter.total('FailedAttempts')]).toEqual([1, 1, 2, 2]);
   });
 
   it('keeps an alert SES refused in the outbox and sends it on a later pass, without blocking the pause', async () => {
-    const { ports, directory, destination, sent, enqueue, failureOf, setMailerDown, advance } = setUp();
+    const { ports, directory, destination, sent, meter, enqueue, failureOf, setMailerDown, advance } = setUp();
     setMailerDown(true);
 
     await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
@@ -196,6 +201,7 @@ describe('pause episodes', () => {
     expect(await flushOutbox(ports)).toEqual({ sent: 1, failed: 0 });
     expect(await flushOutbox(ports)).toEqual({ sent: 0, failed: 0 });
     expect(sent).toHaveLength(1);
+    expect(meter.total('AlertSendFailures')).toBe(2);
   });
 
   it('sends an alert once when two flushes race for it', async () => {
@@ -239,9 +245,10 @@ describe('pauses longer than the queue retention', () => {
   };
 
   it('moves entries nearing retention to the spill, head first and in order, and leaves younger ones queued', async () => {
-    const { ports, directory, destination, queue, spill, old, young } = await pausedWithAgingBacklog();
+    const { ports, directory, destination, queue, spill, meter, old, young } = await pausedWithAgingBacklog();
 
     expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 3 });
+    expect(meter.total('EntriesSpilled')).toBe(3);
 
     expect(spill.entries.get(destination.id)!.map((entry) => entry.body)).toEqual(old.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
     expect(queue.map((entry) => entry.body)).toEqual(young.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
@@ -295,5 +302,32 @@ describe('pauses longer than the queue retention', () => {
     expect(await probeDestination(destination.id, ports)).toBe('busy');
     expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 0, resumed: 0 });
     expect(posted).toEqual([]);
+  });
+});
+
+describe('pause gauges', () => {
+  it('reports paused destinations, the longest pause and the oldest entry waiting, spill first', async () => {
+    const { ports, destination, meter, enqueue, failureOf, advance } = setUp([
+      { kind: 'answered', status: 503, durationMs: 1 },
+      { kind: 'answered', status: 503, durationMs: 1 },
+    ]);
+    await reportPauseGauges(ports);
+    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([0, 0, 0]);
+
+    const head = await enqueue();
+    advance(30_000);
+    await pauseDestination(destination, failureOf(head, 503), ports);
+    advance(90_000);
+    await reportPauseGauges(ports);
+    // Before any probe read the head, the pause's own age is the floor for the head's.
+    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([1, 90, 90]);
+
+    // A probe reads the head's own send time; the next pass moves it to the spill (older than 60 s).
+    await probeDueDestinations(ports);
+    await reportPauseGauges(ports);
+    expect([meter.last('OldestPausedEntryAge'), meter.last('SpillBacklog')]).toEqual([120, 0]);
+    await probeDueDestinations(ports);
+    await reportPauseGauges(ports);
+    expect([meter.last('OldestPausedEntryAge'), meter.last('SpillBacklog')]).toEqual([120, 1]);
   });
 });

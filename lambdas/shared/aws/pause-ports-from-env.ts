@@ -5,6 +5,7 @@ import { UndiciDeliverer } from '../http/undici-deliverer';
 import { intEnv, requireEnv } from '../config';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
 import type { Log } from '../logging';
+import type { Meter } from '../metrics';
 import type { EventSourceMappings } from '../ports';
 import type { PausePorts } from '../pauses';
 import { documentClient } from './clients';
@@ -17,7 +18,7 @@ import { MAX_RETENTION_SECONDS } from './sqs-destination-queues';
 const sesClient = new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 });
 
 /** Everything delivery, probing and the operator controls need, configured from the environment. */
-export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log): PausePorts => ({
+export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log, meter: Meter): PausePorts => ({
   ...storePortsFromEnv(),
   mappings,
   outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME')),
@@ -25,6 +26,7 @@ export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log): Paus
   deliverer: new UndiciDeliverer(),
   clock: () => new Date(),
   log,
+  meter,
   sleep: (ms: number) => sleep(ms),
   commitGraceMs: intEnv('COMMIT_GRACE_MS', 30_000),
   retryBackoffMs: intEnv('INLINE_RETRY_BACKOFF_MS', 1000),

@@ -4,6 +4,7 @@ import { decodeEnvelope, encodeEnvelope } from '../../../lambdas/shared/domain/e
 import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
 import type { Destination, Message } from '../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../lambdas/shared/ports';
+import { recordingMeter } from '../../fixtures/meter';
 import { MemoryDirectory, MemoryMessageStore } from '../../fixtures/memory-store';
 
 // A fixed clock at the real time, so that signatures verify against the wall clock.
@@ -54,7 +55,9 @@ const setUp = (answers: DeliveryOutcome[]) => {
   const posted: DeliveryRequest[] = [];
   let clock = now.getTime();
   const naps: number[] = [];
+  const meter = recordingMeter();
   const ports: DeliveryPorts = {
+    meter,
     directory: new MemoryDirectory(),
     messages,
     deliverer: {
@@ -73,18 +76,23 @@ const setUp = (answers: DeliveryOutcome[]) => {
     retryBackoffMs: 1000,
     retryCapMs: 5000,
   };
-  return { ports, messages, posted, naps };
+  return { ports, messages, posted, naps, meter };
 };
 
 const once = { inlineRetries: 0 };
 
 describe('deliverEnvelope', () => {
   it('posts the contract body and headers and records the arrival', async () => {
-    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 204, durationMs: 12 }]);
+    const { ports, messages, posted, meter } = setUp([{ kind: 'answered', status: 204, durationMs: 12 }]);
     const message = newMessage();
     await messages.commitMessage(message);
 
     expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'delivered' });
+    expect(meter.recorded).toEqual([
+      { name: 'EndpointResponseTime', value: 12 },
+      { name: 'TransmissionsDelivered', value: 1 },
+      { name: 'DeliveryLatency', value: now.getTime() - Date.parse(message.receivedAt) },
+    ]);
 
     expect(posted).toHaveLength(1);
     const [request] = posted;
@@ -182,7 +190,7 @@ describe('deliverEnvelope', () => {
   });
 
   it('retries a transient failure in place with a doubling backoff, keeping the sequence number', async () => {
-    const { ports, messages, posted, naps } = setUp([
+    const { ports, messages, posted, naps, meter } = setUp([
       { kind: 'answered', status: 503, durationMs: 1 },
       { kind: 'unreachable', reason: 'timeout', durationMs: 5000 },
     ]);
@@ -190,6 +198,7 @@ describe('deliverEnvelope', () => {
     await messages.commitMessage(message);
 
     expect(await deliverEnvelope(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect([meter.total('FailedAttempts'), meter.total('TransmissionsDelivered')]).toEqual([2, 1]);
 
     expect(naps).toEqual([1000, 2000]);
     expect(posted.map((request) => request.headers['conveyor-sequence'])).toEqual(['1', '1', '1']);

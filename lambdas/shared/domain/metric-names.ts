@@ -1,0 +1,39 @@
+/**
+ * The metrics Conveyor publishes (namespace `Conveyor`, one dimension `service` naming the
+ * deployment). Shared by the functions that emit them and the stack that charts and alarms on
+ * them. Per-destination detail goes to structured log fields, never into a metric dimension, so
+ * the metric count (and its cost) does not grow with the number of destinations.
+ */
+export const METRIC_NAMESPACE = 'Conveyor';
+
+export const MetricNames = {
+  /** Messages acknowledged to integrators (200 on `POST /v1/messages`). */
+  messagesAccepted: 'MessagesAccepted',
+  /** Transmissions (one per destination) queued by accepted messages. */
+  transmissionsQueued: 'TransmissionsQueued',
+  transmissionsDelivered: 'TransmissionsDelivered',
+  /** Delivery attempts that did not get a 2xx (each inline retry counts). */
+  failedAttempts: 'FailedAttempts',
+  /** From the message's receipt to its arrival at the destination, in milliseconds. */
+  deliveryLatency: 'DeliveryLatency',
+  /** How long the endpoint took to answer a delivery, in milliseconds. */
+  endpointResponseTime: 'EndpointResponseTime',
+  pauses: 'Pauses',
+  resumes: 'Resumes',
+  skips: 'Skips',
+  replays: 'Replays',
+  alertsSent: 'AlertsSent',
+  alertSendFailures: 'AlertSendFailures',
+  /** Queue entries moved to the spill during a long pause. */
+  entriesSpilled: 'EntriesSpilled',
+  /** Gauges the prober publishes once a minute. */
+  pausedDestinations: 'PausedDestinations',
+  /** Seconds since the longest-running pause began. */
+  longestPause: 'LongestPause',
+  /** Age in seconds of the oldest entry waiting behind a paused head (in its queue or its spill). */
+  oldestPausedEntryAge: 'OldestPausedEntryAge',
+  /** Entries currently held in spills. */
+  spillBacklog: 'SpillBacklog',
+} as const;
+
+export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];

@@ -1,0 +1,22 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACE, type MetricName } from './domain/metric-names';
+
+/** What use cases record; the Powertools adapter writes it as CloudWatch embedded metric format. */
+export interface Meter {
+  count(name: MetricName, value?: number): void;
+  milliseconds(name: MetricName, value: number): void;
+  seconds(name: MetricName, value: number): void;
+}
+
+/**
+ * The metrics of one function, dimensioned by deployment (`CONVEYOR_DEPLOYMENT`, the stack name).
+ * Its handler flushes them at the end of each invocation (`logMetrics`).
+ */
+export const createMetrics = (): Metrics =>
+  new Metrics({ namespace: METRIC_NAMESPACE, serviceName: process.env.CONVEYOR_DEPLOYMENT || 'conveyor' });
+
+export const meterOver = (metrics: Metrics): Meter => ({
+  count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+  milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value)),
+  seconds: (name, value) => metrics.addMetric(name, MetricUnit.Seconds, Math.max(0, value)),
+});
