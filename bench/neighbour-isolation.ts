@@ -3,7 +3,7 @@
  * that is paused (its endpoint answers 500) receiving the same messages. Both runs share one
  * local runtime on this machine, so the figures compare the two; they are not AWS throughput.
  */
-import { startTestConveyor, type TestConveyor, waitFor } from '../test/fixtures/conveyor';
+import { type TestConveyor, waitFor } from '../test/fixtures/conveyor';
 import { type Receiver, startReceiver } from '../test/fixtures/receiver';
 
 /** Messages per run (BENCH_MESSAGES overrides). */
@@ -31,8 +31,10 @@ const drainSeconds = async (conveyor: TestConveyor, receivers: Receiver[], withP
   return (healthy.received.at(-1)!.at - healthy.received[0]!.at) / 1000;
 };
 
-export const neighbourIsolation = async () => {
-  const conveyor = await startTestConveyor({ PROBE_LADDER_SECONDS: '1,2,5', PAUSE_RELEASE_SECONDS: '1', INLINE_RETRY_BACKOFF_MS: '100', INLINE_RETRY_CAP_MS: '300' });
+/** Probing and inline retries quick enough that the paused neighbour keeps working the machine. */
+export const NEIGHBOUR_ISOLATION_ENVIRONMENT = { PROBE_LADDER_SECONDS: '1,2,5', PAUSE_RELEASE_SECONDS: '1', INLINE_RETRY_BACKOFF_MS: '100', INLINE_RETRY_CAP_MS: '300' };
+
+export const neighbourIsolation = async (conveyor: TestConveyor) => {
   const receivers: Receiver[] = [];
   try {
     await drainSeconds(conveyor, receivers, false); // warm-up: JIT, connections, JVM
@@ -40,7 +42,6 @@ export const neighbourIsolation = async () => {
     const withPaused = await drainSeconds(conveyor, receivers, true);
     return { messages: MESSAGES, aloneSeconds: alone, withPausedNeighbourSeconds: withPaused, ratio: withPaused / alone };
   } finally {
-    await conveyor.stop();
     await Promise.all(receivers.map((receiver) => receiver.close()));
   }
 };

@@ -1,12 +1,66 @@
-/** `npm run bench`: runs each benchmark on the local stand-ins and prints its figures. */
-import { neighbourIsolation } from './neighbour-isolation';
+/**
+ * `npm run bench`: every benchmark on the local stand-ins, one line of figures each as it
+ * finishes. The handlers read their configuration once per process, so one local Conveyor serves
+ * them all; it logs at INFO as deployed, and its log lines are counted rather than printed.
+ */
+import { startTestConveyor } from '../test/fixtures/conveyor';
+import { measureColdStarts } from './cold-start';
+import { measureCost } from './cost';
+import { measureFanOut } from './fan-out';
+import { captureConveyorLogs } from './harness';
+import { measureIngestOverhead } from './ingest-overhead';
+import { NEIGHBOUR_ISOLATION_ENVIRONMENT, neighbourIsolation } from './neighbour-isolation';
+import { measureOrderedRate } from './ordered-rate';
+
+/** Scale: BENCH_MESSAGES (default 300) messages for the rate, ingest and cost runs. */
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
+const FAN_OUT_DESTINATIONS = 50;
+const FAN_OUT_MESSAGES = Number(process.env.BENCH_FAN_OUT_MESSAGES ?? 20);
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
 const main = async () => {
-  const isolation = await neighbourIsolation();
+  const coldStarts = await measureColdStarts();
   console.log(
-    `neighbour isolation: ${isolation.messages} messages to a healthy destination took ${isolation.aloneSeconds.toFixed(1)} s alone, ` +
-      `${isolation.withPausedNeighbourSeconds.toFixed(1)} s beside a paused neighbour (ratio ${isolation.ratio.toFixed(2)})`,
+    `cold start (goal ≤ 350 KB, ≤ 100 ms): ${coldStarts.map(({ fn, bundleBytes, initMs }) => `${fn} ${kib(bundleBytes)} ${fixed(initMs, 0)} ms`).join(', ')}`,
   );
+
+  const logs = captureConveyorLogs();
+  const conveyor = await startTestConveyor({ ...NEIGHBOUR_ISOLATION_ENVIRONMENT, POWERTOOLS_LOG_LEVEL: 'INFO' });
+  try {
+    const rate = await measureOrderedRate(conveyor, MESSAGES);
+    console.log(
+      `ordered delivery (goal ≥ 0.9): ${fixed(rate.perSecond, 1)} msg/s against a ${fixed(rate.roundTripMs, 1)} ms round trip ` +
+        `(limit ${fixed(rate.limitPerSecond, 1)} msg/s), ratio ${fixed(rate.ratio)}`,
+    );
+
+    const cost = await measureCost(conveyor, MESSAGES, logs);
+    const lines = Object.entries(cost.dollarsPerMillion).filter(([line]) => line !== 'total').map(([line, dollars]) => `${line} ${fixed(dollars)}`);
+    console.log(`cost per delivered message: ${JSON.stringify(cost.perMessage)}`);
+    console.log(`cost (goal ≤ $2.50 per million): $${fixed(cost.dollarsPerMillion.total)} per million delivered (${lines.join(', ')})`);
+
+    const ingest = await measureIngestOverhead(conveyor, MESSAGES, {});
+    console.log(
+      `ingest overhead (goal ≤ 1.3 at p50): POST /v1/messages p50 ${fixed(ingest.ingest.p50, 1)} ms, p99 ${fixed(ingest.ingest.p99, 1)} ms; ` +
+        `bare SendMessage p50 ${fixed(ingest.sendMessage.p50, 1)} ms, p99 ${fixed(ingest.sendMessage.p99, 1)} ms; ratio p50 ${fixed(ingest.ratio.p50)}, p99 ${fixed(ingest.ratio.p99)}`,
+    );
+
+    const fanOut = await measureFanOut(conveyor, FAN_OUT_DESTINATIONS, FAN_OUT_MESSAGES);
+    console.log(
+      `fan-out: ${fanOut.destinations} destinations, ${fanOut.deliveries} deliveries at ${fixed(fanOut.perSecond, 1)} msg/s, ` +
+        `ratio ${fixed(fanOut.perSecond / (fanOut.destinations * rate.perSecond))} to ${fanOut.destinations} × the single-destination rate`,
+    );
+
+    const isolation = await neighbourIsolation(conveyor);
+    console.log(
+      `neighbour isolation: ${isolation.messages} messages to a healthy destination took ${fixed(isolation.aloneSeconds, 1)} s alone, ` +
+        `${fixed(isolation.withPausedNeighbourSeconds, 1)} s beside a paused neighbour (ratio ${fixed(isolation.ratio)})`,
+    );
+  } finally {
+    await conveyor.stop();
+    logs.restore();
+  }
   process.exit(0);
 };
 

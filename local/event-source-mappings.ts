@@ -46,9 +46,12 @@ export const toSqsRecord = (message: Message, queueArn: string): SQSRecord => {
 export class LocalEventSourceMappings implements EventSourceMappings {
   private readonly mappings: Record<string, MappingState>;
   private readonly pollers = new Map<string, Consumer>();
+  /** Invocations of the delivery handler and the time they took (benchmarks turn these into Lambda cost). */
+  readonly invocations = { count: 0, totalMs: 0 };
 
   constructor(
-    private readonly sqs: SQSClient,
+    /** The client the pollers receive and delete with (on AWS, the mapping's own SQS requests). */
+    readonly sqs: SQSClient,
     private readonly deliver: DeliveryHandler,
     private readonly stateFile: string,
     /** The delivery function's timeout: how long one batch may take. */
@@ -119,6 +122,7 @@ export class LocalEventSourceMappings implements EventSourceMappings {
       handleMessageBatch: async (messages) => {
         const event: SQSEvent = { Records: messages.map((message) => toSqsRecord(message, queueArn)) };
         let failed: Set<string>;
+        const started = performance.now();
         try {
           const response = await this.deliver(event, localContext('conveyor-delivery', this.functionTimeoutMs));
           failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
@@ -126,6 +130,8 @@ export class LocalEventSourceMappings implements EventSourceMappings {
           // A failed invocation returns the whole batch to the queue, as Lambda does.
           failed = new Set(messages.map((message) => message.MessageId!));
         }
+        this.invocations.count++;
+        this.invocations.totalMs += performance.now() - started;
         return messages.filter((message) => !failed.has(message.MessageId!));
       },
     });

@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { publishMetrics } from '../shared/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { type ApiEvent, type ApiResult, apiErrors, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';
@@ -70,7 +70,7 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
   ];
   return middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(publishMetrics(metrics))
     .use(apiErrors(logger))
     .handler(httpRouterHandler<ApiEvent, ApiResult>({ routes, notFoundResponse: routeNotFound }));
 };

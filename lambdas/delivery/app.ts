@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { publishMetrics } from '../shared/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PausePorts } from '../shared/pauses';
@@ -11,5 +11,5 @@ import { deliverBatch } from './deliver-batch';
 export const createDeliveryHandler = (ports: PausePorts, logger: Logger, metrics: Metrics) =>
   middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(publishMetrics(metrics))
     .handler((event: SQSEvent, context: Context) => deliverBatch(event, context, ports));

@@ -34,8 +34,10 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
 export const deliverBatch = async (event: SQSEvent, context: Context, ports: PausePorts): Promise<SQSBatchResponse> => {
   const first = event.Records[0];
   if (!first) return { batchItemFailures: [] };
-  const destinationId = decodeEnvelope(first.body).header.destinationId;
-  const destination = await ports.directory.getDestination(destinationId);
+  const headers = event.Records.map((record) => decodeEnvelope(record.body).header);
+  const destinationId = headers[0]!.destinationId;
+  // The destination and every message of the batch in one round trip's time.
+  const [destination, known] = await Promise.all([ports.directory.getDestination(destinationId), ports.messages.getMessages(headers.map((header) => header.messageId))]);
   if (!destination?.queueUrl) throw new Error(`Destination ${destinationId} does not exist`);
   const release = (records: readonly SQSRecord[], seconds: number) =>
     ports.queues
@@ -50,12 +52,21 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   }
 
   let failure: Extract<DeliveryResult, { kind: 'failed' }> | undefined;
+  // What was read up front stands for a message's first entry in the batch only: a second entry
+  // of the same message must see what the first one changed.
+  const used = new Set<string>();
+  const knownOnce = (messageId: string) => {
+    if (used.has(messageId)) return undefined;
+    used.add(messageId);
+    return known.get(messageId);
+  };
   const handleRecord = async (record: SQSRecord) => {
     if (context.getRemainingTimeInMillis() < destination.timeoutMs + 5000) throw new OutOfTimeError();
     try {
       const result = await deliverEnvelope(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
         remainingMs: () => context.getRemainingTimeInMillis(),
+        known: knownOnce(decodeEnvelope(record.body).header.messageId),
       });
       if (result.kind === 'failed') {
         failure = result;

@@ -19,7 +19,7 @@ import {
 } from '../shared/ports';
 
 export interface AcceptMessagePorts {
-  readonly directory: Directory;
+  readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'>;
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly clock: Clock;
@@ -182,7 +182,7 @@ const usable = (destination: Destination | undefined): destination is Destinatio
  * the source's subscriptions (403); without names, every destination a covering subscription
  * points to. None at all is 422.
  */
-const resolveDestinations = async (source: Source, request: MessageRequest, directory: Directory): Promise<Destination[]> => {
+const resolveDestinations = async (source: Source, request: MessageRequest, directory: AcceptMessagePorts['directory']): Promise<Destination[]> => {
   const subscriptions = await directory.listSubscriptionsOfSource(source.id);
   const routed = route(request.meta, subscriptions);
   const named = request.meta.destinations ?? [];

@@ -1,6 +1,5 @@
 /** The integrator API: `POST /v1/messages` and `GET /v1/messages/{messageId}`. Wiring only. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { storePortsFromEnv } from '../shared/aws/ports-from-env';
@@ -8,13 +7,17 @@ import { authenticateSource } from '../shared/authenticate';
 import { intEnv } from '../shared/config';
 import { type ApiEvent, type ApiResult, apiErrors, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
 import { createLogger } from '../shared/logging';
-import { createMetrics, meterOver } from '../shared/metrics';
+import { createMetrics, meterOver, publishMetrics } from '../shared/metrics';
 import { acceptMessage } from './accept-message';
+import { CachedDirectory } from './cached-directory';
 import { getMessage } from './get-message';
 
 const logger = createLogger('conveyor-ingest');
 const metrics = createMetrics();
-const { directory, messages, queues } = storePortsFromEnv();
+const stores = storePortsFromEnv();
+const { messages, queues } = stores;
+// Keys and destinations are read on every message; a warm function remembers them briefly.
+const directory = new CachedDirectory(stores.directory, intEnv('INGEST_CACHE_TTL_MS', 30_000));
 const acceptPorts = {
   directory,
   messages,
@@ -40,7 +43,7 @@ const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
 
 export const handler = middy<ApiEvent, ApiResult>()
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
+  .use(publishMetrics(metrics))
   .use(apiErrors(logger))
   .handler(
     httpRouterHandler<ApiEvent, ApiResult>({

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { publishMetrics } from '../shared/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type PausePorts, probeDueDestinations, reportPauseGauges } from '../shared/pauses';
@@ -18,7 +18,7 @@ const FINAL_PASS_MARGIN_MS = 35_000;
 export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics) =>
   middy<unknown, { passes: number; probed: number; resumed: number }>()
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(publishMetrics(metrics))
     .handler(async (_event: unknown, context: Context) => {
       let passes = 0;
       let probed = 0;

@@ -6,7 +6,7 @@ import type { Directory } from './ports';
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 
 /** The source whose API key is in the `Authorization: Bearer` header, or 401 `unauthorized`. */
-export const authenticateSource = async (authorization: string | undefined, directory: Directory): Promise<Source> => {
+export const authenticateSource = async (authorization: string | undefined, directory: Pick<Directory, 'findSourceByApiKeyHash'>): Promise<Source> => {
   if (authorization === undefined) {
     throw new ApiError(401, 'unauthorized', 'The Authorization header is missing; send "Bearer <source API key>".');
   }

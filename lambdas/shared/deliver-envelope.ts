@@ -43,6 +43,8 @@ export interface DeliveryOptions {
   readonly inlineRetries: number;
   /** Time left in the invocation; no retry starts that could not finish in it. */
   readonly remainingMs?: () => number;
+  /** The entry's message as read with the rest of its batch, when it was found. */
+  readonly known?: Message | 'abandoned';
 }
 
 /** Room left at the end of an invocation for recording an attempt. */
@@ -80,7 +82,7 @@ export const deliverEnvelope = async (
   const { header, rawData } = decodeEnvelope(body);
   const generation = header.generation ?? 0;
   const ids = { messageId: header.messageId, transmissionId: header.transmissionId, destinationId: header.destinationId };
-  const message = await committedMessage(header, ports);
+  const message = options.known ?? (await committedMessage(header, ports));
   if (message === 'abandoned') {
     ports.log.warn('Dropped a queued copy of a message that was never acknowledged', ids);
     return { kind: 'dropped' };
@@ -89,6 +91,11 @@ export const deliverEnvelope = async (
   if (!transmission) throw new Error(`Message ${header.messageId} has no transmission ${header.transmissionId}`);
   if (generation < (transmission.generation ?? 0) || transmission.status === 'delivered' || transmission.status === 'skipped') {
     ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', { ...ids, status: transmission.status, generation });
+    // A delivery recorded on its message may have missed its arrival-log entry (the two writes
+    // go out together): write it again, the same entry, before the queue entry goes.
+    if (transmission.status === 'delivered' && generation === (transmission.generation ?? 0) && transmission.sequence !== undefined && transmission.arrivedAt !== undefined) {
+      await ports.messages.recordArrival({ ...ids, sequence: transmission.sequence, arrivedAt: transmission.arrivedAt, attempts: transmission.attempts });
+    }
     return { kind: 'dropped' };
   }
 

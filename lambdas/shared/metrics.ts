@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 import { METRIC_NAMESPACE, type MetricName } from './domain/metric-names';
 
 /** What use cases record; the Powertools adapter writes it as CloudWatch embedded metric format. */
@@ -20,3 +21,15 @@ export const meterOver = (metrics: Metrics): Meter => ({
   milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, value)),
   seconds: (name, value) => metrics.addMetric(name, MetricUnit.Seconds, Math.max(0, value)),
 });
+
+/**
+ * Publishes what an invocation recorded, after it and after a failure. Unlike Powertools'
+ * `logMetrics`, an invocation that recorded nothing (a GET, an idle poll) writes nothing at all,
+ * not even a warning: log lines cost CloudWatch ingestion.
+ */
+export const publishMetrics = (metrics: Metrics): MiddlewareObj => {
+  const publish = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
+};

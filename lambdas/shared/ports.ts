@@ -120,6 +120,8 @@ export interface MessageStore {
    */
   abandonMessage(messageId: string): Promise<boolean>;
   getMessage(messageId: string): Promise<Message | 'abandoned' | undefined>;
+  /** Several messages in one round trip (strongly consistent); ids not found are absent from the map. */
+  getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>>;
   /**
    * The sequence number of a delivery: the next one on its first attempt, the same on a retry.
    * `reservationKey` names the attempt series (a replay is a new series, with a new number).

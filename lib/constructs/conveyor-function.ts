@@ -3,6 +3,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from '../bundling';
 import { resolve } from 'node:path';
 
 export interface ConveyorFunctionProps {
@@ -54,13 +55,12 @@ export class ConveyorFunction extends NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', CONVEYOR_DEPLOYMENT: Stack.of(scope).stackName, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
+        target: FUNCTION_BUNDLING.target,
+        minify: FUNCTION_BUNDLING.minify,
         sourceMap: true,
-        mainFields: ['module', 'main'],
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
         externalModules: [],
-        // Some bundled CommonJS dependencies call require(); give them one in the ESM bundle.
-        banner: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
+        banner: FUNCTION_BUNDLING.banner,
       },
     });
   }

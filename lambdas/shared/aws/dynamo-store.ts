@@ -19,6 +19,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -469,6 +470,23 @@ interface StoredMessage {
   transmissions: Record<string, StoredTransmission>;
 }
 
+/** A stored message as the use cases see it, or the tombstone of an abandoned one. */
+const toMessage = (item: StoredMessage): Message | 'abandoned' => {
+  if (item.state === 'abandoned') return 'abandoned';
+  const transmissions = Object.entries(item.transmissions)
+    .sort(([, a], [, b]) => a.index - b.index)
+    .map(([id, { index: _index, ...transmission }]) => ({ id, ...transmission }));
+  return {
+    id: item.id,
+    sourceId: item.sourceId,
+    organizationId: item.organizationId,
+    receivedAt: item.receivedAt,
+    dataModel: item.dataModel,
+    eventType: item.eventType,
+    transmissions,
+  };
+};
+
 /** Messages, transmissions, idempotency records and arrival logs. */
 export class DynamoMessageStore implements MessageStore {
   constructor(
@@ -585,21 +603,23 @@ export class DynamoMessageStore implements MessageStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: `MSG#${messageId}`, sk: 'MSG' }, ConsistentRead: true }),
     );
-    const item = result.Item as StoredMessage | undefined;
-    if (!item) return undefined;
-    if (item.state === 'abandoned') return 'abandoned';
-    const transmissions = Object.entries(item.transmissions)
-      .sort(([, a], [, b]) => a.index - b.index)
-      .map(([id, { index: _index, ...transmission }]) => ({ id, ...transmission }));
-    return {
-      id: item.id,
-      sourceId: item.sourceId,
-      organizationId: item.organizationId,
-      receivedAt: item.receivedAt,
-      dataModel: item.dataModel,
-      eventType: item.eventType,
-      transmissions,
-    };
+    return result.Item && toMessage(result.Item as StoredMessage);
+  }
+
+  async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
+    const found = new Map<string, Message | 'abandoned'>();
+    let keys: Item[] = [...new Set(messageIds)].map((id) => ({ pk: `MSG#${id}`, sk: 'MSG' }));
+    // BatchGetItem takes 100 keys, and may hand some back unprocessed under load: ask again for those.
+    for (let round = 0; keys.length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys.slice(0, 100), ConsistentRead: true } } }));
+      for (const item of result.Responses?.[this.tableName] ?? []) {
+        const stored = item as StoredMessage;
+        found.set(stored.id, toMessage(stored));
+      }
+      keys = [...(result.UnprocessedKeys?.[this.tableName]?.Keys ?? []), ...keys.slice(100)];
+    }
+    return found;
   }
 
   async reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
@@ -703,15 +723,16 @@ export class DynamoMessageStore implements MessageStore {
 
   async recordArrival(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { destinationId, ...logged } = arrival;
-    // The log entry is keyed by sequence, so recording the same arrival twice (a crash between
-    // these two writes) overwrites rather than duplicates it.
-    await this.client.send(
+    // Both writes at once: the next delivery waits for them. The log entry is keyed by sequence, so
+    // recording an arrival again overwrites rather than duplicates it; and if only the message's
+    // update landed, delivery records the arrival again when the entry comes back as a duplicate.
+    const logEntry = this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { pk: `ARR#${destinationId}`, sk: String(arrival.sequence).padStart(SEQUENCE_DIGITS, '0'), ...logged },
       }),
     );
-    await this.client.send(
+    const messageUpdate = this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `MSG#${arrival.messageId}`, sk: 'MSG' },
@@ -722,6 +743,7 @@ export class DynamoMessageStore implements MessageStore {
         ExpressionAttributeValues: { ':delivered': 'delivered', ':arrivedAt': arrival.arrivedAt, ':sequence': arrival.sequence, ':attempts': arrival.attempts },
       }),
     );
+    await Promise.all([logEntry, messageUpdate]);
   }
 
   async listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }> {

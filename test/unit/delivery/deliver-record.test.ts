@@ -150,6 +150,20 @@ describe('deliverEnvelope', () => {
 
     expect(await deliverEnvelope(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
     expect(posted).toHaveLength(1);
+    // The arrival is written again, identical, in case its log entry was the write that was lost.
+    expect(messages.arrivals).toHaveLength(2);
+    expect(messages.arrivals[1]).toEqual(messages.arrivals[0]);
+  });
+
+  it('uses the message read with its batch instead of reading it again', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+    const getMessage = jest.spyOn(messages, 'getMessage');
+
+    expect(await deliverEnvelope(recordOf(message), destination, ports, { ...once, known: message })).toEqual({ kind: 'delivered' });
+    expect(getMessage).not.toHaveBeenCalled();
+    expect(posted).toHaveLength(1);
   });
 
   it('waits for a message the ingest has not recorded yet, then delivers it', async () => {

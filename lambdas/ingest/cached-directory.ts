@@ -1,0 +1,50 @@
+import type { Destination, Source } from '../shared/domain/model';
+import type { Clock, Directory } from '../shared/ports';
+
+/** What ingest reads from the directory. */
+export type IngestDirectory = Pick<Directory, 'findSourceByApiKeyHash' | 'getDestination' | 'listSubscriptionsOfSource'>;
+
+/**
+ * Ingest's directory reads, with API keys and destinations remembered for `ttlMs` by a warm
+ * function: both are looked up on every message and change rarely (a key's source never changes;
+ * ingest uses only a destination's id and queue). Misses are not remembered, so a new key or
+ * destination works at once; subscriptions are always read, so routing changes apply at once.
+ */
+export class CachedDirectory implements IngestDirectory {
+  private readonly sources = new Map<string, { value: Source; until: number }>();
+  private readonly destinations = new Map<string, { value: Destination; until: number }>();
+
+  constructor(
+    private readonly directory: Directory,
+    private readonly ttlMs: number,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  findSourceByApiKeyHash(apiKeyHash: string): Promise<Source | undefined> {
+    return this.remembered(this.sources, apiKeyHash, () => this.directory.findSourceByApiKeyHash(apiKeyHash), () => true);
+  }
+
+  getDestination(id: string): Promise<Destination | undefined> {
+    // Only a provisioned destination: one still being provisioned gets its queue any moment.
+    return this.remembered(this.destinations, id, () => this.directory.getDestination(id), (destination) => destination.queueUrl !== undefined);
+  }
+
+  listSubscriptionsOfSource(sourceId: string) {
+    return this.directory.listSubscriptionsOfSource(sourceId);
+  }
+
+  private async remembered<T>(cache: Map<string, { value: T; until: number }>, key: string, read: () => Promise<T | undefined>, keep: (value: T) => boolean) {
+    const now = this.clock().getTime();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.value;
+    const value = await read();
+    if (value === undefined || !keep(value)) {
+      cache.delete(key);
+      return value;
+    }
+    // A warm function sees few distinct keys; the bound only guards against an unbounded map.
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(key, { value, until: now + this.ttlMs });
+    return value;
+  }
+}

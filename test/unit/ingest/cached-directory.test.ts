@@ -1,0 +1,68 @@
+import type { Destination, Source } from '../../../lambdas/shared/domain/model';
+import { CachedDirectory } from '../../../lambdas/ingest/cached-directory';
+import { MemoryDirectory } from '../../fixtures/memory-store';
+
+const source: Source = { id: 'src_1', organizationId: 'org_1', name: 'EHR', createdAt: '' };
+const destination = (queueUrl?: string): Destination => ({
+  id: 'dst_1',
+  organizationId: 'org_1',
+  name: 'Lab',
+  url: 'https://lab.example/hook',
+  timeoutMs: 5000,
+  inlineRetries: 2,
+  signingSecret: 'whsec_x',
+  status: queueUrl ? 'active' : 'provisioning',
+  createdAt: '',
+  queueUrl,
+});
+
+const setUp = () => {
+  let now = 0;
+  const directory = new MemoryDirectory();
+  const findSource = jest.spyOn(directory, 'findSourceByApiKeyHash').mockResolvedValue(source);
+  const getDestination = jest.spyOn(directory, 'getDestination');
+  const cached = new CachedDirectory(directory, 30_000, () => new Date(now));
+  return { directory, cached, findSource, getDestination, advance: (ms: number) => (now += ms) };
+};
+
+describe('CachedDirectory', () => {
+  it('remembers an API key for the time to live, then reads it again', async () => {
+    const { cached, findSource, advance } = setUp();
+
+    expect(await cached.findSourceByApiKeyHash('hash')).toEqual(source);
+    advance(29_999);
+    expect(await cached.findSourceByApiKeyHash('hash')).toEqual(source);
+    expect(findSource).toHaveBeenCalledTimes(1);
+    advance(1);
+    await cached.findSourceByApiKeyHash('hash');
+    expect(findSource).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not remember an unknown key, so a key issued a moment later works at once', async () => {
+    const { cached, findSource } = setUp();
+    findSource.mockResolvedValueOnce(undefined);
+
+    expect(await cached.findSourceByApiKeyHash('new')).toBeUndefined();
+    expect(await cached.findSourceByApiKeyHash('new')).toEqual(source);
+  });
+
+  it('remembers a provisioned destination but not one still being provisioned', async () => {
+    const { directory, cached, getDestination } = setUp();
+    await directory.putDestination(destination());
+
+    expect((await cached.getDestination('dst_1'))?.status).toBe('provisioning');
+    await directory.putDestination(destination('https://sqs/queue'));
+    expect((await cached.getDestination('dst_1'))?.queueUrl).toBe('https://sqs/queue');
+    expect((await cached.getDestination('dst_1'))?.queueUrl).toBe('https://sqs/queue');
+    expect(getDestination).toHaveBeenCalledTimes(2);
+  });
+
+  it('always reads subscriptions, so routing changes apply at once', async () => {
+    const { directory, cached } = setUp();
+    const listSubscriptions = jest.spyOn(directory, 'listSubscriptionsOfSource');
+
+    await cached.listSubscriptionsOfSource('src_1');
+    await cached.listSubscriptionsOfSource('src_1');
+    expect(listSubscriptions).toHaveBeenCalledTimes(2);
+  });
+});
