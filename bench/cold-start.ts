@@ -3,13 +3,12 @@
  * 24, the SDK included), its size, and how long importing it takes in a fresh Node process —
  * the module initialisation a cold Lambda pays before its first event.
  */
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_BUNDLING } from '../lib/bundling';
+import { bundleFunction } from '../lib/bundling';
 import { percentile } from './harness';
 
 export const FUNCTIONS = ['ingest', 'delivery', 'admin', 'prober'] as const;
@@ -21,7 +20,7 @@ export interface ColdStart {
 }
 
 /** What a function needs in its environment to load (the stack sets the same names). */
-const ENVIRONMENT = {
+export const FUNCTION_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
@@ -35,7 +34,7 @@ const ENVIRONMENT = {
 const importTimeMs = (file: string): number => {
   const script = `const started = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - started);`;
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...ENVIRONMENT },
+    env: { PATH: process.env.PATH, ...FUNCTION_ENVIRONMENT },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,18 +47,7 @@ export const measureColdStarts = async (runs = 7): Promise<ColdStart[]> => {
     const results: ColdStart[] = [];
     for (const fn of FUNCTIONS) {
       const outfile = join(outdir, fn, 'index.mjs');
-      await build({
-        entryPoints: [resolve('lambdas', fn, 'handler.ts')],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: FUNCTION_BUNDLING.target,
-        minify: FUNCTION_BUNDLING.minify,
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        banner: { js: FUNCTION_BUNDLING.banner },
-        logLevel: 'silent',
-      });
+      await bundleFunction(fn, outfile);
       importTimeMs(outfile); // the first import also warms the file cache
       const times = Array.from({ length: runs }, () => importTimeMs(outfile));
       results.push({ fn, bundleBytes: statSync(outfile).size, initMs: percentile(times, 50) });

@@ -14,13 +14,16 @@ export interface RequestCounts {
   /** `Service:Operation` → number of requests. */
   readonly requests: Map<string, number>;
   readonly capacity: { read: number; write: number };
+  /** `DynamoDB:Operation` → capacity units it consumed. */
+  readonly capacityByOperation: Map<string, number>;
   include: (service: string, input: CountedInput) => boolean;
 }
 
-export const newRequestCounts = (): RequestCounts => ({ requests: new Map(), capacity: { read: 0, write: 0 }, include: () => true });
+export const newRequestCounts = (): RequestCounts => ({ requests: new Map(), capacity: { read: 0, write: 0 }, capacityByOperation: new Map(), include: () => true });
 
 export const resetCounts = (counts: RequestCounts) => {
   counts.requests.clear();
+  counts.capacityByOperation.clear();
   counts.capacity.read = 0;
   counts.capacity.write = 0;
 };
@@ -40,6 +43,8 @@ const addCapacity = (counts: RequestCounts, operation: string, consumed: Consume
     const units = entry.CapacityUnits ?? (isWrite ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? 0;
     if (isWrite) counts.capacity.write += units;
     else counts.capacity.read += units;
+    const key = `DynamoDB:${operation}`;
+    counts.capacityByOperation.set(key, (counts.capacityByOperation.get(key) ?? 0) + units);
   }
 };
 

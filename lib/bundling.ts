@@ -9,3 +9,20 @@ export const FUNCTION_BUNDLING = {
   // Some bundled CommonJS dependencies call require(); give them one in the ESM bundle.
   banner: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
 } as const;
+
+/** Bundles `lambdas/<fn>/handler.ts` to `outfile` exactly as the stack does (without the source map). */
+export const bundleFunction = async (fn: string, outfile: string): Promise<void> => {
+  const [{ build }, { resolve }] = await Promise.all([import('esbuild'), import('node:path')]);
+  await build({
+    entryPoints: [resolve('lambdas', fn, 'handler.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: FUNCTION_BUNDLING.target,
+    minify: FUNCTION_BUNDLING.minify,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    banner: { js: FUNCTION_BUNDLING.banner },
+    logLevel: 'silent',
+  });
+};

@@ -28,6 +28,12 @@ export interface LocalOptions {
   readonly adminToken?: string;
   /** Extra environment for the handlers (e.g. shorter timeouts in tests). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Keep the table in memory rather than on disk, where DynamoDB Local's SQLite makes each write
+   * take 10–20 ms here (benchmarks measure Conveyor, not SQLite). Nothing survives a restart.
+   * @default false
+   */
+  readonly tableInMemory?: boolean;
 }
 
 export interface LocalConveyor {
@@ -118,7 +124,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
   try {
     const sqsPort = options.sqsPort || (await freePort());
     let sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
-    const dynamoDb = await startDynamoDb(options.dynamoDbPort || (await freePort()), join(options.dataDir, 'dynamodb'));
+    const dynamoDb = await startDynamoDb(options.dynamoDbPort || (await freePort()), join(options.dataDir, 'dynamodb'), options.tableInMemory ?? false);
     started.push(dynamoDb);
     const ses = await startSes(options.sesPort || (await freePort()));
     started.push(ses);

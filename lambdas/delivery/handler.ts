@@ -1,6 +1,5 @@
 /** The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Wiring only. */
-import { lambdaClient } from '../shared/aws/clients';
-import { LambdaEventSourceMappings } from '../shared/aws/lambda-event-source-mappings';
+import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
 import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
 import { createLogger } from '../shared/logging';
 import { createMetrics, meterOver } from '../shared/metrics';
@@ -9,4 +8,4 @@ import { createDeliveryHandler } from './app';
 const logger = createLogger('conveyor-delivery');
 const metrics = createMetrics();
 
-export const handler = createDeliveryHandler(pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient), logger, meterOver(metrics)), logger, metrics);
+export const handler = createDeliveryHandler(pausePortsFromEnv(lazyEventSourceMappings(), logger, meterOver(metrics)), logger, metrics);

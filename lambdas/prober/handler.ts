@@ -1,6 +1,5 @@
 /** The prober Lambda on AWS, run every minute by an EventBridge rule. Wiring only. */
-import { lambdaClient } from '../shared/aws/clients';
-import { LambdaEventSourceMappings } from '../shared/aws/lambda-event-source-mappings';
+import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
 import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
 import { createLogger } from '../shared/logging';
 import { createMetrics, meterOver } from '../shared/metrics';
@@ -9,4 +8,4 @@ import { createProberHandler } from './app';
 const logger = createLogger('conveyor-prober');
 const metrics = createMetrics();
 
-export const handler = createProberHandler(pausePortsFromEnv(new LambdaEventSourceMappings(lambdaClient), logger, meterOver(metrics)), logger, metrics);
+export const handler = createProberHandler(pausePortsFromEnv(lazyEventSourceMappings(), logger, meterOver(metrics)), logger, metrics);

@@ -4,16 +4,12 @@
  * local runtime points at the stand-ins.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Requests go to the configured endpoint, not to the host inside a queue URL (they are the same on
 // AWS; locally the stand-in's queue URLs name hosts that need not resolve).
 export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
-// Pausing and resuming go through Lambda's control plane (about 15 calls/s per account): the
-// client backs off adaptively, and LambdaEventSourceMappings keeps retrying beyond it.
-export const lambdaClient = new LambdaClient({ maxAttempts: 3, retryMode: 'adaptive' });
 export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });

@@ -1,7 +1,7 @@
 import {
   CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
-  type LambdaClient,
+  LambdaClient,
   ListEventSourceMappingsCommand,
   ResourceConflictException,
   ResourceInUseException,
@@ -81,3 +81,11 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
     }
   }
 }
+
+/**
+ * Mappings over a client of their own. Pausing and resuming go through Lambda's control plane
+ * (about 15 calls/s per account): the client backs off adaptively, and setEnabled keeps retrying
+ * beyond it.
+ */
+export const createLambdaEventSourceMappings = (deliveryFunctionArn?: string): LambdaEventSourceMappings =>
+  new LambdaEventSourceMappings(new LambdaClient({ maxAttempts: 3, retryMode: 'adaptive' }), deliveryFunctionArn);

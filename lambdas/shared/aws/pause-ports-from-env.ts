@@ -1,5 +1,3 @@
-import { SESClient } from '@aws-sdk/client-ses';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UndiciDeliverer } from '../http/undici-deliverer';
 import { intEnv, requireEnv } from '../config';
@@ -11,18 +9,16 @@ import type { PausePorts } from '../pauses';
 import { documentClient } from './clients';
 import { DynamoOutbox, DynamoSpill } from './dynamo-store';
 import { storePortsFromEnv } from './ports-from-env';
-import { SesMailer } from './ses-mailer';
+import { lazySesMailer } from './lazy-adapters';
 import { MAX_RETENTION_SECONDS } from './sqs-destination-queues';
 
-// An alert must never hold up delivery: short timeouts, and the outbox keeps what was not sent.
-const sesClient = new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 });
 
 /** Everything delivery, probing and the operator controls need, configured from the environment. */
 export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log, meter: Meter): PausePorts => ({
   ...storePortsFromEnv(),
   mappings,
   outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME')),
-  mailer: new SesMailer(sesClient, requireEnv('ALERT_FROM_ADDRESS')),
+  mailer: lazySesMailer(requireEnv('ALERT_FROM_ADDRESS')),
   deliverer: new UndiciDeliverer(),
   clock: () => new Date(),
   log,

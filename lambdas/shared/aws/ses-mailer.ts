@@ -1,4 +1,5 @@
-import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Mailer } from '../ports';
 
 /** Sends alert emails through SES from the deployment's verified sender address. */
@@ -21,3 +22,7 @@ export class SesMailer implements Mailer {
     );
   }
 }
+
+/** A mailer with its own SES client. An alert must never hold up delivery: short timeouts, few retries. */
+export const createSesMailer = (fromAddress: string): SesMailer =>
+  new SesMailer(new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 }), fromAddress);

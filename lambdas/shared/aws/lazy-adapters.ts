@@ -1,0 +1,34 @@
+/**
+ * The SES and Lambda adapters, loaded on first use. Delivery, the prober and admin need them only
+ * to pause, resume, alert or register a destination; loading their SDK clients up front would add
+ * to every cold start for calls most invocations never make.
+ */
+import type { EventSourceMappings, Mailer } from '../ports';
+
+const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined; // a failed load is tried again next time
+      throw error;
+    });
+    return loaded;
+  };
+};
+
+/** Event-source mappings over the Lambda API; `deliveryFunctionArn` is needed only to create them. */
+export const lazyEventSourceMappings = (deliveryFunctionArn?: string): EventSourceMappings => {
+  // Through our own module, which names only the commands it uses, so the bundle keeps only those.
+  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(deliveryFunctionArn));
+  return {
+    create: async (queueArn) => (await mappings()).create(queueArn),
+    setEnabled: async (mappingId, enabled) => (await mappings()).setEnabled(mappingId, enabled),
+    remove: async (mappingId) => (await mappings()).remove(mappingId),
+  };
+};
+
+/** Alert emails through SES from `fromAddress`. */
+export const lazySesMailer = (fromAddress: string): Mailer => {
+  const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress));
+  return { send: async (email) => (await mailer()).send(email) };
+};
