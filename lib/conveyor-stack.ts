@@ -47,7 +47,10 @@ export class ConveyorStack extends Stack {
     queues.grantSend(api.adminFunction);
     delivery.grantManageMappings(api.adminFunction, { create: true });
     alerts.grantSend(api.adminFunction);
-    api.adminFunction.addEnvironment('ALLOW_PRIVATE_DESTINATIONS', String(props.allowPrivateDestinations ?? false));
+    // Registration checks a destination's addresses; every delivery (and probe) checks them again.
+    for (const fn of [api.adminFunction, delivery.function, prober.function]) {
+      fn.addEnvironment('ALLOW_PRIVATE_DESTINATIONS', String(props.allowPrivateDestinations ?? false));
+    }
 
     // Delivery pauses its own destination: it disables the mapping and alerts.
     store.bindTo(delivery.function);

@@ -157,6 +157,13 @@ describe('ConveyorStack', () => {
     expect(() => app.synth()).toThrow();
   });
 
+  it('tells every function that registers or delivers whether private destinations are allowed (default: not)', () => {
+    for (const description of ['organizations', 'delivers', 'retries the heads']) {
+      const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(description)]!;
+      expect(fn.Properties.Environment.Variables.ALLOW_PRIVATE_DESTINATIONS).toBe('false');
+    }
+  });
+
   describe('monitoring', () => {
     const alarmOn = (metricName: string) => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }));

@@ -37,7 +37,8 @@ const post = (deliverer: UndiciDeliverer, url: string, timeoutMs = 1000) =>
   deliverer.post({ url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs });
 
 describe('UndiciDeliverer', () => {
-  const deliverer = new UndiciDeliverer();
+  // The receiver is on 127.0.0.1: a deployment that allows private destinations (as local mode does).
+  const deliverer = new UndiciDeliverer({ allowPrivate: true });
 
   it('reports the status the endpoint answered', async () => {
     expect(await post(deliverer, `${base}/ok`)).toMatchObject({ kind: 'answered', status: 200 });
@@ -62,5 +63,54 @@ describe('UndiciDeliverer', () => {
 
   it('reads only the start of a large answer', async () => {
     expect(await post(deliverer, `${base}/big`)).toMatchObject({ kind: 'answered', status: 200 });
+  });
+});
+
+describe('UndiciDeliverer address guard', () => {
+  const port = () => new URL(base).port;
+
+  it('refuses loopback and private literals without connecting, unless the deployment allows them', async () => {
+    seen.length = 0;
+    const strict = new UndiciDeliverer({ allowPrivate: false });
+
+    for (const host of ['127.0.0.1', '[::1]', '[::ffff:127.0.0.1]', '10.1.2.3']) {
+      expect(await post(strict, `http://${host}:${port()}/ok`)).toMatchObject({ kind: 'unreachable', reason: 'address_refused' });
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('never reaches link-local addresses (instance metadata, the Lambda runtime API), even where private ones are allowed', async () => {
+    const lenient = new UndiciDeliverer({ allowPrivate: true });
+    expect(await post(lenient, 'http://169.254.169.254/latest/meta-data/')).toMatchObject({ reason: 'address_refused' });
+    expect(await post(lenient, 'http://[fd00:ec2::254]/')).toMatchObject({ reason: 'address_refused' });
+  });
+
+  it('checks a host name at connect time: one that now resolves to a private address is refused (DNS rebinding)', async () => {
+    seen.length = 0;
+    // At registration this host resolved to a public address; now it points at loopback.
+    const rebound = new UndiciDeliverer({ allowPrivate: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+
+    expect(await post(rebound, `http://rebound.example:${port()}/ok`)).toMatchObject({ kind: 'unreachable', reason: 'address_refused' });
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses a host with any disallowed address among its answers', async () => {
+    const mixed = new UndiciDeliverer({
+      allowPrivate: false,
+      resolve: async () => [
+        { address: '93.184.216.34', family: 4 },
+        { address: '169.254.169.254', family: 4 },
+      ],
+    });
+    expect(await post(mixed, 'http://mixed.example/')).toMatchObject({ reason: 'address_refused' });
+  });
+
+  it('connects to the address it checked, not to a second resolution', async () => {
+    seen.length = 0;
+    // `pinned.example` resolves nowhere but through the checked lookup, which answers our receiver.
+    const pinned = new UndiciDeliverer({ allowPrivate: true, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+
+    expect(await post(pinned, `http://pinned.example:${port()}/ok`)).toMatchObject({ kind: 'answered', status: 200 });
+    expect(seen).toEqual(['/ok']);
   });
 });

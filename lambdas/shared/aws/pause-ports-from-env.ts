@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UndiciDeliverer } from '../http/undici-deliverer';
-import { intEnv, requireEnv } from '../config';
+import { boolEnv, intEnv, requireEnv } from '../config';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
 import type { Log } from '../logging';
 import type { Meter } from '../metrics';
@@ -19,7 +19,7 @@ export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log, meter
   mappings,
   outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME')),
   mailer: lazySesMailer(requireEnv('ALERT_FROM_ADDRESS')),
-  deliverer: new UndiciDeliverer(),
+  deliverer: new UndiciDeliverer({ allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false) }),
   clock: () => new Date(),
   log,
   meter,

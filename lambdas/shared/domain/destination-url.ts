@@ -57,6 +57,16 @@ export const classifyAddress = (address: string): AddressClass => {
   return 'public';
 };
 
+/**
+ * Whether a delivery may connect to addresses of these classes: every one public, or private ones
+ * where the deployment allows them; link-local never (the metadata service, the Lambda runtime API).
+ */
+export const addressesAllowed = (addresses: readonly string[], allowPrivate: boolean): boolean => {
+  const classes = addresses.map(classifyAddress);
+  if (classes.length === 0 || classes.includes('link-local')) return false;
+  return allowPrivate || classes.every((addressClass) => addressClass === 'public');
+};
+
 export interface DestinationUrlPolicy {
   /** Allow private and loopback destinations, and plain http for them (local mode, private networks). */
   readonly allowPrivate: boolean;

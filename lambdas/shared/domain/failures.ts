@@ -3,7 +3,7 @@ import type { Fault } from './model';
 /** How an endpoint answered one attempt (see the Deliverer port). */
 export type AttemptOutcome =
   | { readonly kind: 'answered'; readonly status: number; readonly retryAfter?: string }
-  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' };
+  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' | 'address_refused' };
 
 export const isSuccess = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300;
@@ -19,8 +19,11 @@ export const isRefusal = (outcome: AttemptOutcome): boolean =>
 export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ? 'sender' : 'destination');
 
 /** A short, payload-free description of a failed attempt, for logs, the API and alert emails. */
-export const describeOutcome = (outcome: AttemptOutcome): string =>
-  outcome.kind === 'answered' ? `HTTP ${outcome.status}` : outcome.reason === 'timeout' ? 'timeout' : 'connection error';
+export const describeOutcome = (outcome: AttemptOutcome): string => {
+  if (outcome.kind === 'answered') return `HTTP ${outcome.status}`;
+  if (outcome.reason === 'address_refused') return "refused: the destination's host resolves to an address this deployment does not deliver to";
+  return outcome.reason === 'timeout' ? 'timeout' : 'connection error';
+};
 
 /**
  * How long to wait before an inline retry: the endpoint's Retry-After (seconds or an HTTP date)

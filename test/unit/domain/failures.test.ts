@@ -32,6 +32,11 @@ describe('fault attribution', () => {
     expect(describeOutcome(answered(503))).toBe('HTTP 503');
     expect(describeOutcome({ kind: 'unreachable', reason: 'timeout' })).toBe('timeout');
     expect(describeOutcome({ kind: 'unreachable', reason: 'connection' })).toBe('connection error');
+    expect(describeOutcome({ kind: 'unreachable', reason: 'address_refused' })).toMatch(/^refused: .*address/);
+  });
+
+  it("blames the destination when its host resolves to an address deliveries may not reach", () => {
+    expect(faultOf({ kind: 'unreachable', reason: 'address_refused' })).toBe('destination');
   });
 });
 
