@@ -1,0 +1,98 @@
+/**
+ * Payloads carry protected health information: it may be in the queue, the table and the
+ * destination, nowhere else. Messages carrying a marker string go through every path that logs,
+ * counts or emails — acceptance, delivery, refusals and a pause with its alerts, skip and replay,
+ * bad input, reading the message back — with logs at DEBUG and metrics on; the marker must appear
+ * in no log line, no metric and no email.
+ */
+import { randomUUID } from 'node:crypto';
+import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
+import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+
+jest.setTimeout(120_000);
+
+const MARKER = `PHI-MARKER-${randomUUID()}`;
+const output: string[] = [];
+const streams = [process.stdout, process.stderr];
+const originals = streams.map((stream) => stream.write.bind(stream));
+
+let conveyor: TestConveyor;
+let receiver: Receiver;
+
+beforeAll(() => {
+  // Everything the functions write (Powertools logs and embedded-format metrics go to stdout/stderr).
+  streams.forEach((stream) => {
+    stream.write = ((chunk: string | Uint8Array) => {
+      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof stream.write;
+  });
+});
+
+afterAll(async () => {
+  await conveyor?.stop();
+  await receiver?.close();
+  streams.forEach((stream, index) => void (stream.write = originals[index] as typeof stream.write));
+});
+
+it('keeps the payload out of every log line, metric and email', async () => {
+  conveyor = await startTestConveyor({
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    PROBE_LADDER_SECONDS: '1',
+    INLINE_RETRY_BACKOFF_MS: '50',
+    INLINE_RETRY_CAP_MS: '100',
+  });
+  receiver = await startReceiver();
+  const organization = await conveyor.createOrganization();
+  const source = await conveyor.createSource(organization.id);
+  const destination = await conveyor.createDestination(organization.id, receiver.url, 2000);
+  await conveyor.subscribe(source.id, destination.id, 'PatientAdmin');
+  const message = (n: number) => ({
+    meta: { dataModel: 'PatientAdmin', eventType: 'Admit' },
+    data: { n, patient: { name: MARKER, mrn: MARKER, note: `${MARKER} ${'x'.repeat(200)}` } },
+  });
+
+  // A refusal (sender's fault), its pause and alert, then recovery by an operator.
+  receiver.respond = () => 400;
+  const first = await conveyor.send(source.apiKey, message(1), { 'idempotency-key': randomUUID() });
+  expect(first.status).toBe(200);
+  await waitFor(async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused', 'the pause');
+  // A second one waits behind the paused head; then the head is skipped, and replayed later.
+  expect((await conveyor.send(source.apiKey, message(2))).status).toBe(200);
+  receiver.respond = () => 200;
+  const skip = await conveyor.admin('POST', `/v1/admin/destinations/${destination.id}/skip`);
+  expect(skip.status).toBe(200);
+  await waitFor(() => accepted(receiver).length >= 1, 'the message behind the skipped head');
+  expect((await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status).toBe(200);
+  await waitFor(() => accepted(receiver).length >= 2, 'the replay');
+
+  // A transient failure retried in place, and a message read back.
+  let failures = 1;
+  receiver.respond = () => (failures-- > 0 ? 503 : 200);
+  const third = await conveyor.send(source.apiKey, message(3));
+  await waitFor(() => accepted(receiver).length >= 3, 'the retried delivery');
+  expect((await conveyor.request('GET', `/v1/messages/${third.body.messageId}`, { headers: { authorization: `Bearer ${source.apiKey}` } })).status).toBe(200);
+
+  // Bad input carrying the marker in every place it could be echoed.
+  const refused = [
+    await conveyor.request('POST', '/v1/messages', { rawBody: `{"meta":{"dataModel":"PatientAdmin","eventType":"Admit"},"data":{"name":"${MARKER}"`, headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } }),
+    await conveyor.send(source.apiKey, { meta: { dataModel: 'PatientAdmin', eventType: 'Admit', destinations: [MARKER] }, data: { name: MARKER } }),
+    await conveyor.send(source.apiKey, { meta: { dataModel: MARKER, eventType: 'Admit' }, data: { name: MARKER } }),
+    await conveyor.send(source.apiKey, { meta: { dataModel: 'PatientAdmin', eventType: 'Admit' }, data: MARKER, extra: MARKER }),
+    await conveyor.send(`${MARKER.replace(/-/g, '')}`, message(4)),
+  ];
+  expect(refused.map((answer) => Math.floor(answer.status / 100))).toEqual([4, 4, 4, 4, 4]);
+
+  const emails = ((await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string; body: { text?: string; html?: string } }> }).emails;
+  const written = output.join('');
+  // The test can't pass on silence: logs, metrics and both alerts were really produced.
+  expect(written).toContain('"message":"Delivered"');
+  expect(written).toContain('"CloudWatchMetrics"');
+  expect(emails.map((email) => email.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[Conveyor\] Paused/), expect.stringMatching(/^\[Conveyor\] Resumed/)]));
+  // The payload did travel: the receiver has it.
+  expect(accepted(receiver).some((delivery) => delivery.body.includes(MARKER))).toBe(true);
+
+  expect(written.includes(MARKER)).toBe(false);
+  expect(JSON.stringify(emails).includes(MARKER)).toBe(false);
+});
