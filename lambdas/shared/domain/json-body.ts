@@ -1,4 +1,4 @@
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import { ApiError, invalidRequest } from './errors';
 
 /** The contract refuses JSON nested deeper than this many levels. */
@@ -50,7 +50,33 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
   if (UNQUEUEABLE.test(text)) {
     throw invalidRequest('The body contains U+FFFE, U+FFFF or an unpaired surrogate; escape it as \\uXXXX.');
   }
+  const duplicate = firstDuplicateKey(parseTree(text, [], { disallowComments: true, allowTrailingComma: false }));
+  if (duplicate) {
+    // JSON.parse keeps the last of two equal keys; the raw `data` sent on would be the first.
+    throw invalidRequest(`The body has the key ${JSON.stringify(duplicate.key)} twice in ${duplicate.path}; a key may appear once per object.`);
+  }
   return value as Record<string, unknown>;
+};
+
+/** The first key that appears twice in one object, and where (`the top-level object` or a dotted path). */
+const firstDuplicateKey = (root: Node | undefined): { key: string; path: string } | undefined => {
+  const pending: Array<{ node: Node; path: string }> = root ? [{ node: root, path: '' }] : [];
+  while (pending.length > 0) {
+    const { node, path } = pending.pop()!;
+    const seen = new Set<string>();
+    for (const child of node.children ?? []) {
+      if (node.type === 'object' && child.type === 'property') {
+        const key = String(child.children?.[0]?.value);
+        if (seen.has(key)) return { key, path: path === '' ? 'the top-level object' : path };
+        seen.add(key);
+        const valueNode = child.children?.[1];
+        if (valueNode) pending.push({ node: valueNode, path: path === '' ? key : `${path}.${key}` });
+      } else if (node.type === 'array') {
+        pending.push({ node: child, path: `${path}[]` });
+      }
+    }
+  }
+  return undefined;
 };
 
 /**

@@ -39,6 +39,19 @@ describe('parseJsonObject', () => {
     expect(refusal(text)).toMatchObject({ status, code });
   });
 
+  it.each([
+    ['{"meta":{},"data":1,"data":2}', '"data" twice in the top-level object'],
+    ['{"meta":{"dataModel":"A","dataModel":"B"},"data":1}', '"dataModel" twice in meta'],
+    ['{"meta":{},"data":{"p":[{"x":1,"x":2}]}}', '"x" twice in data.p[]'],
+    ['{"meta":{},"data":{"a":1,"\\u0061":2}}', '"a" twice in data'],
+  ])('refuses %s: a duplicate key, named with where it is', (text, named) => {
+    expect(refusal(text)).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining(named) });
+  });
+
+  it('accepts equal keys in different objects', () => {
+    expect(parseJsonObject('{"meta":{"a":1},"data":{"a":1,"b":{"a":2}}}')).toBeDefined();
+  });
+
   it('refuses a stack-busting body without parsing it', () => {
     expect(refusal(nested(1_000_000))).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining('64 levels') });
   });

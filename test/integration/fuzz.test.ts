@@ -1,0 +1,167 @@
+/**
+ * Property-based fuzzing of the integrator and admin APIs over real HTTP: random bodies (shaped
+ * like messages, any JSON, any text, any bytes), headers, path and query parameters. Every answer
+ * is a success or a 4xx whose code is one the OpenAPI document lists, with a message — never a 5xx,
+ * never a crash — and a refused request enqueues nothing: the receiver ends up with exactly the
+ * messages that were accepted.
+ */
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { startReceiver, type Receiver } from '../fixtures/receiver';
+import { type HttpAnswer, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+
+jest.setTimeout(240_000);
+
+/** The error codes docs/openapi.yaml documents. */
+const DOCUMENTED_CODES = new Set(
+  /code:\s*\n\s*type: string\s*\n\s*#[^\n]*\n\s*enum: \[([^\]]+)\]/
+    .exec(readFileSync('docs/openapi.yaml', 'utf8'))![1]!
+    .split(',')
+    .map((code) => code.trim()),
+);
+
+let conveyor: TestConveyor;
+let receiver: Receiver;
+let organization: { id: string };
+let source: { id: string; apiKey: string };
+let destination: { id: string };
+const tried = { ingest: 0, admin: 0, accepted: 0, fiveHundreds: 0 };
+
+beforeAll(async () => {
+  conveyor = await startTestConveyor();
+  receiver = await startReceiver();
+  organization = await conveyor.createOrganization();
+  source = await conveyor.createSource(organization.id);
+  destination = await conveyor.createDestination(organization.id, receiver.url);
+  await conveyor.subscribe(source.id, destination.id, 'Fuzz');
+});
+
+afterAll(async () => {
+  console.log(JSON.stringify({ fuzzed: tried }));
+  await conveyor?.stop();
+  await receiver?.close();
+});
+
+const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
+const anyText = (maxLength: number) => fc.string({ unit: 'binary', maxLength });
+
+/** Something in place of a field: absent, the wrong type, empty, too long, odd characters, or plausible. */
+const fieldValue = (plausible: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { weight: 6, arbitrary: plausible },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    { weight: 1, arbitrary: anyText(300) },
+    { weight: 1, arbitrary: fc.constantFrom('', ' ', 'x'.repeat(5000), null, 0, -1, 1e308, true, [], {}) },
+  );
+
+const expectDocumentedAnswer = (answer: HttpAnswer) => {
+  if (answer.status >= 500) tried.fiveHundreds++;
+  expect(answer.status).toBeLessThan(500);
+  if (answer.status >= 400) {
+    expect(DOCUMENTED_CODES).toContain(answer.body?.error?.code);
+    expect(typeof answer.body?.error?.message).toBe('string');
+  }
+};
+
+it('answers random integrator requests with a success or a documented 4xx, and enqueues only what it accepted', async () => {
+  const acceptedIds = new Set<string>();
+  const messageShaped = fc.record(
+    {
+      meta: fc.record(
+        {
+          dataModel: fieldValue(fc.constantFrom('Fuzz', 'Other')),
+          eventType: fieldValue(fc.constantFrom('Tick', 'Admit')),
+          destinations: fieldValue(fc.constantFrom([destination.id], ['dst_01J00000000000000000000000'], [])),
+        },
+        { requiredKeys: [] },
+      ),
+      data: fc.oneof({ weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 80 }) }),
+      extra: fc.jsonValue({ maxDepth: 1 }),
+    },
+    { requiredKeys: ['data'] },
+  ).map(({ extra, ...message }) => (extra !== undefined && typeof extra === 'number' ? { ...message, extra } : message));
+  const body = fc.oneof(
+    { weight: 4, arbitrary: messageShaped.map((value) => JSON.stringify(value)) },
+    { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+    { weight: 1, arbitrary: anyText(500) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 500 }).map((bytes) => Buffer.from(bytes)) },
+  );
+  const headers = fc.record(
+    {
+      authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${source.apiKey}`) }, { weight: 1, arbitrary: printable(300) }),
+      'content-type': fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: printable(100) }),
+      'idempotency-key': printable(300),
+    },
+    { requiredKeys: [] },
+  );
+  await fc.assert(
+    fc.asyncProperty(body, headers, async (rawBody, requestHeaders) => {
+      tried.ingest++;
+      const answer = await conveyor.request('POST', '/v1/messages', { rawBody, headers: requestHeaders as Record<string, string> });
+      expectDocumentedAnswer(answer);
+      if (answer.status === 200) acceptedIds.add(answer.body.messageId);
+    }),
+    { numRuns: 300 },
+  );
+  await fc.assert(
+    fc.asyncProperty(anyText(80), printable(200), async (messageId, authorization) => {
+      tried.ingest++;
+      expectDocumentedAnswer(await conveyor.request('GET', `/v1/messages/${encodeURIComponent(messageId)}`, { headers: { authorization } }));
+    }),
+    { numRuns: 50 },
+  );
+
+  tried.accepted = acceptedIds.size;
+  expect(acceptedIds.size).toBeGreaterThan(0); // the fuzzer reached the happy path too
+  await waitFor(() => receiver.received.length >= acceptedIds.size, 'the accepted messages', 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const delivered = new Set(receiver.received.map((delivery) => JSON.parse(delivery.body).meta.messageId as string));
+  expect(delivered).toEqual(acceptedIds);
+});
+
+it('answers random admin requests with a success or a documented 4xx', async () => {
+  const id = fc.oneof(fc.constantFrom(organization.id, source.id, destination.id, 'dst_01J00000000000000000000000', 'trn_01J00000000000000000000000_0'), anyText(60));
+  const path = (template: (value: string) => string) => id.map((value) => template(encodeURIComponent(value)));
+  const request = fc.oneof(
+    fc.record({ method: fc.constant('POST'), path: fc.constant('/v1/admin/organizations'), body: fc.record({ name: fieldValue(fc.constant('Org')), alertEmail: fieldValue(fc.constant('a@b.org')), extra: fc.jsonValue() }, { requiredKeys: [] }) }),
+    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/organizations/${value}/sources`), body: fc.record({ name: fieldValue(fc.constant('Source')) }, { requiredKeys: [] }) }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/organizations/${value}/destinations`),
+      body: fc.record(
+        {
+          name: fieldValue(fc.constant('Destination')),
+          // Never a host name to look up: a fuzzer must not depend on DNS.
+          url: fieldValue(fc.constantFrom(receiver.url, 'https://127.0.0.1/x', 'http://169.254.169.254/', 'ftp://127.0.0.1/', 'https://user:pw@127.0.0.1/')),
+          timeoutMs: fieldValue(fc.integer()),
+          inlineRetries: fieldValue(fc.integer({ min: -2, max: 8 })),
+        },
+        { requiredKeys: [] },
+      ),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: fc.constant('/v1/admin/subscriptions'),
+      body: fc.record({ sourceId: fieldValue(id), destinationId: fieldValue(id), dataModel: fieldValue(fc.constant('Other')), eventType: fieldValue(fc.constant('Tick')) }, { requiredKeys: [] }),
+    }),
+    fc.record({ method: fc.constant('GET'), path: path((value) => `/v1/admin/destinations/${value}`), body: fc.constant(undefined) }),
+    fc.record({
+      method: fc.constant('GET'),
+      path: fc.tuple(id, printable(30), printable(60)).map(([value, limit, cursor]) => `/v1/admin/destinations/${encodeURIComponent(value)}/transmissions?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`),
+      body: fc.constant(undefined),
+    }),
+    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/destinations/${value}/resume`), body: fc.constant(undefined) }),
+    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/destinations/${value}/skip`), body: fc.constant(undefined) }),
+    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/transmissions/${value}/replay`), body: fc.constant(undefined) }),
+    fc.record({ method: fc.constantFrom('PUT', 'DELETE', 'PATCH'), path: path((value) => `/v1/admin/${value}`), body: fc.jsonValue() }),
+  );
+  await fc.assert(
+    fc.asyncProperty(request, async ({ method, path: requestPath, body }) => {
+      tried.admin++;
+      expectDocumentedAnswer(await conveyor.admin(method, requestPath, body));
+    }),
+    { numRuns: 200 },
+  );
+  // Still standing: a plain request works after all of that.
+  expect((await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).status).toBe(200);
+});
