@@ -1,6 +1,6 @@
-/** The CDK app: one Conveyor stack, checked by cdk-nag's AwsSolutions rules on every synth. */
+/** The CDK app: one Conveyor stack, checked by cdk-nag's AwsSolutions and HIPAA Security rules on every synth. */
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { ConveyorStack } from '../lib/conveyor-stack';
 
 const app = new App();
@@ -11,4 +11,4 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
   // Operators who should be paged: `cdk deploy -c alarmEmail=oncall@your.org`.
   alarmEmail: app.node.tryGetContext('alarmEmail'),
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

@@ -4,6 +4,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_BUNDLING } from '../bundling';
+import { LogEncryption } from './log-encryption';
 import { resolve } from 'node:path';
 
 export interface ConveyorFunctionProps {
@@ -36,6 +37,7 @@ export class ConveyorFunction extends NodejsFunction {
     if (!/^[a-z-]+$/.test(props.lambda)) throw new Error(`ConveyorFunction: lambda must be a folder name under lambdas/, got ${props.lambda}`);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
+      encryptionKey: LogEncryption.keyOf(scope),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     super(scope, id, {

@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConveyorFunction } from './conveyor-function';
+import { LogEncryption } from './log-encryption';
 
 export interface IngestApiProps {
   /** Steady-state requests per second the API accepts before answering 429. @default 1000 */
@@ -37,7 +38,7 @@ export class IngestApi extends Construct {
       timeout: Duration.seconds(29),
     });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, encryptionKey: LogEncryption.keyOf(this), removalPolicy: RemovalPolicy.RETAIN });
     const ingest = new HttpLambdaIntegration('Ingest', this.ingestFunction);
     this.api = new HttpApi(this, 'Api', {
       description: 'Conveyor integrator and admin API',

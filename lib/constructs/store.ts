@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { BackupPlan, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -33,6 +34,10 @@ export class Store extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Point-in-time recovery covers 35 days of mistakes; AWS Backup keeps daily copies besides,
+    // in a vault encrypted with the same key, for as long as an operator needs them.
+    const vault = new BackupVault(this, 'BackupVault', { encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
+    BackupPlan.daily35DayRetention(this, 'BackupPlan', vault).addSelection('Table', { resources: [BackupResource.fromDynamoDbTable(this.table)] });
   }
 
   /** Grants read/write on the table (and its key) and tells the function its name. */

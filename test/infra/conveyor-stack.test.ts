@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { TABLE_SCHEMA } from '../../lambdas/shared/aws/table-schema';
 import { ConveyorStack } from '../../lib/conveyor-stack';
 
@@ -141,11 +141,19 @@ describe('ConveyorStack', () => {
     expect(format).not.toMatch(/header|body/i);
   });
 
-  it('passes cdk-nag AwsSolutions checks with every finding acknowledged', () => {
+  it('passes cdk-nag AwsSolutions and HIPAA Security checks with every finding acknowledged', () => {
     const app = newApp();
     new ConveyorStack(app, 'ConveyorNag', { alertFromAddress: 'alerts@example.org' });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('encrypts every log group with a customer-managed key and backs the table up daily', () => {
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThanOrEqual(5);
+    for (const logGroup of logGroups) expect(logGroup.Properties.KmsKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: Match.anyValue() });
+    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { Resources: Match.anyValue() } });
   });
 
   it('fails synthesis when a cdk-nag finding is not acknowledged', () => {
