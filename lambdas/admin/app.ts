@@ -14,6 +14,7 @@ import {
   createSubscription,
   describeDestination,
   listDeliveredTransmissions,
+  rotateSourceKey,
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
 
@@ -29,6 +30,13 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
       path: '/v1/admin/organizations/{organizationId}/sources',
       handler: async (event: ApiEvent) =>
         json(201, await createSource(pathParameter(event, 'organizationId'), () => jsonBody(event), ports)),
+    },
+    {
+      method: 'POST' as const,
+      path: '/v1/admin/sources/{sourceId}/keys',
+      // The body is optional: no body rotates with the default grace period.
+      handler: async (event: ApiEvent) =>
+        json(201, await rotateSourceKey(pathParameter(event, 'sourceId'), () => (event.body ? jsonBody(event) : {}), ports)),
     },
     {
       method: 'POST' as const,

@@ -4,8 +4,10 @@ import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/
 import type { Arrival, Destination, Organization } from '../shared/domain/model';
 import {
   INLINE_RETRY_LIMITS,
+  KEY_GRACE_LIMITS_SECONDS,
   TIMEOUT_LIMITS_MS,
   destinationRequestSchema,
+  keyRotationRequestSchema,
   organizationRequestSchema,
   parseRequest,
   sourceRequestSchema,
@@ -49,6 +51,24 @@ export const createSource = async (organizationId: string, readBody: () => unkno
   await ports.directory.putSource(source, hashApiKey(apiKey));
   ports.log.info('Source created', { organizationId, sourceId: source.id });
   return { id: source.id, organizationId, name: source.name, apiKey };
+};
+
+/**
+ * `POST /v1/admin/sources/{sourceId}/keys`: issues the source a new API key (shown once). The key
+ * it had keeps working for `graceSeconds` (default a day), so integrators can switch without a
+ * gap; then it is refused with 401.
+ */
+export const rotateSourceKey = async (sourceId: string, readBody: () => unknown, ports: AdminPorts) => {
+  if (!isId('source', sourceId) || !(await ports.directory.getSource(sourceId))) throw notFound('source', sourceId);
+  const request = parseRequest(keyRotationRequestSchema, readBody());
+  const graceSeconds = request.graceSeconds ?? KEY_GRACE_LIMITS_SECONDS.default;
+  const apiKey = newApiKey();
+  const previousKeyValidUntil = new Date(ports.clock().getTime() + graceSeconds * 1000).toISOString();
+  const outcome = await ports.directory.rotateSourceKey(sourceId, hashApiKey(apiKey), previousKeyValidUntil);
+  if (outcome === 'source_not_found') throw notFound('source', sourceId);
+  if (outcome === 'conflict') throw new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
+  ports.log.info('Source key rotated', { sourceId, previousKeyValidUntil });
+  return { sourceId, apiKey, previousKeyValidUntil };
 };
 
 /**

@@ -1,17 +1,18 @@
-import type { Destination, Source } from '../shared/domain/model';
-import type { Clock, Directory } from '../shared/ports';
+import type { Destination } from '../shared/domain/model';
+import type { ApiKeyHolder, Clock, Directory } from '../shared/ports';
 
 /** What ingest reads from the directory. */
-export type IngestDirectory = Pick<Directory, 'findSourceByApiKeyHash' | 'getDestination' | 'listSubscriptionsOfSource'>;
+export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;
 
 /**
  * Ingest's directory reads, with API keys and destinations remembered for `ttlMs` by a warm
  * function: both are looked up on every message and change rarely (a key's source never changes;
  * ingest uses only a destination's id and queue). Misses are not remembered, so a new key or
  * destination works at once; subscriptions are always read, so routing changes apply at once.
+ * A key replaced while remembered stops working at most `ttlMs` after its grace period ends.
  */
 export class CachedDirectory implements IngestDirectory {
-  private readonly sources = new Map<string, { value: Source; until: number }>();
+  private readonly keys = new Map<string, { value: ApiKeyHolder; until: number }>();
   private readonly destinations = new Map<string, { value: Destination; until: number }>();
 
   constructor(
@@ -20,8 +21,8 @@ export class CachedDirectory implements IngestDirectory {
     private readonly clock: Clock = () => new Date(),
   ) {}
 
-  findSourceByApiKeyHash(apiKeyHash: string): Promise<Source | undefined> {
-    return this.remembered(this.sources, apiKeyHash, () => this.directory.findSourceByApiKeyHash(apiKeyHash), () => true);
+  findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
+    return this.remembered(this.keys, apiKeyHash, () => this.directory.findApiKey(apiKeyHash), () => true);
   }
 
   getDestination(id: string): Promise<Destination | undefined> {

@@ -23,7 +23,13 @@ export interface Directory {
   getOrganization(id: string): Promise<Organization | undefined>;
   putSource(source: Source, apiKeyHash: string): Promise<void>;
   getSource(id: string): Promise<Source | undefined>;
-  findSourceByApiKeyHash(apiKeyHash: string): Promise<Source | undefined>;
+  /** The source an API key belongs to, and until when the key works when it has been replaced. */
+  findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined>;
+  /**
+   * Issues a source a new key; the key it had keeps working until `previousValidUntil`.
+   * `conflict` when another rotation of the same source happened in between.
+   */
+  rotateSourceKey(sourceId: string, newApiKeyHash: string, previousValidUntil: string): Promise<'rotated' | 'source_not_found' | 'conflict'>;
   putDestination(destination: Destination): Promise<void>;
   getDestination(id: string): Promise<Destination | undefined>;
   markDestinationProvisioned(
@@ -73,6 +79,12 @@ export interface SpilledEntry {
   readonly position: string;
   readonly sentAt: string;
   readonly body: string;
+}
+
+export interface ApiKeyHolder {
+  readonly source: Source;
+  /** Set once the key was replaced: it stops working at this time. */
+  readonly validUntil?: string;
 }
 
 /** Alert emails written together with the state change that causes them, sent afterwards. */

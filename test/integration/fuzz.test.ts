@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { rawPropertyText } from '../../lambdas/shared/domain/json-body';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { type HttpAnswer, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
@@ -65,17 +66,24 @@ const expectDocumentedAnswer = (answer: HttpAnswer) => {
 
 it('answers random integrator requests with a success or a documented 4xx, and enqueues only what it accepted', async () => {
   const acceptedIds = new Set<string>();
+  /** The `data` of each accepted message exactly as sent, to compare with what the receiver got. */
+  const sentData = new Map<string, string>();
   const messageShaped = fc.record(
     {
       meta: fc.record(
         {
-          dataModel: fieldValue(fc.constantFrom('Fuzz', 'Other')),
+          dataModel: fieldValue(fc.constantFrom('Fuzz', 'Fuzz', 'Fuzz', 'Other')),
           eventType: fieldValue(fc.constantFrom('Tick', 'Admit')),
           destinations: fieldValue(fc.constantFrom([destination.id], ['dst_01J00000000000000000000000'], [])),
         },
-        { requiredKeys: [] },
+        // Absent required fields come from the any-JSON bodies below; here they are mostly present.
+        { requiredKeys: ['dataModel', 'eventType'] },
       ),
-      data: fc.oneof({ weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 80 }) }),
+      data: fc.oneof(
+        { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme-ascii' }) },
+        { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }) },
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 80, stringUnit: 'binary' }) },
+      ),
       extra: fc.jsonValue({ maxDepth: 1 }),
     },
     { requiredKeys: ['data'] },
@@ -90,7 +98,7 @@ it('answers random integrator requests with a success or a documented 4xx, and e
     {
       authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${source.apiKey}`) }, { weight: 1, arbitrary: printable(300) }),
       'content-type': fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: printable(100) }),
-      'idempotency-key': printable(300),
+      'idempotency-key': fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: printable(300) }),
     },
     { requiredKeys: [] },
   );
@@ -99,9 +107,12 @@ it('answers random integrator requests with a success or a documented 4xx, and e
       tried.ingest++;
       const answer = await conveyor.request('POST', '/v1/messages', { rawBody, headers: requestHeaders as Record<string, string> });
       expectDocumentedAnswer(answer);
-      if (answer.status === 200) acceptedIds.add(answer.body.messageId);
+      if (answer.status === 200) {
+        acceptedIds.add(answer.body.messageId);
+        sentData.set(answer.body.messageId, rawPropertyText(rawBody.toString(), 'data')!);
+      }
     }),
-    { numRuns: 300 },
+    { numRuns: 400 },
   );
   await fc.assert(
     fc.asyncProperty(anyText(80), printable(200), async (messageId, authorization) => {
@@ -117,6 +128,11 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const delivered = new Set(receiver.received.map((delivery) => JSON.parse(delivery.body).meta.messageId as string));
   expect(delivered).toEqual(acceptedIds);
+  // Byte for byte, whatever characters the data holds.
+  for (const delivery of receiver.received) {
+    const messageId = JSON.parse(delivery.body).meta.messageId as string;
+    expect(delivery.body.slice(delivery.body.indexOf(',"data":') + ',"data":'.length, -1)).toBe(sentData.get(messageId));
+  }
 });
 
 it('answers random admin requests with a success or a documented 4xx', async () => {
@@ -144,6 +160,7 @@ it('answers random admin requests with a success or a documented 4xx', async () 
       path: fc.constant('/v1/admin/subscriptions'),
       body: fc.record({ sourceId: fieldValue(id), destinationId: fieldValue(id), dataModel: fieldValue(fc.constant('Other')), eventType: fieldValue(fc.constant('Tick')) }, { requiredKeys: [] }),
     }),
+    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/sources/${value}/keys`), body: fc.record({ graceSeconds: fieldValue(fc.integer()) }, { requiredKeys: [] }) }),
     fc.record({ method: fc.constant('GET'), path: path((value) => `/v1/admin/destinations/${value}`), body: fc.constant(undefined) }),
     fc.record({
       method: fc.constant('GET'),

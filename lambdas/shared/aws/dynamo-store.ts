@@ -51,6 +51,7 @@ import {
   type IdempotencyRequest,
   MessageAbandonedError,
   type MessageStore,
+  type ApiKeyHolder,
   type PauseChange,
   type Spill,
   type SpilledEntry,
@@ -156,7 +157,9 @@ export class DynamoDirectory implements Directory {
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.tableName, Item: { pk: `SRC#${source.id}`, sk: 'SRC', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: { TableName: this.tableName, Item: { pk: `SRC#${source.id}`, sk: 'SRC', ...source, currentKeyHash: apiKeyHash }, ConditionExpression: 'attribute_not_exists(pk)' },
+          },
           { Put: { TableName: this.tableName, Item: { pk: `APIKEY#${apiKeyHash}`, sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
         ],
       }),
@@ -164,11 +167,57 @@ export class DynamoDirectory implements Directory {
   }
 
   async getSource(id: string): Promise<Source | undefined> {
-    return strip(await this.get(`SRC#${id}`, 'SRC'));
+    const { currentKeyHash: _currentKeyHash, ...source } = strip<Source & { currentKeyHash?: string }>(await this.get(`SRC#${id}`, 'SRC')) ?? {};
+    return 'id' in source ? (source as Source) : undefined;
   }
 
-  async findSourceByApiKeyHash(apiKeyHash: string): Promise<Source | undefined> {
-    return strip(await this.get(`APIKEY#${apiKeyHash}`, 'APIKEY'));
+  async findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
+    const item = strip<Source & { validUntil?: string; expiresAt?: number }>(await this.get(`APIKEY#${apiKeyHash}`, 'APIKEY'));
+    if (!item) return undefined;
+    const { validUntil, expiresAt: _expiresAt, ...source } = item;
+    return { source, ...(validUntil ? { validUntil } : {}) };
+  }
+
+  async rotateSourceKey(sourceId: string, newApiKeyHash: string, previousValidUntil: string): Promise<'rotated' | 'source_not_found' | 'conflict'> {
+    const current = await this.get(`SRC#${sourceId}`, 'SRC');
+    if (!current) return 'source_not_found';
+    const { currentKeyHash, ...rest } = strip<Source & { currentKeyHash?: string }>(current)!;
+    const source: Source = { id: rest.id, organizationId: rest.organizationId, name: rest.name, createdAt: rest.createdAt };
+    // The replaced key's record goes a week after it stops working (TTL); until then it answers 401 as expired.
+    const expiresAt = epochSeconds(new Date(previousValidUntil)) + 7 * 24 * 60 * 60;
+    const applied = await conditionHeld(
+      this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // A concurrent rotation changed the current key first: this one is refused, not merged.
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: `SRC#${sourceId}`, sk: 'SRC' },
+                UpdateExpression: 'SET currentKeyHash = :new',
+                ConditionExpression: currentKeyHash ? 'currentKeyHash = :old' : 'attribute_not_exists(currentKeyHash)',
+                ExpressionAttributeValues: { ':new': newApiKeyHash, ...(currentKeyHash ? { ':old': currentKeyHash } : {}) },
+              },
+            },
+            { Put: { TableName: this.tableName, Item: { pk: `APIKEY#${newApiKeyHash}`, sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...(currentKeyHash
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: { pk: `APIKEY#${currentKeyHash}`, sk: 'APIKEY' },
+                      UpdateExpression: 'SET validUntil = :until, expiresAt = :expiresAt',
+                      ConditionExpression: 'attribute_exists(pk)',
+                      ExpressionAttributeValues: { ':until': previousValidUntil, ':expiresAt': expiresAt },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      ),
+    );
+    return applied ? 'rotated' : 'conflict';
   }
 
   async putDestination(destination: Destination): Promise<void> {

@@ -3,7 +3,9 @@ import { z } from 'zod';
 /**
  * What a destination queue carries for one transmission: a JSON header line, a newline, then the
  * payload's `data` exactly as the integrator sent it (JSON.stringify never emits a raw newline, so
- * the first newline always ends the header).
+ * the first newline always ends the header). Data with characters a queue may refuse — outside
+ * the Basic Multilingual Plane, such as emoji, which SQS takes but its local stand-in does not —
+ * travels base64-encoded instead, and is decoded to the same text for delivery.
  */
 export const envelopeHeaderSchema = z.object({
   v: z.literal(1),
@@ -16,19 +18,26 @@ export const envelopeHeaderSchema = z.object({
   receivedAt: z.string(),
   /** 0 for the original entry; n for the n-th replay of the transmission. */
   generation: z.number().int().min(0).optional(),
+  /** Set when `data` follows as base64 of its UTF-8 bytes. */
+  dataEncoding: z.literal('base64').optional(),
 });
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 
-export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string =>
-  `${JSON.stringify(header)}\n${rawData}`;
+/** Characters outside what every queue takes as they are: tab, newline, return, U+0020–U+D7FF, U+E000–U+FFFD. */
+const NOT_PLAIN_QUEUE_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
+
+export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => {
+  const { dataEncoding: _previous, ...plain } = header;
+  if (!NOT_PLAIN_QUEUE_TEXT.test(rawData)) return `${JSON.stringify(plain)}\n${rawData}`;
+  return `${JSON.stringify({ ...plain, dataEncoding: 'base64' })}\n${Buffer.from(rawData, 'utf8').toString('base64')}`;
+};
 
 export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData: string } => {
   const newline = body.indexOf('\n');
   if (newline < 0) throw new Error('Queue message is not a Conveyor envelope');
-  return {
-    header: envelopeHeaderSchema.parse(JSON.parse(body.slice(0, newline))),
-    rawData: body.slice(newline + 1),
-  };
+  const header = envelopeHeaderSchema.parse(JSON.parse(body.slice(0, newline)));
+  const rest = body.slice(newline + 1);
+  return { header, rawData: header.dataEncoding === 'base64' ? Buffer.from(rest, 'base64').toString('utf8') : rest };
 };
 
 /** The body POSTed to a destination (see RECEIVE in the contract), with `data` spliced in verbatim. */

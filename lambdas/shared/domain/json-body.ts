@@ -53,6 +53,10 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
   const duplicate = firstDuplicateKey(parseTree(text, [], { disallowComments: true, allowTrailingComma: false }));
   if (duplicate) {
     // JSON.parse keeps the last of two equal keys; the raw `data` sent on would be the first.
+    // Keys inside `data` are payload: never echoed, nor is the path to them.
+    if (duplicate.path === 'data' || duplicate.path.startsWith('data.') || duplicate.path.startsWith('data[')) {
+      throw invalidRequest('The body has a key twice in one object inside data; a key may appear once per object.');
+    }
     throw invalidRequest(`The body has the key ${JSON.stringify(duplicate.key)} twice in ${duplicate.path}; a key may appear once per object.`);
   }
   return value as Record<string, unknown>;

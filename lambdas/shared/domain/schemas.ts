@@ -51,6 +51,17 @@ export const organizationRequestSchema = z.strictObject({
 
 export const sourceRequestSchema = z.strictObject({ name: text(200) });
 
+/** How long a replaced API key keeps working: a day unless asked, at most 30 days, 0 to stop it now. */
+export const KEY_GRACE_LIMITS_SECONDS = { default: 86_400, max: 30 * 86_400 } as const;
+
+export const keyRotationRequestSchema = z.strictObject({
+  graceSeconds: z
+    .int({ error: 'must be an integer number of seconds' })
+    .min(0, 'must be at least 0')
+    .max(KEY_GRACE_LIMITS_SECONDS.max, `must be at most ${KEY_GRACE_LIMITS_SECONDS.max}`)
+    .optional(),
+});
+
 /** Destination timeouts: long enough for a slow EHR, short enough to keep a batch within its Lambda. */
 export const TIMEOUT_LIMITS_MS = { min: 1000, max: 30_000, default: 10_000 } as const;
 

@@ -42,10 +42,14 @@ describe('parseJsonObject', () => {
   it.each([
     ['{"meta":{},"data":1,"data":2}', '"data" twice in the top-level object'],
     ['{"meta":{"dataModel":"A","dataModel":"B"},"data":1}', '"dataModel" twice in meta'],
-    ['{"meta":{},"data":{"p":[{"x":1,"x":2}]}}', '"x" twice in data.p[]'],
-    ['{"meta":{},"data":{"a":1,"\\u0061":2}}', '"a" twice in data'],
+    ['{"meta":{},"data":{"p":[{"x":1,"x":2}]}}', 'a key twice in one object inside data'],
+    ['{"meta":{},"data":{"a":1,"\\u0061":2}}', 'a key twice in one object inside data'],
   ])('refuses %s: a duplicate key, named with where it is', (text, named) => {
     expect(refusal(text)).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining(named) });
+  });
+
+  it('never echoes a key from inside data, which is payload', () => {
+    expect(refusal('{"meta":{},"data":{"Jane Doe":1,"Jane Doe":2}}').message).not.toContain('Jane');
   });
 
   it('accepts equal keys in different objects', () => {

@@ -19,7 +19,7 @@ const destination = (queueUrl?: string): Destination => ({
 const setUp = () => {
   let now = 0;
   const directory = new MemoryDirectory();
-  const findSource = jest.spyOn(directory, 'findSourceByApiKeyHash').mockResolvedValue(source);
+  const findSource = jest.spyOn(directory, 'findApiKey').mockResolvedValue({ source });
   const getDestination = jest.spyOn(directory, 'getDestination');
   const cached = new CachedDirectory(directory, 30_000, () => new Date(now));
   return { directory, cached, findSource, getDestination, advance: (ms: number) => (now += ms) };
@@ -29,12 +29,12 @@ describe('CachedDirectory', () => {
   it('remembers an API key for the time to live, then reads it again', async () => {
     const { cached, findSource, advance } = setUp();
 
-    expect(await cached.findSourceByApiKeyHash('hash')).toEqual(source);
+    expect(await cached.findApiKey('hash')).toEqual({ source });
     advance(29_999);
-    expect(await cached.findSourceByApiKeyHash('hash')).toEqual(source);
+    expect(await cached.findApiKey('hash')).toEqual({ source });
     expect(findSource).toHaveBeenCalledTimes(1);
     advance(1);
-    await cached.findSourceByApiKeyHash('hash');
+    await cached.findApiKey('hash');
     expect(findSource).toHaveBeenCalledTimes(2);
   });
 
@@ -42,8 +42,8 @@ describe('CachedDirectory', () => {
     const { cached, findSource } = setUp();
     findSource.mockResolvedValueOnce(undefined);
 
-    expect(await cached.findSourceByApiKeyHash('new')).toBeUndefined();
-    expect(await cached.findSourceByApiKeyHash('new')).toEqual(source);
+    expect(await cached.findApiKey('new')).toBeUndefined();
+    expect(await cached.findApiKey('new')).toEqual({ source });
   });
 
   it('remembers a provisioned destination but not one still being provisioned', async () => {
