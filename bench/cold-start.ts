@@ -25,6 +25,7 @@ export const FUNCTION_ENVIRONMENT = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   TABLE_NAME: 'conveyor',
+  PAYLOAD_BUCKET: 'conveyor-payloads',
   QUEUE_NAME_PREFIX: 'conveyor-',
   ALERT_FROM_ADDRESS: 'alerts@example.org',
   DELIVERY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:conveyor-delivery',

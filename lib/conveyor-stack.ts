@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { Alerts } from './constructs/alerts';
@@ -6,6 +6,7 @@ import { Delivery } from './constructs/delivery';
 import { DestinationQueues } from './constructs/destination-queues';
 import { IngestApi } from './constructs/ingest-api';
 import { Monitoring } from './constructs/monitoring';
+import { PayloadBucket } from './constructs/payload-bucket';
 import { Prober } from './constructs/prober';
 import { Store } from './constructs/store';
 
@@ -27,7 +28,7 @@ export class ConveyorStack extends Stack {
   constructor(scope: Construct, id: string, props: ConveyorStackProps) {
     super(scope, id, props);
     const dataKey = new Key(this, 'DataKey', {
-      description: 'Conveyor: encrypts the table and the destination queues (PHI at rest)',
+      description: 'Conveyor: encrypts the table, the destination queues and the payload bucket (PHI at rest)',
       enableKeyRotation: true,
     });
     const store = new Store(this, 'Store', { key: dataKey });
@@ -36,6 +37,10 @@ export class ConveyorStack extends Stack {
     const api = new IngestApi(this, 'IngestApi');
     const prober = new Prober(this, 'Prober');
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
+    const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey });
+    // Ingest stores large payloads; everything that delivers (or replays) reads them.
+    payloads.bindTo(api.ingestFunction, 'write');
+    for (const fn of [api.adminFunction, delivery.function, prober.function]) payloads.bindTo(fn, 'read');
 
     store.bindTo(api.ingestFunction);
     queues.grantSend(api.ingestFunction);
@@ -72,6 +77,25 @@ export class ConveyorStack extends Stack {
     });
 
     this.acknowledgeNagFindings(queues.namePrefix);
+    this.acknowledgePayloadBucketFindings(payloads);
+  }
+
+  /** The payload bucket's findings this design accepts, with the reason. */
+  private acknowledgePayloadBucketFindings(payloads: PayloadBucket): void {
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>/payloads/*]`,
+      reason: 'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
+    });
+    Validations.of(payloads).acknowledge(
+      {
+        id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
+        reason: 'Payloads live only until delivered (the queue and table hold the rest); cross-region replication is a deployment choice an operator can add, not a default that doubles where PHI is stored.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS',
+        reason: 'S3 server access logs can only be written to a bucket with S3-managed encryption; that bucket holds request logs, never payloads, and the payload bucket itself uses the customer-managed key.',
+      },
+    );
   }
 
   /** Each cdk-nag finding this design accepts, with the reason. */

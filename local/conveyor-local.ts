@@ -4,6 +4,7 @@
  * mappings, which have no stand-in, are emulated here.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,9 +52,21 @@ export interface LocalConveyor {
 }
 
 const TABLE_NAME = 'conveyor';
+const PAYLOAD_BUCKET = 'conveyor-local-payloads';
 const QUEUE_NAME_PREFIX = 'conveyor-local-';
 const DELIVERY_TIMEOUT_MS = 120_000;
 const PROBER_INTERVAL_MS = 1000;
+
+const ensureBucket = async (endpoint: string) => {
+  const client = new S3Client({ endpoint, forcePathStyle: true });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: PAYLOAD_BUCKET }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou) && !(error instanceof BucketAlreadyExists)) throw error;
+  } finally {
+    client.destroy();
+  }
+};
 
 const ensureTable = async (endpoint: string) => {
   const client = new DynamoDBClient({ endpoint });
@@ -136,6 +149,10 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       AWS_ENDPOINT_URL_SQS: sqs.url,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
       AWS_ENDPOINT_URL_SES: ses.url,
+      // fauxqs serves S3 on the same endpoint as SQS, path-style.
+      AWS_ENDPOINT_URL_S3: sqs.url,
+      PAYLOAD_BUCKET,
+      PAYLOAD_BUCKET_PATH_STYLE: 'true',
       TABLE_NAME,
       QUEUE_NAME_PREFIX,
       QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
@@ -146,6 +163,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       ...options.environment,
     });
     await ensureTable(dynamoDb.url);
+    await ensureBucket(sqs.url);
 
     // Imported only now: the handlers read their configuration from the environment at load.
     const [{ handler: ingest }, { createDeliveryHandler }, { createAdminApi }, { pausePortsFromEnv }, { probeDueDestinations }, { resolveAllAddresses }, { createLogger }, { createMetrics, meterOver }] =

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
-import { encodeEnvelope } from '../shared/domain/envelope';
+import { encodeEnvelope, encodeReferenceEnvelope } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, Source } from '../shared/domain/model';
@@ -16,6 +16,7 @@ import {
   type IdempotencyRequest,
   MessageAbandonedError,
   type MessageStore,
+  type PayloadStore,
 } from '../shared/ports';
 
 export interface AcceptMessagePorts {
@@ -26,8 +27,9 @@ export interface AcceptMessagePorts {
   readonly log: Log;
   /** How long an unfinished request holds its Idempotency-Key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
-  /** The largest queue message the destination queues accept, in bytes. */
+  /** The largest queue message the destination queues accept, in bytes; larger payloads go to `payloads`. */
   readonly maxQueueMessageBytes: number;
+  readonly payloads: PayloadStore;
   readonly meter: Meter;
 }
 
@@ -89,9 +91,9 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
         attempts: 0,
       })),
     };
-    const entries = destinations.map((destination, index) => {
+    const headers = destinations.map((destination, index) => {
       const transmissionId = transmissionIdOf(messageId, index);
-      const header = {
+      return {
         v: 1 as const,
         messageId,
         transmissionId,
@@ -101,12 +103,24 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
         eventType: message.eventType,
         receivedAt,
       };
-      return { destination, entry: { groupId: destination.id, deduplicationId: transmissionId, body: encodeEnvelope(header, rawData) } };
     });
-    const largest = Math.max(...entries.map(({ entry }) => Buffer.byteLength(entry.body)));
-    if (largest > ports.maxQueueMessageBytes) {
-      throw new ApiError(413, 'payload_too_large', `The body is larger than this deployment accepts (${ports.maxQueueMessageBytes} bytes with Conveyor's envelope).`);
+    let bodies = headers.map((header) => encodeEnvelope(header, rawData));
+    if (Math.max(...bodies.map((body) => Buffer.byteLength(body))) > ports.maxQueueMessageBytes) {
+      // Too large for a queue message: the payload goes to the payload store first, and the queue
+      // entries carry a reference to it.
+      let reference: string;
+      try {
+        reference = await ports.payloads.put(messageId, rawData);
+      } catch (error) {
+        ports.log.error('Payload store refused a write', { messageId, sourceId: source.id, ...errorFields(error) });
+        throw notAccepted('The payload store did not confirm the write.');
+      }
+      bodies = headers.map((header) => encodeReferenceEnvelope(header, reference));
     }
+    const entries = destinations.map((destination, index) => ({
+      destination,
+      entry: { groupId: destination.id, deduplicationId: headers[index]!.transmissionId, body: bodies[index]! },
+    }));
 
     const sends = await Promise.allSettled(entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl!, entry)));
     const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');

@@ -15,7 +15,7 @@ import { getMessage } from './get-message';
 const logger = createLogger('conveyor-ingest');
 const metrics = createMetrics();
 const stores = storePortsFromEnv();
-const { messages, queues } = stores;
+const { messages, queues, payloads } = stores;
 // Keys and destinations are read on every message; a warm function remembers them briefly.
 const directory = new CachedDirectory(stores.directory, intEnv('INGEST_CACHE_TTL_MS', 30_000));
 const acceptPorts = {
@@ -27,6 +27,7 @@ const acceptPorts = {
   idempotencyLeaseMs: intEnv('IDEMPOTENCY_LEASE_MS', 60_000),
   maxQueueMessageBytes: intEnv('MAX_QUEUE_MESSAGE_BYTES', 1024 * 1024),
   meter: meterOver(metrics),
+  payloads,
 };
 
 const postMessage = async (event: ApiEvent): Promise<ApiResult> => {

@@ -5,7 +5,7 @@ import { deliveryHeaders } from './domain/signature';
 import { MetricNames } from './domain/metric-names';
 import type { Log } from './logging';
 import type { Meter } from './metrics';
-import type { Clock, Deliverer, Directory, MessageStore } from './ports';
+import type { Clock, Deliverer, Directory, MessageStore, PayloadStore } from './ports';
 
 export interface DeliveryPorts {
   readonly directory: Directory;
@@ -15,6 +15,7 @@ export interface DeliveryPorts {
   readonly log: Log;
   readonly sleep: (ms: number) => Promise<void>;
   readonly meter: Meter;
+  readonly payloads: PayloadStore;
   /**
    * How long after its receipt a message may still be committed by the ingest function (longer
    * than that function's timeout). A queued copy whose message is still unrecorded after this is
@@ -79,7 +80,8 @@ export const deliverEnvelope = async (
   ports: DeliveryPorts,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> => {
-  const { header, rawData } = decodeEnvelope(body);
+  const decoded = decodeEnvelope(body);
+  const { header } = decoded;
   const generation = header.generation ?? 0;
   const ids = { messageId: header.messageId, transmissionId: header.transmissionId, destinationId: header.destinationId };
   const message = options.known ?? (await committedMessage(header, ports));
@@ -99,6 +101,8 @@ export const deliverEnvelope = async (
     return { kind: 'dropped' };
   }
 
+  // A payload too large for the queue is read only when it is about to be delivered.
+  const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
   const reservationKey = generation === 0 ? transmission.id : `${transmission.id}#${generation}`;
   const sequence = await ports.messages.reserveSequence(destination.id, reservationKey);
   const payload = deliveryBody(header, sequence, rawData);

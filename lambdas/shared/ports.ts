@@ -166,6 +166,16 @@ export interface QueueEntry {
   readonly body: string;
 }
 
+/**
+ * Payloads too large for a queue message, kept in S3 (KMS-encrypted) while their queue entries
+ * carry a reference. One object per message, shared by its transmissions.
+ */
+export interface PayloadStore {
+  /** Resolves once the payload is stored; returns the reference the queue entries carry. */
+  put(messageId: string, rawData: string): Promise<string>;
+  get(reference: string): Promise<string>;
+}
+
 /** One SQS FIFO queue per destination. */
 export interface DestinationQueues {
   provision(destinationId: string): Promise<{ queueUrl: string; queueArn: string }>;

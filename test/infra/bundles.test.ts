@@ -24,6 +24,7 @@ it.each(['ingest', 'delivery', 'admin', 'prober'])('bundles %s into ESM that loa
       PATH: process.env.PATH,
       AWS_REGION: 'us-east-1',
       TABLE_NAME: 'conveyor',
+      PAYLOAD_BUCKET: 'conveyor-payloads',
       QUEUE_NAME_PREFIX: 'conveyor-',
       ALERT_FROM_ADDRESS: 'alerts@example.org',
       DELIVERY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:conveyor-delivery',

@@ -148,6 +148,25 @@ describe('ConveyorStack', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('keeps large payloads in a private, TLS-only, KMS-encrypted, versioned bucket that expires them', () => {
+    const buckets = template.findResources('AWS::S3::Bucket', { Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } } });
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const [bucketId, bucket] = Object.entries(buckets)[0]!;
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { LogFilePrefix: 'payloads/' },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const s3Actions = (description: string) => actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
+    expect(s3Actions('accepts messages')).toEqual(['s3:PutObject']);
+    for (const description of ['delivers', 'retries the heads', 'organizations']) expect(s3Actions(description)).toEqual(['s3:GetObject']);
+  });
+
   it('encrypts every log group with a customer-managed key and backs the table up daily', () => {
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(logGroups.length).toBeGreaterThanOrEqual(5);

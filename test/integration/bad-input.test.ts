@@ -90,7 +90,6 @@ const ingestCases: Record<string, Case> = {
   'a destination without a subscription': { request: () => post(withMeta({ destinations: [unsubscribed.id] })), status: 403, code: 'destination_not_allowed', names: 'meta.destinations' },
   'a data model no subscription covers': { request: () => post(withMeta({ dataModel: 'Billing' })), status: 422, code: 'no_destination', names: 'meta.dataModel' },
   'a body over 10 MB': { request: () => post(JSON.stringify({ ...valid(), data: 'x'.repeat(10 * 1024 * 1024) })), status: 413, code: 'payload_too_large' },
-  'a body larger than a queue message': { request: () => post({ ...valid(), data: 'x'.repeat(1024 * 1024) }), status: 413, code: 'payload_too_large' },
   'GET of a malformed message id': { request: () => conveyor.request('GET', '/v1/messages/nope', { headers: { authorization: `Bearer ${source.apiKey}` } }), status: 404, code: 'message_not_found' },
   'GET of an unknown message id': { request: () => conveyor.request('GET', '/v1/messages/msg_01J00000000000000000000000', { headers: { authorization: `Bearer ${source.apiKey}` } }), status: 404, code: 'message_not_found' },
   'GET of a message without credentials': { request: () => conveyor.request('GET', '/v1/messages/msg_01J00000000000000000000000'), status: 401, code: 'unauthorized' },

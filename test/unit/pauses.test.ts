@@ -3,7 +3,7 @@ import type { Destination, Message, Organization } from '../../lambdas/shared/do
 import { encodeEnvelope } from '../../lambdas/shared/domain/envelope';
 import { flushOutbox, pauseDestination, probeDestination, probeDueDestinations, reportPauseGauges, type PausePorts } from '../../lambdas/shared/pauses';
 import type { DeliveryOutcome, QueuedEntry } from '../../lambdas/shared/ports';
-import { MemoryDirectory, MemoryMessageStore, MemorySpill } from '../fixtures/memory-store';
+import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemorySpill } from '../fixtures/memory-store';
 import { recordingMeter } from '../fixtures/meter';
 
 const sender: Organization = { id: newId('organization'), name: 'Hospital', alertEmail: 'hospital@example.org', createdAt: '' };
@@ -48,6 +48,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
   const meter = recordingMeter();
   const ports: PausePorts = {
     meter,
+    payloads: new MemoryPayloadStore(),
     directory,
     messages,
     queues: {

@@ -1,9 +1,10 @@
 /**
- * The SES and Lambda adapters, loaded on first use. Delivery, the prober and admin need them only
- * to pause, resume, alert or register a destination; loading their SDK clients up front would add
- * to every cold start for calls most invocations never make.
+ * The SES, Lambda and S3 adapters, loaded on first use. Delivery, the prober and admin need the
+ * first two only to pause, resume, alert or register a destination, and S3 holds only payloads too
+ * large for a queue; loading their SDK clients up front would add to every cold start for calls
+ * most invocations never make.
  */
-import type { EventSourceMappings, Mailer } from '../ports';
+import type { EventSourceMappings, Mailer, PayloadStore } from '../ports';
 
 const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   let loaded: Promise<T> | undefined;
@@ -31,4 +32,13 @@ export const lazyEventSourceMappings = (deliveryFunctionArn?: string): EventSour
 export const lazySesMailer = (fromAddress: string): Mailer => {
   const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress));
   return { send: async (email) => (await mailer()).send(email) };
+};
+
+/** Large payloads in the bucket `bucket`. */
+export const lazyPayloadStore = (bucket: string): PayloadStore => {
+  const store = once(async () => (await import('./s3-payload-store')).createS3PayloadStore(bucket));
+  return {
+    put: async (messageId, rawData) => (await store()).put(messageId, rawData),
+    get: async (reference) => (await store()).get(reference),
+  };
 };

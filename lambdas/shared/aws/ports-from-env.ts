@@ -1,6 +1,7 @@
 import { requireEnv } from '../config';
 import { documentClient, sqsClient } from './clients';
 import { DynamoDirectory, DynamoMessageStore } from './dynamo-store';
+import { lazyPayloadStore } from './lazy-adapters';
 import { SqsDestinationQueues, queueSettingsFromEnv } from './sqs-destination-queues';
 
 /**
@@ -13,5 +14,6 @@ export const storePortsFromEnv = () => {
     directory: new DynamoDirectory(documentClient, tableName),
     messages: new DynamoMessageStore(documentClient, tableName),
     queues: new SqsDestinationQueues(sqsClient, queueSettingsFromEnv()),
+    payloads: lazyPayloadStore(requireEnv('PAYLOAD_BUCKET')),
   };
 };

@@ -20,6 +20,8 @@ export const envelopeHeaderSchema = z.object({
   generation: z.number().int().min(0).optional(),
   /** Set when `data` follows as base64 of its UTF-8 bytes. */
   dataEncoding: z.literal('base64').optional(),
+  /** Set when `data` was too large for the queue: where the payload store keeps it (nothing follows). */
+  dataRef: z.string().optional(),
 });
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 
@@ -27,11 +29,19 @@ export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 const NOT_PLAIN_QUEUE_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
 
 export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => {
+  if (header.dataRef !== undefined) return encodeReferenceEnvelope(header, header.dataRef);
   const { dataEncoding: _previous, ...plain } = header;
   if (!NOT_PLAIN_QUEUE_TEXT.test(rawData)) return `${JSON.stringify(plain)}\n${rawData}`;
   return `${JSON.stringify({ ...plain, dataEncoding: 'base64' })}\n${Buffer.from(rawData, 'utf8').toString('base64')}`;
 };
 
+/** An envelope whose data lives in the payload store under `reference`. */
+export const encodeReferenceEnvelope = (header: EnvelopeHeader, reference: string): string => {
+  const { dataEncoding: _encoding, ...plain } = header;
+  return `${JSON.stringify({ ...plain, dataRef: reference })}\n`;
+};
+
+/** `rawData` is empty when the header has a `dataRef`: the payload store has the data. */
 export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData: string } => {
   const newline = body.indexOf('\n');
   if (newline < 0) throw new Error('Queue message is not a Conveyor envelope');

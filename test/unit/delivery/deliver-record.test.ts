@@ -5,7 +5,7 @@ import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shar
 import type { Destination, Message } from '../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../lambdas/shared/ports';
 import { recordingMeter } from '../../fixtures/meter';
-import { MemoryDirectory, MemoryMessageStore } from '../../fixtures/memory-store';
+import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
 
 // A fixed clock at the real time, so that signatures verify against the wall clock.
 const now = new Date();
@@ -58,6 +58,7 @@ const setUp = (answers: DeliveryOutcome[]) => {
   const meter = recordingMeter();
   const ports: DeliveryPorts = {
     meter,
+    payloads: new MemoryPayloadStore(),
     directory: new MemoryDirectory(),
     messages,
     deliverer: {
