@@ -138,23 +138,34 @@ const SPILL_RECEIVE_VISIBILITY_SECONDS = 60;
 
 export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
 
+/** Extends the head lease before the next step of a long turn. */
+export type KeepHeadHeld = () => Promise<void>;
+
+/** Room in a head lease beyond one attempt at the destination's timeout. */
+const HEAD_LEASE_MARGIN_MS = 5000;
+
 /**
  * Runs `work` while holding the destination's head lease, on a fresh read of the destination.
- * The lease outlasts the longest turn: a spill turn plus one attempt at the destination's timeout.
+ * The lease covers one attempt at the destination's timeout; a longer turn (the spill) extends it
+ * before each step, so a worker that dies leaves the head to others within that much time.
  */
 export const withHeadHeld = async <T>(
   destinationId: string,
   ports: PausePorts,
-  work: (destination: Destination) => Promise<T>,
+  work: (destination: Destination, keepHeld: KeepHeadHeld) => Promise<T>,
 ): Promise<T | 'busy' | 'not_paused'> => {
   const holder = randomUUID();
   const destination = await ports.directory.getDestination(destinationId);
   if (!destination || destination.status !== 'paused') return 'not_paused';
-  if (!(await ports.directory.holdHead(destinationId, holder, SPILL_TURN_MS + destination.timeoutMs + 30_000))) return 'busy';
+  const leaseMs = destination.timeoutMs + HEAD_LEASE_MARGIN_MS;
+  if (!(await ports.directory.holdHead(destinationId, holder, leaseMs))) return 'busy';
+  const keepHeld: KeepHeadHeld = async () => {
+    if (!(await ports.directory.holdHead(destinationId, holder, leaseMs))) throw new Error(`Lost the head lease of destination ${destinationId}`);
+  };
   try {
     const current = await ports.directory.getDestination(destinationId);
     if (!current || current.status !== 'paused') return 'not_paused';
-    return await work(current);
+    return await work(current, keepHeld);
   } finally {
     await ports.directory.releaseHead(destinationId, holder).catch((error: unknown) =>
       ports.log.warn('Could not release the head lease; it runs out by itself', { destinationId, ...errorFields(error) }),
@@ -216,10 +227,11 @@ const probeQueueHead = async (destination: Destination, ports: PausePorts): Prom
  * entry. Once it succeeds, the spill is delivered in order for the rest of the turn; when it is
  * empty, the queue's head is probed next (and its success resumes the destination).
  */
-const probeSpilledHead = async (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> => {
+const probeSpilledHead = async (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   let delivered = 0;
   for (;;) {
+    if (delivered > 0) await keepHeld();
     const entry = await ports.spill.first(destination.id);
     if (!entry) {
       await continueNow(destination, ports);
@@ -241,15 +253,15 @@ const probeSpilledHead = async (destination: Destination, ports: PausePorts): Pr
   }
 };
 
-const probeHead = (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> =>
-  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports) : probeQueueHead(destination, ports);
+const probeHead = (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
+  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports);
 
 /**
  * Retries a paused destination's head now: the spill's first entry when there is a spill, the
  * queue's head otherwise. `busy` when another worker holds the head.
  */
 export const probeDestination = (destinationId: string, ports: PausePorts): Promise<ProbeOutcome> =>
-  withHeadHeld(destinationId, ports, (destination) => probeHead(destination, ports));
+  withHeadHeld(destinationId, ports, (destination, keepHeld) => probeHead(destination, ports, keepHeld));
 
 const isSpillDue = (destination: Destination, ports: PausePorts): boolean => {
   const { queueHeadSentAt, mappingDisabled } = destination.pause!;
@@ -261,12 +273,13 @@ const isSpillDue = (destination: Destination, ports: PausePorts): boolean => {
  * order, to the spill, where no retention applies. Each is kept before it is deleted from the
  * queue, and keeping is idempotent, so a mover that dies halfway loses and duplicates nothing.
  */
-const spillAgingEntries = async (destination: Destination, ports: PausePorts): Promise<number> => {
+const spillAgingEntries = async (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<number> => {
   const queueUrl = destination.queueUrl!;
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   const isAging = (sentAt: string) => Date.parse(sentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
   let moved = 0;
   for (;;) {
+    if (moved > 0) await keepHeld();
     const entries = await ports.queues.receiveHeads(queueUrl, 10, SPILL_RECEIVE_VISIBILITY_SECONDS);
     if (entries.length === 0) {
       // An empty queue holds nothing older than now; a hidden head is looked at again next pass.
@@ -308,14 +321,15 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<{ paused:
       const spillDue = isSpillDue(destination, ports);
       const probeDue = Date.parse(destination.pause!.nextRetryAt) <= ports.clock().getTime();
       if (!spillDue && !probeDue) continue;
-      const outcome = await withHeadHeld(destination.id, ports, async (current) => {
+      const outcome = await withHeadHeld(destination.id, ports, async (current, keepHeld) => {
         if (spillDue && isSpillDue(current, ports)) {
-          spilled += await spillAgingEntries(current, ports);
+          spilled += await spillAgingEntries(current, ports, keepHeld);
+          await keepHeld();
           current = (await ports.directory.getDestination(current.id)) ?? current;
         }
         if (!probeDue) return 'still_paused';
         probed++;
-        return probeHead(current, ports);
+        return probeHead(current, ports, keepHeld);
       });
       if (outcome === 'resumed') resumed++;
     } catch (error) {
