@@ -2,7 +2,9 @@
  * Promise 1: a 200 only once every destination queue has the message; anything short of that is a
  * 503 from which nothing is delivered, and a retry with the same Idempotency-Key delivers once.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startReceiver, type Receiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
@@ -53,6 +55,30 @@ it('answers a repeated Idempotency-Key with the first answer and delivers once',
   expect(tagsOf(r1).filter((tag) => tag === 'once')).toHaveLength(1);
   expect(tagsOf(r2).filter((tag) => tag === 'once')).toHaveLength(1);
   expect(tagsOf(r1)).not.toContain('changed');
+});
+
+it('remembers an Idempotency-Key for 24 hours, past the 5 minutes SQS deduplicates for', async () => {
+  const first = await conveyor.send(source.apiKey, message('day-long'), { 'idempotency-key': 'order-3003' });
+  expect(first.status).toBe(200);
+  await waitFor(() => tagsOf(r1).includes('day-long') && tagsOf(r2).includes('day-long'), 'the first delivery');
+  // The SQS stand-in forgets its deduplication history on a restart: as if its 5 minutes were over.
+  await conveyor.local.stopSqs();
+  await conveyor.local.startSqs();
+
+  const repeat = await conveyor.send(source.apiKey, message('day-long'), { 'idempotency-key': 'order-3003' });
+  expect(repeat).toEqual(first);
+  const marker = await conveyor.send(source.apiKey, message('after-day-long'));
+  await waitFor(() => tagsOf(r1).includes('after-day-long') && tagsOf(r2).includes('after-day-long'), 'the marker', 60_000);
+  expect(tagsOf(r1).filter((tag) => tag === 'day-long')).toHaveLength(1);
+  expect(marker.status).toBe(200);
+
+  // The record itself lives 24 hours (DynamoDB TTL), not minutes.
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: conveyor.local.dynamoDbUrl }));
+  const records = await documents.send(new ScanCommand({ TableName: 'conveyor', FilterExpression: 'begins_with(pk, :idem) AND messageId = :id', ExpressionAttributeValues: { ':idem': 'IDEM#', ':id': first.body.messageId } }));
+  expect(records.Items).toHaveLength(1);
+  const lifetimeSeconds = (records.Items![0]!.expiresAt as number) - Date.parse(first.body.receivedAt) / 1000;
+  expect(lifetimeSeconds).toBeGreaterThan(24 * 3600 - 60);
+  expect(lifetimeSeconds).toBeLessThanOrEqual(24 * 3600 + 60);
 });
 
 const queueDepth = async (destinationId: string) => (await conveyor.admin('GET', `/v1/admin/destinations/${destinationId}`)).body.queueDepth;

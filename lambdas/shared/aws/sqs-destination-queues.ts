@@ -5,6 +5,7 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { intEnv, requireEnv } from '../config';
@@ -30,6 +31,21 @@ export const queueSettingsFromEnv = (): QueueSettings => ({
   visibilityTimeoutSeconds: intEnv('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 720),
   kmsKeyId: process.env.QUEUE_KMS_KEY_ID || undefined,
   retentionSeconds: intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS),
+});
+
+/** A queue policy refusing every request that does not use TLS. */
+export const tlsOnlyPolicy = (queueArn: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:*',
+      Resource: queueArn,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ],
 });
 
 /** One SQS FIFO queue per destination. */
@@ -60,7 +76,10 @@ export class SqsDestinationQueues implements DestinationQueues {
     );
     const queueUrl = created.QueueUrl!;
     const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    return { queueUrl, queueArn: attributes.Attributes!.QueueArn! };
+    const queueArn = attributes.Attributes!.QueueArn!;
+    // TLS only, like every other store of PHI in the stack (the queue is not in the template).
+    await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
+    return { queueUrl, queueArn };
   }
 
   async send(queueUrl: string, entry: QueueEntry): Promise<void> {

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../lambdas/shared/aws/sqs-destination-queues';
@@ -30,6 +30,10 @@ describe('SqsDestinationQueues', () => {
       }),
       tags: { 'conveyor:destination': 'dst_1', 'conveyor:deployment': 'conveyor-' },
     });
+    const policy = JSON.parse(sqs.commandCalls(SetQueueAttributesCommand)[0]!.args[0].input.Attributes!.Policy!);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Resource: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
   });
 
   it('falls back to SQS-managed encryption without a customer key', async () => {
