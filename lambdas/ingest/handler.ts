@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { storePortsFromEnv } from '../shared/aws/ports-from-env';
+import { MAX_QUEUE_MESSAGE_BYTES } from '../shared/aws/sqs-destination-queues';
 import { authenticateSource } from '../shared/authenticate';
 import { intEnv } from '../shared/config';
 import { type ApiEvent, type ApiResult, apiErrors, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
@@ -25,7 +26,7 @@ const acceptPorts = {
   clock: () => new Date(),
   log: logger,
   idempotencyLeaseMs: intEnv('IDEMPOTENCY_LEASE_MS', 60_000),
-  maxQueueMessageBytes: intEnv('MAX_QUEUE_MESSAGE_BYTES', 1024 * 1024),
+  maxQueueMessageBytes: intEnv('MAX_QUEUE_MESSAGE_BYTES', MAX_QUEUE_MESSAGE_BYTES),
   meter: meterOver(metrics),
   payloads,
 };

@@ -22,6 +22,9 @@ export interface QueueSettings {
   readonly retentionSeconds?: number;
 }
 
+/** The largest message SQS takes (1 MiB); ingest's MAX_QUEUE_MESSAGE_BYTES must not exceed it. */
+export const MAX_QUEUE_MESSAGE_BYTES = 1024 * 1024;
+
 /** SQS retains a message for at most 14 days. */
 export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
@@ -68,6 +71,8 @@ export class SqsDestinationQueues implements DestinationQueues {
           ContentBasedDeduplication: 'false',
           VisibilityTimeout: String(this.settings.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(this.settings.retentionSeconds ?? MAX_RETENTION_SECONDS),
+          // Ingest sends data up to this size inline and stores larger data in the payload bucket.
+          MaximumMessageSize: String(MAX_QUEUE_MESSAGE_BYTES),
           ReceiveMessageWaitTimeSeconds: '20',
           ...encryption,
         },

@@ -26,6 +26,7 @@ describe('SqsDestinationQueues', () => {
         ContentBasedDeduplication: 'false',
         VisibilityTimeout: '720',
         MessageRetentionPeriod: String(14 * 24 * 3600),
+        MaximumMessageSize: String(1024 * 1024),
         KmsMasterKeyId: 'arn:aws:kms:key',
       }),
       tags: { 'conveyor:destination': 'dst_1', 'conveyor:deployment': 'conveyor-' },
