@@ -202,7 +202,9 @@ const continueNow = (destination: Destination, ports: PausePorts, reason?: strin
 const probeQueueHead = async (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> => {
   const pause = destination.pause!;
   const queueUrl = destination.queueUrl!;
-  const head = await ports.queues.receiveHead(queueUrl, Math.ceil(destination.timeoutMs / 1000) + 30);
+  // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
+  // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
+  const head = await ports.queues.receiveHead(queueUrl, Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000));
   if (!head) {
     // Nothing visible: either the queue is empty (nothing left to hold back) or the head is still
     // hidden by the attempt that paused it.

@@ -65,7 +65,8 @@ it('keeps every message, the order and the pause across a SIGKILL of the whole s
   expect(afterRestart).toMatchObject({ status: 'paused', pauseReason: 'HTTP 500' });
   expect(afterRestart.queueDepth).toBe(MESSAGES);
   const probesBefore = down.received.length;
-  await waitFor(() => down.received.length > probesBefore, 'a probe after the restart', 30_000);
+  // A probe in flight at the kill keeps the head (and its lease) for one attempt: 15 s here.
+  await waitFor(() => down.received.length > probesBefore, 'a probe after the restart', 45_000);
 
   downIsDown = false;
   const distinct = (receiver: Receiver) => new Set(accepted(receiver).map((delivery) => delivery.headers['webhook-id'])).size;
