@@ -1,5 +1,5 @@
 import { ApiError, notFound } from '../shared/domain/errors';
-import { decodeEnvelope, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
+import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination } from '../shared/domain/model';
 import { messageIdOfTransmission } from '../shared/domain/ids';
@@ -48,7 +48,7 @@ const headInFlight = () => new ApiError(409, 'head_in_flight', 'The head is bein
 
 /** Keeps a skipped head for replay; refuses the skip (nothing changes) when it cannot be kept. */
 const parkHead = async (destinationId: string, envelope: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
-  const { header } = decodeEnvelope(envelope);
+  const header = decodeEnvelopeHeader(envelope);
   try {
     await ports.messages.park(header.transmissionId, destinationId, envelope);
   } catch (error) {

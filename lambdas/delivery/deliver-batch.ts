@@ -1,7 +1,7 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverEnvelope, type DeliveryResult } from '../shared/deliver-envelope';
-import { decodeEnvelope } from '../shared/domain/envelope';
+import { decodeEnvelopeHeader } from '../shared/domain/envelope';
 import { errorFields } from '../shared/logging';
 import { type PausePorts, pauseDestination, stopMapping } from '../shared/pauses';
 
@@ -34,10 +34,14 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
 export const deliverBatch = async (event: SQSEvent, context: Context, ports: PausePorts): Promise<SQSBatchResponse> => {
   const first = event.Records[0];
   if (!first) return { batchItemFailures: [] };
-  const headers = event.Records.map((record) => decodeEnvelope(record.body).header);
-  const destinationId = headers[0]!.destinationId;
+  // Each record's header once, by SQS message id (its data is decoded only when it is delivered).
+  const headerOf = new Map(event.Records.map((record) => [record.messageId, decodeEnvelopeHeader(record.body)]));
+  const destinationId = headerOf.get(first.messageId)!.destinationId;
   // The destination and every message of the batch in one round trip's time.
-  const [destination, known] = await Promise.all([ports.directory.getDestination(destinationId), ports.messages.getMessages(headers.map((header) => header.messageId))]);
+  const [destination, known] = await Promise.all([
+    ports.directory.getDestination(destinationId),
+    ports.messages.getMessages([...headerOf.values()].map((header) => header.messageId)),
+  ]);
   if (!destination?.queueUrl) throw new Error(`Destination ${destinationId} does not exist`);
   const release = (records: readonly SQSRecord[], seconds: number) =>
     ports.queues
@@ -66,7 +70,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
       const result = await deliverEnvelope(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
         remainingMs: () => context.getRemainingTimeInMillis(),
-        known: knownOnce(decodeEnvelope(record.body).header.messageId),
+        known: knownOnce(headerOf.get(record.messageId)!.messageId),
       });
       if (result.kind === 'failed') {
         failure = result;

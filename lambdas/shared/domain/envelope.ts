@@ -41,12 +41,19 @@ export const encodeReferenceEnvelope = (header: EnvelopeHeader, reference: strin
   return `${JSON.stringify({ ...plain, dataRef: reference })}\n`;
 };
 
-/** `rawData` is empty when the header has a `dataRef`: the payload store has the data. */
-export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData: string } => {
+const headerEnd = (body: string): number => {
   const newline = body.indexOf('\n');
   if (newline < 0) throw new Error('Queue message is not a Conveyor envelope');
-  const header = envelopeHeaderSchema.parse(JSON.parse(body.slice(0, newline)));
-  const rest = body.slice(newline + 1);
+  return newline;
+};
+
+/** The header alone, without decoding the data (which may be megabytes of base64). */
+export const decodeEnvelopeHeader = (body: string): EnvelopeHeader => envelopeHeaderSchema.parse(JSON.parse(body.slice(0, headerEnd(body))));
+
+/** `rawData` is empty when the header has a `dataRef`: the payload store has the data. */
+export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData: string } => {
+  const header = decodeEnvelopeHeader(body);
+  const rest = body.slice(headerEnd(body) + 1);
   return { header, rawData: header.dataEncoding === 'base64' ? Buffer.from(rest, 'base64').toString('utf8') : rest };
 };
 
