@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
-import { encodeEnvelope, encodeReferenceEnvelope } from '../shared/domain/envelope';
+import { encodeReferenceEnvelope, envelopeEncoder } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, Source } from '../shared/domain/model';
@@ -104,7 +104,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
         receivedAt,
       };
     });
-    let bodies = headers.map((header) => encodeEnvelope(header, rawData));
+    let bodies = headers.map(envelopeEncoder(rawData));
     if (Math.max(...bodies.map((body) => Buffer.byteLength(body))) > ports.maxQueueMessageBytes) {
       // Too large for a queue message: the payload goes to the payload store first, and the queue
       // entries carry a reference to it.

@@ -28,12 +28,20 @@ export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 /** Characters outside what every queue takes as they are: tab, newline, return, U+0020–U+D7FF, U+E000–U+FFFD. */
 const NOT_PLAIN_QUEUE_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
 
-export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => {
-  if (header.dataRef !== undefined) return encodeReferenceEnvelope(header, header.dataRef);
-  const { dataEncoding: _previous, ...plain } = header;
-  if (!NOT_PLAIN_QUEUE_TEXT.test(rawData)) return `${JSON.stringify(plain)}\n${rawData}`;
-  return `${JSON.stringify({ ...plain, dataEncoding: 'base64' })}\n${Buffer.from(rawData, 'utf8').toString('base64')}`;
+/**
+ * Encodes `rawData` for the queue once, for the envelopes of all of a message's transmissions
+ * (a fan-out of a large payload does not base64 it once per destination).
+ */
+export const envelopeEncoder = (rawData: string): ((header: EnvelopeHeader) => string) => {
+  const encoded = NOT_PLAIN_QUEUE_TEXT.test(rawData) ? { dataEncoding: 'base64' as const, text: Buffer.from(rawData, 'utf8').toString('base64') } : { text: rawData };
+  return (header) => {
+    if (header.dataRef !== undefined) return encodeReferenceEnvelope(header, header.dataRef);
+    const { dataEncoding: _previous, ...plain } = header;
+    return `${JSON.stringify(encoded.dataEncoding ? { ...plain, dataEncoding: encoded.dataEncoding } : plain)}\n${encoded.text}`;
+  };
 };
+
+export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => envelopeEncoder(rawData)(header);
 
 /** An envelope whose data lives in the payload store under `reference`. */
 export const encodeReferenceEnvelope = (header: EnvelopeHeader, reference: string): string => {
