@@ -15,7 +15,7 @@ export const resumeNow = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status === 'paused') {
     ports.log.info('Operator asked to resume', { destinationId });
-    await probeDestination(destinationId, ports);
+    await probeDestination(destination, ports);
   }
   return describeDestination(destinationId, ports);
 };
@@ -35,7 +35,7 @@ export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   // The prober may hold the head for one attempt: wait for it.
   const deadline = Date.now() + skipWaitMs(destination);
   for (;;) {
-    const skipped = await withHeadHeld(destinationId, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
+    const skipped = await withHeadHeld(destination, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
     if (skipped === 'not_paused') throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
     if (skipped !== 'busy') return skipped;
     if (Date.now() > deadline) throw headInFlight();

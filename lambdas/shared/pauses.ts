@@ -145,18 +145,19 @@ export type KeepHeadHeld = () => Promise<void>;
 const HEAD_LEASE_MARGIN_MS = 5000;
 
 /**
- * Runs `work` while holding the destination's head lease, on a fresh read of the destination.
- * The lease covers one attempt at the destination's timeout; a longer turn (the spill) extends it
- * before each step, so a worker that dies leaves the head to others within that much time.
+ * Runs `work` while holding the head lease of `destination` (as its caller last read it), on a
+ * fresh read of the destination taken once the lease is held. The lease covers one attempt at the
+ * destination's timeout; a longer turn (the spill) extends it before each step, so a worker that
+ * dies leaves the head to others within that much time.
  */
 export const withHeadHeld = async <T>(
-  destinationId: string,
+  destination: Destination,
   ports: PausePorts,
   work: (destination: Destination, keepHeld: KeepHeadHeld) => Promise<T>,
 ): Promise<T | 'busy' | 'not_paused'> => {
   const holder = randomUUID();
-  const destination = await ports.directory.getDestination(destinationId);
-  if (!destination || destination.status !== 'paused') return 'not_paused';
+  const destinationId = destination.id;
+  if (destination.status !== 'paused') return 'not_paused';
   const leaseMs = destination.timeoutMs + HEAD_LEASE_MARGIN_MS;
   if (!(await ports.directory.holdHead(destinationId, holder, leaseMs))) return 'busy';
   const keepHeld: KeepHeadHeld = async () => {
@@ -262,8 +263,8 @@ const probeHead = (destination: Destination, ports: PausePorts, keepHeld: KeepHe
  * Retries a paused destination's head now: the spill's first entry when there is a spill, the
  * queue's head otherwise. `busy` when another worker holds the head.
  */
-export const probeDestination = (destinationId: string, ports: PausePorts): Promise<ProbeOutcome> =>
-  withHeadHeld(destinationId, ports, (destination, keepHeld) => probeHead(destination, ports, keepHeld));
+export const probeDestination = (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> =>
+  withHeadHeld(destination, ports, (current, keepHeld) => probeHead(current, ports, keepHeld));
 
 const isSpillDue = (destination: Destination, ports: PausePorts): boolean => {
   const { queueHeadSentAt, mappingDisabled } = destination.pause!;
@@ -323,7 +324,7 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<{ paused:
       const spillDue = isSpillDue(destination, ports);
       const probeDue = Date.parse(destination.pause!.nextRetryAt) <= ports.clock().getTime();
       if (!spillDue && !probeDue) continue;
-      const outcome = await withHeadHeld(destination.id, ports, async (current, keepHeld) => {
+      const outcome = await withHeadHeld(destination, ports, async (current, keepHeld) => {
         if (spillDue && isSpillDue(current, ports)) {
           spilled += await spillAgingEntries(current, ports, keepHeld);
           await keepHeld();

@@ -300,7 +300,7 @@ describe('pauses longer than the queue retention', () => {
     posted.length = 0;
     advance(60_000);
 
-    expect(await probeDestination(destination.id, ports)).toBe('busy');
+    expect(await probeDestination((await directory.getDestination(destination.id))!, ports)).toBe('busy');
     expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 0, resumed: 0 });
     expect(posted).toEqual([]);
   });
