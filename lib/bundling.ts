@@ -26,3 +26,31 @@ export const bundleFunction = async (fn: string, outfile: string): Promise<void>
     logLevel: 'silent',
   });
 };
+
+/** What a bundled function needs in its environment to load (the stack sets the same names). */
+const LOAD_ENVIRONMENT = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  TABLE_NAME: 'conveyor',
+  PAYLOAD_BUCKET: 'conveyor-payloads',
+  QUEUE_NAME_PREFIX: 'conveyor-',
+  ALERT_FROM_ADDRESS: 'alerts@example.org',
+  DELIVERY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:conveyor-delivery',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+/**
+ * Imports a bundle in a fresh Node.js process (this one's version) and prints what `report` says
+ * of it: `report` is an expression over `module` (the bundle's exports) and `loadMs`.
+ */
+export const loadBundle = async (file: string, report: string): Promise<string> => {
+  const [{ execFileSync }, { pathToFileURL }] = await Promise.all([import('node:child_process'), import('node:url')]);
+  const script = `const started = performance.now(); const module = await import(${JSON.stringify(pathToFileURL(file).href)}); const loadMs = performance.now() - started; console.log(${report});`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...LOAD_ENVIRONMENT },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return output.trim().split('\n').at(-1) ?? '';
+};
