@@ -18,11 +18,8 @@ let unsubscribed: { id: string };
 beforeAll(async () => {
   conveyor = await startTestConveyor();
   receiver = await startReceiver();
-  organization = await conveyor.createOrganization();
-  source = await conveyor.createSource(organization.id);
-  destination = await conveyor.createDestination(organization.id, receiver.url);
+  ({ organization, source, destination } = await conveyor.createRoute(receiver.url, 'PatientAdmin'));
   unsubscribed = await conveyor.createDestination(organization.id, receiver.url);
-  await conveyor.subscribe(source.id, destination.id, 'PatientAdmin');
 });
 
 afterAll(async () => {

@@ -31,10 +31,7 @@ const tried = { ingest: 0, admin: 0, accepted: 0, fiveHundreds: 0 };
 beforeAll(async () => {
   conveyor = await startTestConveyor();
   receiver = await startReceiver();
-  organization = await conveyor.createOrganization();
-  source = await conveyor.createSource(organization.id);
-  destination = await conveyor.createDestination(organization.id, receiver.url);
-  await conveyor.subscribe(source.id, destination.id, 'Fuzz');
+  ({ organization, source, destination } = await conveyor.createRoute(receiver.url, 'Fuzz'));
 });
 
 afterAll(async () => {
