@@ -26,6 +26,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
   DeleteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
@@ -276,47 +277,34 @@ export class DynamoDirectory implements Directory {
     const entries = Object.entries(change).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
     // A condition failure means it resumed meanwhile: nothing to update.
-    await conditionHeld(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
-          UpdateExpression: `SET ${entries.map(([name]) => `#pause.#${name} = :${name}`).join(', ')}`,
-          ConditionExpression: '#status = :paused',
-          ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
-          ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
-        }),
-      ),
-    );
+    await this.updateDestinationIf(destinationId, {
+      UpdateExpression: `SET ${entries.map(([name]) => `#pause.#${name} = :${name}`).join(', ')}`,
+      ConditionExpression: '#status = :paused',
+      ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
+      ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
+    });
   }
 
   async holdHead(destinationId: string, holder: string, leaseMs: number): Promise<boolean> {
     const now = Date.now();
-    return conditionHeld(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
-          UpdateExpression: 'SET headHolder = :holder, headHeldUntil = :until',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(headHeldUntil) OR headHeldUntil < :now OR headHolder = :holder)',
-          ExpressionAttributeValues: { ':holder': holder, ':until': now + leaseMs, ':now': now },
-        }),
-      ),
-    );
+    return this.updateDestinationIf(destinationId, {
+      UpdateExpression: 'SET headHolder = :holder, headHeldUntil = :until',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(headHeldUntil) OR headHeldUntil < :now OR headHolder = :holder)',
+      ExpressionAttributeValues: { ':holder': holder, ':until': now + leaseMs, ':now': now },
+    });
   }
 
   async releaseHead(destinationId: string, holder: string): Promise<void> {
-    await conditionHeld(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `DST#${destinationId}`, sk: 'DST' },
-          UpdateExpression: 'REMOVE headHolder, headHeldUntil',
-          ConditionExpression: 'headHolder = :holder',
-          ExpressionAttributeValues: { ':holder': holder },
-        }),
-      ),
-    );
+    await this.updateDestinationIf(destinationId, {
+      UpdateExpression: 'REMOVE headHolder, headHeldUntil',
+      ConditionExpression: 'headHolder = :holder',
+      ExpressionAttributeValues: { ':holder': holder },
+    });
+  }
+
+  /** A conditional update of a destination's item: true when applied, false when its condition did not hold. */
+  private updateDestinationIf(destinationId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
+    return conditionHeld(this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk: `DST#${destinationId}`, sk: 'DST' }, ...update })));
   }
 
   async resumeDestination(destinationId: string, alert: OutboxEmail): Promise<boolean> {
