@@ -1,5 +1,6 @@
 /** What the benchmarks share: percentiles, a fixed-latency receiver, and Conveyor's own log volume. */
 import { request } from 'undici';
+import { interceptOutput } from '../test/fixtures/output';
 import { type Receiver, startReceiver } from '../test/fixtures/receiver';
 
 export const percentile = (values: readonly number[], p: number): number => {
@@ -34,24 +35,13 @@ export const measureRoundTripMs = async (receiver: Receiver, samples = 40): Prom
  */
 export const captureConveyorLogs = () => {
   const counted = { lines: 0, bytes: 0 };
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write.bind(stream));
-  streams.forEach((stream, index) => {
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (text.startsWith('{') && text.includes('"service":"conveyor-')) {
-        counted.lines += text.split('\n').filter((line) => line.trim() !== '').length;
-        counted.bytes += Buffer.byteLength(text);
-        return true;
-      }
-      return (originals[index] as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
+  const { restore } = interceptOutput((text) => {
+    if (!text.startsWith('{') || !text.includes('"service":"conveyor-')) return false;
+    counted.lines += text.split('\n').filter((line) => line.trim() !== '').length;
+    counted.bytes += Buffer.byteLength(text);
+    return true;
   });
-  return {
-    counted,
-    reset: () => Object.assign(counted, { lines: 0, bytes: 0 }),
-    restore: () => streams.forEach((stream, index) => void (stream.write = originals[index] as typeof stream.write)),
-  };
+  return { counted, reset: () => Object.assign(counted, { lines: 0, bytes: 0 }), restore };
 };
 
 export type ConveyorLogs = ReturnType<typeof captureConveyorLogs>;

@@ -6,6 +6,7 @@
  * in no log line, no metric and no email.
  */
 import { randomUUID } from 'node:crypto';
+import { interceptOutput } from '../fixtures/output';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
@@ -13,26 +14,23 @@ jest.setTimeout(120_000);
 
 const MARKER = `PHI-MARKER-${randomUUID()}`;
 const output: string[] = [];
-const streams = [process.stdout, process.stderr];
-const originals = streams.map((stream) => stream.write.bind(stream));
+let intercepted: { restore: () => void } | undefined;
 
 let conveyor: TestConveyor;
 let receiver: Receiver;
 
 beforeAll(() => {
   // Everything the functions write (Powertools logs and embedded-format metrics go to stdout/stderr).
-  streams.forEach((stream) => {
-    stream.write = ((chunk: string | Uint8Array) => {
-      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof stream.write;
+  intercepted = interceptOutput((text) => {
+    output.push(text);
+    return true;
   });
 });
 
 afterAll(async () => {
   await conveyor?.stop();
   await receiver?.close();
-  streams.forEach((stream, index) => void (stream.write = originals[index] as typeof stream.write));
+  intercepted?.restore();
 });
 
 it('keeps the payload out of every log line, metric and email', async () => {
