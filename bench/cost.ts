@@ -4,7 +4,7 @@
  * mapping's), DynamoDB's consumed capacity is added up, function time and log volume are
  * measured, and the counts are priced with `prices.ts`.
  */
-import { documentClient, sqsClient } from '../lambdas/shared/aws/clients';
+import { documentClient, sqsClient } from '../lambdas/shared/adapters/clients';
 import type { TestConveyor } from '../test/fixtures/conveyor';
 import type { ConveyorLogs } from './harness';
 import { measureOrderedRate } from './ordered-rate';

@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE_SCHEMA } from '../lambdas/shared/aws/table-schema';
+import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/table-schema';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
@@ -171,11 +171,11 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
         import('../lambdas/ingest/handler'),
         import('../lambdas/delivery/app'),
         import('../lambdas/admin/app'),
-        import('../lambdas/shared/aws/pause-ports-from-env'),
-        import('../lambdas/shared/pauses'),
-        import('../lambdas/shared/dns'),
-        import('../lambdas/shared/logging'),
-        import('../lambdas/shared/metrics'),
+        import('../lambdas/shared/wiring/pause-ports'),
+        import('../lambdas/shared/pauses/prober-pass'),
+        import('../lambdas/shared/runtime/dns'),
+        import('../lambdas/shared/runtime/logging'),
+        import('../lambdas/shared/runtime/metrics'),
       ]);
     const metrics = createMetrics();
     const meter = meterOver(metrics);

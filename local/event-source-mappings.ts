@@ -9,8 +9,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Consumer } from 'sqs-consumer';
-import { DELIVERY_BATCH_SIZE } from '../lambdas/shared/aws/lambda-event-source-mappings';
-import type { EventSourceMappings } from '../lambdas/shared/ports';
+import { DELIVERY_BATCH_SIZE } from '../lambdas/shared/adapters/lambda-event-source-mappings';
+import type { EventSourceMappings } from '../lambdas/shared/ports/queues';
 import { localContext } from './lambda-context';
 
 type DeliveryHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

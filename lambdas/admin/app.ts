@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { publishMetrics } from '../shared/metrics';
+import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { type ApiEvent, type ApiResult, apiErrors, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';

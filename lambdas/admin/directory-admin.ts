@@ -13,9 +13,10 @@ import {
   sourceRequestSchema,
   subscriptionRequestSchema,
 } from '../shared/domain/schemas';
-import { errorFields } from '../shared/logging';
-import { type PausePorts, waitingCount } from '../shared/pauses';
-import type { Directory } from '../shared/ports';
+import { errorFields } from '../shared/runtime/logging';
+import { type PausePorts } from '../shared/pauses/pause-ports';
+import { waitingCount } from '../shared/pauses/waiting-count';
+import type { Directory } from '../shared/ports/directory';
 
 export interface AdminPorts extends PausePorts {
   readonly urlPolicy: DestinationUrlPolicy;

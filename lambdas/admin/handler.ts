@@ -1,10 +1,10 @@
 /** The admin Lambda on AWS: IAM-authorized routes under /v1/admin. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
-import { boolEnv, requireEnv } from '../shared/config';
-import { resolveAllAddresses } from '../shared/dns';
-import { createLogger } from '../shared/logging';
-import { createMetrics, meterOver } from '../shared/metrics';
+import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
+import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
+import { boolEnv, requireEnv } from '../shared/runtime/env';
+import { resolveAllAddresses } from '../shared/runtime/dns';
+import { createLogger } from '../shared/runtime/logging';
+import { createMetrics, meterOver } from '../shared/runtime/metrics';
 import { createAdminApi } from './app';
 
 const logger = createLogger('conveyor-admin');

@@ -3,8 +3,11 @@ import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHead
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination } from '../shared/domain/model';
 import { messageIdOfTransmission } from '../shared/domain/ids';
-import { errorFields } from '../shared/logging';
-import { probeDestination, resumeDestination, withHeadHeld } from '../shared/pauses';
+import { errorFields } from '../shared/runtime/logging';
+import { probeDestination } from '../shared/pauses/probe';
+import { resumeDestination } from '../shared/pauses/resume';
+import { withHeadHeld } from '../shared/pauses/head-lease';
+import { continueNow } from '../shared/pauses/schedule';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
 
 /**
@@ -87,7 +90,7 @@ const skipSpilledHead = async (destination: Destination, ports: AdminPorts) => {
   const header = await parkHead(destination.id, entry.body, ports);
   await ports.spill.remove(destination.id, entry.position);
   // The prober delivers what follows at once, spill first, and resumes the destination after it.
-  await ports.directory.updatePause(destination.id, { probeStep: 0, nextRetryAt: ports.clock().toISOString() });
+  await continueNow(destination, ports);
   return { skippedTransmissionId: header.transmissionId };
 };
 

@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { publishMetrics } from '../shared/metrics';
+import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { PausePorts } from '../shared/pauses';
+import type { PausePorts } from '../shared/pauses/pause-ports';
 import { deliverBatch } from './deliver-batch';
 
 /** The delivery handler over its ports; `handler.ts` (AWS) and the local runtime supply them. */

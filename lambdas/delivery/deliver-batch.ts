@@ -1,9 +1,10 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { deliverEnvelope, type DeliveryResult } from '../shared/deliver-envelope';
+import { deliverTransmission, type DeliveryResult } from '../shared/transmissions/deliver-transmission';
 import { decodeEnvelopeHeader } from '../shared/domain/envelope';
-import { errorFields } from '../shared/logging';
-import { type PausePorts, pauseDestination, stopMapping } from '../shared/pauses';
+import { errorFields } from '../shared/runtime/logging';
+import { type PausePorts } from '../shared/pauses/pause-ports';
+import { pauseDestination, stopMapping } from '../shared/pauses/pause';
 
 /** An attempt the endpoint did not accept; the record and every later one go back to the queue. */
 export class DeliveryFailedError extends Error {
@@ -67,7 +68,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   const handleRecord = async (record: SQSRecord) => {
     if (context.getRemainingTimeInMillis() < destination.timeoutMs + 5000) throw new OutOfTimeError();
     try {
-      const result = await deliverEnvelope(record.body, destination, ports, {
+      const result = await deliverTransmission(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
         remainingMs: () => context.getRemainingTimeInMillis(),
         known: knownOnce(headerOf.get(record.messageId)!.messageId),

@@ -1,8 +1,8 @@
 /** The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
-import { createLogger } from '../shared/logging';
-import { createMetrics, meterOver } from '../shared/metrics';
+import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
+import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
+import { createLogger } from '../shared/runtime/logging';
+import { createMetrics, meterOver } from '../shared/runtime/metrics';
 import { createDeliveryHandler } from './app';
 
 const logger = createLogger('conveyor-delivery');

@@ -7,17 +7,14 @@ import type { AcceptedMessage, Destination, Message, Source } from '../shared/do
 import { route } from '../shared/domain/routing';
 import { idempotencyKeySchema, messageRequestSchema, parseRequest, type MessageRequest } from '../shared/domain/schemas';
 import { MetricNames } from '../shared/domain/metric-names';
-import { errorFields, type Log } from '../shared/logging';
-import type { Meter } from '../shared/metrics';
-import {
-  type Clock,
-  type DestinationQueues,
-  type Directory,
-  type IdempotencyRequest,
-  MessageAbandonedError,
-  type MessageStore,
-  type PayloadStore,
-} from '../shared/ports';
+import { errorFields } from '../shared/runtime/logging';
+import { type Log } from '../shared/ports/observe';
+import type { Meter } from '../shared/ports/observe';
+import { type Clock } from '../shared/ports/observe';
+import { type DestinationQueues } from '../shared/ports/queues';
+import { type Directory } from '../shared/ports/directory';
+import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
+import { type PayloadStore } from '../shared/ports/payloads';
 
 export interface AcceptMessagePorts {
   readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'>;

@@ -1,5 +1,6 @@
 import type { Destination } from '../shared/domain/model';
-import type { ApiKeyHolder, Clock, Directory } from '../shared/ports';
+import type { ApiKeyHolder, Directory } from '../shared/ports/directory';
+import type { Clock } from '../shared/ports/observe';
 
 /** What ingest reads from the directory. */
 export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;

@@ -2,7 +2,7 @@ import { notFound } from '../shared/domain/errors';
 import { isId } from '../shared/domain/ids';
 import type { Source } from '../shared/domain/model';
 import { type MessageStatus, rollUpStatus } from '../shared/domain/status';
-import type { MessageStore } from '../shared/ports';
+import type { MessageStore } from '../shared/ports/messages';
 
 export interface MessageView {
   readonly messageId: string;

@@ -1,10 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { publishMetrics } from '../shared/metrics';
+import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type PausePorts, probeDueDestinations, reportPauseGauges } from '../shared/pauses';
+import { type PausePorts } from '../shared/pauses/pause-ports';
+import { probeDueDestinations } from '../shared/pauses/prober-pass';
+import { reportPauseGauges } from '../shared/pauses/gauges';
 
 /** Seconds between passes inside one scheduled run, so the ladder's short rungs are honoured. */
 const PASS_INTERVAL_MS = 2000;

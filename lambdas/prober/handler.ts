@@ -1,8 +1,8 @@
 /** The prober Lambda on AWS, run every minute by an EventBridge rule. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/aws/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/aws/pause-ports-from-env';
-import { createLogger } from '../shared/logging';
-import { createMetrics, meterOver } from '../shared/metrics';
+import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
+import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
+import { createLogger } from '../shared/runtime/logging';
+import { createMetrics, meterOver } from '../shared/runtime/metrics';
 import { createProberHandler } from './app';
 
 const logger = createLogger('conveyor-prober');

@@ -1,6 +1,6 @@
 /** The HTTP deliverer against a real server on 127.0.0.1: status, redirects, timeouts, refusals. */
 import { createServer, type Server } from 'node:http';
-import { UndiciDeliverer } from '../../lambdas/shared/http/undici-deliverer';
+import { UndiciDeliverer } from '../../lambdas/shared/adapters/undici-deliverer';
 import { freePort } from '../../local/stand-ins';
 
 let server: Server;

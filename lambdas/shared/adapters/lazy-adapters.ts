@@ -1,0 +1,46 @@
+/**
+ * The SES, Lambda and S3 adapters, loaded on first use. Delivery, the prober and admin need the
+ * first two only to pause, resume, alert or register a destination, and S3 holds only payloads too
+ * large for a queue; loading their SDK clients up front would add to every cold start for calls
+ * most invocations never make.
+ */
+import type { EventSourceMappings } from '../ports/queues';
+import type { Mailer } from '../ports/alerts';
+import type { PayloadStore } from '../ports/payloads';
+
+const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined; // a failed load is tried again next time
+      throw error;
+    });
+    return loaded;
+  };
+};
+
+/** Event-source mappings over the Lambda API; `deliveryFunctionArn` is needed only to create them. */
+export const lazyEventSourceMappings = (deliveryFunctionArn?: string): EventSourceMappings => {
+  // Through our own module, which names only the commands it uses, so the bundle keeps only those.
+  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(deliveryFunctionArn));
+  return {
+    create: async (queueArn) => (await mappings()).create(queueArn),
+    setEnabled: async (mappingId, enabled) => (await mappings()).setEnabled(mappingId, enabled),
+    remove: async (mappingId) => (await mappings()).remove(mappingId),
+  };
+};
+
+/** Alert emails through SES from `fromAddress`. */
+export const lazySesMailer = (fromAddress: string): Mailer => {
+  const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress));
+  return { send: async (email) => (await mailer()).send(email) };
+};
+
+/** Large payloads in the bucket `bucket`. */
+export const lazyPayloadStore = (bucket: string): PayloadStore => {
+  const store = once(async () => (await import('./s3-payload-store')).createS3PayloadStore(bucket));
+  return {
+    put: async (messageId, rawData) => (await store()).put(messageId, rawData),
+    get: async (reference) => (await store()).get(reference),
+  };
+};

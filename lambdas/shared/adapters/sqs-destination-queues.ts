@@ -1,0 +1,154 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { intEnv, requireEnv } from '../runtime/env';
+import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports/queues';
+
+export interface QueueSettings {
+  /** Every destination queue is named `<prefix><destinationId>.fifo`; IAM is scoped to the prefix. */
+  readonly namePrefix: string;
+  /** At least six times the delivery function's timeout, so a batch never reappears mid-delivery. */
+  readonly visibilityTimeoutSeconds: number;
+  /** A customer-managed KMS key for the queues; SQS-managed encryption when absent. */
+  readonly kmsKeyId?: string;
+  /** How long SQS keeps an entry (the most it allows unless shortened, e.g. to test the spill). */
+  readonly retentionSeconds?: number;
+}
+
+/** The largest message SQS takes (1 MiB); ingest's MAX_QUEUE_MESSAGE_BYTES must not exceed it. */
+export const MAX_QUEUE_MESSAGE_BYTES = 1024 * 1024;
+
+/** SQS retains a message for at most 14 days. */
+export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** Reads the queue settings the CDK stack (or the local runtime) passes to the functions. */
+export const queueSettingsFromEnv = (): QueueSettings => ({
+  namePrefix: requireEnv('QUEUE_NAME_PREFIX'),
+  visibilityTimeoutSeconds: intEnv('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 720),
+  kmsKeyId: process.env.QUEUE_KMS_KEY_ID || undefined,
+  retentionSeconds: intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS),
+});
+
+/** A queue policy refusing every request that does not use TLS. */
+export const tlsOnlyPolicy = (queueArn: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:*',
+      Resource: queueArn,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ],
+});
+
+/** One SQS FIFO queue per destination. */
+export class SqsDestinationQueues implements DestinationQueues {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly settings: QueueSettings,
+  ) {}
+
+  async provision(destinationId: string): Promise<{ queueUrl: string; queueArn: string }> {
+    const encryption: Record<string, string> = this.settings.kmsKeyId
+      ? { KmsMasterKeyId: this.settings.kmsKeyId, KmsDataKeyReusePeriodSeconds: '3600' }
+      : { SqsManagedSseEnabled: 'true' };
+    // CreateQueue is idempotent for identical attributes, so a retried registration is harmless.
+    const created = await this.client.send(
+      new CreateQueueCommand({
+        QueueName: `${this.settings.namePrefix}${destinationId}.fifo`,
+        Attributes: {
+          FifoQueue: 'true',
+          ContentBasedDeduplication: 'false',
+          VisibilityTimeout: String(this.settings.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(this.settings.retentionSeconds ?? MAX_RETENTION_SECONDS),
+          // Ingest sends data up to this size inline and stores larger data in the payload bucket.
+          MaximumMessageSize: String(MAX_QUEUE_MESSAGE_BYTES),
+          ReceiveMessageWaitTimeSeconds: '20',
+          ...encryption,
+        },
+        tags: { 'conveyor:destination': destinationId, 'conveyor:deployment': this.settings.namePrefix },
+      }),
+    );
+    const queueUrl = created.QueueUrl!;
+    const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const queueArn = attributes.Attributes!.QueueArn!;
+    // TLS only, like every other store of PHI in the stack (the queue is not in the template).
+    await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
+    return { queueUrl, queueArn };
+  }
+
+  async send(queueUrl: string, entry: QueueEntry): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: entry.body,
+        MessageGroupId: entry.groupId,
+        MessageDeduplicationId: entry.deduplicationId,
+      }),
+    );
+  }
+
+  async depth(queueUrl: string): Promise<number> {
+    const result = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    return Object.values(result.Attributes ?? {}).reduce((sum, value) => sum + Number(value ?? 0), 0);
+  }
+
+  async receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined> {
+    return (await this.receiveHeads(queueUrl, 1, visibilitySeconds))[0];
+  }
+
+  async receiveHeads(queueUrl: string, max: number, visibilitySeconds: number): Promise<QueuedEntry[]> {
+    const result = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        VisibilityTimeout: visibilitySeconds,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'],
+      }),
+    );
+    return (result.Messages ?? []).map((message) => {
+      const { SentTimestamp: sentTimestamp, SequenceNumber: position } = message.Attributes ?? {};
+      // A FIFO queue always has both; without them the spill could not keep queue order.
+      if (!sentTimestamp || !position) throw new Error('SQS returned a FIFO entry without SentTimestamp or SequenceNumber');
+      return { receiptHandle: message.ReceiptHandle!, body: message.Body ?? '', sentAt: new Date(Number(sentTimestamp)).toISOString(), position };
+    });
+  }
+
+  async delete(queueUrl: string, receiptHandle: string): Promise<void> {
+    await this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+  }
+
+  async release(queueUrl: string, receiptHandles: readonly string[], visibilitySeconds: number): Promise<void> {
+    // Never 0: the local SQS stand-in (fauxqs 2.4, persisting) loses a FIFO message made visible
+    // with a zero timeout. One second costs nothing on AWS.
+    const visibility = Math.max(1, visibilitySeconds);
+    for (let start = 0; start < receiptHandles.length; start += 10) {
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: receiptHandles.slice(start, start + 10).map((receiptHandle, index) => ({
+            Id: String(start + index),
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: visibility,
+          })),
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Destination } from '../domain/model';
+import { errorFields } from '../runtime/logging';
+import type { PausePorts } from './pause-ports';
+
+/** Extends the head lease before the next step of a long turn. */
+export type KeepHeadHeld = () => Promise<void>;
+
+/** Room in a head lease beyond one attempt at the destination's timeout. */
+export const HEAD_LEASE_MARGIN_MS = 5000;
+
+/**
+ * Runs `work` while holding the head lease of `destination` (as its caller last read it), on a
+ * fresh read of the destination taken once the lease is held. The lease covers one attempt at the
+ * destination's timeout; a longer turn (the spill) extends it before each step, so a worker that
+ * dies leaves the head to others within that much time.
+ */
+export const withHeadHeld = async <T>(
+  destination: Destination,
+  ports: PausePorts,
+  work: (destination: Destination, keepHeld: KeepHeadHeld) => Promise<T>,
+): Promise<T | 'busy' | 'not_paused'> => {
+  const holder = randomUUID();
+  const destinationId = destination.id;
+  if (destination.status !== 'paused') return 'not_paused';
+  const leaseMs = destination.timeoutMs + HEAD_LEASE_MARGIN_MS;
+  if (!(await ports.destinationState.holdHead(destinationId, holder, leaseMs))) return 'busy';
+  const keepHeld: KeepHeadHeld = async () => {
+    if (!(await ports.destinationState.holdHead(destinationId, holder, leaseMs))) throw new Error(`Lost the head lease of destination ${destinationId}`);
+  };
+  try {
+    const current = await ports.directory.getDestination(destinationId);
+    if (!current || current.status !== 'paused') return 'not_paused';
+    return await work(current, keepHeld);
+  } finally {
+    await ports.destinationState.releaseHead(destinationId, holder).catch((error: unknown) =>
+      ports.log.warn('Could not release the head lease; it runs out by itself', { destinationId, ...errorFields(error) }),
+    );
+  }
+};

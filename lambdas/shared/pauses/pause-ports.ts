@@ -1,0 +1,33 @@
+/** What the pause episode's use cases take: their dependencies (ports) and their settings. */
+import type { Mailer, Outbox } from '../ports/alerts';
+import type { DestinationState } from '../ports/destination-state';
+import type { DestinationQueues, EventSourceMappings } from '../ports/queues';
+import type { Spill } from '../ports/spill';
+import type { DeliveryDependencies, DeliverySettings } from '../transmissions/deliver-transmission';
+
+/** The ports a pause episode reads and writes, beyond those of one delivery. */
+export interface PauseDependencies extends DeliveryDependencies {
+  readonly destinationState: DestinationState;
+  readonly queues: DestinationQueues;
+  readonly mappings: EventSourceMappings;
+  readonly outbox: Outbox;
+  readonly mailer: Mailer;
+  readonly spill: Spill;
+}
+
+/** The deployment's choices for pause episodes, beyond those of one delivery. */
+export interface PauseSettings extends DeliverySettings {
+  /** Seconds between probes of a paused head; the last rung repeats. */
+  readonly probeLadderSeconds: readonly number[];
+  /** How long (s) a paused head stays hidden once handed back, so a mapping still winding down doesn't spin on it. */
+  readonly pauseReleaseSeconds: number;
+  /**
+   * Age (s) at which a paused destination's queue entries move to the spill: well inside the
+   * queue's retention (SQS keeps a message at most 14 days), so a prober outage of a day still
+   * loses nothing.
+   */
+  readonly spillAfterSeconds: number;
+}
+
+/** Everything delivery, probing and the operator controls take. */
+export interface PausePorts extends PauseDependencies, PauseSettings {}

@@ -1,0 +1,80 @@
+import type { Destination } from '../domain/model';
+import { deliverTransmission } from '../transmissions/deliver-transmission';
+import { HEAD_LEASE_MARGIN_MS, type KeepHeadHeld, withHeadHeld } from './head-lease';
+import type { PausePorts } from './pause-ports';
+import { resumeDestination } from './resume';
+import { continueNow, scheduleProbe } from './schedule';
+import { SPILL_TURN_MS } from './spill';
+
+export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
+
+/**
+ * Retries the head of a paused destination taken from its queue (the mapping is off, so nothing
+ * competes for it). Success deletes it and resumes the destination; failure puts it back and
+ * schedules the next rung of the ladder.
+ */
+const probeQueueHead = async (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> => {
+  const pause = destination.pause!;
+  const queueUrl = destination.queueUrl!;
+  // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
+  // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
+  const head = await ports.queues.receiveHead(queueUrl, Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000));
+  if (!head) {
+    // Nothing visible: either the queue is empty (nothing left to hold back) or the head is still
+    // hidden by the attempt that paused it.
+    if ((await ports.queues.depth(queueUrl)) === 0) return (await resumeDestination(destination, 'nothing left to deliver', ports)) ? 'resumed' : 'still_paused';
+    await scheduleProbe(destination, ports, pause.probeStep + 1);
+    return 'still_paused';
+  }
+  if (head.sentAt !== pause.queueHeadSentAt) await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: head.sentAt });
+  const result = await deliverTransmission(head.body, destination, ports, { inlineRetries: 0 });
+  if (result.kind === 'failed') {
+    await ports.queues.release(queueUrl, [head.receiptHandle], 0);
+    await scheduleProbe(destination, ports, pause.probeStep + 1, result);
+    ports.log.info('Probe of paused destination failed', { destinationId: destination.id, reason: result.reason, probeStep: pause.probeStep + 1 });
+    return 'still_paused';
+  }
+  await ports.queues.delete(queueUrl, head.receiptHandle);
+  return (await resumeDestination(destination, 'the head was delivered by an automatic retry', ports)) ? 'resumed' : 'still_paused';
+};
+
+/**
+ * Retries the head of a destination whose oldest entries are in the spill: the spill's first
+ * entry. Once it succeeds, the spill is delivered in order for the rest of the turn; when it is
+ * empty, the queue's head is probed next (and its success resumes the destination).
+ */
+const probeSpilledHead = async (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
+  const deadline = ports.clock().getTime() + SPILL_TURN_MS;
+  let delivered = 0;
+  for (;;) {
+    if (delivered > 0) await keepHeld();
+    const entry = await ports.spill.first(destination.id);
+    if (!entry) {
+      await continueNow(destination, ports);
+      return 'still_paused';
+    }
+    const result = await deliverTransmission(entry.body, destination, ports, { inlineRetries: delivered === 0 ? 0 : destination.inlineRetries });
+    if (result.kind === 'failed') {
+      await scheduleProbe(destination, ports, delivered === 0 ? destination.pause!.probeStep + 1 : 0, result);
+      ports.log.info('Delivery from the spill failed', { destinationId: destination.id, reason: result.reason, delivered });
+      return 'still_paused';
+    }
+    await ports.spill.remove(destination.id, entry.position);
+    delivered++;
+    if (ports.clock().getTime() > deadline) {
+      ports.log.info('Delivering the spill in order', { destinationId: destination.id, delivered });
+      await continueNow(destination, ports, "The endpoint answers again; entries kept beyond the queue's retention are being delivered in order.");
+      return 'still_paused';
+    }
+  }
+};
+
+export const probeHead = (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
+  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports);
+
+/**
+ * Retries a paused destination's head now: the spill's first entry when there is a spill, the
+ * queue's head otherwise. `busy` when another worker holds the head.
+ */
+export const probeDestination = (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> =>
+  withHeadHeld(destination, ports, (current, keepHeld) => probeHead(current, ports, keepHeld));

@@ -1,0 +1,60 @@
+/** The message-store port: messages, transmissions, idempotency records, parked entries and arrival logs. */
+import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../domain/model';
+
+export type IdempotencyClaim =
+  | { readonly outcome: 'claimed' }
+  | { readonly outcome: 'answered'; readonly requestHash: string; readonly answer: AcceptedMessage }
+  | { readonly outcome: 'in_progress' };
+
+export interface IdempotencyRequest {
+  readonly sourceId: string;
+  readonly key: string;
+  readonly requestHash: string;
+  readonly messageId: string;
+  /** How long the claim holds off a concurrent retry with the same key. */
+  readonly leaseMs: number;
+}
+
+/** Messages, their transmissions, idempotency records and each destination's delivery log. */
+export interface MessageStore {
+  claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim>;
+  releaseIdempotencyKey(request: IdempotencyRequest): Promise<void>;
+  /**
+   * Records an acknowledged message (and the answer for its idempotency key). Throws
+   * `MessageAbandonedError` when delivery already gave the message up for lost.
+   */
+  commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void>;
+  /**
+   * Marks a never-committed message as abandoned so its queued copies are dropped, not delivered.
+   * Returns false when the message was committed after all.
+   */
+  abandonMessage(messageId: string): Promise<boolean>;
+  getMessage(messageId: string): Promise<Message | 'abandoned' | undefined>;
+  /** Several messages in one round trip (strongly consistent); ids not found are absent from the map. */
+  getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>>;
+  /**
+   * The sequence number of a delivery: the next one on its first attempt, the same on a retry.
+   * `reservationKey` names the attempt series (a replay is a new series, with a new number).
+   */
+  reserveSequence(destinationId: string, reservationKey: string): Promise<number>;
+  /** Sets a transmission's status (`from` guards against overwriting a later state). */
+  setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean>;
+  /** Keeps a skipped transmission's queue entry so it can be replayed. */
+  park(transmissionId: string, destinationId: string, envelope: string): Promise<void>;
+  getParked(transmissionId: string): Promise<{ destinationId: string; envelope: string } | undefined>;
+  removeParked(transmissionId: string): Promise<void>;
+  /** Makes a skipped transmission queued again with the next generation; returns that generation. */
+  prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined>;
+  recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void>;
+  recordArrival(arrival: Arrival & { destinationId: string }): Promise<void>;
+  listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }>;
+}
+
+/** Thrown by `commitMessage` when the message was abandoned before it could be committed. */
+export class MessageAbandonedError extends Error {
+  constructor(messageId: string) {
+    super(`Message ${messageId} was abandoned before it was committed`);
+    this.name = 'MessageAbandonedError';
+  }
+}
+

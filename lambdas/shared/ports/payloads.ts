@@ -1,0 +1,11 @@
+/** The payload port: payloads too large for a queue message. */
+
+/**
+ * Payloads too large for a queue message (SQS: at most 1 MiB), kept in S3 (KMS-encrypted) while
+ * their queue entries carry a reference. One object per message, shared by its transmissions.
+ */
+export interface PayloadStore {
+  /** Resolves once the payload is stored; returns the reference the queue entries carry. */
+  put(messageId: string, rawData: string): Promise<string>;
+  get(reference: string): Promise<string>;
+}

@@ -1,0 +1,147 @@
+import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
+import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
+import type { Destination, Message } from '../domain/model';
+import { deliveryHeaders } from '../domain/signature';
+import { MetricNames } from '../domain/metric-names';
+import type { Log } from '../ports/observe';
+import type { Meter } from '../ports/observe';
+import type { Clock } from '../ports/observe';
+import type { Deliverer } from '../ports/deliverer';
+import type { Directory } from '../ports/directory';
+import type { MessageStore } from '../ports/messages';
+import type { PayloadStore } from '../ports/payloads';
+
+/** The ports one delivery reads and writes. */
+export interface DeliveryDependencies {
+  readonly directory: Directory;
+  readonly messages: MessageStore;
+  readonly deliverer: Deliverer;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** Waits `ms` milliseconds (injected so tests need not wait). */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly meter: Meter;
+  readonly payloads: PayloadStore;
+}
+
+/** The deployment's choices for one delivery. */
+export interface DeliverySettings {
+  /**
+   * How long (ms) after its receipt a message may still be committed by the ingest function
+   * (longer than that function's timeout). A queued copy whose message is still unrecorded after
+   * this is abandoned: its ingest answered 5xx, so it must not be delivered.
+   */
+  readonly commitGraceMs: number;
+  /** Backoff (ms) before the first inline retry (doubling after), and the most (ms) any retry waits. */
+  readonly retryBackoffMs: number;
+  readonly retryCapMs: number;
+}
+
+/** Everything one delivery takes. */
+export interface DeliveryPorts extends DeliveryDependencies, DeliverySettings {}
+
+export type DeliveryResult =
+  | { readonly kind: 'delivered' }
+  /** Nothing to deliver: a duplicate, a stale replay, or a copy of an abandoned message. */
+  | { readonly kind: 'dropped' }
+  | {
+      readonly kind: 'failed';
+      readonly outcome: AttemptOutcome;
+      readonly reason: string;
+      readonly header: EnvelopeHeader;
+      readonly message: Message;
+    };
+
+export interface DeliveryOptions {
+  /** Attempts after the first for a transient failure, inside this call. */
+  readonly inlineRetries: number;
+  /** Time left in the invocation; no retry starts that could not finish in it. */
+  readonly remainingMs?: () => number;
+  /** The entry's message as read with the rest of its batch, when it was found. */
+  readonly known?: Message | 'abandoned';
+}
+
+/** Room left at the end of an invocation for recording an attempt. */
+const RECORDING_MARGIN_MS = 2000;
+
+/**
+ * Waits until the ingest function committed the message (normally already done), or gives the
+ * message up once the grace period is over and the ingest can no longer commit it.
+ */
+const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): Promise<Message | 'abandoned'> => {
+  const deadline = Date.parse(header.receivedAt) + ports.commitGraceMs;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+    const message = await ports.messages.getMessage(header.messageId);
+    if (message !== undefined) return message;
+    if (ports.clock().getTime() > deadline) {
+      if (await ports.messages.abandonMessage(header.messageId)) return 'abandoned';
+    } else {
+      await ports.sleep(wait);
+    }
+  }
+};
+
+/**
+ * Delivers one queued transmission: POST to the destination with the contract's headers and wait
+ * for the status. A 2xx within the timeout records the arrival. A transient failure (5xx, 408,
+ * 429, timeout, connection error) is retried a few times in place, honouring Retry-After; a
+ * refusal (other 4xx) is not. The result says whether the entry can leave the queue.
+ */
+export const deliverTransmission = async (
+  body: string,
+  destination: Destination,
+  ports: DeliveryPorts,
+  options: DeliveryOptions,
+): Promise<DeliveryResult> => {
+  const decoded = decodeEnvelope(body);
+  const { header } = decoded;
+  const generation = header.generation ?? 0;
+  const ids = { messageId: header.messageId, transmissionId: header.transmissionId, destinationId: header.destinationId };
+  const message = options.known ?? (await committedMessage(header, ports));
+  if (message === 'abandoned') {
+    ports.log.warn('Dropped a queued copy of a message that was never acknowledged', ids);
+    return { kind: 'dropped' };
+  }
+  const transmission = message.transmissions.find((candidate) => candidate.id === header.transmissionId);
+  if (!transmission) throw new Error(`Message ${header.messageId} has no transmission ${header.transmissionId}`);
+  if (generation < (transmission.generation ?? 0) || transmission.status === 'delivered' || transmission.status === 'skipped') {
+    ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', { ...ids, status: transmission.status, generation });
+    // A delivery recorded on its message may have missed its arrival-log entry (the two writes
+    // go out together): write it again, the same entry, before the queue entry goes.
+    if (transmission.status === 'delivered' && generation === (transmission.generation ?? 0) && transmission.sequence !== undefined && transmission.arrivedAt !== undefined) {
+      await ports.messages.recordArrival({ ...ids, sequence: transmission.sequence, arrivedAt: transmission.arrivedAt, attempts: transmission.attempts });
+    }
+    return { kind: 'dropped' };
+  }
+
+  // A payload too large for the queue is read only when it is about to be delivered.
+  const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
+  const reservationKey = generation === 0 ? transmission.id : `${transmission.id}#${generation}`;
+  const sequence = await ports.messages.reserveSequence(destination.id, reservationKey);
+  const payload = deliveryBody(header, sequence, rawData);
+  for (let retry = 0; ; retry++) {
+    const headers = deliveryHeaders({ signingSecret: destination.signingSecret, transmissionId: transmission.id, sequence, body: payload, sentAt: ports.clock() });
+    const outcome = await ports.deliverer.post({ url: destination.url, body: payload, headers, timeoutMs: destination.timeoutMs });
+    const attempts = transmission.attempts + retry + 1;
+    ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
+    if (isSuccess(outcome)) {
+      const arrivedAt = ports.clock();
+      await ports.messages.recordArrival({ ...ids, sequence, arrivedAt: arrivedAt.toISOString(), attempts });
+      ports.meter.count(MetricNames.transmissionsDelivered);
+      ports.meter.milliseconds(MetricNames.deliveryLatency, arrivedAt.getTime() - Date.parse(header.receivedAt));
+      if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+      ports.log.info('Delivered', { ...ids, sequence, status: outcome.kind === 'answered' ? outcome.status : undefined, durationMs: outcome.durationMs, attempts });
+      return { kind: 'delivered' };
+    }
+    const reason = describeOutcome(outcome);
+    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason);
+    ports.meter.count(MetricNames.failedAttempts);
+    ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
+    const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
+    const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
+    if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
+      return { kind: 'failed', outcome, reason, header, message };
+    }
+    await ports.sleep(delay);
+  }
+};

@@ -1,0 +1,86 @@
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { SqsDestinationQueues } from '../../../../lambdas/shared/adapters/sqs-destination-queues';
+
+const sqs = mockClient(SQSClient);
+const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-dst_1.fifo';
+
+describe('SqsDestinationQueues', () => {
+  beforeEach(() => {
+    sqs.reset();
+    sqs.on(CreateQueueCommand).resolves({ QueueUrl: queueUrl });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo' } });
+  });
+
+  it('provisions a FIFO queue per destination with the deployment prefix, visibility, retention and the customer key', async () => {
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 720, kmsKeyId: 'arn:aws:kms:key' });
+
+    const queue = await queues.provision('dst_1');
+
+    expect(queue).toEqual({ queueUrl, queueArn: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo' });
+    expect(sqs).toHaveReceivedCommandWith(CreateQueueCommand, {
+      QueueName: 'conveyor-dst_1.fifo',
+      Attributes: expect.objectContaining({
+        FifoQueue: 'true',
+        ContentBasedDeduplication: 'false',
+        VisibilityTimeout: '720',
+        MessageRetentionPeriod: String(14 * 24 * 3600),
+        MaximumMessageSize: String(1024 * 1024),
+        KmsMasterKeyId: 'arn:aws:kms:key',
+      }),
+      tags: { 'conveyor:destination': 'dst_1', 'conveyor:deployment': 'conveyor-' },
+    });
+    const policy = JSON.parse(sqs.commandCalls(SetQueueAttributesCommand)[0]!.args[0].input.Attributes!.Policy!);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Resource: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+  });
+
+  it('falls back to SQS-managed encryption without a customer key', async () => {
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.provision('dst_1');
+
+    expect(sqs).toHaveReceivedCommandWith(CreateQueueCommand, { Attributes: expect.objectContaining({ SqsManagedSseEnabled: 'true' }) });
+  });
+
+  it('sends with the destination as message group and the transmission as deduplication id', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.send(queueUrl, { groupId: 'dst_1', deduplicationId: 'trn_1_0', body: 'envelope' });
+
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: queueUrl, MessageGroupId: 'dst_1', MessageDeduplicationId: 'trn_1_0', MessageBody: 'envelope' });
+  });
+
+  it('releases entries in batches of ten, never with a zero visibility timeout', async () => {
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+    const handles = Array.from({ length: 12 }, (_, index) => `handle-${index}`);
+
+    await queues.release(queueUrl, handles, 0);
+
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityBatchCommand, 2);
+    const entries = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(entries.map((entry) => entry.ReceiptHandle)).toEqual(handles);
+    expect(new Set(entries.map((entry) => entry.VisibilityTimeout))).toEqual(new Set([1]));
+  });
+
+  it('reads heads with their send time and queue position, and refuses entries without them', async () => {
+    sqs.on(ReceiveMessageCommand).resolvesOnce({
+      Messages: [
+        { ReceiptHandle: 'h1', Body: 'first', Attributes: { SentTimestamp: '1767225600000', SequenceNumber: '18849496460467696128' } },
+        { ReceiptHandle: 'h2', Body: 'second', Attributes: { SentTimestamp: '1767225601000', SequenceNumber: '18849496460467696129' } },
+      ],
+    }).resolvesOnce({ Messages: [{ ReceiptHandle: 'h3', Body: 'third' }] });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.receiveHeads(queueUrl, 10, 60)).toEqual([
+      { receiptHandle: 'h1', body: 'first', sentAt: '2026-01-01T00:00:00.000Z', position: '18849496460467696128' },
+      { receiptHandle: 'h2', body: 'second', sentAt: '2026-01-01T00:00:01.000Z', position: '18849496460467696129' },
+    ]);
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'] });
+    await expect(queues.receiveHead(queueUrl, 60)).rejects.toThrow(/SequenceNumber/);
+  });
+});

@@ -1,0 +1,75 @@
+import {
+  DEFAULT_PROBE_LADDER_SECONDS,
+  describeOutcome,
+  faultOf,
+  inlineRetryDelayMs,
+  isRefusal,
+  parseLadder,
+  probeDelaySeconds,
+} from '../../../../lambdas/shared/domain/failures';
+
+const answered = (status: number, retryAfter?: string) => ({ kind: 'answered' as const, status, ...(retryAfter ? { retryAfter } : {}) });
+
+describe('fault attribution', () => {
+  it.each([
+    [answered(400), 'sender'],
+    [answered(401), 'sender'],
+    [answered(404), 'sender'],
+    [answered(422), 'sender'],
+    [answered(408), 'destination'],
+    [answered(429), 'destination'],
+    [answered(500), 'destination'],
+    [answered(503), 'destination'],
+    [answered(302), 'destination'],
+    [{ kind: 'unreachable' as const, reason: 'timeout' as const }, 'destination'],
+    [{ kind: 'unreachable' as const, reason: 'connection' as const }, 'destination'],
+  ])('%j is the fault of the %s', (outcome, fault) => {
+    expect(faultOf(outcome)).toBe(fault);
+    expect(isRefusal(outcome)).toBe(fault === 'sender');
+  });
+
+  it('describes outcomes without any payload', () => {
+    expect(describeOutcome(answered(503))).toBe('HTTP 503');
+    expect(describeOutcome({ kind: 'unreachable', reason: 'timeout' })).toBe('timeout');
+    expect(describeOutcome({ kind: 'unreachable', reason: 'connection' })).toBe('connection error');
+    expect(describeOutcome({ kind: 'unreachable', reason: 'address_refused' })).toMatch(/^refused: .*address/);
+  });
+
+  it("blames the destination when its host resolves to an address deliveries may not reach", () => {
+    expect(faultOf({ kind: 'unreachable', reason: 'address_refused' })).toBe('destination');
+  });
+});
+
+describe('inlineRetryDelayMs', () => {
+  const now = new Date('2026-11-26T10:00:00Z');
+
+  it('doubles the backoff without Retry-After', () => {
+    expect([0, 1, 2].map((retry) => inlineRetryDelayMs(answered(503), retry, 1000, 5000, now))).toEqual([1000, 2000, 4000]);
+  });
+
+  it('honours Retry-After in seconds or as an HTTP date, within the cap', () => {
+    expect(inlineRetryDelayMs(answered(429, '3'), 0, 1000, 5000, now)).toBe(3000);
+    expect(inlineRetryDelayMs(answered(429, '3600'), 0, 1000, 5000, now)).toBe(5000);
+    expect(inlineRetryDelayMs(answered(503, 'Thu, 26 Nov 2026 10:00:02 GMT'), 0, 1000, 5000, now)).toBe(2000);
+    expect(inlineRetryDelayMs(answered(503, 'Thu, 26 Nov 2026 09:00:00 GMT'), 0, 1000, 5000, now)).toBe(0);
+  });
+
+  it('ignores a Retry-After it cannot read', () => {
+    expect(inlineRetryDelayMs(answered(503, 'soon'), 1, 1000, 5000, now)).toBe(2000);
+  });
+});
+
+describe('probe ladder', () => {
+  it('starts within seconds and settles at ten minutes', () => {
+    const delays = [...Array(12).keys()].map((step) => probeDelaySeconds(DEFAULT_PROBE_LADDER_SECONDS, step));
+    expect(delays.slice(0, 4)).toEqual([5, 10, 10, 20]);
+    expect(delays.slice(-3)).toEqual([600, 600, 600]);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(600);
+  });
+
+  it('parses a configured ladder and refuses a malformed one', () => {
+    expect(parseLadder('1, 2,3')).toEqual([1, 2, 3]);
+    expect(() => parseLadder('1,x')).toThrow(/comma-separated/);
+    expect(() => parseLadder('1,-2')).toThrow(/comma-separated/);
+  });
+});

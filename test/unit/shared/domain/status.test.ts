@@ -1,0 +1,17 @@
+import { rollUpStatus } from '../../../../lambdas/shared/domain/status';
+
+describe('rollUpStatus', () => {
+  it.each([
+    [['delivered', 'delivered'], 'delivered'],
+    [['delivered', 'paused', 'queued'], 'paused'],
+    [['skipped', 'paused'], 'paused'],
+    [['skipped', 'delivered'], 'skipped'],
+    [['skipped'], 'skipped'],
+    [['skipped', 'queued'], 'queued'],
+    [['delivered', 'queued'], 'partially_delivered'],
+    [['delivered', 'skipped', 'queued'], 'partially_delivered'],
+    [['queued', 'queued'], 'queued'],
+  ] as const)('rolls %j up to %s', (statuses, expected) => {
+    expect(rollUpStatus(statuses)).toBe(expected);
+  });
+});

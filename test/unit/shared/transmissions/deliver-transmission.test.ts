@@ -1,0 +1,282 @@
+import { Webhook } from 'standardwebhooks';
+import { type DeliveryPorts, deliverTransmission } from '../../../../lambdas/shared/transmissions/deliver-transmission';
+import { decodeEnvelope, encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
+import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
+import type { Destination, Message } from '../../../../lambdas/shared/domain/model';
+import type { DeliveryOutcome, DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer';
+import { recordingMeter } from '../../../fixtures/meter';
+import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../../fixtures/memory-store';
+
+// A fixed clock at the real time, so that signatures verify against the wall clock.
+const now = new Date();
+
+const destination: Destination = {
+  id: newId('destination'),
+  organizationId: newId('organization'),
+  name: 'Lab',
+  url: 'https://lab.example/hook',
+  timeoutMs: 5000,
+  signingSecret: newSigningSecret(),
+  inlineRetries: 2,
+  status: 'active',
+  createdAt: now.toISOString(),
+};
+
+const newMessage = (): Message => {
+  const id = newId('message');
+  return {
+    id,
+    sourceId: 'src_1',
+    organizationId: destination.organizationId,
+    receivedAt: now.toISOString(),
+    dataModel: 'PatientAdmin',
+    eventType: 'Arrival',
+    transmissions: [{ id: transmissionIdOf(id, 0), destinationId: destination.id, status: 'queued', attempts: 0 }],
+  };
+};
+
+const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): string =>
+    encodeEnvelope(
+      {
+        v: 1,
+        messageId: message.id,
+        transmissionId: message.transmissions[0]!.id,
+        destinationId: destination.id,
+        sourceId: message.sourceId,
+        dataModel: message.dataModel,
+        eventType: message.eventType,
+        receivedAt: message.receivedAt,
+      },
+      rawData,
+    );
+
+const setUp = (answers: DeliveryOutcome[]) => {
+  const messages = new MemoryMessageStore();
+  const posted: DeliveryRequest[] = [];
+  let clock = now.getTime();
+  const naps: number[] = [];
+  const meter = recordingMeter();
+  const ports: DeliveryPorts = {
+    meter,
+    payloads: new MemoryPayloadStore(),
+    directory: new MemoryDirectory(),
+    messages,
+    deliverer: {
+      post: async (request) => {
+        posted.push(request);
+        return answers.shift() ?? { kind: 'answered', status: 200, durationMs: 5 };
+      },
+    },
+    clock: () => new Date(clock),
+    log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as DeliveryPorts['log'],
+    sleep: async (ms) => {
+      naps.push(ms);
+      clock += ms;
+    },
+    commitGraceMs: 30_000,
+    retryBackoffMs: 1000,
+    retryCapMs: 5000,
+  };
+  return { ports, messages, posted, naps, meter };
+};
+
+const once = { inlineRetries: 0 };
+
+describe('deliverTransmission', () => {
+  it('posts the contract body and headers and records the arrival', async () => {
+    const { ports, messages, posted, meter } = setUp([{ kind: 'answered', status: 204, durationMs: 12 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'delivered' });
+    expect(meter.recorded).toEqual([
+      { name: 'EndpointResponseTime', value: 12 },
+      { name: 'TransmissionsDelivered', value: 1 },
+      { name: 'DeliveryLatency', value: now.getTime() - Date.parse(message.receivedAt) },
+    ]);
+
+    expect(posted).toHaveLength(1);
+    const [request] = posted;
+    expect(request!.url).toBe(destination.url);
+    expect(request!.timeoutMs).toBe(5000);
+    expect(request!.body).toContain('"data":{"mrn": 1.0}');
+    expect(request!.headers['conveyor-sequence']).toBe('1');
+    expect(request!.headers['webhook-id']).toBe(message.transmissions[0]!.id);
+    expect(() => new Webhook(destination.signingSecret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(messages.arrivals).toEqual([
+      { messageId: message.id, transmissionId: message.transmissions[0]!.id, destinationId: destination.id, sequence: 1, arrivedAt: now.toISOString(), attempts: 1 },
+    ]);
+  });
+
+  it.each([
+    [{ kind: 'answered', status: 500, durationMs: 3 } as const, 'HTTP 500'],
+    [{ kind: 'answered', status: 302, durationMs: 3 } as const, 'HTTP 302'],
+    [{ kind: 'answered', status: 400, durationMs: 3 } as const, 'HTTP 400'],
+    [{ kind: 'unreachable', reason: 'timeout', durationMs: 5000 } as const, 'timeout'],
+    [{ kind: 'unreachable', reason: 'connection', durationMs: 1 } as const, 'connection error'],
+  ])('records %j as a failed attempt', async (outcome, reason) => {
+    const { ports, messages } = setUp([outcome]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toMatchObject({ kind: 'failed', reason });
+
+    expect(messages.failedAttempts).toEqual([{ transmissionId: message.transmissions[0]!.id, error: reason }]);
+    expect(messages.arrivals).toHaveLength(0);
+  });
+
+  it('retries with the same webhook-id and sequence number, and the next message gets the next number', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 503, durationMs: 3 }]);
+    const [first, second] = [newMessage(), newMessage()];
+    await messages.commitMessage(first);
+    await messages.commitMessage(second);
+
+    expect(await deliverTransmission(recordOf(first), destination, ports, once)).toMatchObject({ kind: 'failed' });
+    await deliverTransmission(recordOf(first), destination, ports, once);
+    await deliverTransmission(recordOf(second), destination, ports, once);
+
+    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
+      [first.transmissions[0]!.id, '1'],
+      [first.transmissions[0]!.id, '1'],
+      [second.transmissions[0]!.id, '2'],
+    ]);
+    expect(messages.arrivals.map((arrival) => arrival.attempts)).toEqual([2, 1]);
+  });
+
+  it('drops a duplicate queue entry of a delivered transmission without posting', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+    await deliverTransmission(recordOf(message), destination, ports, once);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
+    expect(posted).toHaveLength(1);
+    // The arrival is written again, identical, in case its log entry was the write that was lost.
+    expect(messages.arrivals).toHaveLength(2);
+    expect(messages.arrivals[1]).toEqual(messages.arrivals[0]);
+  });
+
+  it('uses the message read with its batch instead of reading it again', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+    const getMessage = jest.spyOn(messages, 'getMessage');
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, { ...once, known: message })).toEqual({ kind: 'delivered' });
+    expect(getMessage).not.toHaveBeenCalled();
+    expect(posted).toHaveLength(1);
+  });
+
+  it('waits for a message the ingest has not recorded yet, then delivers it', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    const sleep = ports.sleep;
+    let naps = 0;
+    const waiting = { ...ports, sleep: async (ms: number) => { naps++; if (naps === 3) await messages.commitMessage(message); await sleep(ms); } };
+
+    await deliverTransmission(recordOf(message), destination, waiting, once);
+
+    expect(naps).toBe(3);
+    expect(posted).toHaveLength(1);
+  });
+
+  it('drops a copy whose message was never recorded once the grace period is over, and never delivers it', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
+
+    expect(posted).toHaveLength(0);
+    expect(await messages.getMessage(message.id)).toBe('abandoned');
+    // A late commit can no longer make it deliverable.
+    expect(await messages.abandonMessage(message.id)).toBe(true);
+  });
+
+  it('drops a copy of a message the ingest marked abandoned, without waiting', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    await messages.abandonMessage(message.id);
+    const sleep = jest.fn(ports.sleep);
+
+    await deliverTransmission(recordOf(message), destination, { ...ports, sleep }, once);
+
+    expect(posted).toHaveLength(0);
+    expect(sleep).not.toHaveBeenCalled();
+  });
+
+  it('retries a transient failure in place with a doubling backoff, keeping the sequence number', async () => {
+    const { ports, messages, posted, naps, meter } = setUp([
+      { kind: 'answered', status: 503, durationMs: 1 },
+      { kind: 'unreachable', reason: 'timeout', durationMs: 5000 },
+    ]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect([meter.total('FailedAttempts'), meter.total('TransmissionsDelivered')]).toEqual([2, 1]);
+
+    expect(naps).toEqual([1000, 2000]);
+    expect(posted.map((request) => request.headers['conveyor-sequence'])).toEqual(['1', '1', '1']);
+    expect(messages.arrivals[0]!.attempts).toBe(3);
+  });
+
+  it('gives up after the inline retries', async () => {
+    const fail = { kind: 'answered', status: 500, durationMs: 1 } as const;
+    const { ports, messages, posted } = setUp([fail, fail, fail, fail]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
+    expect(posted).toHaveLength(3);
+  });
+
+  it('does not retry a refusal (4xx other than 408 and 429)', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 422, durationMs: 1 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
+    expect(posted).toHaveLength(1);
+  });
+
+  it('honours Retry-After up to the cap', async () => {
+    const { ports, messages, naps } = setUp([
+      { kind: 'answered', status: 429, durationMs: 1, retryAfter: '2' },
+      { kind: 'answered', status: 429, durationMs: 1, retryAfter: '120' },
+    ]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect(naps).toEqual([2000, 5000]);
+  });
+
+  it('starts no retry that could not finish in the time left', async () => {
+    const { ports, messages, posted } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    const result = await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, remainingMs: () => 6000 });
+
+    expect(result).toMatchObject({ kind: 'failed' });
+    expect(posted).toHaveLength(1);
+  });
+
+  it('delivers a replay with a new sequence number and drops the superseded copy', async () => {
+    const { ports, messages, posted } = setUp([]);
+    const message = newMessage();
+    const transmissionId = message.transmissions[0]!.id;
+    await messages.commitMessage(message);
+    await messages.reserveSequence(destination.id, transmissionId); // the skipped head held number 1
+    await messages.setTransmissionStatus(message.id, transmissionId, 'skipped', ['queued']);
+    await messages.park(transmissionId, destination.id, recordOf(message));
+    const generation = await messages.prepareReplay(message.id, transmissionId);
+    const replay = encodeEnvelope({ ...decodeEnvelope(recordOf(message)).header, generation }, '{"mrn": 1.0}');
+
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
+    expect(await deliverTransmission(replay, destination, ports, once)).toEqual({ kind: 'delivered' });
+
+    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([[transmissionId, '2']]);
+    expect(messages.parked.has(transmissionId)).toBe(false);
+  });
+});
