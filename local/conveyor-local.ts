@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/table-schema';
+import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/keys';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';

@@ -5,7 +5,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/table-schema';
+import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
 
 export interface StoreProps {
   /** The customer-managed key that encrypts the table. */

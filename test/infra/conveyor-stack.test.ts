@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
-import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/table-schema';
+import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
 import { ConveyorStack } from '../../lib/conveyor-stack';
 
 // Bundling off: these tests assert the template, not the function code.

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSpill } from '../../lambdas/shared/adapters/dynamodb/dynamo-store';
+import { DynamoSpill } from '../../lambdas/shared/adapters/dynamodb/spill';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 

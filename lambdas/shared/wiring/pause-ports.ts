@@ -7,7 +7,8 @@ import type { Meter } from '../ports/observe';
 import type { EventSourceMappings } from '../ports/queues';
 import type { PausePorts } from '../pauses/pause-ports';
 import { documentClient } from '../adapters/clients';
-import { DynamoOutbox, DynamoSpill } from '../adapters/dynamodb/dynamo-store';
+import { DynamoOutbox } from '../adapters/dynamodb/outbox';
+import { DynamoSpill } from '../adapters/dynamodb/spill';
 import { storePortsFromEnv } from './store-ports';
 import { lazySesMailer } from '../adapters/lazy-adapters';
 import { MAX_RETENTION_SECONDS } from '../adapters/sqs-destination-queues';
@@ -17,7 +18,7 @@ import { MAX_RETENTION_SECONDS } from '../adapters/sqs-destination-queues';
 export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log, meter: Meter): PausePorts => ({
   ...storePortsFromEnv(),
   mappings,
-  outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME')),
+  outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME'), () => new Date()),
   mailer: lazySesMailer(requireEnv('ALERT_FROM_ADDRESS')),
   deliverer: new UndiciDeliverer({ allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false) }),
   clock: () => new Date(),

@@ -1,6 +1,8 @@
 import { requireEnv } from '../runtime/env';
 import { documentClient, sqsClient } from '../adapters/clients';
-import { DynamoDirectory, DynamoMessageStore } from '../adapters/dynamodb/dynamo-store';
+import { DynamoDestinationState } from '../adapters/dynamodb/destination-state';
+import { DynamoDirectory } from '../adapters/dynamodb/directory';
+import { DynamoMessageStore } from '../adapters/dynamodb/message-store';
 import { lazyPayloadStore } from '../adapters/lazy-adapters';
 import { SqsDestinationQueues, queueSettingsFromEnv } from '../adapters/sqs-destination-queues';
 
@@ -10,11 +12,11 @@ import { SqsDestinationQueues, queueSettingsFromEnv } from '../adapters/sqs-dest
  */
 export const storePortsFromEnv = () => {
   const tableName = requireEnv('TABLE_NAME');
-  const directory = new DynamoDirectory(documentClient, tableName);
+  const clock = () => new Date();
   return {
-    directory,
-    destinationState: directory,
-    messages: new DynamoMessageStore(documentClient, tableName),
+    directory: new DynamoDirectory(documentClient, tableName),
+    destinationState: new DynamoDestinationState(documentClient, tableName, clock),
+    messages: new DynamoMessageStore(documentClient, tableName, clock),
     queues: new SqsDestinationQueues(sqsClient, queueSettingsFromEnv()),
     payloads: lazyPayloadStore(requireEnv('PAYLOAD_BUCKET')),
   };

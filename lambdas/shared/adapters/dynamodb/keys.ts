@@ -1,0 +1,119 @@
+/**
+ * The layout of Conveyor's one DynamoDB table, and every key builder: no other file spells a key.
+ *
+ *   pk               sk             item                                                 written in
+ *   ORG#<id>         ORG            organization                                         directory.ts
+ *   SRC#<id>         SRC            source, with the hash of its current API key         directory.ts
+ *   SRC#<id>         SUB#<subId>    subscription of that source (routing reads them      directory.ts
+ *                                   in one query)
+ *   APIKEY#<sha256>  APIKEY         the source the key belongs to (copied, so auth is    directory.ts
+ *                                   one read); `validUntil` once replaced
+ *   DST#<id>         DST            destination, its queue and mapping                   directory.ts
+ *                                   · `status`, `pause`, head lease (`headHolder`,       destination-state.ts
+ *                                     `headHeldUntil`)
+ *                                   · sequence counter (`lastSequence`,                  arrival-log.ts
+ *                                     `sequenceHolder`)
+ *                                   · `spilled`, the number of entries in the spill     spill.ts
+ *   PAUSED           <dstId>        the set of paused destinations (the prober's         destination-state.ts
+ *                                   worklist)
+ *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts
+ *                                   abandoned tombstone
+ *   IDEM#<src>#<h>   IDEM           idempotency record of one (source,                   idempotency.ts
+ *                                   sha256(Idempotency-Key))
+ *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order      arrival-log.ts
+ *                                   (sequence zero-padded to 12 digits)
+ *   PARK#<trnId>     PARK           a skipped transmission's queue entry (gzip), kept    parking.ts
+ *                                   for replay
+ *   SPILL#<dstId>    <pos>#<chunk>  queue entries of a long-paused destination, in       spill.ts
+ *                                   queue order (gzip, split into chunks under
+ *                                   DynamoDB's 400 KB item limit)
+ *   OUTBOX           <time>#<id>    alert emails not yet sent                            outbox.ts
+ *
+ * Writes that must happen together cross these lines inside one transaction: recording a pause
+ * (destination-state.ts) also marks the head transmission paused (message-store.ts) and puts the
+ * alert in the outbox (outbox.ts); each of those writes is built in the file of its item.
+ */
+import { createHash } from 'node:crypto';
+
+/**
+ * The key schema of the table, shared by the CDK construct and the local runtime so the two never
+ * drift apart: both keys are strings; `expiresAt` (epoch seconds) lets DynamoDB sweep expired items.
+ */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+/** The primary key of one item (a type alias, not an interface, so the SDK's `Key` accepts it). */
+export type ItemKey = { readonly pk: string; readonly sk: string };
+
+/** Arrival sequence numbers are zero-padded so that they sort as numbers. */
+const SEQUENCE_DIGITS = 12;
+/** SQS sequence numbers are up to 128-bit decimals: padded, they sort as numbers. */
+const POSITION_DIGITS = 40;
+
+export const organizationKey = (organizationId: string): ItemKey => ({ pk: `ORG#${organizationId}`, sk: 'ORG' });
+
+/** The partition of a source: its own item and its subscriptions. */
+const sourcePartition = (sourceId: string) => `SRC#${sourceId}`;
+
+export const sourceKey = (sourceId: string): ItemKey => ({ pk: sourcePartition(sourceId), sk: 'SRC' });
+
+export const apiKeyKey = (apiKeyHash: string): ItemKey => ({ pk: `APIKEY#${apiKeyHash}`, sk: 'APIKEY' });
+
+export const destinationKey = (destinationId: string): ItemKey => ({ pk: `DST#${destinationId}`, sk: 'DST' });
+
+export const subscriptionKey = (sourceId: string, subscriptionId: string): ItemKey => ({
+  pk: sourcePartition(sourceId),
+  sk: `SUB#${subscriptionId}`,
+});
+
+/** Where the subscriptions of a source are: its partition, sort keys beginning with `prefix`. */
+export const subscriptionsOfSource = (sourceId: string) => ({ pk: sourcePartition(sourceId), prefix: 'SUB#' });
+
+/** The partition that lists the paused destinations, one item each (sort key: the destination id). */
+export const PAUSED_PARTITION = 'PAUSED';
+
+export const pausedKey = (destinationId: string): ItemKey => ({ pk: PAUSED_PARTITION, sk: destinationId });
+
+export const messageKey = (messageId: string): ItemKey => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
+
+/** The record of one (source, Idempotency-Key): the key is hashed, so any string fits in a key. */
+export const idempotencyKey = (sourceId: string, key: string): ItemKey => {
+  const keyHash = createHash('sha256').update(key).digest('hex');
+  return { pk: `IDEM#${sourceId}#${keyHash}`, sk: 'IDEM' };
+};
+
+/** The partition of a destination's arrival log. */
+export const arrivalPartition = (destinationId: string) => `ARR#${destinationId}`;
+
+export const arrivalKey = (destinationId: string, sequence: number): ItemKey => ({
+  pk: arrivalPartition(destinationId),
+  sk: String(sequence).padStart(SEQUENCE_DIGITS, '0'),
+});
+
+/** The key a page of the arrival log continues after (`cursor` is the sort key of its last entry). */
+export const arrivalCursorKey = (destinationId: string, cursor: string): ItemKey => ({ pk: arrivalPartition(destinationId), sk: cursor });
+
+export const parkedKey = (transmissionId: string): ItemKey => ({ pk: `PARK#${transmissionId}`, sk: 'PARK' });
+
+/** The partition of a destination's spill. */
+export const spillPartition = (destinationId: string) => `SPILL#${destinationId}`;
+
+/** The sort-key prefix shared by the chunks of the spilled entry at `position` (its SQS sequence number). */
+export const spilledEntryPrefix = (position: string) => `${position.padStart(POSITION_DIGITS, '0')}#`;
+
+/** Chunk `chunk` (0, 1, ...) of the spilled entry at `position`. */
+export const spillChunkKey = (destinationId: string, position: string, chunk: number): ItemKey => ({
+  pk: spillPartition(destinationId),
+  sk: `${spilledEntryPrefix(position)}${String(chunk).padStart(3, '0')}`,
+});
+
+/** The partition of the outbox; its sort keys order emails by creation time. */
+export const OUTBOX_PARTITION = 'OUTBOX';
+
+export const outboxKey = (email: { readonly createdAt: string; readonly id: string }): ItemKey => ({
+  pk: OUTBOX_PARTITION,
+  sk: `${email.createdAt}#${email.id}`,
+});
