@@ -1,0 +1,177 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
+import type { Destination } from '../../../../../lambdas/shared/domain/model';
+import { client, conditionFailed, ddb, TABLE, transactionCanceled } from './mock-table';
+
+const organization = { id: 'org_1', name: 'Lab', alertEmail: 'ops@example.org', createdAt: '2026-01-01T00:00:00.000Z' };
+const source = { id: 'src_1', organizationId: 'org_1', name: 'LIS', createdAt: '2026-01-01T00:00:00.000Z' };
+const destination: Destination = {
+  id: 'dst_1',
+  organizationId: 'org_1',
+  name: 'Ward',
+  url: 'https://ward.example.org/hook',
+  timeoutMs: 5000,
+  signingSecret: 'whsec_x',
+  status: 'provisioning',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  inlineRetries: 1,
+};
+const destinationKey = { pk: 'DST#dst_1', sk: 'DST' };
+
+describe('DynamoDirectory', () => {
+  const directory = new DynamoDirectory(client, TABLE);
+
+  beforeEach(() => ddb.reset());
+
+  it('creates an organization once', async () => {
+    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    await directory.putOrganization(organization);
+    await expect(directory.putOrganization(organization)).rejects.toThrow('The conditional request failed');
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'ORG#org_1', sk: 'ORG', ...organization },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('creates a source with its key record (a copy of the source) in one transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    await directory.putSource(source, 'keyhash1');
+
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
+      TransactItems: [
+        { Put: { TableName: TABLE, Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    });
+  });
+
+  it('reads a source without its current key hash', async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' } }).resolvesOnce({});
+
+    expect(await directory.getSource('src_1')).toEqual(source);
+    expect(await directory.getSource('src_1')).toBeUndefined();
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: { pk: 'SRC#src_1', sk: 'SRC' }, ConsistentRead: true });
+  });
+
+  it('finds the source of a key, and until when a replaced key works', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source } })
+      .resolvesOnce({ Item: { pk: 'APIKEY#keyhash0', sk: 'APIKEY', ...source, validUntil: '2026-01-02T00:00:00.000Z', expiresAt: 1 } });
+
+    expect(await directory.findApiKey('keyhash1')).toEqual({ source });
+    expect(await directory.findApiKey('keyhash0')).toEqual({ source, validUntil: '2026-01-02T00:00:00.000Z' });
+  });
+
+  it('rotates a key in one transaction conditioned on the key it read; the replaced key expires a week after it stops working', async () => {
+    ddb.on(GetCommand).resolves({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('rotated');
+
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
+      TransactItems: [
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: 'SRC#src_1', sk: 'SRC' },
+            UpdateExpression: 'SET currentKeyHash = :new',
+            ConditionExpression: 'currentKeyHash = :old',
+            ExpressionAttributeValues: { ':new': 'keyhash1', ':old': 'keyhash0' },
+          },
+        },
+        { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: 'APIKEY#keyhash0', sk: 'APIKEY' },
+            UpdateExpression: 'SET validUntil = :until, expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':until': '2026-01-02T00:00:00.000Z', ':expiresAt': Date.UTC(2026, 0, 9) / 1000 },
+          },
+        },
+      ],
+    });
+  });
+
+  it('rotates the key of a source that had none with a condition on its absence', async () => {
+    ddb.on(GetCommand).resolves({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z');
+
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(2);
+    expect(items[0]!.Update).toMatchObject({ ConditionExpression: 'attribute_not_exists(currentKeyHash)', ExpressionAttributeValues: { ':new': 'keyhash1' } });
+  });
+
+  it('answers conflict when another rotation changed the key first, and source_not_found without a source', async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } }).resolvesOnce({});
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+
+    expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('conflict');
+    expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('source_not_found');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('creates a destination with its sequence counter at 0', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    await directory.putDestination(destination);
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { ...destinationKey, ...destination, lastSequence: 0 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('reads a destination without its counter and head lease; one registered before inline retries gets 2', async () => {
+    const { inlineRetries: _inlineRetries, ...older } = destination;
+    ddb.on(GetCommand).resolves({ Item: { ...destinationKey, ...older, lastSequence: 3, sequenceHolder: 'trn_1_0', headHolder: 'prober', headHeldUntil: 1, spilled: 2 } });
+
+    expect(await directory.getDestination('dst_1')).toEqual({ ...destination, inlineRetries: 2, spilled: 2 });
+  });
+
+  it('marks a destination provisioned with its queue and mapping, answering the updated destination', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...destinationKey, ...destination, status: 'active', queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid', lastSequence: 0 } });
+
+    const provisioned = await directory.markDestinationProvisioned('dst_1', { queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid' });
+
+    expect(provisioned).toEqual({ ...destination, status: 'active', queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid' });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: destinationKey,
+      UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :active',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':queueUrl': 'q', ':queueArn': 'arn', ':mappingId': 'uuid', ':active': 'active' },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  it('keeps subscriptions in their source’s partition and reads them all, page by page', async () => {
+    const subscription = (id: string) => ({ id, sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results', createdAt: '2026-01-01T00:00:00.000Z' });
+    ddb.on(PutCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') }], LastEvaluatedKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' } })
+      .resolvesOnce({ Items: [{ pk: 'SRC#src_1', sk: 'SUB#sub_2', ...subscription('sub_2') }] });
+
+    await directory.putSubscription(subscription('sub_1'));
+    const subscriptions = await directory.listSubscriptionsOfSource('src_1');
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') });
+    expect(subscriptions).toEqual([subscription('sub_1'), subscription('sub_2')]);
+    expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input).toEqual({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'SRC#src_1', ':prefix': 'SUB#' },
+      ExclusiveStartKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+    });
+  });
+});

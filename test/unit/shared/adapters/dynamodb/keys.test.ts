@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import {
+  apiKeyKey,
+  arrivalCursorKey,
+  arrivalKey,
+  destinationKey,
+  idempotencyKey,
+  messageKey,
+  organizationKey,
+  outboxKey,
+  parkedKey,
+  pausedKey,
+  sourceKey,
+  spillChunkKey,
+  spilledEntryPrefix,
+  subscriptionKey,
+  subscriptionsOfSource,
+  TABLE_SCHEMA,
+} from '../../../../../lambdas/shared/adapters/dynamodb/keys';
+
+describe('the table layout', () => {
+  it('names the key attributes and the TTL attribute the table is created with', () => {
+    expect(TABLE_SCHEMA).toEqual({ partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' });
+  });
+
+  it('keys every item kind as the stored data has it', () => {
+    expect([
+      organizationKey('org_1'),
+      sourceKey('src_1'),
+      subscriptionKey('src_1', 'sub_1'),
+      apiKeyKey('abc'),
+      destinationKey('dst_1'),
+      pausedKey('dst_1'),
+      messageKey('msg_1'),
+      arrivalKey('dst_1', 42),
+      arrivalCursorKey('dst_1', '000000000042'),
+      parkedKey('trn_1'),
+      outboxKey({ createdAt: '2026-01-01T00:00:00.000Z', id: 'mail_1' }),
+    ]).toEqual([
+      { pk: 'ORG#org_1', sk: 'ORG' },
+      { pk: 'SRC#src_1', sk: 'SRC' },
+      { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      { pk: 'APIKEY#abc', sk: 'APIKEY' },
+      { pk: 'DST#dst_1', sk: 'DST' },
+      { pk: 'PAUSED', sk: 'dst_1' },
+      { pk: 'MSG#msg_1', sk: 'MSG' },
+      { pk: 'ARR#dst_1', sk: '000000000042' },
+      { pk: 'ARR#dst_1', sk: '000000000042' },
+      { pk: 'PARK#trn_1', sk: 'PARK' },
+      { pk: 'OUTBOX', sk: '2026-01-01T00:00:00.000Z#mail_1' },
+    ]);
+    expect(subscriptionsOfSource('src_1')).toEqual({ pk: 'SRC#src_1', prefix: 'SUB#' });
+  });
+
+  it('keys an idempotency record by source and the SHA-256 of the key', () => {
+    const hash = createHash('sha256').update('any key: spaces, ünïcode').digest('hex');
+
+    expect(idempotencyKey('src_1', 'any key: spaces, ünïcode')).toEqual({ pk: `IDEM#src_1#${hash}`, sk: 'IDEM' });
+  });
+
+  it('orders spilled entries by queue position as numbers, and their chunks by index', () => {
+    const positions = ['100000000000000000001', '99999999999999999999', '18849496460467696128'];
+
+    const sorted = positions.map((position) => spillChunkKey('dst_1', position, 0).sk).sort();
+
+    expect(sorted).toEqual(['18849496460467696128', '99999999999999999999', '100000000000000000001'].map((position) => spillChunkKey('dst_1', position, 0).sk));
+    expect(spillChunkKey('dst_1', '5', 12)).toEqual({ pk: 'SPILL#dst_1', sk: `${'5'.padStart(40, '0')}#012` });
+    expect(spilledEntryPrefix('5')).toBe(`${'5'.padStart(40, '0')}#`);
+  });
+
+  it('orders arrivals by sequence as numbers', () => {
+    expect([arrivalKey('dst_1', 10).sk, arrivalKey('dst_1', 9).sk].sort()).toEqual(['000000000009', '000000000010']);
+  });
+});

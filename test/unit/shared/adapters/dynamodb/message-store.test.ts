@@ -1,0 +1,225 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { DynamoMessageStore } from '../../../../../lambdas/shared/adapters/dynamodb/message-store';
+import type { AcceptedMessage, Message } from '../../../../../lambdas/shared/domain/model';
+import { MessageAbandonedError } from '../../../../../lambdas/shared/ports/messages';
+import { client, clock, conditionFailed, ddb, NOW_SECONDS, TABLE, transactionCanceled } from './mock-table';
+
+const message: Message = {
+  id: 'msg_1',
+  sourceId: 'src_1',
+  organizationId: 'org_1',
+  receivedAt: '2026-01-01T00:00:00.000Z',
+  dataModel: 'Results',
+  eventType: 'New',
+  transmissions: [
+    { id: 'trn_b', destinationId: 'dst_2', status: 'queued', attempts: 0 },
+    { id: 'trn_a', destinationId: 'dst_1', status: 'queued', attempts: 0 },
+  ],
+};
+const storedMessage = {
+  state: 'committed',
+  id: 'msg_1',
+  sourceId: 'src_1',
+  organizationId: 'org_1',
+  receivedAt: '2026-01-01T00:00:00.000Z',
+  dataModel: 'Results',
+  eventType: 'New',
+  transmissions: {
+    trn_b: { destinationId: 'dst_2', index: 0, status: 'queued', attempts: 0 },
+    trn_a: { destinationId: 'dst_1', index: 1, status: 'queued', attempts: 0 },
+  },
+};
+const messageKey = { pk: 'MSG#msg_1', sk: 'MSG' };
+const putMessage = { TableName: TABLE, Item: { ...messageKey, ...storedMessage }, ConditionExpression: 'attribute_not_exists(pk)' };
+const request = { sourceId: 'src_1', key: 'order-42', requestHash: 'hash', messageId: 'msg_1', leaseMs: 60_000 };
+const answer: AcceptedMessage = { messageId: 'msg_1', receivedAt: message.receivedAt, transmissions: [{ id: 'trn_b', destinationId: 'dst_2', status: 'queued' }] };
+
+describe('DynamoMessageStore', () => {
+  const store = new DynamoMessageStore(client, TABLE, clock);
+
+  beforeEach(() => ddb.reset());
+
+  it('commits a message as one item, its transmissions a map that remembers their order', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    await store.commitMessage(message);
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual(putMessage);
+  });
+
+  it('commits a message together with the answer of its idempotency key', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    await store.commitMessage(message, { request, answer });
+
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
+      TransactItems: [
+        { Put: putMessage },
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: `IDEM#src_1#${createHash('sha256').update('order-42').digest('hex')}`, sk: 'IDEM' },
+            UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
+            ConditionExpression: 'messageId = :messageId',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':committed': 'committed', ':answer': answer, ':messageId': 'msg_1' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('raises MessageAbandonedError when delivery wrote the tombstone first', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+
+    await expect(store.commitMessage(message)).rejects.toThrow(MessageAbandonedError);
+    await expect(store.commitMessage(message, { request, answer })).rejects.toThrow(MessageAbandonedError);
+  });
+
+  it('lets other refusals of the commit through (the idempotency key no longer belongs to the message)', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'ConditionalCheckFailed'));
+
+    const commit = store.commitMessage(message, { request, answer });
+
+    await expect(commit).rejects.toThrow('Transaction cancelled');
+    await expect(commit).rejects.not.toThrow(MessageAbandonedError);
+  });
+
+  it('abandons a message never committed with a tombstone that expires after a week', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store.abandonMessage('msg_1')).toBe(true);
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { ...messageKey, state: 'abandoned', id: 'msg_1', expiresAt: NOW_SECONDS + 7 * 24 * 60 * 60 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('does not abandon a committed message, and recognises its own earlier tombstone', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolvesOnce({ Item: { ...messageKey, ...storedMessage } }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } });
+
+    expect(await store.abandonMessage('msg_1')).toBe(false);
+    expect(await store.abandonMessage('msg_1')).toBe(true);
+  });
+
+  it('reads a message with its transmissions in their order, or its tombstone', async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: { ...messageKey, ...storedMessage } }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } }).resolvesOnce({});
+
+    expect(await store.getMessage('msg_1')).toEqual(message);
+    expect(await store.getMessage('msg_1')).toBe('abandoned');
+    expect(await store.getMessage('msg_1')).toBeUndefined();
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: messageKey, ConsistentRead: true });
+  });
+
+  it('reads many messages 100 keys at a time and asks again for the keys handed back unprocessed', async () => {
+    const ids = Array.from({ length: 101 }, (_, index) => `msg_${index}`);
+    const item = (id: string) => ({ ...storedMessage, pk: `MSG#${id}`, sk: 'MSG', id });
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE]: ids.slice(1, 100).map(item) }, UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }] } } })
+      .resolvesOnce({ Responses: { [TABLE]: [item('msg_0'), item('msg_100')] } });
+
+    const found = await store.getMessages([...ids, 'msg_5']);
+
+    expect([...found.keys()].sort()).toEqual([...ids].sort());
+    expect(found.get('msg_7')).toEqual({ ...message, id: 'msg_7' });
+    const batches = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE]!);
+    expect(batches.map((batch) => batch.Keys!.length)).toEqual([100, 2]);
+    expect(batches[1]).toEqual({ Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }, { pk: 'MSG#msg_100', sk: 'MSG' }], ConsistentRead: true });
+  });
+
+  it('sets a transmission status only from the given ones', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(true);
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(false);
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET transmissions.#t.#status = :status',
+      ConditionExpression: 'transmissions.#t.#status IN (:from0, :from1)',
+      ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'skipped', ':from0': 'queued', ':from1': 'paused' },
+    });
+  });
+
+  it('prepares the replay of a skipped transmission only, answering its new generation', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { transmissions: { trn_a: { status: 'queued', generation: 2 } } } })
+      .rejectsOnce(conditionFailed());
+
+    expect(await store.prepareReplay('msg_1', 'trn_a')).toBe(2);
+    expect(await store.prepareReplay('msg_1', 'trn_a')).toBeUndefined();
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression:
+        'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+      ConditionExpression: 'transmissions.#t.#status = :skipped',
+      ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
+      ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  it('counts a failed attempt with its error on an existing transmission', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await store.recordFailedAttempt('msg_1', 'trn_a', 'HTTP 503');
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+      ConditionExpression: 'attribute_exists(transmissions.#t)',
+      ExpressionAttributeNames: { '#t': 'trn_a' },
+      ExpressionAttributeValues: { ':one': 1, ':error': 'HTTP 503' },
+    });
+  });
+
+  it('records an arrival in the destination log and on the transmission, both at once', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const arrival = { destinationId: 'dst_1', transmissionId: 'trn_a', messageId: 'msg_1', sequence: 42, arrivedAt: '2026-01-01T00:00:01.000Z', attempts: 2 };
+
+    await store.recordArrival(arrival);
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'ARR#dst_1', sk: '000000000042', transmissionId: 'trn_a', messageId: 'msg_1', sequence: 42, arrivedAt: '2026-01-01T00:00:01.000Z', attempts: 2 },
+    });
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression:
+        'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts REMOVE transmissions.#t.lastError',
+      ConditionExpression: 'attribute_exists(transmissions.#t)',
+      ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
+      ExpressionAttributeValues: { ':delivered': 'delivered', ':arrivedAt': '2026-01-01T00:00:01.000Z', ':sequence': 42, ':attempts': 2 },
+    });
+  });
+
+  it('takes idempotency keys, sequence numbers, arrivals and parked entries from the adapters of those items', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 8 } });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(GetCommand).resolves({});
+
+    expect(await store.claimIdempotencyKey(request)).toEqual({ outcome: 'claimed' });
+    expect(await store.reserveSequence('dst_1', 'trn_a_0')).toBe(8);
+    expect(await store.listArrivals('dst_1', 10)).toEqual({ items: [] });
+    expect(await store.getParked('trn_a')).toBeUndefined();
+
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'DST#dst_1', sk: 'DST' } });
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ARR#dst_1' } });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'PARK#trn_a', sk: 'PARK' } });
+  });
+});
