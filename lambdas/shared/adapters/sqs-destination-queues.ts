@@ -11,6 +11,7 @@ import {
 import { intEnv, requireEnv } from '../runtime/env';
 import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports/queues';
 
+/** How destination queues are created; the stack sets them (`queueSettingsFromEnv`). */
 export interface QueueSettings {
   /** Every destination queue is named `<prefix><destinationId>.fifo`; IAM is scoped to the prefix. */
   readonly namePrefix: string;
@@ -51,7 +52,11 @@ export const tlsOnlyPolicy = (queueArn: string) => ({
   ],
 });
 
-/** One SQS FIFO queue per destination. */
+/**
+ * One SQS FIFO queue per destination, named `<namePrefix><destinationId>.fifo` and tagged with the
+ * destination. SDK failures are thrown as raised; `receiveHeads` throws an `Error` for an entry
+ * without `SentTimestamp` or `SequenceNumber`.
+ */
 export class SqsDestinationQueues implements DestinationQueues {
   constructor(
     private readonly client: SQSClient,

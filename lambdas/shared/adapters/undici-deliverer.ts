@@ -15,6 +15,7 @@ class AddressRefusedError extends Error {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
+/** Which addresses deliveries may connect to. */
 export interface DeliveryAddressPolicy {
   /** Private and loopback addresses too (local mode, private networks); link-local never. */
   readonly allowPrivate: boolean;
@@ -56,7 +57,8 @@ const isAddressRefusal = (error: unknown): boolean => {
  * connection goes only to an address the policy allows, checked at connect time (the URL was also
  * checked at registration). Redirects are never followed (undici's `request` does not follow them),
  * at most 64 KiB of the answer is read, and the whole exchange up to the status line must fit in
- * the destination's timeout.
+ * the destination's timeout. A failed exchange is an `unreachable` outcome, not an error; durations
+ * are in ms.
  */
 export class UndiciDeliverer implements Deliverer {
   private readonly dispatcher: Agent;
