@@ -1,4 +1,4 @@
-import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
+import { invalidRequest, keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type { Arrival, Destination, Organization } from '../shared/domain/model';
@@ -67,7 +67,7 @@ export const rotateSourceKey = async (sourceId: string, readBody: () => unknown,
   const previousKeyValidUntil = new Date(ports.clock().getTime() + graceSeconds * 1000).toISOString();
   const outcome = await ports.directory.rotateSourceKey(sourceId, hashApiKey(apiKey), previousKeyValidUntil);
   if (outcome === 'source_not_found') throw notFound('source', sourceId);
-  if (outcome === 'conflict') throw new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
+  if (outcome === 'conflict') throw keyRotationConflict();
   ports.log.info('Source key rotated', { sourceId, previousKeyValidUntil });
   return { sourceId, apiKey, previousKeyValidUntil };
 };
@@ -100,7 +100,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     active = await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
   } catch (error) {
     ports.log.error('Destination provisioning failed', { destinationId: destination.id, ...errorFields(error) });
-    throw new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');
+    throw provisioningFailed();
   }
   ports.log.info('Destination created', { organizationId, destinationId: destination.id });
   return {

@@ -1,4 +1,4 @@
-import { ApiError, notFound } from '../shared/domain/errors';
+import { cannotPark, headInFlight, notFound, notPaused, notReplayable, replayNotAccepted, resumedBeforeSkip } from '../shared/domain/errors';
 import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination } from '../shared/domain/model';
@@ -39,15 +39,12 @@ export const skipHead = async (destinationId: string, ports: AdminPorts) => {
   const deadline = Date.now() + skipWaitMs(destination);
   for (;;) {
     const skipped = await withHeadHeld(destination, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
-    if (skipped === 'not_paused') throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
+    if (skipped === 'not_paused') throw resumedBeforeSkip();
     if (skipped !== 'busy') return skipped;
     if (Date.now() > deadline) throw headInFlight();
     await ports.sleep(250);
   }
 };
-
-const notPaused = () => new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
-const headInFlight = () => new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
 
 /** Keeps a skipped head for replay; refuses the skip (nothing changes) when it cannot be kept. */
 const parkHead = async (destinationId: string, envelope: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
@@ -56,7 +53,7 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
     await ports.messages.park(header.transmissionId, destinationId, envelope);
   } catch (error) {
     ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
-    throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+    throw cannotPark();
   }
   await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
   ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
@@ -105,13 +102,13 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
   const transmission = message === undefined || message === 'abandoned' ? undefined : message.transmissions.find((candidate) => candidate.id === transmissionId);
   if (!messageId || !transmission) throw notFound('transmission', transmissionId);
   if (transmission.status !== 'skipped') {
-    throw new ApiError(409, 'not_replayable', `The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`);
+    throw notReplayable(`The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`);
   }
   const parked = await ports.messages.getParked(transmissionId);
   const destination = await ports.directory.getDestination(transmission.destinationId);
-  if (!parked || !destination?.queueUrl) throw new ApiError(409, 'not_replayable', 'The transmission\'s parked entry or its destination no longer exists.');
+  if (!parked || !destination?.queueUrl) throw notReplayable("The transmission's parked entry or its destination no longer exists.");
   const generation = await ports.messages.prepareReplay(messageId, transmissionId);
-  if (generation === undefined) throw new ApiError(409, 'not_replayable', 'The transmission is no longer skipped.');
+  if (generation === undefined) throw notReplayable('The transmission is no longer skipped.');
   const { header, rawData } = decodeEnvelope(parked.envelope);
   try {
     await ports.queues.send(destination.queueUrl, {
@@ -122,7 +119,7 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
   } catch (error) {
     await ports.messages.setTransmissionStatus(messageId, transmissionId, 'skipped', ['queued']);
     ports.log.error('Replay could not be enqueued', { transmissionId, destinationId: destination.id, ...errorFields(error) });
-    throw new ApiError(503, 'not_accepted', 'The destination queue did not confirm the replay; retry.');
+    throw replayNotAccepted();
   }
   ports.log.info('Transmission replayed', { transmissionId, messageId, destinationId: destination.id, generation });
   ports.meter.count(MetricNames.replays);

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
+import {
+  ApiError,
+  destinationNotAllowed,
+  idempotencyKeyReused,
+  invalidRequest,
+  noDestination,
+  notAccepted,
+  notFound,
+} from '../shared/domain/errors';
 import { encodeReferenceEnvelope, envelopeEncoder } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
@@ -37,9 +45,6 @@ export interface AcceptMessageInput {
   readonly body: string;
 }
 
-const notAccepted = (reason: string) =>
-  new ApiError(503, 'not_accepted', `${reason} Nothing was acknowledged; retry with the same Idempotency-Key.`);
-
 /**
  * `POST /v1/messages`: validates, routes and enqueues one message, one transmission per
  * destination, and answers only after every destination queue confirmed its write. Any failure
@@ -62,9 +67,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   if (claim) {
     const previous = await dependency(() => ports.messages.claimIdempotencyKey(claim));
     if (previous.outcome === 'answered') {
-      if (previous.requestHash !== claim.requestHash) {
-        throw new ApiError(422, 'idempotency_key_reused', 'The Idempotency-Key header was already used with a different body.');
-      }
+      if (previous.requestHash !== claim.requestHash) throw idempotencyKeyReused();
       ports.log.info('Repeated Idempotency-Key answered', { sourceId: source.id, messageId: previous.answer.messageId });
       return previous.answer;
     }
@@ -203,12 +206,8 @@ const resolveDestinations = async (source: Source, request: MessageRequest, dire
   const missing = named.find((id) => !byId.has(id));
   if (missing !== undefined) throw notFound('destination', missing);
   const forbidden = routed.uncovered[0];
-  if (forbidden !== undefined) {
-    throw new ApiError(403, 'destination_not_allowed', `meta.destinations names ${forbidden}, which no subscription of this source covers for this dataModel and eventType.`);
-  }
+  if (forbidden !== undefined) throw destinationNotAllowed(forbidden);
   const destinations = routed.destinationIds.map((id) => byId.get(id)).filter(usable);
-  if (destinations.length === 0) {
-    throw new ApiError(422, 'no_destination', 'No subscription of this source covers this meta.dataModel and meta.eventType.');
-  }
+  if (destinations.length === 0) throw noDestination();
   return destinations;
 };
