@@ -40,9 +40,10 @@ const embeddedIpv4 = (address: string): string | undefined => {
   const match = /^(?:::ffff:|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (match) return match[1];
   const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const high = parseInt(hex[1]!, 16);
-  const low = parseInt(hex[2]!, 16);
+  const [highText, lowText] = [hex?.[1], hex?.[2]];
+  if (highText === undefined || lowText === undefined) return undefined;
+  const high = parseInt(highText, 16);
+  const low = parseInt(lowText, 16);
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 };
 

@@ -41,8 +41,12 @@ export const inlineRetryDelayMs = (outcome: AttemptOutcome, retry: number, backo
 /** Seconds between retries of a paused destination's head: quick at first, then every 10 minutes. */
 export const DEFAULT_PROBE_LADDER_SECONDS: readonly number[] = [5, 10, 10, 20, 30, 60, 120, 300, 600];
 
-/** The wait before probe number `step` (0-based); the last rung repeats. */
-export const probeDelaySeconds = (ladder: readonly number[], step: number): number => ladder[Math.min(step, ladder.length - 1)]!;
+/** The wait (s) before probe number `step` (0-based); the last rung repeats. Throws `RangeError` for an empty ladder. */
+export const probeDelaySeconds = (ladder: readonly number[], step: number): number => {
+  const rung = ladder[Math.min(step, ladder.length - 1)];
+  if (rung === undefined) throw new RangeError('A probe ladder has at least one rung');
+  return rung;
+};
 
 /** Parses a ladder such as "5,10,10,20" from configuration. */
 export const parseLadder = (value: string): number[] => {

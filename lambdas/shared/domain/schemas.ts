@@ -100,7 +100,9 @@ export const idempotencyKeySchema = z.string().min(1).max(255).regex(PRINTABLE_A
 export const parseRequest = <T>(schema: z.ZodType<T>, input: unknown): T => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const [issue] = result.error.issues;
+  // A failed parse has at least one issue.
+  if (!issue) throw invalidRequest('The request is not valid.');
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const field = [path, issue.keys[0]?.slice(0, 64)].filter(Boolean).join('.');
