@@ -5,7 +5,8 @@
  */
 
 /** The resources whose unknown ids answer 404 `<resource>_not_found`. */
-export type NotFoundResource = 'organization' | 'source' | 'destination' | 'message' | 'transmission';
+export const NOT_FOUND_RESOURCES = ['organization', 'source', 'destination', 'message', 'transmission'] as const;
+export type NotFoundResource = (typeof NOT_FOUND_RESOURCES)[number];
 
 /** Every `error.code` Conveyor answers with, 4xx and 5xx. */
 export const ERROR_CODES = [
