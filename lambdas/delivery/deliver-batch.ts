@@ -46,9 +46,11 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  * 3. Paused destination: finish disabling its mapping if the pause says it is not yet off, hand
  *    every record back (visible again after `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
- *    stopping at the first failure, or before a record the invocation has no time left for.
- * 5. A failure the endpoint caused pauses the destination (`pauseDestination`); the failed records
- *    go back to the queue after `pauseReleaseSeconds`, or after 10 s when the cause was internal.
+ *    stopping at the first failure, or before a record the invocation has no time left for (one
+ *    attempt at the destination's timeout plus 5 s).
+ * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
+ *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
+ *    were not reached in time) after 10 s.
  *
  * Throws (the whole batch is retried) when a header cannot be decoded or the destination does
  * not exist with a queue; answers every other failure as batchItemFailures.

@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidRequest } from './errors';
 
+/** The kinds of network an IP address can belong to (see `classifyAddress`). */
 export type AddressClass = 'public' | 'private' | 'link-local';
 
 const block = (entries: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']>) => {
@@ -68,6 +69,7 @@ export const addressesAllowed = (addresses: readonly string[], allowPrivate: boo
   return allowPrivate || classes.every((addressClass) => addressClass === 'public');
 };
 
+/** Which destination URLs a deployment accepts, and how it resolves their hosts. */
 export interface DestinationUrlPolicy {
   /** Allow private and loopback destinations, and plain http for them (local mode, private networks). */
   readonly allowPrivate: boolean;

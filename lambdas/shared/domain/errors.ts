@@ -6,6 +6,7 @@
 
 /** The resources whose unknown ids answer 404 `<resource>_not_found`. */
 export const NOT_FOUND_RESOURCES = ['organization', 'source', 'destination', 'message', 'transmission'] as const;
+/** One of `NOT_FOUND_RESOURCES`. */
 export type NotFoundResource = (typeof NOT_FOUND_RESOURCES)[number];
 
 /** Every `error.code` Conveyor answers with, 4xx and 5xx. */
@@ -34,6 +35,7 @@ export const ERROR_CODES = [
   'provisioning_failed',
 ] as const;
 
+/** One of `ERROR_CODES`. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**

@@ -1,5 +1,6 @@
 /** The objects Conveyor keeps, as the use cases see them. */
 
+/** A tenant: it owns sources and destinations, and receives the alerts about them. */
 export interface Organization {
   readonly id: string;
   readonly name: string;
@@ -7,6 +8,7 @@ export interface Organization {
   readonly createdAt: string;
 }
 
+/** A system that sends messages, authenticated by its API key. */
 export interface Source {
   readonly id: string;
   readonly organizationId: string;
@@ -14,6 +16,7 @@ export interface Source {
   readonly createdAt: string;
 }
 
+/** Where a destination stands: being provisioned, delivering, or paused. */
 export type DestinationStatus = 'provisioning' | 'active' | 'paused';
 
 /** What every destination has, whatever its state: who owns it, where and how it is delivered to. */
@@ -94,8 +97,10 @@ export interface Pause {
   readonly queueHeadSentAt?: string;
 }
 
+/** Whose fault a failure is: the sender's data (the endpoint refused it) or the destination's endpoint. */
 export type Fault = 'sender' | 'destination';
 
+/** Lets a source reach a destination for one data model (and event type, where it names one). */
 export interface Subscription {
   readonly id: string;
   readonly sourceId: string;
@@ -105,8 +110,10 @@ export interface Subscription {
   readonly createdAt: string;
 }
 
+/** Where one transmission stands (`paused`: it is the head of a paused destination). */
 export type TransmissionStatus = 'queued' | 'delivered' | 'paused' | 'skipped';
 
+/** One message's delivery to one destination. */
 export interface Transmission {
   readonly id: string;
   readonly destinationId: string;
@@ -119,6 +126,7 @@ export interface Transmission {
   readonly generation?: number;
 }
 
+/** One accepted message and its transmissions, one per destination. */
 export interface Message {
   readonly id: string;
   readonly sourceId: string;
