@@ -122,7 +122,9 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
   }
   const parked = await ports.messages.getParked(transmissionId);
   const destination = await ports.directory.getDestination(transmission.destinationId);
-  if (!parked || !destination || !isProvisioned(destination)) throw notReplayable("The transmission's parked entry or its destination no longer exists.");
+  if (!parked || !destination || !isProvisioned(destination)) {
+    throw notReplayable("The transmission's parked entry or its destination no longer exists.");
+  }
   const generation = await ports.messages.prepareReplay(messageId, transmissionId);
   if (generation === undefined) throw notReplayable('The transmission is no longer skipped.');
   const { header, rawData } = decodeEnvelope(parked.envelope);

@@ -44,7 +44,9 @@ describe('destination states', () => {
     expect([provisioning, active, paused, activeWithoutQueue].map(isProvisioned)).toEqual([false, true, true, false]);
     expect(requireProvisioned(active)).toBe(active);
     expect(() => requireProvisioned(provisioning)).toThrow(DestinationStateError);
-    expect(() => requireProvisioned(activeWithoutQueue)).toThrow('Destination dst_1 was expected to be provisioned (with a queue and a mapping) but is not');
+    expect(() => requireProvisioned(activeWithoutQueue)).toThrow(
+      'Destination dst_1 was expected to be provisioned (with a queue and a mapping) but is not',
+    );
   });
 
   it('calls a destination paused only with its pause record', () => {

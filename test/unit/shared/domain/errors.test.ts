@@ -30,15 +30,13 @@ import {
 // js-yaml comes with Jest (it has no type declarations of its own); only its `load` is used.
 const { load } = createRequire(__filename)('js-yaml') as { load: (text: string) => unknown };
 
+/** The parts of the OpenAPI document this test reads. */
 interface OpenApi {
   readonly paths: Record<string, Record<string, { responses?: Record<string, { $ref?: string; description?: string }> }>>;
-  readonly components: {
-    readonly responses: {
-      readonly Error: {
-        readonly content: { readonly 'application/json': { readonly schema: { readonly properties: { readonly error: { readonly properties: { readonly code: { readonly enum: string[] } } } } } } };
-      };
-    };
-  };
+  readonly components: { readonly responses: { readonly Error: { readonly content: { 'application/json': { schema: ErrorSchema } } } } };
+}
+interface ErrorSchema {
+  readonly properties: { readonly error: { readonly properties: { readonly code: { readonly enum: string[] } } } };
 }
 
 const openApi = load(readFileSync('docs/openapi.yaml', 'utf8')) as OpenApi;
@@ -102,7 +100,7 @@ describe('API errors', () => {
 
   it.each([
     [400, 'invalid_json', invalidJson(), 'The body is not valid JSON.'],
-    [401, 'unauthorized', unauthorized('The API key in the Authorization header is not valid.'), 'The API key in the Authorization header is not valid.'],
+    [401, 'unauthorized', unauthorized('The API key is not valid.'), 'The API key is not valid.'],
     [
       403,
       'destination_not_allowed',
