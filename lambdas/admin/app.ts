@@ -5,7 +5,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
-import { type ApiEvent, type ApiResult, apiErrors, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';
+import { apiErrors } from '../shared/http/api-errors';
+import { type ApiEvent, type ApiResult, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';
 import {
   type AdminPorts,
   createDestination,

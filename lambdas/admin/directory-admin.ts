@@ -1,7 +1,8 @@
-import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
+import { invalidRequest, keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
+import { requireProvisioned } from '../shared/domain/destinations';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
-import type { Arrival, Destination, Organization } from '../shared/domain/model';
+import type { Arrival, Destination, Organization, ProvisionedDestination, ProvisioningDestination } from '../shared/domain/model';
 import {
   INLINE_RETRY_LIMITS,
   KEY_GRACE_LIMITS_SECONDS,
@@ -18,7 +19,9 @@ import { type PausePorts } from '../shared/pauses/pause-ports';
 import { waitingCount } from '../shared/pauses/waiting-count';
 import type { Directory } from '../shared/ports/directory';
 
+/** What the admin use cases take: the pause episode's ports and settings, and the URL policy. */
 export interface AdminPorts extends PausePorts {
+  /** Which destination URLs a deployment accepts (see `checkDestinationUrl`). */
   readonly urlPolicy: DestinationUrlPolicy;
 }
 
@@ -28,10 +31,15 @@ const requireOrganization = async (organizationId: string, directory: Directory)
   return organization;
 };
 
-export const requireDestination = async (destinationId: string, directory: Directory): Promise<Destination> => {
+/**
+ * The destination with this id, provisioned. Throws 404 `destination_not_found` for an id of the
+ * wrong shape, an unknown id, or a destination still being provisioned (or whose provisioning
+ * failed); `DestinationStateError` when it is recorded active or paused without its queue.
+ */
+export const requireDestination = async (destinationId: string, directory: Directory): Promise<ProvisionedDestination> => {
   const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
   if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
-  return destination;
+  return requireProvisioned(destination);
 };
 
 /** `POST /v1/admin/organizations` */
@@ -67,7 +75,7 @@ export const rotateSourceKey = async (sourceId: string, readBody: () => unknown,
   const previousKeyValidUntil = new Date(ports.clock().getTime() + graceSeconds * 1000).toISOString();
   const outcome = await ports.directory.rotateSourceKey(sourceId, hashApiKey(apiKey), previousKeyValidUntil);
   if (outcome === 'source_not_found') throw notFound('source', sourceId);
-  if (outcome === 'conflict') throw new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
+  if (outcome === 'conflict') throw keyRotationConflict();
   ports.log.info('Source key rotated', { sourceId, previousKeyValidUntil });
   return { sourceId, apiKey, previousKeyValidUntil };
 };
@@ -81,7 +89,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
   const request = parseRequest(destinationRequestSchema, readBody());
   const url = await checkDestinationUrl(request.url, ports.urlPolicy);
   const signingSecret = newSigningSecret();
-  const destination: Destination = {
+  const destination: ProvisioningDestination = {
     id: newId('destination'),
     organizationId,
     name: request.name,
@@ -100,7 +108,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     active = await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
   } catch (error) {
     ports.log.error('Destination provisioning failed', { destinationId: destination.id, ...errorFields(error) });
-    throw new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');
+    throw provisioningFailed();
   }
   ports.log.info('Destination created', { organizationId, destinationId: destination.id });
   return {

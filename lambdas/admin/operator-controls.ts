@@ -1,7 +1,8 @@
-import { ApiError, notFound } from '../shared/domain/errors';
+import { DestinationStateError, isProvisioned } from '../shared/domain/destinations';
+import { cannotPark, headInFlight, notFound, notPaused, notReplayable, replayNotAccepted, resumedBeforeSkip } from '../shared/domain/errors';
 import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
-import type { Destination } from '../shared/domain/model';
+import type { Destination, PausedDestination } from '../shared/domain/model';
 import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/runtime/logging';
 import { probeDestination } from '../shared/pauses/probe';
@@ -31,23 +32,33 @@ const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs 
  * `skipped`, its queue entry kept for replay, its sequence number left unused so receivers see the
  * gap) and resumes the destination. During a long pause the head is the spill's first entry; the
  * rest of the spill is then delivered, in order, before the destination resumes.
+ *
+ * 1. Find the destination (404) and refuse unless it is paused (409 `not_paused`).
+ * 2. Take its head lease, waiting up to its timeout + 3 s (at most 20 s) while a worker holds it
+ *    (409 `head_in_flight` after that; 409 `not_paused` if it resumed meanwhile).
+ * 3. Take the head: the spill's first entry during a long pause, else the queue's head (waiting
+ *    the same time for one hidden by the last probe; 409 `head_in_flight` when none shows).
+ * 4. Park it for replay and mark its transmission skipped (409 `cannot_park` when it cannot be
+ *    kept: nothing changes, a queue head goes back).
+ * 5. Remove it from the queue (or the spill).
+ * 6. Queue head: resume the destination. Spill head: ask the prober to deliver the rest of the
+ *    spill at once; it resumes the destination after it.
+ *
+ * Answers `{ skippedTransmissionId }`.
  */
-export const skipHead = async (destinationId: string, ports: AdminPorts) => {
+export const skipHead = async (destinationId: string, ports: AdminPorts): Promise<{ skippedTransmissionId: string }> => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status !== 'paused') throw notPaused();
   // The prober may hold the head for one attempt: wait for it.
   const deadline = Date.now() + skipWaitMs(destination);
   for (;;) {
     const skipped = await withHeadHeld(destination, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
-    if (skipped === 'not_paused') throw new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
+    if (skipped === 'not_paused') throw resumedBeforeSkip();
     if (skipped !== 'busy') return skipped;
     if (Date.now() > deadline) throw headInFlight();
     await ports.sleep(250);
   }
 };
-
-const notPaused = () => new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
-const headInFlight = () => new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
 
 /** Keeps a skipped head for replay; refuses the skip (nothing changes) when it cannot be kept. */
 const parkHead = async (destinationId: string, envelope: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
@@ -56,7 +67,7 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
     await ports.messages.park(header.transmissionId, destinationId, envelope);
   } catch (error) {
     ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
-    throw new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+    throw cannotPark();
   }
   await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
   ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
@@ -64,8 +75,8 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
   return header;
 };
 
-const skipQueueHead = async (destination: Destination, deadline: number, ports: AdminPorts) => {
-  const queueUrl = destination.queueUrl!;
+const skipQueueHead = async (destination: PausedDestination, deadline: number, ports: AdminPorts) => {
+  const { queueUrl } = destination;
   // A head the last probe put back may stay hidden for a second.
   let head = await ports.queues.receiveHead(queueUrl, 60);
   while (!head && Date.now() < deadline) {
@@ -85,8 +96,10 @@ const skipQueueHead = async (destination: Destination, deadline: number, ports: 
   return { skippedTransmissionId: header.transmissionId };
 };
 
-const skipSpilledHead = async (destination: Destination, ports: AdminPorts) => {
-  const entry = (await ports.spill.first(destination.id))!;
+const skipSpilledHead = async (destination: PausedDestination, ports: AdminPorts) => {
+  const entry = await ports.spill.first(destination.id);
+  // Called only while the destination counts entries in its spill, under its head lease.
+  if (!entry) throw new DestinationStateError(destination.id, 'holding entries in its spill');
   const header = await parkHead(destination.id, entry.body, ports);
   await ports.spill.remove(destination.id, entry.position);
   // The prober delivers what follows at once, spill first, and resumes the destination after it.
@@ -105,13 +118,15 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
   const transmission = message === undefined || message === 'abandoned' ? undefined : message.transmissions.find((candidate) => candidate.id === transmissionId);
   if (!messageId || !transmission) throw notFound('transmission', transmissionId);
   if (transmission.status !== 'skipped') {
-    throw new ApiError(409, 'not_replayable', `The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`);
+    throw notReplayable(`The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`);
   }
   const parked = await ports.messages.getParked(transmissionId);
   const destination = await ports.directory.getDestination(transmission.destinationId);
-  if (!parked || !destination?.queueUrl) throw new ApiError(409, 'not_replayable', 'The transmission\'s parked entry or its destination no longer exists.');
+  if (!parked || !destination || !isProvisioned(destination)) {
+    throw notReplayable("The transmission's parked entry or its destination no longer exists.");
+  }
   const generation = await ports.messages.prepareReplay(messageId, transmissionId);
-  if (generation === undefined) throw new ApiError(409, 'not_replayable', 'The transmission is no longer skipped.');
+  if (generation === undefined) throw notReplayable('The transmission is no longer skipped.');
   const { header, rawData } = decodeEnvelope(parked.envelope);
   try {
     await ports.queues.send(destination.queueUrl, {
@@ -122,7 +137,7 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
   } catch (error) {
     await ports.messages.setTransmissionStatus(messageId, transmissionId, 'skipped', ['queued']);
     ports.log.error('Replay could not be enqueued', { transmissionId, destinationId: destination.id, ...errorFields(error) });
-    throw new ApiError(503, 'not_accepted', 'The destination queue did not confirm the replay; retry.');
+    throw replayNotAccepted();
   }
   ports.log.info('Transmission replayed', { transmissionId, messageId, destinationId: destination.id, generation });
   ports.meter.count(MetricNames.replays);

@@ -1,7 +1,8 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverTransmission, type DeliveryResult } from '../shared/transmissions/deliver-transmission';
-import { decodeEnvelopeHeader } from '../shared/domain/envelope';
+import { isProvisioned } from '../shared/domain/destinations';
+import { decodeEnvelopeHeader, type EnvelopeHeader } from '../shared/domain/envelope';
 import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { pauseDestination, stopMapping } from '../shared/pauses/pause';
@@ -19,6 +20,14 @@ class OutOfTimeError extends Error {
   override name = 'OutOfTimeError';
 }
 
+/** A record the processor handed over is not one of the event's records (never expected). */
+class UnknownRecordError extends Error {
+  constructor(sqsMessageId: string) {
+    super(`Record ${sqsMessageId} is not one of the batch's records`);
+    this.name = 'UnknownRecordError';
+  }
+}
+
 /** How long records that failed for an internal reason (not the endpoint) wait before a retry. */
 const INTERNAL_RETRY_SECONDS = 10;
 
@@ -31,26 +40,46 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  * at the first failure and reports that record and every later one as batchItemFailures. A
  * failure that outlived its inline retries pauses the destination; a batch for a paused
  * destination (its mapping still winding down) is handed back untouched.
+ *
+ * 1. Decode each record's envelope header once (its data only when it is delivered).
+ * 2. Read the destination and every message of the batch, together.
+ * 3. Paused destination: finish disabling its mapping if the pause says it is not yet off, hand
+ *    every record back (visible again after `pauseReleaseSeconds`) and stop.
+ * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
+ *    stopping at the first failure, or before a record the invocation has no time left for (one
+ *    attempt at the destination's timeout plus 5 s).
+ * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
+ *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
+ *    were not reached in time) after 10 s.
+ *
+ * Throws (the whole batch is retried) when a header cannot be decoded or the destination does
+ * not exist with a queue; answers every other failure as batchItemFailures.
  */
 export const deliverBatch = async (event: SQSEvent, context: Context, ports: PausePorts): Promise<SQSBatchResponse> => {
-  const first = event.Records[0];
-  if (!first) return { batchItemFailures: [] };
   // Each record's header once, by SQS message id (its data is decoded only when it is delivered).
   const headerOf = new Map(event.Records.map((record) => [record.messageId, decodeEnvelopeHeader(record.body)]));
-  const destinationId = headerOf.get(first.messageId)!.destinationId;
+  const [firstHeader] = headerOf.values();
+  if (!firstHeader) return { batchItemFailures: [] };
+  const { destinationId } = firstHeader;
+  const headerOfRecord = (record: SQSRecord): EnvelopeHeader => {
+    const header = headerOf.get(record.messageId);
+    if (!header) throw new UnknownRecordError(record.messageId);
+    return header;
+  };
   // The destination and every message of the batch in one round trip's time.
   const [destination, known] = await Promise.all([
     ports.directory.getDestination(destinationId),
     ports.messages.getMessages([...headerOf.values()].map((header) => header.messageId)),
   ]);
-  if (!destination?.queueUrl) throw new Error(`Destination ${destinationId} does not exist`);
+  if (!destination || !isProvisioned(destination)) throw new Error(`Destination ${destinationId} does not exist`);
+  const { queueUrl } = destination;
   const release = (records: readonly SQSRecord[], seconds: number) =>
     ports.queues
-      .release(destination.queueUrl!, records.map((record) => record.receiptHandle), seconds)
+      .release(queueUrl, records.map((record) => record.receiptHandle), seconds)
       .catch((error: unknown) => ports.log.warn('Could not release records; they return after the visibility timeout', { destinationId, ...errorFields(error) }));
 
   if (destination.status === 'paused') {
-    if (!destination.pause?.mappingDisabled) await stopMapping(destination, ports);
+    if (!destination.pause.mappingDisabled) await stopMapping(destination, ports);
     await release(event.Records, ports.pauseReleaseSeconds);
     ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
     return failAll(event.Records);
@@ -71,7 +100,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
       const result = await deliverTransmission(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
         remainingMs: () => context.getRemainingTimeInMillis(),
-        known: knownOnce(headerOf.get(record.messageId)!.messageId),
+        known: knownOnce(headerOfRecord(record).messageId),
       });
       if (result.kind === 'failed') {
         failure = result;

@@ -1,28 +1,36 @@
 import { createHash } from 'node:crypto';
-import { ApiError, invalidRequest, notFound } from '../shared/domain/errors';
-import { encodeReferenceEnvelope, envelopeEncoder } from '../shared/domain/envelope';
+import { isProvisioned } from '../shared/domain/destinations';
+import {
+  ApiError,
+  destinationNotAllowed,
+  idempotencyKeyReused,
+  invalidRequest,
+  noDestination,
+  notAccepted,
+  notFound,
+} from '../shared/domain/errors';
+import { encodeReferenceEnvelope, type EnvelopeHeader, envelopeEncoder } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
-import type { AcceptedMessage, Destination, Message, Source } from '../shared/domain/model';
+import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
 import { route } from '../shared/domain/routing';
 import { idempotencyKeySchema, messageRequestSchema, parseRequest, type MessageRequest } from '../shared/domain/schemas';
 import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields } from '../shared/runtime/logging';
-import { type Log } from '../shared/ports/observe';
-import type { Meter } from '../shared/ports/observe';
-import { type Clock } from '../shared/ports/observe';
-import { type DestinationQueues } from '../shared/ports/queues';
-import { type Directory } from '../shared/ports/directory';
+import type { Clock, Log, Meter } from '../shared/ports/observe';
+import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
+import type { Directory } from '../shared/ports/directory';
 import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
-import { type PayloadStore } from '../shared/ports/payloads';
+import type { PayloadStore } from '../shared/ports/payloads';
 
+/** What `acceptMessage` takes: its ports and its settings. */
 export interface AcceptMessagePorts {
   readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'>;
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly clock: Clock;
   readonly log: Log;
-  /** How long an unfinished request holds its Idempotency-Key against a concurrent retry. */
+  /** How long (ms) an unfinished request holds its Idempotency-Key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
   /** The largest queue message the destination queues accept, in bytes; larger payloads go to `payloads`. */
   readonly maxQueueMessageBytes: number;
@@ -30,6 +38,7 @@ export interface AcceptMessagePorts {
   readonly meter: Meter;
 }
 
+/** One `POST /v1/messages` request, its source already authenticated. */
 export interface AcceptMessageInput {
   readonly source: Source;
   readonly idempotencyKey: string | undefined;
@@ -37,19 +46,34 @@ export interface AcceptMessageInput {
   readonly body: string;
 }
 
-const notAccepted = (reason: string) =>
-  new ApiError(503, 'not_accepted', `${reason} Nothing was acknowledged; retry with the same Idempotency-Key.`);
-
 /**
  * `POST /v1/messages`: validates, routes and enqueues one message, one transmission per
  * destination, and answers only after every destination queue confirmed its write. Any failure
  * after the first write abandons the message, so its queued copies are dropped, never delivered.
+ *
+ * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`).
+ * 2. With a key: claim it. A repeat of an answered request gets the first answer and enqueues
+ *    nothing; the same key with another body is 422 `idempotency_key_reused`; one still being
+ *    processed is 503 `not_accepted`.
+ * 3. Route: the destinations the message goes to (404 `destination_not_found`, 403
+ *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`).
+ * 4. Build the message and each transmission's queue entry; when an entry would be larger than
+ *    `maxQueueMessageBytes`, the payload goes to the payload store first and the entries carry a
+ *    reference to it.
+ * 5. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
+ * 6. Commit the message, with the answer for its key; a failure abandons it.
+ * 7. Count and answer.
+ *
+ * A failing dependency answers 503 `not_accepted` (nothing was acknowledged; the sender retries
+ * with the same key), and a claimed key is released on any failure after step 2.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
   const { source } = input;
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
   const request = parseRequest(messageRequestSchema, parseJsonObject(input.body));
-  const rawData = rawPropertyText(input.body, 'data')!;
+  // The schema requires `data`, so its text is there; were it not, the body lacks it.
+  const rawData = rawPropertyText(input.body, 'data');
+  if (rawData === undefined) throw invalidRequest('data is required.');
 
   const messageId = newId('message');
   const claim: IdempotencyRequest | undefined = idempotencyKey === undefined ? undefined : {
@@ -62,9 +86,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   if (claim) {
     const previous = await dependency(() => ports.messages.claimIdempotencyKey(claim));
     if (previous.outcome === 'answered') {
-      if (previous.requestHash !== claim.requestHash) {
-        throw new ApiError(422, 'idempotency_key_reused', 'The Idempotency-Key header was already used with a different body.');
-      }
+      if (previous.requestHash !== claim.requestHash) throw idempotencyKeyReused();
       ports.log.info('Repeated Idempotency-Key answered', { sourceId: source.id, messageId: previous.answer.messageId });
       return previous.answer;
     }
@@ -74,6 +96,19 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   try {
     const destinations = await resolveDestinations(source, request, ports.directory);
     const receivedAt = ports.clock().toISOString();
+    const planned = destinations.map((destination, index) => ({
+      destination,
+      header: {
+        v: 1 as const,
+        messageId,
+        transmissionId: transmissionIdOf(messageId, index),
+        destinationId: destination.id,
+        sourceId: source.id,
+        dataModel: request.meta.dataModel,
+        eventType: request.meta.eventType,
+        receivedAt,
+      },
+    }));
     const message: Message = {
       id: messageId,
       sourceId: source.id,
@@ -81,58 +116,10 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       receivedAt,
       dataModel: request.meta.dataModel,
       eventType: request.meta.eventType,
-      transmissions: destinations.map((destination, index) => ({
-        id: transmissionIdOf(messageId, index),
-        destinationId: destination.id,
-        status: 'queued',
-        attempts: 0,
-      })),
+      transmissions: planned.map(({ header }) => ({ id: header.transmissionId, destinationId: header.destinationId, status: 'queued', attempts: 0 })),
     };
-    const headers = destinations.map((destination, index) => {
-      const transmissionId = transmissionIdOf(messageId, index);
-      return {
-        v: 1 as const,
-        messageId,
-        transmissionId,
-        destinationId: destination.id,
-        sourceId: source.id,
-        dataModel: message.dataModel,
-        eventType: message.eventType,
-        receivedAt,
-      };
-    });
-    let bodies = headers.map(envelopeEncoder(rawData));
-    if (Math.max(...bodies.map((body) => Buffer.byteLength(body))) > ports.maxQueueMessageBytes) {
-      // Too large for a queue message: the payload goes to the payload store first, and the queue
-      // entries carry a reference to it.
-      let reference: string;
-      try {
-        reference = await ports.payloads.put(messageId, rawData);
-      } catch (error) {
-        ports.log.error('Payload store refused a write', { messageId, sourceId: source.id, ...errorFields(error) });
-        throw notAccepted('The payload store did not confirm the write.');
-      }
-      bodies = headers.map((header) => encodeReferenceEnvelope(header, reference));
-    }
-    const entries = destinations.map((destination, index) => ({
-      destination,
-      entry: { groupId: destination.id, deduplicationId: headers[index]!.transmissionId, body: bodies[index]! },
-    }));
-
-    const sends = await Promise.allSettled(entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl!, entry)));
-    const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');
-    const failed = rejected.length;
-    if (failed > 0) {
-      ports.log.error('Destination queue refused a write', {
-        messageId,
-        sourceId: source.id,
-        failed,
-        destinations: entries.length,
-        ...errorFields(rejected[0]!.reason),
-      });
-      await abandon(messageId, ports);
-      throw notAccepted(`${failed} of ${entries.length} destination queues did not confirm the write.`);
-    }
+    const entries = await queueEntries(planned, rawData, { messageId, sourceId: source.id }, ports);
+    await enqueue(entries, { messageId, sourceId: source.id }, ports);
 
     const answer: AcceptedMessage = {
       messageId,
@@ -156,6 +143,65 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
     throw notAccepted('A dependency failed.');
   }
+};
+
+/** The ids a failure of one message is logged with. */
+interface MessageIds {
+  readonly messageId: string;
+  readonly sourceId: string;
+}
+
+/** One transmission's destination and the queue entry that carries it there. */
+interface PlannedEntry {
+  readonly destination: ProvisionedDestination;
+  readonly entry: QueueEntry;
+}
+
+/**
+ * Each transmission's queue entry: its envelope with the data, or, when any entry would be larger
+ * than `maxQueueMessageBytes`, with a reference to the payload, written to the payload store first.
+ */
+const queueEntries = async (
+  planned: ReadonlyArray<{ destination: ProvisionedDestination; header: EnvelopeHeader }>,
+  rawData: string,
+  ids: MessageIds,
+  ports: AcceptMessagePorts,
+): Promise<PlannedEntry[]> => {
+  const encode = envelopeEncoder(rawData);
+  let bodies = planned.map(({ destination, header }) => ({ destination, header, body: encode(header) }));
+  if (Math.max(...bodies.map(({ body }) => Buffer.byteLength(body))) > ports.maxQueueMessageBytes) {
+    // Too large for a queue message: the payload goes to the payload store first, and the queue
+    // entries carry a reference to it.
+    let reference: string;
+    try {
+      reference = await ports.payloads.put(ids.messageId, rawData);
+    } catch (error) {
+      ports.log.error('Payload store refused a write', { ...ids, ...errorFields(error) });
+      throw notAccepted('The payload store did not confirm the write.');
+    }
+    bodies = planned.map(({ destination, header }) => ({ destination, header, body: encodeReferenceEnvelope(header, reference) }));
+  }
+  return bodies.map(({ destination, header, body }) => ({
+    destination,
+    entry: { groupId: destination.id, deduplicationId: header.transmissionId, body },
+  }));
+};
+
+/** Sends every entry to its destination's queue at once; when any is refused, abandons the message (503). */
+const enqueue = async (entries: readonly PlannedEntry[], ids: MessageIds, ports: AcceptMessagePorts): Promise<void> => {
+  const sends = await Promise.allSettled(entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl, entry)));
+  const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');
+  const [firstRejection] = rejected;
+  if (firstRejection === undefined) return;
+  const failed = rejected.length;
+  ports.log.error('Destination queue refused a write', {
+    ...ids,
+    failed,
+    destinations: entries.length,
+    ...errorFields(firstRejection.reason),
+  });
+  await abandon(ids.messageId, ports);
+  throw notAccepted(`${failed} of ${entries.length} destination queues did not confirm the write.`);
 };
 
 const parseIdempotencyKey = (value: string | undefined): string | undefined => {
@@ -185,15 +231,20 @@ const abandon = async (messageId: string, ports: AcceptMessagePorts) => {
   });
 };
 
-const usable = (destination: Destination | undefined): destination is Destination =>
-  destination !== undefined && destination.status !== 'provisioning' && destination.queueUrl !== undefined;
+/** A destination ingest can route to: it exists and has its queue. */
+const usable = (destination: Destination | undefined): destination is ProvisionedDestination =>
+  destination !== undefined && isProvisioned(destination);
 
 /**
  * The destinations a message goes to: each one it names must exist (404) and be covered by one of
  * the source's subscriptions (403); without names, every destination a covering subscription
  * points to. None at all is 422.
  */
-const resolveDestinations = async (source: Source, request: MessageRequest, directory: AcceptMessagePorts['directory']): Promise<Destination[]> => {
+const resolveDestinations = async (
+  source: Source,
+  request: MessageRequest,
+  directory: AcceptMessagePorts['directory'],
+): Promise<ProvisionedDestination[]> => {
   const subscriptions = await directory.listSubscriptionsOfSource(source.id);
   const routed = route(request.meta, subscriptions);
   const named = request.meta.destinations ?? [];
@@ -203,12 +254,8 @@ const resolveDestinations = async (source: Source, request: MessageRequest, dire
   const missing = named.find((id) => !byId.has(id));
   if (missing !== undefined) throw notFound('destination', missing);
   const forbidden = routed.uncovered[0];
-  if (forbidden !== undefined) {
-    throw new ApiError(403, 'destination_not_allowed', `meta.destinations names ${forbidden}, which no subscription of this source covers for this dataModel and eventType.`);
-  }
+  if (forbidden !== undefined) throw destinationNotAllowed(forbidden);
   const destinations = routed.destinationIds.map((id) => byId.get(id)).filter(usable);
-  if (destinations.length === 0) {
-    throw new ApiError(422, 'no_destination', 'No subscription of this source covers this meta.dataModel and meta.eventType.');
-  }
+  if (destinations.length === 0) throw noDestination();
   return destinations;
 };

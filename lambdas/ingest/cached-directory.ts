@@ -1,8 +1,9 @@
+import { isProvisioned } from '../shared/domain/destinations';
 import type { Destination } from '../shared/domain/model';
 import type { ApiKeyHolder, Directory } from '../shared/ports/directory';
 import type { Clock } from '../shared/ports/observe';
 
-/** What ingest reads from the directory. */
+/** What ingest reads from the directory: API keys, destinations and a source's subscriptions. */
 export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;
 
 /**
@@ -11,6 +12,7 @@ export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 
  * ingest uses only a destination's id and queue). Misses are not remembered, so a new key or
  * destination works at once; subscriptions are always read, so routing changes apply at once.
  * A key replaced while remembered stops working at most `ttlMs` after its grace period ends.
+ * Only provisioned destinations are remembered; each map is cleared once it holds 10,000 entries.
  */
 export class CachedDirectory implements IngestDirectory {
   private readonly keys = new Map<string, { value: ApiKeyHolder; until: number }>();
@@ -28,7 +30,7 @@ export class CachedDirectory implements IngestDirectory {
 
   getDestination(id: string): Promise<Destination | undefined> {
     // Only a provisioned destination: one still being provisioned gets its queue any moment.
-    return this.remembered(this.destinations, id, () => this.directory.getDestination(id), (destination) => destination.queueUrl !== undefined);
+    return this.remembered(this.destinations, id, () => this.directory.getDestination(id), isProvisioned);
   }
 
   listSubscriptionsOfSource(sourceId: string) {

@@ -4,6 +4,7 @@ import type { Source } from '../shared/domain/model';
 import { type MessageStatus, rollUpStatus } from '../shared/domain/status';
 import type { MessageStore } from '../shared/ports/messages';
 
+/** The answer to `GET /v1/messages/{messageId}` (MessageView in docs/openapi.yaml). */
 export interface MessageView {
   readonly messageId: string;
   readonly receivedAt: string;

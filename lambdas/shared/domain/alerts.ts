@@ -4,6 +4,9 @@ import type { Destination, OutboxEmail, Pause } from './model';
 /**
  * The alert emails of a pause episode. They name the destination, the reason, the head
  * transmission, the time and the queue depth — never any payload.
+ *
+ * `pausedAlert`: the email that a pause starts, to `to` (the alerted organization's address);
+ * `queueDepth` is the number of entries waiting (-1 when unknown).
  */
 export const pausedAlert = (destination: Destination, pause: Pause, to: string, queueDepth: number): OutboxEmail => ({
   id: randomUUID(),
@@ -26,6 +29,7 @@ export const pausedAlert = (destination: Destination, pause: Pause, to: string, 
   ].join('\n'),
 });
 
+/** The recovery email that ends a pause episode; `how` completes its "How: …" line. */
 export const resumedAlert = (destination: Destination, pause: Pause, to: string, resumedAt: Date, how: string): OutboxEmail => ({
   id: randomUUID(),
   to,

@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidRequest } from './errors';
 
+/** The kinds of network an IP address can belong to (see `classifyAddress`). */
 export type AddressClass = 'public' | 'private' | 'link-local';
 
 const block = (entries: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']>) => {
@@ -40,9 +41,10 @@ const embeddedIpv4 = (address: string): string | undefined => {
   const match = /^(?:::ffff:|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (match) return match[1];
   const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const high = parseInt(hex[1]!, 16);
-  const low = parseInt(hex[2]!, 16);
+  const [highText, lowText] = [hex?.[1], hex?.[2]];
+  if (highText === undefined || lowText === undefined) return undefined;
+  const high = parseInt(highText, 16);
+  const low = parseInt(lowText, 16);
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 };
 
@@ -67,6 +69,7 @@ export const addressesAllowed = (addresses: readonly string[], allowPrivate: boo
   return allowPrivate || classes.every((addressClass) => addressClass === 'public');
 };
 
+/** Which destination URLs a deployment accepts, and how it resolves their hosts. */
 export interface DestinationUrlPolicy {
   /** Allow private and loopback destinations, and plain http for them (local mode, private networks). */
   readonly allowPrivate: boolean;

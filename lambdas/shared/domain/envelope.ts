@@ -23,6 +23,7 @@ export const envelopeHeaderSchema = z.object({
   /** Set when `data` was too large for the queue: where the payload store keeps it (nothing follows). */
   dataRef: z.string().optional(),
 });
+/** The header line of a queue entry (see `envelopeHeaderSchema`). */
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 
 /** Characters outside what every queue takes as they are: tab, newline, return, U+0020–U+D7FF, U+E000–U+FFFD. */
@@ -41,6 +42,7 @@ export const envelopeEncoder = (rawData: string): ((header: EnvelopeHeader) => s
   };
 };
 
+/** The queue entry of one transmission: `header`, a newline, then `rawData` (encoded as `envelopeEncoder` does). */
 export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => envelopeEncoder(rawData)(header);
 
 /** An envelope whose data lives in the payload store under `reference`. */
@@ -55,10 +57,13 @@ const headerEnd = (body: string): number => {
   return newline;
 };
 
-/** The header alone, without decoding the data (which may be megabytes of base64). */
+/** The header alone, without decoding the data (which may be megabytes of base64). Throws unless `body` is an envelope. */
 export const decodeEnvelopeHeader = (body: string): EnvelopeHeader => envelopeHeaderSchema.parse(JSON.parse(body.slice(0, headerEnd(body))));
 
-/** `rawData` is empty when the header has a `dataRef`: the payload store has the data. */
+/**
+ * The header and the data as the integrator sent them; `rawData` is empty when the header has a
+ * `dataRef` (the payload store has the data). Throws unless `body` is an envelope.
+ */
 export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData: string } => {
   const header = decodeEnvelopeHeader(body);
   const rest = body.slice(headerEnd(body) + 1);

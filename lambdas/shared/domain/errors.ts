@@ -1,11 +1,54 @@
 /**
- * An error the API answers with its own status and code. Anything else that escapes a handler is
- * answered as a generic 500 whose body carries no internals.
+ * Every error the HTTP APIs answer with, in one place: its status, its code and its message.
+ * Each code is listed once in `ERROR_CODES`; `docs/openapi.yaml` lists the same set (a unit test
+ * holds the two together). Messages name the field or header at fault and never echo a payload.
+ */
+
+/** The resources whose unknown ids answer 404 `<resource>_not_found`. */
+export const NOT_FOUND_RESOURCES = ['organization', 'source', 'destination', 'message', 'transmission'] as const;
+/** One of `NOT_FOUND_RESOURCES`. */
+export type NotFoundResource = (typeof NOT_FOUND_RESOURCES)[number];
+
+/** Every `error.code` Conveyor answers with, 4xx and 5xx. */
+export const ERROR_CODES = [
+  'invalid_json',
+  'invalid_request',
+  'unauthorized',
+  'destination_not_allowed',
+  'organization_not_found',
+  'source_not_found',
+  'destination_not_found',
+  'message_not_found',
+  'transmission_not_found',
+  'route_not_found',
+  'not_paused',
+  'head_in_flight',
+  'cannot_park',
+  'not_replayable',
+  'key_rotation_conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'no_destination',
+  'idempotency_key_reused',
+  'internal_error',
+  'not_accepted',
+  'provisioning_failed',
+] as const;
+
+/** One of `ERROR_CODES`. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * An error the API answers with its own status and code (`{"error": {"code", "message"}}`).
+ * Anything else that escapes a handler is answered as a generic 500 `internal_error` whose body
+ * carries no internals (see `apiErrors` in `shared/http/api-errors.ts`). Build one with the
+ * factories below, never directly.
  */
 export class ApiError extends Error {
   constructor(
+    /** The HTTP status, 4xx or 5xx. */
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -13,9 +56,96 @@ export class ApiError extends Error {
   }
 }
 
-/** 400 `invalid_request`: the message names the field or header at fault. */
+// 400
+
+/** 400 `invalid_request`: `message` is a sentence naming the field, header or parameter at fault. */
 export const invalidRequest = (message: string): ApiError => new ApiError(400, 'invalid_request', message);
 
-/** 404 with a resource-specific code such as `destination_not_found`. */
-export const notFound = (resource: string, id: string): ApiError =>
+/** 400 `invalid_json`: the body is not JSON at all. */
+export const invalidJson = (): ApiError => new ApiError(400, 'invalid_json', 'The body is not valid JSON.');
+
+// 401
+
+/** 401 `unauthorized`: `message` says what is wrong with the `Authorization` header or its key. */
+export const unauthorized = (message: string): ApiError => new ApiError(401, 'unauthorized', message);
+
+// 403
+
+/** 403 `destination_not_allowed`: `meta.destinations` names a destination no subscription of the source covers. */
+export const destinationNotAllowed = (destinationId: string): ApiError =>
+  new ApiError(
+    403,
+    'destination_not_allowed',
+    `meta.destinations names ${destinationId}, which no subscription of this source covers for this dataModel and eventType.`,
+  );
+
+// 404
+
+/** 404 `<resource>_not_found`, such as `destination_not_found`; also for ids of the wrong shape. */
+export const notFound = (resource: NotFoundResource, id: string): ApiError =>
   new ApiError(404, `${resource}_not_found`, `No ${resource.replace(/_/g, ' ')} with id ${JSON.stringify(id)}.`);
+
+/** 404 `route_not_found`: no route matches the method and path (also planned, unserved operations). */
+export const noSuchRoute = (): ApiError => new ApiError(404, 'route_not_found', 'No such route.');
+
+// 409
+
+/** 409 `not_paused`: a skip of a destination that is not paused. */
+export const notPaused = (): ApiError =>
+  new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
+
+/** 409 `not_paused`: the destination resumed while a skip waited for its head. */
+export const resumedBeforeSkip = (): ApiError =>
+  new ApiError(409, 'not_paused', 'The destination resumed while the skip waited for its head; nothing was skipped.');
+
+/** 409 `head_in_flight`: a worker kept the head for longer than a skip waits, or the queue showed no head. */
+export const headInFlight = (): ApiError =>
+  new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
+
+/** 409 `cannot_park`: the head could not be kept for replay, so the skip changed nothing. */
+export const cannotPark = (): ApiError =>
+  new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+
+/** 409 `not_replayable`: `message` says why (its status, its parked entry gone, no longer skipped). */
+export const notReplayable = (message: string): ApiError => new ApiError(409, 'not_replayable', message);
+
+/** 409 `key_rotation_conflict`: another rotation of the same source happened at the same time. */
+export const keyRotationConflict = (): ApiError =>
+  new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
+
+// 413, 415, 422
+
+/** 413 `payload_too_large`: the body is over `MAX_BODY_BYTES` (10 MB, API Gateway's own limit). */
+export const payloadTooLarge = (): ApiError => new ApiError(413, 'payload_too_large', 'The body is larger than 10 MB.');
+
+/** 415 `unsupported_media_type`: the body is not declared `application/json` (UTF-8). */
+export const unsupportedMediaType = (): ApiError =>
+  new ApiError(415, 'unsupported_media_type', 'The Content-Type header must be application/json (UTF-8).');
+
+/** 422 `no_destination`: no subscription of the source covers the message's data model and event type. */
+export const noDestination = (): ApiError =>
+  new ApiError(422, 'no_destination', 'No subscription of this source covers this meta.dataModel and meta.eventType.');
+
+/** 422 `idempotency_key_reused`: the key was already used by this source with a different body. */
+export const idempotencyKeyReused = (): ApiError =>
+  new ApiError(422, 'idempotency_key_reused', 'The Idempotency-Key header was already used with a different body.');
+
+// 5xx
+
+/** 500 `internal_error`: what any error other than an ApiError is answered with; no internals. */
+export const internalError = (): ApiError => new ApiError(500, 'internal_error', 'An internal error occurred. Retry later.');
+
+/**
+ * 503 `not_accepted` for `POST /v1/messages`: nothing was acknowledged. `reason` is a sentence
+ * (ending in a full stop) saying what failed; the message adds that the sender retries.
+ */
+export const notAccepted = (reason: string): ApiError =>
+  new ApiError(503, 'not_accepted', `${reason} Nothing was acknowledged; retry with the same Idempotency-Key.`);
+
+/** 503 `not_accepted` for a replay: the destination queue did not confirm the write. */
+export const replayNotAccepted = (): ApiError =>
+  new ApiError(503, 'not_accepted', 'The destination queue did not confirm the replay; retry.');
+
+/** 503 `provisioning_failed`: the destination's queue or mapping could not be created. */
+export const provisioningFailed = (): ApiError =>
+  new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');

@@ -5,6 +5,7 @@ export type AttemptOutcome =
   | { readonly kind: 'answered'; readonly status: number; readonly retryAfter?: string }
   | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' | 'address_refused' };
 
+/** A 2xx answer: the delivery counts (any other answer, a timeout or no connection does not). */
 export const isSuccess = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300;
 
@@ -16,6 +17,7 @@ export const isSuccess = (outcome: AttemptOutcome): boolean =>
 export const isRefusal = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'answered' && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 408 && outcome.status !== 429;
 
+/** Whose fault a failed attempt is: the sender's for a refusal (see `isRefusal`), else the destination's. */
 export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ? 'sender' : 'destination');
 
 /** A short, payload-free description of a failed attempt, for logs, the API and alert emails. */
@@ -26,8 +28,9 @@ export const describeOutcome = (outcome: AttemptOutcome): string => {
 };
 
 /**
- * How long to wait before an inline retry: the endpoint's Retry-After (seconds or an HTTP date)
- * when it gave one, else the backoff for this retry; never more than `capMs`.
+ * How long (ms) to wait before inline retry number `retry` (0-based): the endpoint's Retry-After
+ * (seconds or an HTTP date) when it gave one, else `backoffMs` doubled for each earlier retry;
+ * never less than 0 nor more than `capMs`.
  */
 export const inlineRetryDelayMs = (outcome: AttemptOutcome, retry: number, backoffMs: number, capMs: number, now: Date): number => {
   const fallback = backoffMs * 2 ** retry;
@@ -41,10 +44,14 @@ export const inlineRetryDelayMs = (outcome: AttemptOutcome, retry: number, backo
 /** Seconds between retries of a paused destination's head: quick at first, then every 10 minutes. */
 export const DEFAULT_PROBE_LADDER_SECONDS: readonly number[] = [5, 10, 10, 20, 30, 60, 120, 300, 600];
 
-/** The wait before probe number `step` (0-based); the last rung repeats. */
-export const probeDelaySeconds = (ladder: readonly number[], step: number): number => ladder[Math.min(step, ladder.length - 1)]!;
+/** The wait (s) before probe number `step` (0-based); the last rung repeats. Throws `RangeError` for an empty ladder. */
+export const probeDelaySeconds = (ladder: readonly number[], step: number): number => {
+  const rung = ladder[Math.min(step, ladder.length - 1)];
+  if (rung === undefined) throw new RangeError('A probe ladder has at least one rung');
+  return rung;
+};
 
-/** Parses a ladder such as "5,10,10,20" from configuration. */
+/** Parses a ladder such as "5,10,10,20" (seconds) from configuration; throws unless every rung is a non-negative number. */
 export const parseLadder = (value: string): number[] => {
   const ladder = value.split(',').map((rung) => Number(rung.trim()));
   if (ladder.length === 0 || ladder.some((rung) => !Number.isFinite(rung) || rung < 0)) {

@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   message: 'msg',
 } as const;
 
+/** A kind of object Conveyor names (a key of `ID_PREFIXES`). */
 export type IdKind = keyof typeof ID_PREFIXES;
 
 /** A new time-ordered id such as `msg_01JD…`. */

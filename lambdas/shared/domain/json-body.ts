@@ -1,5 +1,5 @@
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
-import { ApiError, invalidRequest } from './errors';
+import { invalidJson, invalidRequest } from './errors';
 
 /** The contract refuses JSON nested deeper than this many levels. */
 export const MAX_JSON_DEPTH = 64;
@@ -42,7 +42,7 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'invalid_json', 'The body is not valid JSON.');
+    throw invalidJson();
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidRequest('The body must be a JSON object.');
@@ -65,8 +65,8 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
 /** The first key that appears twice in one object, and where (`the top-level object` or a dotted path). */
 const firstDuplicateKey = (root: Node | undefined): { key: string; path: string } | undefined => {
   const pending: Array<{ node: Node; path: string }> = root ? [{ node: root, path: '' }] : [];
-  while (pending.length > 0) {
-    const { node, path } = pending.pop()!;
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node, path } = next;
     const seen = new Set<string>();
     for (const child of node.children ?? []) {
       if (node.type === 'object' && child.type === 'property') {

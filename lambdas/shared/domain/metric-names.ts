@@ -6,6 +6,7 @@
  */
 export const METRIC_NAMESPACE = 'Conveyor';
 
+/** Every metric name, by use; counts unless the comment gives a unit. */
 export const MetricNames = {
   /** Messages acknowledged to integrators (200 on `POST /v1/messages`). */
   messagesAccepted: 'MessagesAccepted',
@@ -36,4 +37,5 @@ export const MetricNames = {
   spillBacklog: 'SpillBacklog',
 } as const;
 
+/** One of `MetricNames`' values. */
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];

@@ -1,5 +1,6 @@
 /** The objects Conveyor keeps, as the use cases see them. */
 
+/** A tenant: it owns sources and destinations, and receives the alerts about them. */
 export interface Organization {
   readonly id: string;
   readonly name: string;
@@ -7,6 +8,7 @@ export interface Organization {
   readonly createdAt: string;
 }
 
+/** A system that sends messages, authenticated by its API key. */
 export interface Source {
   readonly id: string;
   readonly organizationId: string;
@@ -14,27 +16,65 @@ export interface Source {
   readonly createdAt: string;
 }
 
+/** Where a destination stands: being provisioned, delivering, or paused. */
 export type DestinationStatus = 'provisioning' | 'active' | 'paused';
 
-export interface Destination {
+/** What every destination has, whatever its state: who owns it, where and how it is delivered to. */
+export interface DestinationSettings {
   readonly id: string;
   readonly organizationId: string;
   readonly name: string;
   readonly url: string;
+  /** The whole of one delivery attempt, in ms (see `TIMEOUT_LIMITS_MS` in schemas.ts). */
   readonly timeoutMs: number;
+  /** Standard Webhooks secret (`whsec_…`) the deliveries are signed with. */
   readonly signingSecret: string;
-  readonly status: DestinationStatus;
   readonly createdAt: string;
   /** Attempts after the first, inside one invocation, for a transient failure. */
   readonly inlineRetries: number;
-  readonly queueUrl?: string;
-  readonly queueArn?: string;
-  readonly mappingId?: string;
-  /** Present while the destination is paused. */
-  readonly pause?: Pause;
   /** Entries moved from the queue to the spill (kept ahead of the queue) during a long pause. */
   readonly spilled?: number;
 }
+
+/** The destination's own FIFO queue and the event-source mapping that feeds it to delivery. */
+export interface DestinationQueue {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly mappingId: string;
+}
+
+/**
+ * Registered, its queue and mapping not yet recorded (the admin API answers 404 for it, ingest
+ * does not route to it). Provisioning that failed leaves a destination in this state.
+ */
+export interface ProvisioningDestination extends DestinationSettings {
+  readonly status: 'provisioning';
+  readonly queueUrl?: undefined;
+  readonly queueArn?: undefined;
+  readonly mappingId?: undefined;
+  readonly pause?: undefined;
+}
+
+/** Provisioned and delivering: its mapping is (or is being) enabled. */
+export interface ActiveDestination extends DestinationSettings, DestinationQueue {
+  readonly status: 'active';
+  readonly pause?: undefined;
+}
+
+/** Provisioned and paused: its head failed for good, nothing behind it moves until it resumes. */
+export interface PausedDestination extends DestinationSettings, DestinationQueue {
+  readonly status: 'paused';
+  readonly pause: Pause;
+}
+
+/**
+ * A destination with its queue and mapping: the queue fields and status `active` are recorded in
+ * one write (`Directory.markDestinationProvisioned`), and a pause changes only the status.
+ */
+export type ProvisionedDestination = ActiveDestination | PausedDestination;
+
+/** A destination in any state; `status` tells which (see the guards in destination-state.ts). */
+export type Destination = ProvisioningDestination | ProvisionedDestination;
 
 /** Why and since when a destination is paused, and when its head is tried next. */
 export interface Pause {
@@ -57,8 +97,10 @@ export interface Pause {
   readonly queueHeadSentAt?: string;
 }
 
+/** Whose fault a failure is: the sender's data (the endpoint refused it) or the destination's endpoint. */
 export type Fault = 'sender' | 'destination';
 
+/** Lets a source reach a destination for one data model (and event type, where it names one). */
 export interface Subscription {
   readonly id: string;
   readonly sourceId: string;
@@ -68,8 +110,10 @@ export interface Subscription {
   readonly createdAt: string;
 }
 
+/** Where one transmission stands (`paused`: it is the head of a paused destination). */
 export type TransmissionStatus = 'queued' | 'delivered' | 'paused' | 'skipped';
 
+/** One message's delivery to one destination. */
 export interface Transmission {
   readonly id: string;
   readonly destinationId: string;
@@ -82,6 +126,7 @@ export interface Transmission {
   readonly generation?: number;
 }
 
+/** One accepted message and its transmissions, one per destination. */
 export interface Message {
   readonly id: string;
   readonly sourceId: string;

@@ -1,5 +1,6 @@
 import type { Subscription } from './model';
 
+/** What routing reads of a message: its data model, event type and the destinations it names. */
 export interface MessageMeta {
   readonly dataModel: string;
   readonly eventType: string;
@@ -11,6 +12,7 @@ export const covers = (subscription: Subscription, meta: MessageMeta): boolean =
   subscription.dataModel === meta.dataModel &&
   (subscription.eventType === undefined || subscription.eventType === meta.eventType);
 
+/** Where a message goes (see `route`). */
 export interface Route {
   /** Destinations the message goes to, in a stable order (explicit order, else subscription order). */
   readonly destinationIds: readonly string[];

@@ -40,8 +40,10 @@ export const messageRequestSchema = z.strictObject(
   },
   { error: 'must be an object' },
 );
+/** A valid body of `POST /v1/messages`. */
 export type MessageRequest = z.infer<typeof messageRequestSchema>;
 
+/** Body of `POST /v1/admin/organizations`. */
 export const organizationRequestSchema = z.strictObject({
   name: text(200),
   alertEmail: z.email({
@@ -49,11 +51,13 @@ export const organizationRequestSchema = z.strictObject({
   }).max(254, 'must be at most 254 characters'),
 });
 
+/** Body of `POST /v1/admin/organizations/{orgId}/sources`. */
 export const sourceRequestSchema = z.strictObject({ name: text(200) });
 
 /** How long a replaced API key keeps working: a day unless asked, at most 30 days, 0 to stop it now. */
 export const KEY_GRACE_LIMITS_SECONDS = { default: 86_400, max: 30 * 86_400 } as const;
 
+/** Body of `POST /v1/admin/sources/{sourceId}/keys` (`graceSeconds` in seconds). */
 export const keyRotationRequestSchema = z.strictObject({
   graceSeconds: z
     .int({ error: 'must be an integer number of seconds' })
@@ -68,6 +72,7 @@ export const TIMEOUT_LIMITS_MS = { min: 1000, max: 30_000, default: 10_000 } as 
 /** Quick retries of a transient failure inside one invocation, before the destination pauses. */
 export const INLINE_RETRY_LIMITS = { max: 5, default: 2 } as const;
 
+/** Body of `POST /v1/admin/organizations/{orgId}/destinations` (`timeoutMs` in ms). */
 export const destinationRequestSchema = z.strictObject({
   name: text(200),
   url: text(2048),
@@ -83,6 +88,7 @@ export const destinationRequestSchema = z.strictObject({
     .optional(),
 });
 
+/** Body of `POST /v1/admin/subscriptions`. */
 export const subscriptionRequestSchema = z.strictObject({
   sourceId: id('source'),
   destinationId: id('destination'),
@@ -100,7 +106,9 @@ export const idempotencyKeySchema = z.string().min(1).max(255).regex(PRINTABLE_A
 export const parseRequest = <T>(schema: z.ZodType<T>, input: unknown): T => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const [issue] = result.error.issues;
+  // A failed parse has at least one issue.
+  if (!issue) throw invalidRequest('The request is not valid.');
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const field = [path, issue.keys[0]?.slice(0, 64)].filter(Boolean).join('.');

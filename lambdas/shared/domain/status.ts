@@ -1,5 +1,6 @@
 import type { TransmissionStatus } from './model';
 
+/** A message's status, rolled up from its transmissions' (see `rollUpStatus`). */
 export type MessageStatus = 'queued' | 'delivered' | 'partially_delivered' | 'paused' | 'skipped';
 
 /**

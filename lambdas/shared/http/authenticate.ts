@@ -1,27 +1,31 @@
-import { ApiError } from '../domain/errors';
+import { unauthorized } from '../domain/errors';
 import { hashApiKey } from '../domain/ids';
 import type { Source } from '../domain/model';
 import type { Directory } from '../ports/directory';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 
-/** The source whose API key is in the `Authorization: Bearer` header, or 401 `unauthorized`. */
+/**
+ * The source whose API key is in the `Authorization: Bearer` header. Throws 401 `unauthorized`
+ * when the header is missing or malformed, the key unknown, or replaced and past its grace period
+ * (`validUntil` compared with `now`).
+ */
 export const authenticateSource = async (
   authorization: string | undefined,
   directory: Pick<Directory, 'findApiKey'>,
   now: Date = new Date(),
 ): Promise<Source> => {
   if (authorization === undefined) {
-    throw new ApiError(401, 'unauthorized', 'The Authorization header is missing; send "Bearer <source API key>".');
+    throw unauthorized('The Authorization header is missing; send "Bearer <source API key>".');
   }
-  const match = BEARER.exec(authorization.trim());
-  if (!match) {
-    throw new ApiError(401, 'unauthorized', 'The Authorization header must be "Bearer <source API key>".');
+  const apiKey = BEARER.exec(authorization.trim())?.[1];
+  if (apiKey === undefined) {
+    throw unauthorized('The Authorization header must be "Bearer <source API key>".');
   }
-  const key = await directory.findApiKey(hashApiKey(match[1]!));
-  if (!key) throw new ApiError(401, 'unauthorized', 'The API key in the Authorization header is not valid.');
+  const key = await directory.findApiKey(hashApiKey(apiKey));
+  if (!key) throw unauthorized('The API key in the Authorization header is not valid.');
   if (key.validUntil !== undefined && Date.parse(key.validUntil) <= now.getTime()) {
-    throw new ApiError(401, 'unauthorized', 'The API key in the Authorization header was replaced by a newer key and its grace period is over.');
+    throw unauthorized('The API key in the Authorization header was replaced by a newer key and its grace period is over.');
   }
   return key.source;
 };

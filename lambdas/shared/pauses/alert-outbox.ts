@@ -8,7 +8,8 @@ const ALERT_CLAIM_MS = 60_000;
 /**
  * Sends every alert in the outbox. Each is claimed first, so the delivery function and the prober
  * flushing at the same moment never send it twice; one that SES refuses is sent once its claim
- * runs out.
+ * (`ALERT_CLAIM_MS`, 60 s) runs out. The flush stops at the first refusal (`failed: 1`); it throws
+ * only when the outbox cannot be listed or claimed.
  */
 export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter'>): Promise<{ sent: number; failed: number }> => {
   let sent = 0;

@@ -1,3 +1,4 @@
+import { requirePaused } from '../domain/destinations';
 import { MetricNames } from '../domain/metric-names';
 import type { PausePorts } from './pause-ports';
 
@@ -5,6 +6,8 @@ import type { PausePorts } from './pause-ports';
  * Publishes the gauges the alarms watch: how many destinations are paused, for how long the
  * longest has been, and how old the oldest entry waiting behind a paused head is — the one that
  * SQS's retention would drop first (the spill takes it at twelve days; the alarm fires long before).
+ * Ages are in seconds; also the number of paused destinations and of entries in spills. Throws
+ * `DestinationStateError` when the store lists a destination that is not paused.
  */
 export const reportPauseGauges = async (ports: PausePorts): Promise<void> => {
   const paused = await ports.destinationState.listPausedDestinations();
@@ -13,8 +16,10 @@ export const reportPauseGauges = async (ports: PausePorts): Promise<void> => {
   let longestPause = 0;
   let oldestEntry = 0;
   let spillBacklog = 0;
-  for (const destination of paused) {
-    const pause = destination.pause!;
+  for (const listed of paused) {
+    // Only paused destinations are listed; one without its pause record is a store fault.
+    const destination = requirePaused(listed);
+    const { pause } = destination;
     longestPause = Math.max(longestPause, ageSeconds(pause.pausedAt));
     spillBacklog += destination.spilled ?? 0;
     // The spill's first entry is older than anything in the queue; without a spill, the queue's

@@ -1,4 +1,4 @@
-import type { Destination } from '../domain/model';
+import type { Destination, PausedDestination } from '../domain/model';
 import { deliverTransmission } from '../transmissions/deliver-transmission';
 import { HEAD_LEASE_MARGIN_MS, type KeepHeadHeld, withHeadHeld } from './head-lease';
 import type { PausePorts } from './pause-ports';
@@ -6,6 +6,7 @@ import { resumeDestination } from './resume';
 import { continueNow, scheduleProbe } from './schedule';
 import { SPILL_TURN_MS } from './spill';
 
+/** How a probe ended: `not_paused` and `busy` come from the head lease (see `withHeadHeld`). */
 export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
 
 /**
@@ -13,9 +14,8 @@ export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
  * competes for it). Success deletes it and resumes the destination; failure puts it back and
  * schedules the next rung of the ladder.
  */
-const probeQueueHead = async (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> => {
-  const pause = destination.pause!;
-  const queueUrl = destination.queueUrl!;
+const probeQueueHead = async (destination: PausedDestination, ports: PausePorts): Promise<ProbeOutcome> => {
+  const { pause, queueUrl } = destination;
   // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
   // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
   const head = await ports.queues.receiveHead(queueUrl, Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000));
@@ -43,7 +43,7 @@ const probeQueueHead = async (destination: Destination, ports: PausePorts): Prom
  * entry. Once it succeeds, the spill is delivered in order for the rest of the turn; when it is
  * empty, the queue's head is probed next (and its success resumes the destination).
  */
-const probeSpilledHead = async (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
+const probeSpilledHead = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   let delivered = 0;
   for (;;) {
@@ -55,7 +55,7 @@ const probeSpilledHead = async (destination: Destination, ports: PausePorts, kee
     }
     const result = await deliverTransmission(entry.body, destination, ports, { inlineRetries: delivered === 0 ? 0 : destination.inlineRetries });
     if (result.kind === 'failed') {
-      await scheduleProbe(destination, ports, delivered === 0 ? destination.pause!.probeStep + 1 : 0, result);
+      await scheduleProbe(destination, ports, delivered === 0 ? destination.pause.probeStep + 1 : 0, result);
       ports.log.info('Delivery from the spill failed', { destinationId: destination.id, reason: result.reason, delivered });
       return 'still_paused';
     }
@@ -69,12 +69,16 @@ const probeSpilledHead = async (destination: Destination, ports: PausePorts, kee
   }
 };
 
-export const probeHead = (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
+/**
+ * Retries the head of a paused destination whose head lease the caller holds: the spill's first
+ * entry when there is a spill, the queue's head otherwise. Throws what the ports throw.
+ */
+export const probeHead = (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
   (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports);
 
 /**
- * Retries a paused destination's head now: the spill's first entry when there is a spill, the
- * queue's head otherwise. `busy` when another worker holds the head.
+ * Retries a paused destination's head now, under its head lease (see `probeHead`). `busy` when
+ * another worker holds the head, `not_paused` when the destination is not paused.
  */
 export const probeDestination = (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> =>
   withHeadHeld(destination, ports, (current, keepHeld) => probeHead(current, ports, keepHeld));

@@ -1,3 +1,4 @@
+import { requirePaused } from '../domain/destinations';
 import { errorFields } from '../runtime/logging';
 import { flushOutbox } from './alert-outbox';
 import { withHeadHeld } from './head-lease';
@@ -6,24 +7,48 @@ import type { PausePorts } from './pause-ports';
 import { probeHead } from './probe';
 import { isSpillDue, spillAgingEntries } from './spill';
 
-/** One pass of the prober: send pending alerts, finish disabling mappings, spill what is aging, probe the heads that are due. */
-export const probeDueDestinations = async (ports: PausePorts): Promise<{ paused: number; probed: number; resumed: number; spilled: number }> => {
+/** What one prober pass did: paused destinations seen, heads probed, destinations resumed, entries spilled. */
+export interface ProberPassResult {
+  readonly paused: number;
+  readonly probed: number;
+  readonly resumed: number;
+  readonly spilled: number;
+}
+
+/**
+ * One pass of the prober over every paused destination. A failure with one destination is logged
+ * and the pass goes on with the next; only the outbox and the listing can make the pass throw.
+ *
+ * 1. Send the alerts waiting in the outbox.
+ * 2. List the paused destinations, then for each:
+ * 3. Finish disabling its mapping when the pause says it is not yet off.
+ * 4. Decide what is due: moving aging queue entries to the spill (`isSpillDue`), a probe (its
+ *    `nextRetryAt` has come). Nothing due: next destination.
+ * 5. Take its head lease (`busy`: another worker has it, next destination) and, on a fresh read,
+ *    move aging entries to the spill, then read the destination again.
+ * 6. Probe its head when due (`probeHead`: the spill's first entry, else the queue's head, whose
+ *    success resumes the destination).
+ */
+export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPassResult> => {
   await flushOutbox(ports);
   const paused = await ports.destinationState.listPausedDestinations();
   let probed = 0;
   let resumed = 0;
   let spilled = 0;
-  for (const destination of paused) {
+  for (const listed of paused) {
     try {
-      if (!destination.pause!.mappingDisabled) await stopMapping(destination, ports);
+      const destination = requirePaused(listed);
+      if (!destination.pause.mappingDisabled) await stopMapping(destination, ports);
       const spillDue = isSpillDue(destination, ports);
-      const probeDue = Date.parse(destination.pause!.nextRetryAt) <= ports.clock().getTime();
+      const probeDue = Date.parse(destination.pause.nextRetryAt) <= ports.clock().getTime();
       if (!spillDue && !probeDue) continue;
       const outcome = await withHeadHeld(destination, ports, async (current, keepHeld) => {
         if (spillDue && isSpillDue(current, ports)) {
           spilled += await spillAgingEntries(current, ports, keepHeld);
           await keepHeld();
-          current = (await ports.directory.getDestination(current.id)) ?? current;
+          const reread = await ports.directory.getDestination(current.id);
+          // Still paused: this worker holds its head, and only the holder resumes a destination.
+          if (reread) current = requirePaused(reread);
         }
         if (!probeDue) return 'still_paused';
         probed++;
@@ -31,7 +56,7 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<{ paused:
       });
       if (outcome === 'resumed') resumed++;
     } catch (error) {
-      ports.log.error('Probe failed', { destinationId: destination.id, ...errorFields(error) });
+      ports.log.error('Probe failed', { destinationId: listed.id, ...errorFields(error) });
     }
   }
   return { paused: paused.length, probed, resumed, spilled };

@@ -1,15 +1,19 @@
 import { MetricNames } from '../domain/metric-names';
-import type { Destination } from '../domain/model';
+import type { PausedDestination } from '../domain/model';
 import type { KeepHeadHeld } from './head-lease';
 import type { PausePorts } from './pause-ports';
 
-/** Time one worker spends on one destination's spill (moving entries in or delivering them out) per turn. */
+/** Time (ms) one worker spends on one destination's spill (moving entries in or delivering them out) per turn. */
 export const SPILL_TURN_MS = 20_000;
 /** How long entries taken to be moved to the spill stay hidden; a move takes milliseconds. */
 const SPILL_RECEIVE_VISIBILITY_SECONDS = 60;
 
-export const isSpillDue = (destination: Destination, ports: PausePorts): boolean => {
-  const { queueHeadSentAt, mappingDisabled } = destination.pause!;
+/**
+ * True when a paused destination's queue entries are to move to the spill: its mapping is off and
+ * the oldest entry still in the queue was sent `spillAfterSeconds` ago or more.
+ */
+export const isSpillDue = (destination: PausedDestination, ports: Pick<PausePorts, 'spillAfterSeconds' | 'clock'>): boolean => {
+  const { queueHeadSentAt, mappingDisabled } = destination.pause;
   return !!queueHeadSentAt && !!mappingDisabled && Date.parse(queueHeadSentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
 };
 
@@ -17,9 +21,11 @@ export const isSpillDue = (destination: Destination, ports: PausePorts): boolean
  * Moves the queue entries that are getting close to the queue's retention, head first and in
  * order, to the spill, where no retention applies. Each is kept before it is deleted from the
  * queue, and keeping is idempotent, so a mover that dies halfway loses and duplicates nothing.
+ * The caller holds the head lease; entries are taken 10 at a time (SQS's most per receive) for
+ * up to `SPILL_TURN_MS`. Returns how many entries moved; throws what the ports throw.
  */
-export const spillAgingEntries = async (destination: Destination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<number> => {
-  const queueUrl = destination.queueUrl!;
+export const spillAgingEntries = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<number> => {
+  const { queueUrl } = destination;
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   const isAging = (sentAt: string) => Date.parse(sentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
   let moved = 0;
@@ -39,9 +45,10 @@ export const spillAgingEntries = async (destination: Destination, ports: PausePo
       moved++;
     }
     const young = entries.slice(aging.length);
-    if (young.length > 0) {
+    const [oldestYoung] = young;
+    if (oldestYoung) {
       await ports.queues.release(queueUrl, young.map((entry) => entry.receiptHandle), 0);
-      await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: young[0]!.sentAt });
+      await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: oldestYoung.sentAt });
       break;
     }
     if (ports.clock().getTime() > deadline) break;

@@ -1,11 +1,9 @@
 import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
-import type { Destination, Message } from '../domain/model';
+import type { DestinationSettings, Message } from '../domain/model';
 import { deliveryHeaders } from '../domain/signature';
 import { MetricNames } from '../domain/metric-names';
-import type { Log } from '../ports/observe';
-import type { Meter } from '../ports/observe';
-import type { Clock } from '../ports/observe';
+import type { Clock, Log, Meter } from '../ports/observe';
 import type { Deliverer } from '../ports/deliverer';
 import type { Directory } from '../ports/directory';
 import type { MessageStore } from '../ports/messages';
@@ -40,6 +38,7 @@ export interface DeliverySettings {
 /** Everything one delivery takes. */
 export interface DeliveryPorts extends DeliveryDependencies, DeliverySettings {}
 
+/** How one delivery ended; `failed` carries what a pause records (the outcome, why, the head). */
 export type DeliveryResult =
   | { readonly kind: 'delivered' }
   /** Nothing to deliver: a duplicate, a stale replay, or a copy of an abandoned message. */
@@ -52,16 +51,17 @@ export type DeliveryResult =
       readonly message: Message;
     };
 
+/** How far one call of `deliverTransmission` may go. */
 export interface DeliveryOptions {
   /** Attempts after the first for a transient failure, inside this call. */
   readonly inlineRetries: number;
-  /** Time left in the invocation; no retry starts that could not finish in it. */
+  /** Time left in the invocation (ms); no retry starts that could not finish in it. */
   readonly remainingMs?: () => number;
   /** The entry's message as read with the rest of its batch, when it was found. */
   readonly known?: Message | 'abandoned';
 }
 
-/** Room left at the end of an invocation for recording an attempt. */
+/** Room (ms) left at the end of an invocation for recording an attempt. */
 const RECORDING_MARGIN_MS = 2000;
 
 /**
@@ -85,11 +85,27 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  * Delivers one queued transmission: POST to the destination with the contract's headers and wait
  * for the status. A 2xx within the timeout records the arrival. A transient failure (5xx, 408,
  * 429, timeout, connection error) is retried a few times in place, honouring Retry-After; a
- * refusal (other 4xx) is not. The result says whether the entry can leave the queue.
+ * refusal (other 4xx) is not. The result says whether the entry can leave the queue: `delivered`
+ * and `dropped` can, `failed` cannot.
+ *
+ * 1. Decode the queue entry (`body`, an envelope) and find its message: the one read with the
+ *    batch, else wait for the ingest to commit it; a message never committed within
+ *    `commitGraceMs` of its receipt is abandoned, and its copy dropped.
+ * 2. Drop a copy that needs no delivery (a duplicate, skipped, or superseded by a replay),
+ *    writing again a delivery's arrival-log entry that may have been missed.
+ * 3. Read the payload from the payload store when the entry carries a reference to it.
+ * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series).
+ * 5. POST, signed (Standard Webhooks), within the destination's `timeoutMs`.
+ * 6. On a 2xx: record the arrival (time, sequence, attempts), count and log it; a replay's parked
+ *    entry is removed.
+ * 7. Otherwise record the failed attempt; retry after `inlineRetryDelayMs` unless it was a refusal,
+ *    the `inlineRetries` are spent or the invocation has no room left; else answer `failed`.
+ *
+ * Throws when the entry is not an envelope, its message has no such transmission, or a port throws.
  */
 export const deliverTransmission = async (
   body: string,
-  destination: Destination,
+  destination: DestinationSettings,
   ports: DeliveryPorts,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> => {

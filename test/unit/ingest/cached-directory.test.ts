@@ -3,18 +3,19 @@ import { CachedDirectory } from '../../../lambdas/ingest/cached-directory';
 import { MemoryDirectory } from '../../fixtures/memory-store';
 
 const source: Source = { id: 'src_1', organizationId: 'org_1', name: 'EHR', createdAt: '' };
-const destination = (queueUrl?: string): Destination => ({
-  id: 'dst_1',
-  organizationId: 'org_1',
-  name: 'Lab',
-  url: 'https://lab.example/hook',
-  timeoutMs: 5000,
-  inlineRetries: 2,
-  signingSecret: 'whsec_x',
-  status: queueUrl ? 'active' : 'provisioning',
-  createdAt: '',
-  queueUrl,
-});
+const destination = (queueUrl?: string): Destination => {
+  const settings = {
+    id: 'dst_1',
+    organizationId: 'org_1',
+    name: 'Lab',
+    url: 'https://lab.example/hook',
+    timeoutMs: 5000,
+    inlineRetries: 2,
+    signingSecret: 'whsec_x',
+    createdAt: '',
+  };
+  return queueUrl ? { ...settings, status: 'active', queueUrl, queueArn: 'arn', mappingId: 'mapping-1' } : { ...settings, status: 'provisioning' };
+};
 
 const setUp = () => {
   let now = 0;

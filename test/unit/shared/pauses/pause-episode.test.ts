@@ -1,5 +1,5 @@
 import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
-import type { Destination, Message, Organization } from '../../../../lambdas/shared/domain/model';
+import type { ActiveDestination, Message, Organization, ProvisionedDestination } from '../../../../lambdas/shared/domain/model';
 import { encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
 import { flushOutbox } from '../../../../lambdas/shared/pauses/alert-outbox';
 import { pauseDestination } from '../../../../lambdas/shared/pauses/pause';
@@ -25,7 +25,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
   const mappingCalls: boolean[] = [];
   let mailerDown = false;
   const claims = new Map<string, number>();
-  const destination: Destination = {
+  const destination: ActiveDestination = {
     id: newId('destination'),
     organizationId: receiver.id,
     name: 'Lab results',
@@ -36,6 +36,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     status: 'active',
     createdAt: '',
     queueUrl: 'queue',
+    queueArn: 'arn',
     mappingId: 'mapping-1',
   };
   directory.destinations.set(destination.id, destination);
@@ -153,7 +154,7 @@ describe('pause episodes', () => {
     const head = await enqueue();
 
     await pauseDestination(destination, failureOf(head, 400), ports);
-    await pauseDestination((await directory.getDestination(destination.id))!, failureOf(head, 400), ports);
+    await pauseDestination((await directory.getDestination(destination.id)) as ProvisionedDestination, failureOf(head, 400), ports);
 
     expect(sent).toEqual([{ to: 'hospital@example.org', subject: '[Conveyor] Paused: Lab results' }]);
     expect(mappingCalls).toEqual([false]);

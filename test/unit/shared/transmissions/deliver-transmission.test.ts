@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { type DeliveryPorts, deliverTransmission } from '../../../../lambdas/shared/transmissions/deliver-transmission';
 import { decodeEnvelope, encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
-import type { Destination, Message } from '../../../../lambdas/shared/domain/model';
+import type { ActiveDestination, Message } from '../../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer';
 import { recordingMeter } from '../../../fixtures/meter';
 import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../../fixtures/memory-store';
@@ -10,7 +10,7 @@ import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../.
 // A fixed clock at the real time, so that signatures verify against the wall clock.
 const now = new Date();
 
-const destination: Destination = {
+const destination: ActiveDestination = {
   id: newId('destination'),
   organizationId: newId('organization'),
   name: 'Lab',
@@ -20,6 +20,9 @@ const destination: Destination = {
   inlineRetries: 2,
   status: 'active',
   createdAt: now.toISOString(),
+  queueUrl: 'queue',
+  queueArn: 'arn',
+  mappingId: 'mapping-1',
 };
 
 const newMessage = (): Message => {
