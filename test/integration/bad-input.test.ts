@@ -30,6 +30,8 @@ afterAll(async () => {
 const UNKNOWN_DESTINATION = 'dst_01J00000000000000000000000';
 const valid = () => ({ meta: { dataModel: 'PatientAdmin', eventType: 'Arrival' }, data: { mrn: '12345' } });
 const withMeta = (meta: Record<string, unknown>) => ({ meta: { ...valid().meta, ...meta }, data: valid().data });
+/** A valid message body of exactly `bytes` bytes (its data a string of `x`). */
+const bodyOfBytes = (bytes: number) => JSON.stringify({ ...valid(), data: 'x'.repeat(bytes - Buffer.byteLength(JSON.stringify({ ...valid(), data: '' }))) });
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   conveyor.request('POST', '/v1/messages', {
     ...(typeof body === 'string' || Buffer.isBuffer(body) ? { rawBody: body } : { body }),
@@ -86,6 +88,7 @@ const ingestCases: Record<string, Case> = {
   'an unknown destination': { request: () => post(withMeta({ destinations: [UNKNOWN_DESTINATION] })), status: 404, code: 'destination_not_found', names: UNKNOWN_DESTINATION },
   'a destination without a subscription': { request: () => post(withMeta({ destinations: [unsubscribed.id] })), status: 403, code: 'destination_not_allowed', names: 'meta.destinations' },
   'a data model no subscription covers': { request: () => post(withMeta({ dataModel: 'Billing' })), status: 422, code: 'no_destination', names: 'meta.dataModel' },
+  'a body of 3,000,001 bytes': { request: () => post(bodyOfBytes(3_000_001)), status: 413, code: 'payload_too_large', names: 'POST /v1/uploads' },
   'a body over 10 MB': { request: () => post(JSON.stringify({ ...valid(), data: 'x'.repeat(10 * 1024 * 1024) })), status: 413, code: 'payload_too_large' },
   'GET of a malformed message id': { request: () => conveyor.request('GET', '/v1/messages/nope', { headers: { authorization: `Bearer ${source.apiKey}` } }), status: 404, code: 'message_not_found' },
   'GET of an unknown message id': { request: () => conveyor.request('GET', '/v1/messages/msg_01J00000000000000000000000', { headers: { authorization: `Bearer ${source.apiKey}` } }), status: 404, code: 'message_not_found' },

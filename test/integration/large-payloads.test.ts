@@ -1,7 +1,9 @@
 /**
- * Payloads larger than a queue message (1 MiB with Conveyor's envelope) go to the payload store
- * (S3; fauxqs locally) and the queue carries a reference: the receiver gets the same bytes either
- * way, up to the 10 MB API limit; past it, 413. Skip and replay work for them as for any other.
+ * Contract v1.1: a body of up to 3,000,000 bytes is taken inline and delivered byte for byte; past
+ * it, 413 `payload_too_large` names the upload route and nothing is enqueued. Payloads larger than
+ * a queue message (1 MiB with Conveyor's envelope) go to the payload store (S3; fauxqs locally)
+ * and the queue carries a reference: the receiver gets the same bytes either way. Skip and replay
+ * work for them as for any other.
  */
 import { createHash } from 'node:crypto';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
@@ -24,8 +26,10 @@ const deliveredMeta = (body: string) => JSON.parse(body.slice('{"meta":'.length,
 /** Raw JSON for `data` of about `bytes` bytes, with characters that must survive exactly. */
 const bigData = (bytes: number, tag: string) => `{"tag":"${tag}","note":"Ünïcödé 😀 \\u00e9 1.0","filler":"${'x'.repeat(bytes)}","n":1.50}`;
 const raw = (data: string) => `{"meta":{"dataModel":"Imaging","eventType":"Report"},"data":${data}}`;
+/** The filler length that makes `raw(bigData(filler, tag))` exactly `bodyBytes` long. */
+const bodyFiller = (bodyBytes: number, tag: string) => bodyBytes - Buffer.byteLength(raw(bigData(0, tag)));
 
-it('delivers payloads of up to 10 MB byte for byte, to every destination, through the payload store', async () => {
+it('delivers bodies of up to 3,000,000 bytes byte for byte, to every destination, and refuses one byte more', async () => {
   conveyor = await startTestConveyor({ PROBE_LADDER_SECONDS: '1' });
   const [first, second] = [await startReceiver(), await startReceiver()];
   receivers.push(first, second);
@@ -35,16 +39,24 @@ it('delivers payloads of up to 10 MB byte for byte, to every destination, throug
   const post = (body: string) =>
     conveyor.request('POST', '/v1/messages', { rawBody: body, headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } });
 
-  const sizes = { small: 1000, justOver: 1024 * 1024, large: 3 * 1024 * 1024, largest: 10_000_000 - 200 };
+  const sizes = { small: 1000, justOver: 1024 * 1024, large: 2_900_000, largest: bodyFiller(3_000_000, 'largest') };
   const sent = new Map<string, string>();
-  for (const [tag, bytes] of Object.entries(sizes)) {
-    const data = bigData(bytes, tag);
+  const send = async (tag: string, data: string) => {
     const answer = await post(raw(data));
     expect({ tag, status: answer.status }).toEqual({ tag, status: 200 });
     sent.set(answer.body.messageId, data);
-  }
-  const tooLarge = await post(raw(bigData(10 * 1024 * 1024, 'tooLarge')));
+  };
+  for (const [tag, bytes] of Object.entries(sizes)) await send(tag, bigData(bytes, tag));
+  expect(Buffer.byteLength(raw(bigData(sizes.largest, 'largest')))).toBe(3_000_000);
+
+  const tooLargeBody = raw(bigData(bodyFiller(3_000_001, 'tooLarge'), 'tooLarge'));
+  expect(Buffer.byteLength(tooLargeBody)).toBe(3_000_001);
+  const tooLarge = await post(tooLargeBody);
   expect(tooLarge).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+  expect(tooLarge.body.error.message).toContain('POST /v1/uploads');
+  expect(tooLarge.body.error.message).toContain('dataUpload');
+  // Delivered after anything enqueued before it: when it arrives last, the refused body was not enqueued.
+  await send('after', bigData(10, 'after'));
 
   for (const receiver of [first, second]) {
     await waitFor(() => accepted(receiver).length >= sent.size, 'every payload', 120_000);

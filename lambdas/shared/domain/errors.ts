@@ -115,8 +115,17 @@ export const keyRotationConflict = (): ApiError =>
 
 // 413, 415, 422
 
-/** 413 `payload_too_large`: the body is over `MAX_BODY_BYTES` (10 MB, API Gateway's own limit). */
-export const payloadTooLarge = (): ApiError => new ApiError(413, 'payload_too_large', 'The body is larger than 10 MB.');
+/**
+ * 413 `payload_too_large`: the body is over `maxBytes` (`MAX_INLINE_BODY_BYTES` in
+ * size-limits.ts); the message names the route larger documents take.
+ */
+export const payloadTooLarge = (maxBytes: number): ApiError =>
+  new ApiError(
+    413,
+    'payload_too_large',
+    `The body is larger than ${maxBytes.toLocaleString('en-US')} bytes, the most a message carries inline; ` +
+      'send larger data with POST /v1/uploads, then POST /v1/messages with dataUpload.',
+  );
 
 /** 415 `unsupported_media_type`: the body is not declared `application/json` (UTF-8). */
 export const unsupportedMediaType = (): ApiError =>

@@ -3,15 +3,20 @@
  * The middleware that turns errors into answers is in `api-errors.ts`.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { invalidRequest, payloadTooLarge, noSuchRoute, unsupportedMediaType } from '../domain/errors';
+import { invalidRequest, noSuchRoute, unsupportedMediaType } from '../domain/errors';
 import { parseJsonObject } from '../domain/json-body';
+import { assertInlineBodySize } from '../domain/size-limits';
 
 /** An HTTP API (API Gateway v2, payload format 2.0) request. */
 export type ApiEvent = APIGatewayProxyEventV2;
 /** An HTTP API answer. */
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-/** Largest request body, in bytes: API Gateway accepts at most 10 MB; so does Conveyor. */
+/**
+ * The largest request body API Gateway's HTTP API takes, in bytes (10 MB, a quota that cannot be
+ * raised): the local stand-in refuses past it, as API Gateway does. Conveyor's own limit is lower,
+ * `MAX_INLINE_BODY_BYTES` (size-limits.ts), which `bodyText` answers with 413 in every deployment.
+ */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** An answer with `body` as JSON (`content-type: application/json`). */
@@ -41,7 +46,8 @@ export const pathParameter = (event: ApiEvent, name: string): string => {
 
 /**
  * The request body as text: 415 `unsupported_media_type` unless it is declared JSON (UTF-8), 413
- * `payload_too_large` past `MAX_BODY_BYTES`, 400 `invalid_request` unless it is UTF-8.
+ * `payload_too_large` past `MAX_INLINE_BODY_BYTES` (naming the upload route), 400
+ * `invalid_request` unless it is UTF-8.
  */
 export const bodyText = (event: ApiEvent): string => {
   const contentType = header(event, 'content-type');
@@ -52,9 +58,7 @@ export const bodyText = (event: ApiEvent): string => {
   }
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) {
-    throw payloadTooLarge();
-  }
+  assertInlineBodySize(bytes.length);
   if (!event.isBase64Encoded) return raw;
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
