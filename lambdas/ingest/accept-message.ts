@@ -14,6 +14,7 @@ import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
 import { route } from '../shared/domain/routing';
+import { entryNeedsPayloadStore } from '../shared/domain/size-limits';
 import { idempotencyKeySchema, messageRequestSchema, parseRequest, type MessageRequest } from '../shared/domain/schemas';
 import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields } from '../shared/runtime/logging';
@@ -32,7 +33,11 @@ export interface AcceptMessagePorts {
   readonly log: Log;
   /** How long (ms) an unfinished request holds its Idempotency-Key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
-  /** The largest queue message the destination queues accept, in bytes; larger payloads go to `payloads`. */
+  /**
+   * The largest queue message the destination queues accept, in bytes (SQS: 1 MiB); larger
+   * payloads go to `payloads`. A hard cap: smaller entries go there too when their escaped size
+   * could make a delivery batch too large for one invocation (`entryNeedsPayloadStore`).
+   */
   readonly maxQueueMessageBytes: number;
   readonly payloads: PayloadStore;
   readonly meter: Meter;
@@ -57,9 +62,10 @@ export interface AcceptMessageInput {
  *    processed is 503 `not_accepted`.
  * 3. Route: the destinations the message goes to (404 `destination_not_found`, 403
  *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`).
- * 4. Build the message and each transmission's queue entry; when an entry would be larger than
- *    `maxQueueMessageBytes`, the payload goes to the payload store first and the entries carry a
- *    reference to it.
+ * 4. Build the message and each transmission's queue entry; when an entry is too large to travel
+ *    inline (`entryNeedsPayloadStore`: escaped, over `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a
+ *    delivery batch of ten fits one Lambda invocation; or over `maxQueueMessageBytes`), the
+ *    payload goes to the payload store first and the entries carry a reference to it.
  * 5. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
  * 6. Commit the message, with the answer for its key; a failure abandons it.
  * 7. Count and answer.
@@ -158,8 +164,9 @@ interface PlannedEntry {
 }
 
 /**
- * Each transmission's queue entry: its envelope with the data, or, when any entry would be larger
- * than `maxQueueMessageBytes`, with a reference to the payload, written to the payload store first.
+ * Each transmission's queue entry: its envelope with the data, or, when any entry is too large to
+ * travel inline (see `entryNeedsPayloadStore`), with a reference to the payload, written to the
+ * payload store first.
  */
 const queueEntries = async (
   planned: ReadonlyArray<{ destination: ProvisionedDestination; header: EnvelopeHeader }>,
@@ -169,8 +176,8 @@ const queueEntries = async (
 ): Promise<PlannedEntry[]> => {
   const encode = envelopeEncoder(rawData);
   let bodies = planned.map(({ destination, header }) => ({ destination, header, body: encode(header) }));
-  if (Math.max(...bodies.map(({ body }) => Buffer.byteLength(body))) > ports.maxQueueMessageBytes) {
-    // Too large for a queue message: the payload goes to the payload store first, and the queue
+  if (bodies.some(({ body }) => entryNeedsPayloadStore(body, ports.maxQueueMessageBytes))) {
+    // Too large to travel inline: the payload goes to the payload store first, and the queue
     // entries carry a reference to it.
     let reference: string;
     try {

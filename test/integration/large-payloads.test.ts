@@ -1,9 +1,9 @@
 /**
  * Contract v1.1: a body of up to 3,000,000 bytes is taken inline and delivered byte for byte; past
- * it, 413 `payload_too_large` names the upload route and nothing is enqueued. Payloads larger than
- * a queue message (1 MiB with Conveyor's envelope) go to the payload store (S3; fauxqs locally)
- * and the queue carries a reference: the receiver gets the same bytes either way. Skip and replay
- * work for them as for any other.
+ * it, 413 `payload_too_large` names the upload route and nothing is enqueued. Entries that would
+ * make a delivery batch too large for one Lambda invocation (over ~546 KB escaped, see
+ * size-limits.ts) go to the payload store (S3; fauxqs locally) and the queue carries a reference:
+ * the receiver gets the same bytes either way. Skip and replay work for them as for any other.
  */
 import { createHash } from 'node:crypto';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
@@ -39,7 +39,8 @@ it('delivers bodies of up to 3,000,000 bytes byte for byte, to every destination
   const post = (body: string) =>
     conveyor.request('POST', '/v1/messages', { rawBody: body, headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } });
 
-  const sizes = { small: 1000, justOver: 1024 * 1024, large: 2_900_000, largest: bodyFiller(3_000_000, 'largest') };
+  // `overThreshold` fits a queue message but goes through the payload store: ten would not fit one delivery invocation.
+  const sizes = { small: 1000, overThreshold: 600_000, justOver: 1024 * 1024, large: 2_900_000, largest: bodyFiller(3_000_000, 'largest') };
   const sent = new Map<string, string>();
   const send = async (tag: string, data: string) => {
     const answer = await post(raw(data));
@@ -48,6 +49,8 @@ it('delivers bodies of up to 3,000,000 bytes byte for byte, to every destination
   };
   for (const [tag, bytes] of Object.entries(sizes)) await send(tag, bigData(bytes, tag));
   expect(Buffer.byteLength(raw(bigData(sizes.largest, 'largest')))).toBe(3_000_000);
+  // Under the inline threshold as it is (400,000 bytes), over it once escaped: through the payload store.
+  await send('quotes', `{"quotes":"${'\\"'.repeat(200_000)}"}`);
 
   const tooLargeBody = raw(bigData(bodyFiller(3_000_001, 'tooLarge'), 'tooLarge'));
   expect(Buffer.byteLength(tooLargeBody)).toBe(3_000_001);

@@ -20,7 +20,10 @@ export const envelopeHeaderSchema = z.object({
   generation: z.number().int().min(0).optional(),
   /** Set when `data` follows as base64 of its UTF-8 bytes. */
   dataEncoding: z.literal('base64').optional(),
-  /** Set when `data` was too large for the queue: where the payload store keeps it (nothing follows). */
+  /**
+   * Set when `data` was too large to travel inline (`entryNeedsPayloadStore` in size-limits.ts):
+   * where the payload store keeps it (nothing follows).
+   */
   dataRef: z.string().optional(),
 });
 /** The header line of a queue entry (see `envelopeHeaderSchema`). */

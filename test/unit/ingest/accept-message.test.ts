@@ -1,0 +1,151 @@
+import { type AcceptMessagePorts, acceptMessage } from '../../../lambdas/ingest/accept-message';
+import { decodeEnvelope } from '../../../lambdas/shared/domain/envelope';
+import { newId } from '../../../lambdas/shared/domain/ids';
+import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
+import { MAX_INLINE_ENTRY_ESCAPED_BYTES, escapedEntryBytes } from '../../../lambdas/shared/domain/size-limits';
+import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
+import { recordingMeter } from '../../fixtures/meter';
+import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
+
+const MIB = 1024 * 1024;
+const now = new Date('2026-11-26T10:00:00.000Z');
+const source: Source = { id: newId('source'), organizationId: newId('organization'), name: 'EHR', createdAt: now.toISOString() };
+
+const destinationAt = (queueUrl: string): ActiveDestination => ({
+  id: newId('destination'),
+  organizationId: source.organizationId,
+  name: 'Lab',
+  url: 'https://lab.example/hook',
+  timeoutMs: 5000,
+  signingSecret: 'whsec_x',
+  inlineRetries: 2,
+  status: 'active',
+  createdAt: now.toISOString(),
+  queueUrl,
+  queueArn: `arn:${queueUrl}`,
+  mappingId: `mapping-${queueUrl}`,
+});
+
+/** Ports over memory, with `destinationCount` destinations subscribed to `Imaging`; `sent` keeps what reached each queue. */
+const setUp = (destinationCount = 1) => {
+  const destinations = Array.from({ length: destinationCount }, (_unused, index) => destinationAt(`queue-${index}`));
+  const subscriptions: Subscription[] = destinations.map((destination) => ({
+    id: newId('subscription'),
+    sourceId: source.id,
+    destinationId: destination.id,
+    dataModel: 'Imaging',
+    createdAt: now.toISOString(),
+  }));
+  const sent: Array<{ queueUrl: string; entry: QueueEntry }> = [];
+  const unused = async (): Promise<never> => {
+    throw new Error('Ingest does not call this');
+  };
+  const queues: DestinationQueues = {
+    send: async (queueUrl, entry) => void sent.push({ queueUrl, entry }),
+    provision: unused,
+    depth: unused,
+    receiveHead: unused,
+    receiveHeads: unused,
+    delete: unused,
+    release: unused,
+  };
+  const payloads = new MemoryPayloadStore();
+  const ports: AcceptMessagePorts = {
+    directory: {
+      getDestination: async (id) => destinations.find((destination) => destination.id === id),
+      listSubscriptionsOfSource: async () => subscriptions,
+    },
+    messages: new MemoryMessageStore(),
+    queues,
+    clock: () => now,
+    log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as AcceptMessagePorts['log'],
+    idempotencyLeaseMs: 60_000,
+    maxQueueMessageBytes: MIB,
+    payloads,
+    meter: recordingMeter(),
+  };
+  return { ports, sent, payloads };
+};
+
+const bodyWith = (data: string) => `{"meta":{"dataModel":"Imaging","eventType":"Report"},"data":${data}}`;
+const accept = (ports: AcceptMessagePorts, data: string) => acceptMessage({ source, idempotencyKey: undefined, body: bodyWith(data) }, ports);
+
+/**
+ * JSON data whose queue entry is `escapedBytes` long, escaped: a string of `x`. The header's
+ * escaped size is measured on a first entry (ids have fixed lengths, the clock is fixed).
+ */
+const dataForEscapedEntry = async (escapedBytes: number): Promise<string> => {
+  const { ports, sent } = setUp();
+  await accept(ports, '""');
+  const headerBytes = escapedEntryBytes(sent[0]!.entry.body) - escapedEntryBytes('""');
+  return `"${'x'.repeat(escapedBytes - headerBytes - escapedEntryBytes('""'))}"`;
+};
+
+describe('acceptMessage: which entries travel inline', () => {
+  // Data as JSON writes them; each escapes to twice its size or more in the delivery event.
+  it.each([
+    ['quotes (\\")', `"${'\\"'.repeat(150_000)}"`],
+    ['backslashes (\\\\)', `"${'\\\\'.repeat(150_000)}"`],
+    ['control characters (\\u0001)', `"${'\\u0001'.repeat(80_000)}"`],
+    ['newlines between values', `[${'1,\n'.repeat(150_000)}1]`],
+    ['emoji (base64 in the envelope)', `"${'😀'.repeat(110_000)}"`],
+  ])('sends data of %s through the payload store when its entry, escaped, is over the threshold', async (_case, data) => {
+    const { ports, sent, payloads } = setUp(2);
+    // Prepare: under the threshold and under a queue message as it is, over the threshold escaped.
+    expect(Buffer.byteLength(data)).toBeLessThan(MAX_INLINE_ENTRY_ESCAPED_BYTES);
+
+    // Act
+    const answer = await accept(ports, data);
+
+    // Assess: both entries carry the same reference; the store has the data byte for byte.
+    expect(sent).toHaveLength(2);
+    const headers = sent.map(({ entry }) => decodeEnvelope(entry.body));
+    expect(headers.map(({ header, rawData }) => ({ dataRef: header.dataRef, rawData }))).toEqual([
+      { dataRef: `payloads/${answer.messageId}`, rawData: '' },
+      { dataRef: `payloads/${answer.messageId}`, rawData: '' },
+    ]);
+    expect(payloads.objects.get(`payloads/${answer.messageId}`) === data).toBe(true);
+  });
+
+  it('keeps an entry of exactly the threshold, escaped, inline', async () => {
+    const data = await dataForEscapedEntry(MAX_INLINE_ENTRY_ESCAPED_BYTES);
+    const { ports, sent, payloads } = setUp();
+
+    await accept(ports, data);
+
+    expect(escapedEntryBytes(sent[0]!.entry.body)).toBe(MAX_INLINE_ENTRY_ESCAPED_BYTES);
+    const { header, rawData } = decodeEnvelope(sent[0]!.entry.body);
+    expect(header.dataRef).toBeUndefined();
+    expect(rawData === data).toBe(true);
+    expect(payloads.objects.size).toBe(0);
+  });
+
+  it('sends an entry one byte over the threshold, escaped, through the payload store', async () => {
+    const data = await dataForEscapedEntry(MAX_INLINE_ENTRY_ESCAPED_BYTES + 1);
+    const { ports, sent, payloads } = setUp();
+
+    const answer = await accept(ports, data);
+
+    expect(decodeEnvelope(sent[0]!.entry.body).header.dataRef).toBe(`payloads/${answer.messageId}`);
+    expect(payloads.objects.get(`payloads/${answer.messageId}`) === data).toBe(true);
+  });
+
+  it('still sends data over the queue message cap through the payload store', async () => {
+    const { ports, sent, payloads } = setUp();
+    const data = `"${'x'.repeat(2000)}"`;
+
+    const answer = await accept({ ...ports, maxQueueMessageBytes: 1000 }, data);
+
+    expect(decodeEnvelope(sent[0]!.entry.body).header.dataRef).toBe(`payloads/${answer.messageId}`);
+    expect(payloads.objects.get(`payloads/${answer.messageId}`)).toBe(data);
+  });
+
+  it('answers 503 not_accepted, enqueuing nothing, when the payload store refuses', async () => {
+    const { ports, sent } = setUp();
+    const refusing = { ...ports, payloads: { put: async () => Promise.reject(new Error('S3 is down')), get: ports.payloads.get } };
+
+    await expect(accept(refusing, `"${'\\"'.repeat(150_000)}"`)).rejects.toMatchObject({ statusCode: 503, code: 'not_accepted' });
+
+    expect(sent).toEqual([]);
+  });
+});
