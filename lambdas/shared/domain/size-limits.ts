@@ -64,10 +64,17 @@ export const MAX_INLINE_ENTRY_ESCAPED_BYTES =
   Math.floor(DELIVERY_EVENT_BUDGET_BYTES / FIFO_BATCH_MAX_RECORDS) - SQS_EVENT_RECORD_OVERHEAD_BYTES - REPLAY_HEADER_GROWTH_BYTES;
 
 /**
- * The bytes a queue entry's body takes inside a Lambda event: the UTF-8 length of the body as a
- * JSON string, so each `"`, `\` and newline counts twice and a control character six times.
+ * The bytes a queue entry's body takes inside a Lambda event, at worst: the body as a JSON string,
+ * so each `"`, `\` and newline counts twice and a control character six times. Whether Lambda's
+ * serializer writes non-ASCII characters as UTF-8 or as `\uXXXX` escapes is not documented, so
+ * each UTF-16 code unit beyond ASCII counts as the six bytes of its escape: either way is safe.
  */
-export const escapedEntryBytes = (body: string): number => Buffer.byteLength(JSON.stringify(body));
+export const escapedEntryBytes = (body: string): number => {
+  const escaped = JSON.stringify(body);
+  let nonAscii = 0;
+  for (let index = 0; index < escaped.length; index++) if (escaped.charCodeAt(index) > 0x7f) nonAscii++;
+  return escaped.length + nonAscii * 5;
+};
 
 /**
  * True when a queue entry must not travel inline: its escaped size is over
