@@ -5,11 +5,13 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Arrival } from '../../domain/model';
 import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from './keys';
-import { getItem, isConditionFailure, itemExists, strip, type Table } from './table';
+import { isConditionFailure, type Item, itemExists, refusalsOf, returnFoundItem, strip, type Table } from './table';
 
 // A reservation takes the next number unless the transmission holds the latest one already (a retry).
 const neverReserved = 'attribute_not_exists(sequenceHolder)';
 const heldByAnother = 'sequenceHolder <> :transmissionId';
+// A refused reservation found the destination with the latest number held by this reservation.
+const isHeldBy = (found: Item | undefined, reservationKey: string) => found?.sequenceHolder === reservationKey;
 
 /** Sequence numbers of deliveries, and the log of what arrived with which number. */
 export class DynamoArrivalLog {
@@ -26,35 +28,36 @@ export class DynamoArrivalLog {
   /**
    * The next sequence number of the destination for `reservationKey`, or the one it got already.
    * The destination remembers which reservation holds its latest number, so a retry after a
-   * failure or a crash gets the same number back and numbers stay contiguous.
+   * failure, a crash or a lost answer (the SDK's retry of an applied reservation) gets the same
+   * number back, read from the refusal itself, and numbers stay contiguous.
    * @throws Error when the destination does not exist
    */
   async reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
     const { client, tableName } = this.table;
-    const key = destinationKey(destinationId);
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: key,
+          Key: destinationKey(destinationId),
           UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
           ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})`,
           ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey },
           ReturnValues: 'UPDATED_NEW',
+          ...returnFoundItem,
         }),
       );
       return result.Attributes!.lastSequence as number;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      const found = refusalsOf(error)?.[0]?.found;
+      if (!isHeldBy(found, reservationKey)) throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
+      return found!.lastSequence as number;
     }
-    const current = await getItem(this.table, key);
-    if (current?.sequenceHolder !== reservationKey) throw new Error(`Destination ${destinationId} does not exist`);
-    return current.lastSequence as number;
   }
 
   /**
-   * Writes the log entry of an arrival, keyed by its sequence number: writing it again overwrites
-   * rather than duplicates it.
+   * Writes the log entry of an arrival, keyed by its sequence number: an unconditional put, so
+   * writing it again (a retry, a redelivery) overwrites rather than duplicates it.
    */
   async append(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { client, tableName } = this.table;

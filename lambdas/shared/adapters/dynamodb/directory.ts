@@ -1,5 +1,6 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
 import type { ApiKeyHolder, Directory } from '../../ports/directory';
 import { apiKeyKey, destinationKey, organizationKey, sourceKey, subscriptionKey, subscriptionsOfSource } from './keys';
@@ -11,8 +12,11 @@ import {
   itemDoesNotExist,
   itemExists,
   queryAll,
+  refusalsOf,
+  returnFoundItem,
   strip,
   type Table,
+  transactWrite,
 } from './table';
 
 /** A replaced key's record goes this long after the key stops working (TTL); until then it answers 401 as expired. */
@@ -20,6 +24,16 @@ const REPLACED_KEY_KEPT_SECONDS = 7 * 24 * 60 * 60;
 
 /** Destinations registered before inline retries were configurable get this many. */
 const DEFAULT_INLINE_RETRIES = 2;
+
+/*
+ * A create that finds its key taken recognises its own earlier write (applied, its answer lost)
+ * when the item found holds every attribute it wrote (ids and key hashes are random, so no other
+ * request writes the same item). Attributes left `undefined` are not stored (`removeUndefinedValues`).
+ */
+const holdsWritten = (found: Item | undefined, written: Item) =>
+  found !== undefined && Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
+// A rotation is its own when the source found already has the new key (a hash of a fresh random key).
+const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
 
 /**
  * A destination as the use cases see it, from its item: without the keys, the sequence counter and
@@ -40,8 +54,9 @@ export const toDestination = (item: Item): Destination => {
 /**
  * Organizations, sources (and their API keys), destinations and subscriptions. The `put` methods
  * create: an id (or key hash) already taken is refused with the SDK's
- * `ConditionalCheckFailedException` (`TransactionCanceledException` for `putSource`). Any other
- * DynamoDB failure is thrown as the SDK raised it.
+ * `ConditionalCheckFailedException` (`TransactionCanceledException` for `putSource`), unless the
+ * item there is the very one this call wrote (a retry of a write whose answer was lost). Any
+ * other DynamoDB failure is thrown as the SDK raised it.
  */
 export class DynamoDirectory implements Directory {
   private readonly table: Table;
@@ -54,38 +69,41 @@ export class DynamoDirectory implements Directory {
     this.table = { client, tableName };
   }
 
+  /** Creates an organization (refused when its id is taken by another). */
   async putOrganization(organization: Organization): Promise<void> {
     await this.putNew({ ...organizationKey(organization.id), ...organization });
   }
 
+  /** The organization (strongly consistent read), undefined when there is none. */
   async getOrganization(id: string): Promise<Organization | undefined> {
     return strip(await getItem(this.table, organizationKey(id)));
   }
 
+  /**
+   * One transaction: the source, with the hash of its API key, and the key's record.
+   * @throws TransactionCanceledException when the source id or the key hash is taken by another
+   */
   async putSource(source: Source, apiKeyHash: string): Promise<void> {
-    const { client, tableName } = this.table;
-    await client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...sourceKey(source.id), ...source, currentKeyHash: apiKeyHash },
-              ConditionExpression: itemDoesNotExist,
-            },
-          },
-          { Put: { TableName: tableName, Item: { ...apiKeyKey(apiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
-        ],
-      }),
-    );
+    const { tableName } = this.table;
+    const sourceItem = { ...sourceKey(source.id), ...source, currentKeyHash: apiKeyHash };
+    try {
+      await transactWrite(this.table, [
+        { Put: { TableName: tableName, Item: sourceItem, ConditionExpression: itemDoesNotExist, ...returnFoundItem } },
+        { Put: { TableName: tableName, Item: { ...apiKeyKey(apiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
+      ]);
+    } catch (error) {
+      if (!holdsWritten(refusalsOf(error)?.[0]?.found, sourceItem)) throw error;
+    }
   }
 
+  /** The source without its key hash (strongly consistent read), undefined when there is none. */
   async getSource(id: string): Promise<Source | undefined> {
     const item = await getItem(this.table, sourceKey(id));
     const { currentKeyHash: _currentKeyHash, ...source } = strip<Source & { currentKeyHash?: string }>(item) ?? {};
     return 'id' in source ? (source as Source) : undefined;
   }
 
+  /** The source an API key (by its SHA-256) belongs to, and `validUntil` (ISO 8601) once replaced. */
   async findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
     const item = strip<Source & { validUntil?: string; expiresAt?: number }>(await getItem(this.table, apiKeyKey(apiKeyHash)));
     if (!item) return undefined;
@@ -96,14 +114,15 @@ export class DynamoDirectory implements Directory {
   /**
    * One transaction: the source's current key changes (on condition that it is still the key read,
    * so a concurrent rotation is refused, not merged), the new key's record is created, and the
-   * replaced key's record gets its `validUntil` and TTL.
+   * replaced key's record gets its `validUntil` and TTL (`expiresAt`, epoch s, a week later).
+   * `rotated` also when the source has the new key already (this call's earlier attempt).
    */
   async rotateSourceKey(
     sourceId: string,
     newApiKeyHash: string,
     previousValidUntil: string,
   ): Promise<'rotated' | 'source_not_found' | 'conflict'> {
-    const { client, tableName } = this.table;
+    const { tableName } = this.table;
     const current = await getItem(this.table, sourceKey(sourceId));
     if (!current) return 'source_not_found';
     const { currentKeyHash, ...rest } = strip<Source & { currentKeyHash?: string }>(current)!;
@@ -123,37 +142,41 @@ export class DynamoDirectory implements Directory {
         ]
       : [];
     const applied = await conditionHeld(
-      client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: sourceKey(sourceId),
-                UpdateExpression: 'SET currentKeyHash = :new',
-                ConditionExpression: currentKeyHash ? 'currentKeyHash = :old' : 'attribute_not_exists(currentKeyHash)',
-                ExpressionAttributeValues: { ':new': newApiKeyHash, ...(currentKeyHash ? { ':old': currentKeyHash } : {}) },
-              },
-            },
-            { Put: { TableName: tableName, Item: { ...apiKeyKey(newApiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
-            ...replacedKey,
-          ],
-        }),
-      ),
+      transactWrite(this.table, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: sourceKey(sourceId),
+            UpdateExpression: 'SET currentKeyHash = :new',
+            ConditionExpression: currentKeyHash ? 'currentKeyHash = :old' : 'attribute_not_exists(currentKeyHash)',
+            ExpressionAttributeValues: { ':new': newApiKeyHash, ...(currentKeyHash ? { ':old': currentKeyHash } : {}) },
+            ...returnFoundItem,
+          },
+        },
+        { Put: { TableName: tableName, Item: { ...apiKeyKey(newApiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
+        ...replacedKey,
+      ]),
+      ([sourceFound]) => hasCurrentKey(sourceFound?.found, newApiKeyHash),
     );
     return applied ? 'rotated' : 'conflict';
   }
 
-  /** A new destination, its sequence counter at 0 (the first delivery gets 1). */
+  /** Creates a destination (refused when its id is taken by another), its sequence counter at 0 (the first delivery gets 1). */
   async putDestination(destination: Destination): Promise<void> {
     await this.putNew({ ...destinationKey(destination.id), ...destination, lastSequence: 0 });
   }
 
+  /** The destination as the use cases see it (`toDestination`; strongly consistent read), undefined when there is none. */
   async getDestination(id: string): Promise<Destination | undefined> {
     const item = await getItem(this.table, destinationKey(id));
     return item && toDestination(item);
   }
 
+  /**
+   * Records the destination's queue and mapping and makes it active; answers it as updated. Safe
+   * to repeat: its condition (the item exists) still holds, and it sets the same values.
+   * @throws ConditionalCheckFailedException when the destination does not exist
+   */
   async markDestinationProvisioned(
     id: string,
     provisioned: { queueUrl: string; queueArn: string; mappingId: string },
@@ -178,18 +201,24 @@ export class DynamoDirectory implements Directory {
     return toDestination(updated.Attributes!);
   }
 
+  /** Creates a subscription in its source's partition (refused when its id is taken by another). */
   async putSubscription(subscription: Subscription): Promise<void> {
     await this.putNew({ ...subscriptionKey(subscription.sourceId, subscription.id), ...subscription });
   }
 
+  /** Every subscription of the source, page by page (eventually consistent). */
   async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
     const { pk, prefix } = subscriptionsOfSource(sourceId);
     return (await queryAll(this.table, pk, prefix)).map((item) => strip<Subscription>(item)!);
   }
 
-  /** Creates an item; a second put of the same key is refused (ConditionalCheckFailedException). */
+  /** Creates an item; a put of a key another item holds is refused (ConditionalCheckFailedException). */
   private async putNew(item: Item): Promise<void> {
     const { client, tableName } = this.table;
-    await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist }));
+    try {
+      await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist, ...returnFoundItem }));
+    } catch (error) {
+      if (!holdsWritten(refusalsOf(error)?.[0]?.found, item)) throw error;
+    }
   }
 }

@@ -23,7 +23,9 @@
  *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order      arrival-log.ts
  *                                   (sequence zero-padded to 12 digits)
  *   PARK#<trnId>     PARK           a skipped transmission's queue entry (gzip), kept    parking.ts
- *                                   for replay
+ *                                   for replay: its first chunk, with the chunk count
+ *   PARK#<trnId>     PARK#<chunk>   its other chunks (001, 002, ...), when the entry
+ *                                   needs more than one item (400 KB item limit)
  *   SPILL#<dstId>    <pos>#<chunk>  queue entries of a long-paused destination, in       spill.ts
  *                                   queue order (gzip, split into chunks under
  *                                   DynamoDB's 400 KB item limit)
@@ -96,7 +98,20 @@ export const arrivalKey = (destinationId: string, sequence: number): ItemKey => 
 /** The key a page of the arrival log continues after (`cursor` is the sort key of its last entry). */
 export const arrivalCursorKey = (destinationId: string, cursor: string): ItemKey => ({ pk: arrivalPartition(destinationId), sk: cursor });
 
-export const parkedKey = (transmissionId: string): ItemKey => ({ pk: `PARK#${transmissionId}`, sk: 'PARK' });
+/** The partition of a parked entry: its first chunk (`parkedKey`) and the others (`parkedChunkKey`). */
+export const parkedPartition = (transmissionId: string) => `PARK#${transmissionId}`;
+
+/** The first (or only) item of a parked entry; the whole entry for one parked before chunking. */
+export const parkedKey = (transmissionId: string): ItemKey => ({ pk: parkedPartition(transmissionId), sk: 'PARK' });
+
+/** The sort-key prefix of a parked entry's chunks after the first. */
+export const PARKED_CHUNK_PREFIX = 'PARK#';
+
+/** Chunk `chunk` (1, 2, ...) of a parked entry; chunk 0 is at `parkedKey`. */
+export const parkedChunkKey = (transmissionId: string, chunk: number): ItemKey => ({
+  pk: parkedPartition(transmissionId),
+  sk: `${PARKED_CHUNK_PREFIX}${String(chunk).padStart(3, '0')}`,
+});
 
 /** The partition of a destination's spill. */
 export const spillPartition = (destinationId: string) => `SPILL#${destinationId}`;

@@ -3,7 +3,10 @@
  * transmission id (so one transmission's fields can be updated in place), each with its index in
  * the message; or, for a message never committed, the tombstone `{ state: 'abandoned' }`.
  */
-import type { Message, Transmission } from '../../domain/model';
+import type { Message, Transmission, TransmissionStatus } from '../../domain/model';
+
+/** An item as a refused write found it (`table.ts`'s `Refusal.found`). */
+type Found = Record<string, unknown> | undefined;
 
 /** A transmission as stored in its message's item. */
 export interface StoredTransmission {
@@ -17,6 +20,8 @@ export interface StoredTransmission {
   lastError?: string;
   /** How often it was replayed (absent before the first replay). */
   generation?: number;
+  /** The token of the replay that set `generation`, so a retry of that replay recognises its own write. */
+  replayToken?: string;
 }
 
 /** A message's item without its keys. */
@@ -36,10 +41,29 @@ export const toMessage = (item: StoredMessage): Message | 'abandoned' => {
   if (item.state === 'abandoned') return 'abandoned';
   const transmissions = Object.entries(item.transmissions)
     .sort(([, a], [, b]) => a.index - b.index)
-    .map(([id, { index: _index, ...transmission }]) => ({ id, ...transmission }));
+    .map(([id, { index: _index, replayToken: _replayToken, ...transmission }]) => ({ id, ...transmission }));
   const { id, sourceId, organizationId, receivedAt, dataModel, eventType } = item;
   return { id, sourceId, organizationId, receivedAt, dataModel, eventType, transmissions };
 };
+
+/** Transmission `transmissionId` of a message's item (as a refused write found it), if there is one. */
+export const storedTransmission = (item: Found, transmissionId: string): StoredTransmission | undefined =>
+  (item?.transmissions as StoredMessage['transmissions'] | undefined)?.[transmissionId];
+
+/*
+ * What a refused write of a message's item found is its own earlier write (applied, its answer
+ * lost) when:
+ * - a commit finds the message committed under its id (ids are unique: nobody else commits it);
+ * - a tombstone finds a tombstone (abandoning twice abandons once);
+ * - a status change finds the transmission at the status it sets;
+ * - a replay finds its own token on the transmission (another replay leaves another token).
+ */
+export const isCommittedMessage = (found: Found, messageId: string) => found?.state === 'committed' && found.id === messageId;
+export const isTombstone = (found: Found) => found?.state === 'abandoned';
+export const isAtStatus = (found: Found, transmissionId: string, status: TransmissionStatus) =>
+  storedTransmission(found, transmissionId)?.status === status;
+export const isReplayedBy = (found: Found, transmissionId: string, replayToken: string) =>
+  storedTransmission(found, transmissionId)?.replayToken === replayToken;
 
 /** The item of a newly committed message. */
 export const toStoredMessage = (message: Message): StoredMessage => ({

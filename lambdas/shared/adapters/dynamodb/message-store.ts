@@ -3,23 +3,36 @@
  * MessageStore port over them, which takes idempotency records, the arrival log and parked
  * entries from the adapters of those items.
  */
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../../domain/model';
 import { type IdempotencyClaim, type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { DynamoArrivalLog } from './arrival-log';
-import { DynamoIdempotency, idempotencyCommitUpdate } from './idempotency';
+import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
 import { messageKey } from './keys';
-import { type StoredMessage, type StoredTransmission, toMessage, toStoredMessage } from './message-item';
+import {
+  isAtStatus,
+  isCommittedMessage,
+  isReplayedBy,
+  isTombstone,
+  type StoredMessage,
+  storedTransmission,
+  toMessage,
+  toStoredMessage,
+} from './message-item';
 import { DynamoParking } from './parking';
-import { conditionHeld, epochSeconds, isConditionFailure, type Item, itemDoesNotExist, type Table } from './table';
+import {
+  conditionHeld,
+  epochSeconds,
+  isConditionFailure,
+  type Item,
+  itemDoesNotExist,
+  refusalsOf,
+  returnFoundItem,
+  type Table,
+  transactWrite,
+} from './table';
 
 /** How long the tombstone of an abandoned message stays (the `expiresAt` TTL). */
 const TOMBSTONE_SECONDS = 7 * 24 * 60 * 60;
@@ -28,6 +41,7 @@ const BATCH_GET_KEYS = 100;
 
 /** A transmission's entry in its message's item must exist: an update never creates one. */
 const transmissionExists = 'attribute_exists(transmissions.#t)';
+const transmissionSkipped = 'transmissions.#t.#status = :skipped';
 
 /**
  * The update that marks a message's head transmission paused, for the transaction that records the
@@ -69,18 +83,23 @@ export class DynamoMessageStore implements MessageStore {
     this.parking = new DynamoParking(client, tableName);
   }
 
+  /** Claims a (source, Idempotency-Key): see `DynamoIdempotency.claim` for the outcomes and the lease (ms). */
   claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim> {
     return this.idempotency.claim(request);
   }
 
+  /** Gives up this request's pending claim; leaves a key another request holds or committed. */
   releaseIdempotencyKey(request: IdempotencyRequest): Promise<void> {
     return this.idempotency.release(request);
   }
 
   /**
    * Creates the message's item, in one transaction with the answer of its idempotency key when
-   * there is one.
+   * there is one. A retry that finds the message committed under its id (and, with a key, the
+   * key's answer committed for it) recognises its own commit and succeeds.
    * @throws MessageAbandonedError when delivery wrote the message's tombstone first
+   * @throws TransactionCanceledException when the idempotency key no longer belongs to the message
+   *   (its claim expired and another request took it); the SDK's error for any other failure
    */
   async commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void> {
     const { client, tableName } = this.table;
@@ -88,25 +107,31 @@ export class DynamoMessageStore implements MessageStore {
       TableName: tableName,
       Item: { ...messageKey(message.id), ...toStoredMessage(message) },
       ConditionExpression: itemDoesNotExist,
+      ...returnFoundItem,
     };
     const write = !idempotency
       ? client.send(new PutCommand(putMessage))
-      : client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: putMessage },
-              idempotencyCommitUpdate(tableName, idempotency.request, idempotency.answer, message.id),
-            ],
-          }),
-        );
-    // The message item comes first: its condition fails only when delivery abandoned the message.
-    if (!(await conditionHeld(write))) throw new MessageAbandonedError(message.id);
+      : transactWrite(this.table, [
+          { Put: putMessage },
+          idempotencyCommitUpdate(tableName, idempotency.request, idempotency.answer, message.id),
+        ]);
+    // The message item comes first: its condition fails only when the message is already there,
+    // committed by an earlier attempt of this commit or abandoned by delivery.
+    const committed = await conditionHeld(
+      write,
+      ([messageFound, recordFound]) =>
+        isCommittedMessage(messageFound?.found, message.id) && (!idempotency || isCommittedFor(recordFound?.found, message.id)),
+    );
+    if (!committed) throw new MessageAbandonedError(message.id);
   }
 
-  /** Writes the tombstone (kept a week) unless the message was committed; true when it is abandoned. */
+  /**
+   * Writes the tombstone (kept a week, `expiresAt` TTL) unless the message was committed; true
+   * when it is abandoned, by this call or an earlier one (the item found by a refusal tells).
+   */
   async abandonMessage(messageId: string): Promise<boolean> {
     const { client, tableName } = this.table;
-    const tombstoned = await conditionHeld(
+    return conditionHeld(
       client.send(
         new PutCommand({
           TableName: tableName,
@@ -117,18 +142,21 @@ export class DynamoMessageStore implements MessageStore {
             expiresAt: epochSeconds(this.clock()) + TOMBSTONE_SECONDS,
           },
           ConditionExpression: itemDoesNotExist,
+          ...returnFoundItem,
         }),
       ),
+      ([refusal]) => isTombstone(refusal?.found),
     );
-    return tombstoned || (await this.getMessage(messageId)) === 'abandoned';
   }
 
+  /** The message (strongly consistent read), `abandoned` for its tombstone, undefined when there is neither. */
   async getMessage(messageId: string): Promise<Message | 'abandoned' | undefined> {
     const { client, tableName } = this.table;
     const result = await client.send(new GetCommand({ TableName: tableName, Key: messageKey(messageId), ConsistentRead: true }));
     return result.Item && toMessage(result.Item as StoredMessage);
   }
 
+  /** Several messages by id, 100 per BatchGetItem (its limit), strongly consistent; ids not found are absent. */
   async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
     const { client, tableName } = this.table;
     const found = new Map<string, Message | 'abandoned'>();
@@ -148,10 +176,17 @@ export class DynamoMessageStore implements MessageStore {
     return found;
   }
 
+  /** The delivery's sequence number (`DynamoArrivalLog.reserveSequence`); throws when the destination does not exist. */
   reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
     return this.arrivals.reserveSequence(destinationId, reservationKey);
   }
 
+  /**
+   * Sets a transmission's status when it is one of `from`; true when it is at `status` now, set by
+   * this call or by an earlier attempt of it whose answer was lost (or by anyone: the change the
+   * caller wanted holds); false when it was at another status.
+   * @throws the SDK's error when DynamoDB fails otherwise
+   */
   async setTransmissionStatus(
     messageId: string,
     transmissionId: string,
@@ -168,26 +203,42 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
+          ...returnFoundItem,
         }),
       ),
+      ([refusal]) => isAtStatus(refusal?.found, transmissionId, status),
     );
   }
 
+  /** Keeps a skipped transmission's queue entry, of any size (in chunks: `DynamoParking.park`). */
   park(transmissionId: string, destinationId: string, envelope: string): Promise<void> {
     return this.parking.park(transmissionId, destinationId, envelope);
   }
 
+  /**
+   * The parked entry of a skipped transmission, whole; undefined when none was parked.
+   * @throws Error when some of its chunks are missing; the SDK's error when DynamoDB fails
+   */
   getParked(transmissionId: string): Promise<{ destinationId: string; envelope: string } | undefined> {
     return this.parking.get(transmissionId);
   }
 
+  /** Removes a parked entry, all its chunks; nothing when there is none. */
   removeParked(transmissionId: string): Promise<void> {
     return this.parking.remove(transmissionId);
   }
 
-  /** Only a skipped transmission is replayed: undefined otherwise. */
+  /**
+   * Moves a skipped transmission back to queued with the next generation, and answers that
+   * generation; undefined when it is not skipped. Each call leaves its own token on the
+   * transmission: a retry whose first attempt was applied (answer lost) finds it and answers the
+   * generation that attempt produced, rather than undefined, which would leave the transmission
+   * queued with nothing in the queue.
+   * @throws the SDK's error when DynamoDB fails otherwise
+   */
   async prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
     const { client, tableName } = this.table;
+    const replayToken = randomUUID();
     try {
       const result = await client.send(
         new UpdateCommand({
@@ -195,21 +246,28 @@ export class DynamoMessageStore implements MessageStore {
           Key: messageKey(messageId),
           UpdateExpression:
             'SET transmissions.#t.#status = :queued, ' +
-            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one ' +
+            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
+            'transmissions.#t.replayToken = :replayToken ' +
             'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
-          ConditionExpression: 'transmissions.#t.#status = :skipped',
+          ConditionExpression: transmissionSkipped,
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1 },
+          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': replayToken },
           ReturnValues: 'ALL_NEW',
+          ...returnFoundItem,
         }),
       );
-      return (result.Attributes?.transmissions as Record<string, StoredTransmission>)[transmissionId]!.generation;
+      return storedTransmission(result.Attributes, transmissionId)!.generation;
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const found = refusalsOf(error)?.[0]?.found;
+      return isReplayedBy(found, transmissionId, replayToken) ? storedTransmission(found, transmissionId)!.generation : undefined;
     }
   }
 
+  /**
+   * Counts a failed attempt and its error. Not recognisable when repeated: a retry of an applied
+   * write counts the attempt twice (the count is informational; nothing is decided on it).
+   */
   async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
     const { client, tableName } = this.table;
     await client.send(
@@ -225,9 +283,11 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /**
-   * Both writes at once: the next delivery waits for them. The log entry is keyed by sequence, so
-   * recording an arrival again overwrites rather than duplicates it; and if only the message's
-   * update landed, delivery records the arrival again when the entry comes back as a duplicate.
+   * Both writes at once: the next delivery waits for them. Safe to repeat (a retry of an applied
+   * write changes nothing): the log entry is an unconditional put keyed by sequence, so recording
+   * an arrival again overwrites rather than duplicates it; the message's update sets the same
+   * values, and its condition (the transmission exists) still holds. If only the message's update
+   * landed, delivery records the arrival again when the entry comes back as a duplicate.
    */
   async recordArrival(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { client, tableName } = this.table;
@@ -253,6 +313,7 @@ export class DynamoMessageStore implements MessageStore {
     await Promise.all([logEntry, messageUpdate]);
   }
 
+  /** Up to `limit` arrivals of the destination in delivery order, after `cursor` (from the previous page). */
   listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }> {
     return this.arrivals.list(destinationId, limit, cursor);
   }

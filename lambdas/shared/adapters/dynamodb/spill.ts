@@ -2,14 +2,11 @@
  * The spill: queue entries of a long-paused destination, moved here before SQS's retention would
  * drop them, and their count (`spilled` on the destination's item).
  */
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Spill, SpilledEntry } from '../../ports/spill';
+import { gunzipChunks, gzipInChunks } from './chunks';
 import { destinationKey, spillChunkKey, spilledEntryPrefix, spillPartition } from './keys';
-import { conditionHeld, type Item, itemDoesNotExist, itemExists, type Table } from './table';
-
-/** Under DynamoDB's 400 KB item limit with room for the keys and attributes. */
-const SPILL_CHUNK_BYTES = 350_000;
+import { conditionHeld, type Item, itemDoesNotExist, itemExists, type Table, transactWrite } from './table';
 
 /** The write that counts an entry in or out of the destination's `spilled`. */
 const countSpilled = (tableName: string, destinationId: string, by: 1 | -1) => ({
@@ -22,10 +19,16 @@ const countSpilled = (tableName: string, destinationId: string, by: 1 | -1) => (
 });
 
 /**
- * Each entry is gzipped and split into chunks written in one transaction with the destination's
- * `spilled` count, so an entry is kept whole, exactly once, or not at all. Sort keys are the padded
- * queue position, so the first item of the partition is the first chunk of the oldest entry.
- * A repeated keep or remove is recognised by its condition; any other DynamoDB failure is thrown.
+ * Each entry is gzipped and split into chunks (`chunks.ts`) written in one transaction with the
+ * destination's `spilled` count, so an entry is kept whole, exactly once, or not at all. Sort keys
+ * are the padded queue position, so the first item of the partition is the first chunk of the
+ * oldest entry. A repeated keep or remove is recognised by its condition; any other DynamoDB
+ * failure is thrown as the SDK raised it.
+ *
+ * Both are safe when a retry repeats an applied write: a keep that finds its entry kept answers
+ * false, "kept already", which is what happened (the entry is kept once, and its caller deletes it
+ * from the queue either way; a retry cannot be told from a repeated move of the same entry, nor
+ * need it be); a remove that finds it gone does nothing.
  */
 export class DynamoSpill implements Spill {
   private readonly table: Table;
@@ -38,38 +41,36 @@ export class DynamoSpill implements Spill {
     this.table = { client, tableName };
   }
 
+  /**
+   * Keeps an entry (its body of any size an SQS entry has) at its queue position and counts it in.
+   * @returns false when it was kept already
+   * @throws TransactionCanceledException when conflicts persisted; the SDK's error otherwise
+   */
   async keep(destinationId: string, entry: SpilledEntry): Promise<boolean> {
-    const { client, tableName } = this.table;
-    const compressed = gzipSync(entry.body);
-    const chunks: Uint8Array[] = [];
-    for (let start = 0; start === 0 || start < compressed.length; start += SPILL_CHUNK_BYTES) {
-      chunks.push(compressed.subarray(start, start + SPILL_CHUNK_BYTES));
-    }
+    const { tableName } = this.table;
+    const chunks = gzipInChunks(entry.body);
     return conditionHeld(
-      client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...chunks.map((data, index) => ({
-              Put: {
-                TableName: tableName,
-                Item: {
-                  ...spillChunkKey(destinationId, entry.position, index),
-                  position: entry.position,
-                  sentAt: entry.sentAt,
-                  chunks: chunks.length,
-                  data,
-                },
-                // On the first chunk: an entry moved twice (the mover died before deleting it from the queue) is kept once.
-                ...(index === 0 ? { ConditionExpression: itemDoesNotExist } : {}),
-              },
-            })),
-            countSpilled(tableName, destinationId, 1),
-          ],
-        }),
-      ),
+      transactWrite(this.table, [
+        ...chunks.map((data, index) => ({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...spillChunkKey(destinationId, entry.position, index),
+              position: entry.position,
+              sentAt: entry.sentAt,
+              chunks: chunks.length,
+              data,
+            },
+            // On the first chunk: an entry moved twice (the mover died before deleting it from the queue) is kept once.
+            ...(index === 0 ? { ConditionExpression: itemDoesNotExist } : {}),
+          },
+        })),
+        countSpilled(tableName, destinationId, 1),
+      ]),
     );
   }
 
+  /** The oldest kept entry, whole (read strongly consistent); undefined when the spill is empty. */
   async first(destinationId: string): Promise<SpilledEntry | undefined> {
     const { client, tableName } = this.table;
     const head = await client.send(
@@ -87,31 +88,27 @@ export class DynamoSpill implements Spill {
     return {
       position: firstChunk.position as string,
       sentAt: firstChunk.sentAt as string,
-      body: gunzipSync(Buffer.concat(parts.map((part) => part.data as Uint8Array))).toString('utf8'),
+      body: gunzipChunks(parts.map((part) => part.data as Uint8Array)),
     };
   }
 
   /** Removes the entry and counts it out; nothing when it was removed already (a repeated remove). */
   async remove(destinationId: string, position: string): Promise<void> {
-    const { client, tableName } = this.table;
+    const { tableName } = this.table;
     const parts = await this.chunksOf(destinationId, position);
     if (parts.length === 0) return;
     await conditionHeld(
-      client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...parts.map((part, index) => ({
-              Delete: {
-                TableName: tableName,
-                Key: { pk: part.pk, sk: part.sk },
-                // On the first chunk: a concurrent remove of the same entry counts it out once.
-                ...(index === 0 ? { ConditionExpression: itemExists } : {}),
-              },
-            })),
-            countSpilled(tableName, destinationId, -1),
-          ],
-        }),
-      ),
+      transactWrite(this.table, [
+        ...parts.map((part, index) => ({
+          Delete: {
+            TableName: tableName,
+            Key: { pk: part.pk, sk: part.sk },
+            // On the first chunk: a concurrent remove of the same entry counts it out once.
+            ...(index === 0 ? { ConditionExpression: itemExists } : {}),
+          },
+        })),
+        countSpilled(tableName, destinationId, -1),
+      ]),
     );
   }
 

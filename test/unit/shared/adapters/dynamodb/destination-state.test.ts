@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDestinationState } from '../../../../../lambdas/shared/adapters/dynamodb/destination-state';
 import type { OutboxEmail, Pause } from '../../../../../lambdas/shared/domain/model';
-import { client, clock, conditionFailed, ddb, NOW_MS, TABLE, transactionCanceled } from './mock-table';
+import { client, clock, conditionFailed, ddb, NOW_MS, refused, TABLE, transactionCanceled } from './mock-table';
 
 const pause: Pause = {
   pausedAt: '2026-01-01T00:00:00.000Z',
@@ -21,7 +21,14 @@ const alert: OutboxEmail = {
   destinationId: 'dst_1',
   createdAt: '2026-01-01T00:00:00.000Z',
 };
-const outboxPut = { Put: { TableName: TABLE, Item: { pk: 'OUTBOX', sk: '2026-01-01T00:00:00.000Z#mail_1', ...alert } } };
+const outboxPut = {
+  Put: {
+    TableName: TABLE,
+    Item: { pk: 'OUTBOX', sk: '2026-01-01T00:00:00.000Z#mail_1', ...alert },
+    ConditionExpression: 'attribute_not_exists(pk)',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+};
 
 const destinationItem = (id: string, status: string) => ({
   pk: `DST#${id}`,
@@ -45,8 +52,9 @@ describe('DynamoDestinationState', () => {
   const state = new DynamoDestinationState(client, TABLE, clock);
 
   beforeEach(() => ddb.reset());
+  afterEach(() => jest.restoreAllMocks());
 
-  it('records a pause in one transaction: the status from active, the PAUSED set, the alert and the paused head', async () => {
+  it('records a pause in one transaction: the status from active, the alert (put once), the PAUSED set and the paused head', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     const recorded = await state.recordPause('dst_1', pause, alert);
@@ -64,8 +72,8 @@ describe('DynamoDestinationState', () => {
             ExpressionAttributeValues: { ':from': 'active', ':to': 'paused', ':pause': pause },
           },
         },
-        { Put: { TableName: TABLE, Item: { pk: 'PAUSED', sk: 'dst_1' } } },
         outboxPut,
+        { Put: { TableName: TABLE, Item: { pk: 'PAUSED', sk: 'dst_1' } } },
         {
           Update: {
             TableName: TABLE,
@@ -86,13 +94,45 @@ describe('DynamoDestinationState', () => {
     expect(await state.recordPause('dst_1', pause, alert)).toBe(false);
   });
 
+  it('recognises its own pause: a retry that finds its alert in the outbox answers true', async () => {
+    // The first attempt was applied and its answer lost: the status is paused and the alert (a unique id) is there.
+    const found = [refused({ ...destinationItem('dst_1', 'paused'), pause }), refused({ ...outboxPut.Put.Item, claimedUntil: NOW_MS })];
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled(found[0]!, found[1]!, 'None', 'None'));
+
+    expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
+  });
+
+  it('answers false when another pause put its own alert (the status condition failed, this alert is not there)', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled(refused({ ...destinationItem('dst_1', 'paused'), pause }), 'None', 'None', 'None'));
+
+    expect(await state.recordPause('dst_1', pause, alert)).toBe(false);
+  });
+
+  it('retries a pause cancelled by a transaction conflict (on the head’s message item), then records it', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionCanceled('None', 'None', 'None', 'TransactionConflict')).resolves({});
+
+    expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it('recognises its own resume: a retry that finds its recovery alert in the outbox answers true', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled(refused(destinationItem('dst_1', 'active')), refused(outboxPut.Put.Item), 'None'))
+      .rejectsOnce(transactionCanceled(refused(destinationItem('dst_1', 'active')), 'None', 'None'));
+
+    expect(await state.recordResume('dst_1', alert)).toBe(true);
+    expect(await state.recordResume('dst_1', alert)).toBe(false);
+  });
+
   it('throws when another item of the pause refused it (the head transmission is missing)', async () => {
     ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', 'None', 'ConditionalCheckFailed'));
 
     await expect(state.recordPause('dst_1', pause, alert)).rejects.toThrow('Transaction cancelled');
   });
 
-  it('records a resume in one transaction: the status from paused, the pause removed, out of the PAUSED set, the alert', async () => {
+  it('records a resume in one transaction: the status from paused, the pause removed, the alert (put once), out of the PAUSED set', async () => {
     ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
 
     expect(await state.recordResume('dst_1', alert)).toBe(true);
@@ -110,8 +150,8 @@ describe('DynamoDestinationState', () => {
             ExpressionAttributeValues: { ':from': 'paused', ':to': 'active' },
           },
         },
-        { Delete: { TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } } },
         outboxPut,
+        { Delete: { TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } } },
       ],
     });
   });

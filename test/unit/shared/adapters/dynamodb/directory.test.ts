@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
-import { client, conditionFailed, ddb, TABLE, transactionCanceled } from './mock-table';
+import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
 
 const organization = { id: 'org_1', name: 'Lab', alertEmail: 'ops@example.org', createdAt: '2026-01-01T00:00:00.000Z' };
 const source = { id: 'src_1', organizationId: 'org_1', name: 'LIS', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -33,7 +33,41 @@ describe('DynamoDirectory', () => {
       TableName: TABLE,
       Item: { pk: 'ORG#org_1', sk: 'ORG', ...organization },
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('recognises its own create: a retry that finds the very item it wrote succeeds; another item is refused', async () => {
+    // The first attempt was applied and its answer lost; the retry fails attribute_not_exists.
+    ddb.on(PutCommand).rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization })).rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }));
+
+    await expect(directory.putOrganization(organization)).resolves.toBeUndefined();
+    await expect(directory.putOrganization(organization)).rejects.toThrow('The conditional request failed');
+  });
+
+  it('recognises its own subscription, whose optional attributes left out are not stored', async () => {
+    const subscription = { id: 'sub_1', sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results', eventType: undefined, createdAt: '2026-01-01T00:00:00.000Z' };
+    const { eventType: _eventType, ...stored } = subscription;
+    ddb.on(PutCommand).rejects(conditionFailed({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }));
+
+    await expect(directory.putSubscription(subscription)).resolves.toBeUndefined();
+  });
+
+  it('recognises its own source: a retry that finds the source with its key hash succeeds', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }), refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source })),
+    );
+
+    await expect(directory.putSource(source, 'keyhash1')).resolves.toBeUndefined();
+  });
+
+  it('recognises its own rotation: a retry that finds the source on its new key answers rotated', async () => {
+    ddb.on(GetCommand).resolves({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } });
+    ddb.on(TransactWriteCommand).rejects(
+      transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }), refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }), 'None'),
+    );
+
+    expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('rotated');
   });
 
   it('creates a source with its key record (a copy of the source) in one transaction', async () => {
@@ -43,7 +77,14 @@ describe('DynamoDirectory', () => {
 
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
       TransactItems: [
-        { Put: { TableName: TABLE, Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
         { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
       ],
     });
@@ -82,6 +123,7 @@ describe('DynamoDirectory', () => {
             UpdateExpression: 'SET currentKeyHash = :new',
             ConditionExpression: 'currentKeyHash = :old',
             ExpressionAttributeValues: { ':new': 'keyhash1', ':old': 'keyhash0' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -127,6 +169,7 @@ describe('DynamoDirectory', () => {
       TableName: TABLE,
       Item: { ...destinationKey, ...destination, lastSequence: 0 },
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 

@@ -32,30 +32,37 @@ describe('DynamoIdempotency', () => {
       ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now) OR expiresAt < :nowSeconds',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':pending': 'pending', ':now': NOW_MS, ':nowSeconds': NOW_SECONDS },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
 
-  it('answers a taken, committed key with the answer and the hash of the request that got it', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: { ...key, state: 'committed', messageId: 'msg_0', requestHash: 'hash-of-first', answer, expiresAt: 1 } });
+  it('answers a taken, committed key with the answer and the hash of the request that got it, from the refusal', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed({ ...key, state: 'committed', messageId: 'msg_0', requestHash: 'hash-of-first', answer, expiresAt: 1 }));
 
     const claim = await idempotency.claim(request);
 
     expect(claim).toEqual({ outcome: 'answered', requestHash: 'hash-of-first', answer });
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: key, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('recognises its own claim: a retry that finds the key pending for its message has claimed it', async () => {
+    // The first attempt was applied and its answer lost; the retry fails its own condition.
+    const mine = { ...key, state: 'pending', messageId: 'msg_1', requestHash: 'hash-of-request', leaseUntil: NOW_MS + 60_000, expiresAt: NOW_SECONDS + 86_400 };
+    ddb.on(PutCommand).rejects(conditionFailed(mine));
+    ddb.on(GetCommand).resolves({ Item: mine });
+
+    expect(await idempotency.claim(request)).toEqual({ outcome: 'claimed' });
   });
 
   it('answers in_progress while another request holds the key', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: { ...key, state: 'pending', messageId: 'msg_0', requestHash: 'hash-of-first', leaseUntil: NOW_MS + 1 } });
+    ddb.on(PutCommand).rejects(conditionFailed({ ...key, state: 'pending', messageId: 'msg_0', requestHash: 'hash-of-first', leaseUntil: NOW_MS + 1 }));
 
     expect(await idempotency.claim(request)).toEqual({ outcome: 'in_progress' });
   });
 
-  it('answers in_progress when the record vanished between the claim and the read (swept meanwhile)', async () => {
+  it('answers in_progress when the refusal returned no record (the sender retries)', async () => {
     ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({});
 
     expect(await idempotency.claim(request)).toEqual({ outcome: 'in_progress' });
   });

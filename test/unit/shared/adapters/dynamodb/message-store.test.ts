@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { DynamoMessageStore } from '../../../../../lambdas/shared/adapters/dynamodb/message-store';
 import type { AcceptedMessage, Message } from '../../../../../lambdas/shared/domain/model';
 import { MessageAbandonedError } from '../../../../../lambdas/shared/ports/messages';
-import { client, clock, conditionFailed, ddb, NOW_SECONDS, TABLE, transactionCanceled } from './mock-table';
+import { client, clock, conditionFailed, ddb, NOW_SECONDS, refused, TABLE, transactionCanceled } from './mock-table';
 
 const message: Message = {
   id: 'msg_1',
@@ -31,14 +31,29 @@ const storedMessage = {
   },
 };
 const messageKey = { pk: 'MSG#msg_1', sk: 'MSG' };
-const putMessage = { TableName: TABLE, Item: { ...messageKey, ...storedMessage }, ConditionExpression: 'attribute_not_exists(pk)' };
+const putMessage = {
+  TableName: TABLE,
+  Item: { ...messageKey, ...storedMessage },
+  ConditionExpression: 'attribute_not_exists(pk)',
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+};
 const request = { sourceId: 'src_1', key: 'order-42', requestHash: 'hash', messageId: 'msg_1', leaseMs: 60_000 };
 const answer: AcceptedMessage = { messageId: 'msg_1', receivedAt: message.receivedAt, transmissions: [{ id: 'trn_b', destinationId: 'dst_2', status: 'queued' }] };
+const idempotencyKey = { pk: `IDEM#src_1#${createHash('sha256').update('order-42').digest('hex')}`, sk: 'IDEM' };
+const committedRecord = (messageId: string) => ({ ...idempotencyKey, state: 'committed', messageId, requestHash: 'hash', answer, expiresAt: NOW_SECONDS + 86_400 });
+const tombstone = { ...messageKey, state: 'abandoned', id: 'msg_1', expiresAt: NOW_SECONDS };
+/** The message's item with transmission trn_a changed. */
+const withTransmissionA = (change: Record<string, unknown>) => ({
+  ...messageKey,
+  ...storedMessage,
+  transmissions: { ...storedMessage.transmissions, trn_a: { ...storedMessage.transmissions.trn_a, ...change } },
+});
 
 describe('DynamoMessageStore', () => {
   const store = new DynamoMessageStore(client, TABLE, clock);
 
   beforeEach(() => ddb.reset());
+  afterEach(() => jest.restoreAllMocks());
 
   it('commits a message as one item, its transmissions a map that remembers their order', async () => {
     ddb.on(PutCommand).resolves({});
@@ -48,7 +63,7 @@ describe('DynamoMessageStore', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual(putMessage);
   });
 
-  it('commits a message together with the answer of its idempotency key', async () => {
+  it('commits a message together with the answer of its idempotency key, from its pending claim', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     await store.commitMessage(message, { request, answer });
@@ -59,11 +74,12 @@ describe('DynamoMessageStore', () => {
         {
           Update: {
             TableName: TABLE,
-            Key: { pk: `IDEM#src_1#${createHash('sha256').update('order-42').digest('hex')}`, sk: 'IDEM' },
+            Key: idempotencyKey,
             UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
-            ConditionExpression: 'messageId = :messageId',
+            ConditionExpression: 'messageId = :messageId AND #state = :pending',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':committed': 'committed', ':answer': answer, ':messageId': 'msg_1' },
+            ExpressionAttributeValues: { ':committed': 'committed', ':answer': answer, ':messageId': 'msg_1', ':pending': 'pending' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
       ],
@@ -76,6 +92,35 @@ describe('DynamoMessageStore', () => {
 
     await expect(store.commitMessage(message)).rejects.toThrow(MessageAbandonedError);
     await expect(store.commitMessage(message, { request, answer })).rejects.toThrow(MessageAbandonedError);
+  });
+
+  it('recognises its own commit: a retry that finds the message committed under its id succeeds', async () => {
+    // The first attempt was applied and its answer lost; the SDK's retry fails attribute_not_exists.
+    ddb.on(PutCommand).rejects(conditionFailed({ ...messageKey, ...storedMessage }));
+
+    await expect(store.commitMessage(message)).resolves.toBeUndefined();
+  });
+
+  it('recognises its own commit with an idempotency key: the message and the key’s answer committed for it', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled(refused({ ...messageKey, ...storedMessage }), refused(committedRecord('msg_1'))));
+
+    await expect(store.commitMessage(message, { request, answer })).resolves.toBeUndefined();
+  });
+
+  it('raises MessageAbandonedError when the item the commit found is the tombstone', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed(tombstone));
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled(refused(tombstone), 'None'));
+
+    await expect(store.commitMessage(message)).rejects.toThrow(MessageAbandonedError);
+    await expect(store.commitMessage(message, { request, answer })).rejects.toThrow(MessageAbandonedError);
+  });
+
+  it('retries a commit cancelled by a transaction conflict on the idempotency record', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    ddb.on(TransactWriteCommand).rejectsOnce(transactionCanceled('None', 'TransactionConflict')).resolves({});
+
+    await expect(store.commitMessage(message, { request, answer })).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
   });
 
   it('lets other refusals of the commit through (the idempotency key no longer belongs to the message)', async () => {
@@ -96,19 +141,20 @@ describe('DynamoMessageStore', () => {
       TableName: TABLE,
       Item: { ...messageKey, state: 'abandoned', id: 'msg_1', expiresAt: NOW_SECONDS + 7 * 24 * 60 * 60 },
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('does not abandon a committed message, and recognises its own earlier tombstone', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolvesOnce({ Item: { ...messageKey, ...storedMessage } }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } });
+  it('does not abandon a committed message, and recognises its own earlier tombstone, from the refusal', async () => {
+    ddb.on(PutCommand).rejectsOnce(conditionFailed({ ...messageKey, ...storedMessage })).rejectsOnce(conditionFailed(tombstone));
 
     expect(await store.abandonMessage('msg_1')).toBe(false);
     expect(await store.abandonMessage('msg_1')).toBe(true);
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
 
-  it('reads a message with its transmissions in their order, or its tombstone', async () => {
-    ddb.on(GetCommand).resolvesOnce({ Item: { ...messageKey, ...storedMessage } }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } }).resolvesOnce({});
+  it('reads a message with its transmissions in their order (without replay tokens), or its tombstone', async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: withTransmissionA({ replayToken: 'token-of-a-replay' }) }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } }).resolvesOnce({});
 
     expect(await store.getMessage('msg_1')).toEqual(message);
     expect(await store.getMessage('msg_1')).toBe('abandoned');
@@ -146,14 +192,15 @@ describe('DynamoMessageStore', () => {
       ConditionExpression: 'transmissions.#t.#status IN (:from0, :from1)',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status' },
       ExpressionAttributeValues: { ':status': 'skipped', ':from0': 'queued', ':from1': 'paused' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('prepares the replay of a skipped transmission only, answering its new generation', async () => {
+  it('prepares the replay of a skipped transmission only, answering its new generation; each call leaves its own token', async () => {
     ddb
       .on(UpdateCommand)
       .resolvesOnce({ Attributes: { transmissions: { trn_a: { status: 'queued', generation: 2 } } } })
-      .rejectsOnce(conditionFailed());
+      .rejectsOnce(conditionFailed(withTransmissionA({ status: 'delivered' })));
 
     expect(await store.prepareReplay('msg_1', 'trn_a')).toBe(2);
     expect(await store.prepareReplay('msg_1', 'trn_a')).toBeUndefined();
@@ -162,12 +209,38 @@ describe('DynamoMessageStore', () => {
       TableName: TABLE,
       Key: messageKey,
       UpdateExpression:
-        'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+        'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
+        'transmissions.#t.replayToken = :replayToken REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
       ConditionExpression: 'transmissions.#t.#status = :skipped',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1 },
+      ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': expect.any(String) },
       ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    const tokens = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues![':replayToken']);
+    expect(new Set(tokens).size).toBe(2);
+  });
+
+  it('recognises its own status change: a retry that finds the transmission at the target status answers true', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed(withTransmissionA({ status: 'skipped' }))).rejectsOnce(conditionFailed(withTransmissionA({ status: 'delivered' })));
+
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(true);
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(false);
+  });
+
+  it('recognises its own replay: a retry that finds its token on the transmission answers the generation it produced', async () => {
+    // The first attempt moved trn_a to queued with generation 3 and this call's token; its answer was lost.
+    ddb.on(UpdateCommand).callsFake((input) => {
+      throw conditionFailed(withTransmissionA({ status: 'queued', generation: 3, replayToken: input.ExpressionAttributeValues[':replayToken'] }));
+    });
+
+    expect(await store.prepareReplay('msg_1', 'trn_a')).toBe(3);
+  });
+
+  it('does not take another replay’s increment for its own', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed(withTransmissionA({ status: 'queued', generation: 3, replayToken: 'another-call' })));
+
+    expect(await store.prepareReplay('msg_1', 'trn_a')).toBeUndefined();
   });
 
   it('counts a failed attempt with its error on an existing transmission', async () => {

@@ -18,12 +18,14 @@ describe('DynamoOutbox', () => {
 
   beforeEach(() => ddb.reset());
 
-  it('puts an email in the outbox keyed by its creation time, for the transaction of its state change', () => {
-    expect(outboxEmailPut(TABLE, email)).toEqual({ Put: { TableName: TABLE, Item: { ...key, ...email } } });
+  it('puts an email in the outbox keyed by its creation time, once, for the transaction of its state change', () => {
+    expect(outboxEmailPut(TABLE, email)).toEqual({
+      Put: { TableName: TABLE, Item: { ...key, ...email }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+    });
   });
 
   it('lists up to 100 emails, oldest first, without their keys and claims', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ ...key, ...email, claimedUntil: NOW_MS }] });
+    ddb.on(QueryCommand).resolves({ Items: [{ ...key, ...email, claimedUntil: NOW_MS, claimedBy: 'sender-1' }] });
 
     expect(await outbox.list()).toEqual([email]);
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
@@ -44,10 +46,28 @@ describe('DynamoOutbox', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: key,
-      UpdateExpression: 'SET claimedUntil = :until',
+      UpdateExpression: 'SET claimedUntil = :until, claimedBy = :claimant',
       ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-      ExpressionAttributeValues: { ':until': NOW_MS + 60_000, ':now': NOW_MS },
+      ExpressionAttributeValues: { ':until': NOW_MS + 60_000, ':now': NOW_MS, ':claimant': expect.any(String) },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    const claimants = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues![':claimant']);
+    expect(new Set(claimants).size).toBe(2);
+  });
+
+  it('recognises its own claim: a retry that finds its own claimant on the email answers true', async () => {
+    // The first attempt was applied and its answer lost: the email is claimed, by this call.
+    ddb.on(UpdateCommand).callsFake((input) => {
+      throw conditionFailed({ ...key, ...email, claimedUntil: input.ExpressionAttributeValues[':until'], claimedBy: input.ExpressionAttributeValues[':claimant'] });
+    });
+
+    expect(await outbox.claim(email, 60_000)).toBe(true);
+  });
+
+  it('does not take another sender’s claim with the same lease for its own', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed({ ...key, ...email, claimedUntil: NOW_MS + 60_000, claimedBy: 'another-sender' }));
+
+    expect(await outbox.claim(email, 60_000)).toBe(false);
   });
 
   it('throws when a claim fails for another reason than its condition', async () => {
