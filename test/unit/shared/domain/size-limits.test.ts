@@ -116,7 +116,7 @@ describe('escapedEntryBytes', () => {
     ['a quote and a backslash (two bytes each)', '"\\', 6],
     ['a newline (two bytes)', '\n', 4],
     ['a control character (six bytes: \\u0001)', '\u0001', 8],
-    ['non-ASCII (six bytes each, as its \\uXXXX escape: the serializer's choice is not documented)', 'é€', 14],
+    ['non-ASCII (six bytes each, as its \\uXXXX escape: the serializer is not documented)', 'é€', 14],
   ])('counts %s as Lambda may carry it at worst', (_case, body, bytes) => {
     expect(escapedEntryBytes(body)).toBe(bytes);
   });
