@@ -1,4 +1,4 @@
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESClient, type SESClientConfig, SendEmailCommand } from '@aws-sdk/client-ses';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Mailer } from '../ports/alerts';
 
@@ -24,5 +24,8 @@ export class SesMailer implements Mailer {
 }
 
 /** A mailer with its own SES client. An alert must never hold up delivery: short timeouts, few retries. */
-export const createSesMailer = (fromAddress: string): SesMailer =>
-  new SesMailer(new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 }), fromAddress);
+export const createSesMailer = (fromAddress: string, clientConfig: SESClientConfig = {}): SesMailer =>
+  new SesMailer(
+    new SESClient({ ...clientConfig, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 2 }),
+    fromAddress,
+  );

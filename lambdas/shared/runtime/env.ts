@@ -108,10 +108,3 @@ export const envReader = (env: Environment = process.env): EnvReader => {
     },
   };
 };
-
-/** @deprecated use `envReader().string` (kept until the functions read their config through it). */
-export const requireEnv = (name: EnvName): string => envReader().string(name);
-/** @deprecated use `envReader().integer`. */
-export const intEnv = (name: EnvName, fallback: number): number => envReader().integer(name, fallback);
-/** @deprecated use `envReader().boolean`. */
-export const boolEnv = (name: EnvName, fallback: boolean): boolean => envReader().boolean(name, fallback);
