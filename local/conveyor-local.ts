@@ -1,7 +1,8 @@
 /**
  * Conveyor on one machine: the stand-ins, the HTTP API on 127.0.0.1 and one poller per destination
  * queue, all calling the same app factories, over the same wiring, as the handlers on AWS. Only
- * API Gateway and the event-source mappings, which have no stand-in, are emulated here. The configuration is built, typed, from the stand-ins' endpoints and the given
+ * API Gateway, the event-source mappings and the prober's schedule, which have no stand-in, are
+ * emulated here. The configuration is built, typed, from the stand-ins' endpoints and the given
  * environment; nothing is written to this process's environment.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -12,8 +13,8 @@ import { join } from 'node:path';
 import { createAdminApi } from '../lambdas/admin/app';
 import { createDeliveryHandler } from '../lambdas/delivery/app';
 import { createIngestApi } from '../lambdas/ingest/app';
+import { createProberHandler } from '../lambdas/prober/app';
 import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/table-schema';
-import { probeDueDestinations } from '../lambdas/shared/pauses/prober-pass';
 import type { Environment } from '../lambdas/shared/runtime/env';
 import { createLogger } from '../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../lambdas/shared/runtime/metrics';
@@ -23,6 +24,7 @@ import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
 import { type LocalConfig, localConfig } from './local-config';
+import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
 
 export interface LocalOptions {
@@ -125,27 +127,6 @@ const adminTokenFor = (dataDir: string, given: string | undefined) => {
   return { adminToken, generated: true };
 };
 
-const PROBER_INTERVAL_MS = 1000;
-
-/**
- * Stands in for the scheduled prober: one pass every second (never two at once), where AWS runs
- * the prober every minute and it passes every two seconds within its run.
- */
-const startProber = <P>(ports: P, pass: (ports: P) => Promise<unknown>) => {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= pass(ports)
-      .catch(() => undefined)
-      .finally(() => (running = undefined));
-  }, PROBER_INTERVAL_MS);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
-};
-
 /** One function's logger and metrics, as its handler module creates them on AWS. */
 const observe = (serviceName: string, config: LocalConfig) => {
   const logger = createLogger(serviceName, config.observe);
@@ -164,7 +145,7 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
     ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
     deliver: createDeliveryHandler(createPausePorts(clients, config, edges(delivery)), delivery.logger, delivery.metrics),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
-    proberPorts: createPausePorts(clients, config, edges(prober)),
+    prober: createProberHandler(createPausePorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
   };
 };
 
@@ -199,7 +180,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     const functions = composeFunctions(config, clients, mappings);
     late.deliver = functions.deliver;
     await mappings.resume();
-    const prober = startProber(functions.proberPorts, probeDueDestinations);
+    const prober = scheduleProber(functions.prober);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
     const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest: functions.ingest, admin: functions.admin });
