@@ -10,10 +10,11 @@ import {
   type PauseConfig,
   readObserveConfig,
   readPauseSettings,
+  readPowertoolsSettings,
   readQueueRetentionSeconds,
   type StoreConfig,
 } from '../lambdas/shared/runtime/config';
-import { ENV, type Environment, envReader } from '../lambdas/shared/runtime/env';
+import type { Environment } from '../lambdas/shared/runtime/env';
 import type { AwsClientConfig } from '../lambdas/shared/wiring/clients';
 import { LOCAL_CLIENT_IDENTITY } from './stand-ins';
 
@@ -45,7 +46,7 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
   observe: {
     ...readObserveConfig(environment),
     // No CloudWatch here to read embedded-format metrics: they would only crowd the console.
-    metricsDisabled: envReader(environment).boolean(ENV.POWERTOOLS_METRICS_DISABLED, true),
+    ...readPowertoolsSettings(environment, { metricsDisabled: true }),
   },
   store: {
     tableName: LOCAL_TABLE_NAME,

@@ -14,10 +14,10 @@ import { ENV, type Environment, envReader } from './env';
 export interface ObserveConfig {
   /** The deployment (stack) name, the metrics' service dimension. @default 'conveyor' */
   readonly deployment: string;
-  /** The log level; Powertools' own default (INFO) when absent. */
+  /** The log level; when absent, Powertools reads POWERTOOLS_LOG_LEVEL itself (default INFO). */
   readonly logLevel?: LogLevelName;
-  /** Discard metrics instead of writing them (no CloudWatch to read them). @default false */
-  readonly metricsDisabled: boolean;
+  /** Discard metrics; when absent, Powertools reads POWERTOOLS_METRICS_DISABLED itself. */
+  readonly metricsDisabled?: boolean;
 }
 
 /** The table, the payload bucket and the destination queues every function uses. */
@@ -44,12 +44,23 @@ const logLevelOf = (text: string): LogLevelName | undefined => {
   return LOG_LEVELS.includes(level) ? (level as LogLevelName) : undefined;
 };
 
-export const readObserveConfig = (env?: Environment): ObserveConfig => {
+/** On AWS: the deployment. Powertools reads its own variables from the function's environment. */
+export const readObserveConfig = (env?: Environment): ObserveConfig => ({
+  deployment: envReader(env).string(ENV.CONVEYOR_DEPLOYMENT, 'conveyor'),
+});
+
+/**
+ * Powertools' own settings, read from `env` to be passed explicitly: for the local runtime, whose
+ * functions share one process whose environment is not the one they are given.
+ */
+export const readPowertoolsSettings = (
+  env: Environment | undefined,
+  defaults: { readonly metricsDisabled: boolean },
+): Pick<ObserveConfig, 'logLevel' | 'metricsDisabled'> => {
   const read = envReader(env);
   return {
-    deployment: read.string(ENV.CONVEYOR_DEPLOYMENT, 'conveyor'),
     logLevel: read.optional(ENV.POWERTOOLS_LOG_LEVEL, logLevelOf),
-    metricsDisabled: read.boolean(ENV.POWERTOOLS_METRICS_DISABLED, false),
+    metricsDisabled: read.boolean(ENV.POWERTOOLS_METRICS_DISABLED, defaults.metricsDisabled),
   };
 };
 

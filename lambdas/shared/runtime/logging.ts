@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { ObserveConfig } from './config';
 
 /**
- * A Powertools logger for one Conveyor function, at the configured level (else Powertools' own
- * default, INFO). The level is passed, not left to Powertools' reading of the environment, so a
- * local runtime given its environment as a record logs at the level it was given.
+ * A Powertools logger for one Conveyor function. On AWS it reads its level from the function's
+ * POWERTOOLS_LOG_LEVEL (default INFO); the local runtime, whose environment is a record it was
+ * given, passes the level explicitly.
  */
 export const createLogger = (serviceName: string, config: Pick<ObserveConfig, 'logLevel'> = {}): Logger =>
   new Logger({ serviceName, logLevel: config.logLevel });
