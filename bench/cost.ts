@@ -4,7 +4,6 @@
  * mapping's), DynamoDB's consumed capacity is added up, function time and log volume are
  * measured, and the counts are priced with `prices.ts`.
  */
-import { documentClient, sqsClient } from '../lambdas/shared/adapters/clients';
 import type { TestConveyor } from '../test/fixtures/conveyor';
 import type { ConveyorLogs } from './harness';
 import { measureOrderedRate } from './ordered-rate';
@@ -56,8 +55,8 @@ const price = (usage: Usage): Dollars => {
 /** `logs` counts Conveyor's log lines (the runtime must log at INFO, as deployed). */
 export const measureCost = async (conveyor: TestConveyor, messages: number, logs: ConveyorLogs): Promise<Cost> => {
   const counts = newRequestCounts();
-  countRequests(sqsClient, 'SQS', counts);
-  countRequests(documentClient, 'DynamoDB', counts);
+  countRequests(conveyor.local.clients.sqs, 'SQS', counts);
+  countRequests(conveyor.local.clients.documents, 'DynamoDB', counts);
   countRequests(conveyor.local.mappings.sqs, 'SQS', counts);
   const payload = { text: 'x'.repeat(2048 - 40) }; // about 2 KB on the wire with the envelope
   let invocationsBefore = { ...conveyor.local.mappings.invocations };

@@ -3,8 +3,9 @@
  * write. p50 and p99 of `POST /v1/messages` (one destination) against a bare FIFO SendMessage of
  * the same body to the same stand-in, measured in the same run, one request at a time.
  */
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
+import { createSqsClient } from '../lambdas/shared/wiring/clients';
 import type { TestConveyor } from '../test/fixtures/conveyor';
 import { startReceiver } from '../test/fixtures/receiver';
 import { percentile } from './harness';
@@ -39,7 +40,8 @@ export const measureIngestOverhead = async (conveyor: TestConveyor, samples: num
       if (answer.status !== 200) throw new Error(`Ingest answered ${answer.status}`);
     };
 
-    const sqs = new SQSClient({ endpoint: conveyor.local.sqsUrl, useQueueUrlAsEndpoint: false });
+    // A client configured as the functions' is, sending straight to a queue of its own.
+    const sqs = createSqsClient(conveyor.local.config.clients);
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-bare-${randomUUID().slice(0, 8)}.fifo`, Attributes: { FifoQueue: 'true' } }));
     const body = JSON.stringify(message);
     const send = () => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: 'bench', MessageDeduplicationId: randomUUID() }));

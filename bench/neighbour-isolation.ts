@@ -3,11 +3,12 @@
  * that is paused (its endpoint answers 500) receiving the same messages. Both runs share one
  * local runtime on this machine, so the figures compare the two; they are not AWS throughput.
  */
+import { ENV, envReader } from '../lambdas/shared/runtime/env';
 import { type TestConveyor, waitFor } from '../test/fixtures/conveyor';
 import { type Receiver, startReceiver } from '../test/fixtures/receiver';
 
 /** Messages per run (BENCH_MESSAGES overrides). */
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
+const MESSAGES = envReader().integer(ENV.BENCH_MESSAGES, 200);
 
 const drainSeconds = async (conveyor: TestConveyor, receivers: Receiver[], withPausedNeighbour: boolean): Promise<number> => {
   const healthy = await startReceiver();
@@ -32,7 +33,12 @@ const drainSeconds = async (conveyor: TestConveyor, receivers: Receiver[], withP
 };
 
 /** Probing and inline retries quick enough that the paused neighbour keeps working the machine. */
-export const NEIGHBOUR_ISOLATION_ENVIRONMENT = { PROBE_LADDER_SECONDS: '1,2,5', PAUSE_RELEASE_SECONDS: '1', INLINE_RETRY_BACKOFF_MS: '100', INLINE_RETRY_CAP_MS: '300' };
+export const NEIGHBOUR_ISOLATION_ENVIRONMENT = {
+  [ENV.PROBE_LADDER_SECONDS]: '1,2,5',
+  [ENV.PAUSE_RELEASE_SECONDS]: '1',
+  [ENV.INLINE_RETRY_BACKOFF_MS]: '100',
+  [ENV.INLINE_RETRY_CAP_MS]: '300',
+};
 
 export const neighbourIsolation = async (conveyor: TestConveyor) => {
   const receivers: Receiver[] = [];

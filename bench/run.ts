@@ -4,6 +4,7 @@
  * them all; it logs at INFO as deployed, and its log lines are counted rather than printed.
  * BENCH_MESSAGES and BENCH_FAN_OUT_MESSAGES scale the runs.
  */
+import { ENV, envReader } from '../lambdas/shared/runtime/env';
 import { startTestConveyor } from '../test/fixtures/conveyor';
 import { measureColdStarts } from './cold-start';
 import { AWS_BATCH_SIZE, type Dollars, measureCost, type Usage } from './cost';
@@ -15,9 +16,9 @@ import { measureOrderedRate } from './ordered-rate';
 import { PRICES } from './prices';
 
 /** Scale: BENCH_MESSAGES (default 300) messages for the rate, ingest and cost runs. */
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
+const MESSAGES = envReader().integer(ENV.BENCH_MESSAGES, 300);
 const FAN_OUT_DESTINATIONS = 50;
-const FAN_OUT_MESSAGES = Number(process.env.BENCH_FAN_OUT_MESSAGES ?? 20);
+const FAN_OUT_MESSAGES = envReader().integer(ENV.BENCH_FAN_OUT_MESSAGES, 20);
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
@@ -31,7 +32,7 @@ const main = async () => {
   const logs = captureConveyorLogs();
   // The table in memory: on disk, DynamoDB Local's SQLite takes 10–20 ms a write here, which says
   // nothing about DynamoDB (single-digit milliseconds) and would drown Conveyor's own overhead.
-  const conveyor = await startTestConveyor({ ...NEIGHBOUR_ISOLATION_ENVIRONMENT, POWERTOOLS_LOG_LEVEL: 'INFO' }, { tableInMemory: true });
+  const conveyor = await startTestConveyor({ ...NEIGHBOUR_ISOLATION_ENVIRONMENT, [ENV.POWERTOOLS_LOG_LEVEL]: 'INFO' }, { tableInMemory: true });
   try {
     const rate = await measureOrderedRate(conveyor, MESSAGES);
     console.log(

@@ -1,28 +1,33 @@
 /**
  * `npm start`: runs Conveyor on this machine on its stand-ins. `npm start -- --fresh` starts empty.
  * Environment: PORT (API port, default 3000), CONVEYOR_ADMIN_TOKEN, CONVEYOR_DATA_DIR (default
- * .conveyor), CONVEYOR_SQS_PORT (9324), CONVEYOR_DYNAMODB_PORT (8000), CONVEYOR_SES_PORT (8005).
+ * .conveyor), CONVEYOR_SQS_PORT (9324), CONVEYOR_DYNAMODB_PORT (8000), CONVEYOR_SES_PORT (8005);
+ * the functions' settings (e.g. PROBE_LADDER_SECONDS) are read from the same environment.
  */
 import { resolve } from 'node:path';
+import { ENV, type EnvName, envReader } from '../lambdas/shared/runtime/env';
 import { startConveyorLocal } from '../local/conveyor-local';
 
-const port = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
+const env = envReader(process.env);
+
+const port = (name: EnvName, fallback: number) => {
+  const value = env.parsed(name, Number, fallback);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number`);
   return value;
 };
 
 const main = async () => {
   const fresh = process.argv.includes('--fresh');
-  const dataDir = resolve(process.env.CONVEYOR_DATA_DIR ?? '.conveyor');
+  const dataDir = resolve(env.string(ENV.CONVEYOR_DATA_DIR, '.conveyor'));
   const conveyor = await startConveyorLocal({
     dataDir,
     fresh,
-    port: port('PORT', 3000),
-    sqsPort: port('CONVEYOR_SQS_PORT', 9324),
-    dynamoDbPort: port('CONVEYOR_DYNAMODB_PORT', 8000),
-    sesPort: port('CONVEYOR_SES_PORT', 8005),
-    adminToken: process.env.CONVEYOR_ADMIN_TOKEN || undefined,
+    port: port(ENV.PORT, 3000),
+    sqsPort: port(ENV.CONVEYOR_SQS_PORT, 9324),
+    dynamoDbPort: port(ENV.CONVEYOR_DYNAMODB_PORT, 8000),
+    sesPort: port(ENV.CONVEYOR_SES_PORT, 8005),
+    adminToken: env.optional(ENV.CONVEYOR_ADMIN_TOKEN),
+    environment: process.env,
   });
   let stopping = false;
   const stop = (signal: string) => {
@@ -44,7 +49,7 @@ const main = async () => {
     [
       'Conveyor is running locally.',
       `API: ${conveyor.apiUrl}`,
-      `Admin token: ${conveyor.adminToken}${conveyor.adminTokenGenerated ? ' (generated; set CONVEYOR_ADMIN_TOKEN to choose one)' : ''}`,
+      `Admin token: ${conveyor.adminToken}${conveyor.adminTokenGenerated ? ` (generated; set ${ENV.CONVEYOR_ADMIN_TOKEN} to choose one)` : ''}`,
       `SES inbox: ${conveyor.sesUrl}`,
       `Data: ${dataDir}${fresh ? ' (started fresh)' : ''}`,
       'Ready. Ctrl-C stops everything.',

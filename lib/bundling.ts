@@ -1,3 +1,5 @@
+import { ENV } from '../lambdas/shared/runtime/env';
+
 /**
  * How every function is bundled (esbuild): minified ESM for Node.js 24 with the AWS SDK inside.
  * The stack and the cold-start benchmark both use these, so the benchmark measures what deploys.
@@ -29,15 +31,15 @@ export const bundleFunction = async (fn: string, outfile: string): Promise<void>
 
 /** What a bundled function needs in its environment to load (the stack sets the same names). */
 const LOAD_ENVIRONMENT = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  TABLE_NAME: 'conveyor',
-  PAYLOAD_BUCKET: 'conveyor-payloads',
-  QUEUE_NAME_PREFIX: 'conveyor-',
-  ALERT_FROM_ADDRESS: 'alerts@example.org',
-  DELIVERY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:conveyor-delivery',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  [ENV.AWS_REGION]: 'us-east-1',
+  [ENV.AWS_ACCESS_KEY_ID]: 'local',
+  [ENV.AWS_SECRET_ACCESS_KEY]: 'local',
+  [ENV.TABLE_NAME]: 'conveyor',
+  [ENV.PAYLOAD_BUCKET]: 'conveyor-payloads',
+  [ENV.QUEUE_NAME_PREFIX]: 'conveyor-',
+  [ENV.ALERT_FROM_ADDRESS]: 'alerts@example.org',
+  [ENV.DELIVERY_FUNCTION_ARN]: 'arn:aws:lambda:us-east-1:123456789012:function:conveyor-delivery',
+  [ENV.POWERTOOLS_LOG_LEVEL]: 'SILENT',
 };
 
 /**

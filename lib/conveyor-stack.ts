@@ -9,6 +9,7 @@ import { Monitoring } from './constructs/monitoring';
 import { PayloadBucket } from './constructs/payload-bucket';
 import { Prober } from './constructs/prober';
 import { Store } from './constructs/store';
+import { ENV } from '../lambdas/shared/runtime/env';
 
 export interface ConveyorStackProps extends StackProps {
   /**
@@ -54,7 +55,7 @@ export class ConveyorStack extends Stack {
     alerts.grantSend(api.adminFunction);
     // Registration checks a destination's addresses; every delivery (and probe) checks them again.
     for (const fn of [api.adminFunction, delivery.function, prober.function]) {
-      fn.addEnvironment('ALLOW_PRIVATE_DESTINATIONS', String(props.allowPrivateDestinations ?? false));
+      fn.addEnvironment(ENV.ALLOW_PRIVATE_DESTINATIONS, String(props.allowPrivateDestinations ?? false));
     }
 
     // Delivery pauses its own destination: it disables the mapping and alerts.

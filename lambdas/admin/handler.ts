@@ -1,23 +1,18 @@
-/** The admin Lambda on AWS: IAM-authorized routes under /v1/admin. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
-import { boolEnv, requireEnv } from '../shared/runtime/env';
-import { resolveAllAddresses } from '../shared/runtime/dns';
+/** The admin Lambda on AWS: IAM-authorized routes under /v1/admin. Composition only. */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
+import { createAwsClients } from '../shared/wiring/clients';
+import { createAdminPorts, createEventSourceMappings } from '../shared/wiring/pause-ports';
 import { createAdminApi } from './app';
+import { readAdminConfig } from './config';
 
-const logger = createLogger('conveyor-admin');
-const metrics = createMetrics();
+const config = readAdminConfig();
+const logger = createLogger('conveyor-admin', config.observe);
+const metrics = createMetrics(config.observe);
+const clients = createAwsClients();
 
 export const handler = createAdminApi(
-  {
-    ...pausePortsFromEnv(lazyEventSourceMappings(requireEnv('DELIVERY_FUNCTION_ARN')), logger, meterOver(metrics)),
-    urlPolicy: {
-      allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false),
-      resolve: resolveAllAddresses,
-    },
-  },
+  createAdminPorts(clients, config, { mappings: createEventSourceMappings(clients, config.deliveryFunctionArn), log: logger, meter: meterOver(metrics) }),
   logger,
   metrics,
 );

@@ -1,11 +1,18 @@
-/** The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
+/** The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Composition only. */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
+import { createAwsClients } from '../shared/wiring/clients';
+import { createEventSourceMappings, createPausePorts } from '../shared/wiring/pause-ports';
 import { createDeliveryHandler } from './app';
+import { readDeliveryConfig } from './config';
 
-const logger = createLogger('conveyor-delivery');
-const metrics = createMetrics();
+const config = readDeliveryConfig();
+const logger = createLogger('conveyor-delivery', config.observe);
+const metrics = createMetrics(config.observe);
+const clients = createAwsClients();
 
-export const handler = createDeliveryHandler(pausePortsFromEnv(lazyEventSourceMappings(), logger, meterOver(metrics)), logger, metrics);
+export const handler = createDeliveryHandler(
+  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  logger,
+  metrics,
+);

@@ -8,16 +8,22 @@ import { type PausePorts } from '../shared/pauses/pause-ports';
 import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
 
-/** Seconds between passes inside one scheduled run, so the ladder's short rungs are honoured. */
-const PASS_INTERVAL_MS = 2000;
-/** Room left at the end of a run for the last pass: one probe may wait a destination's longest timeout. */
-const FINAL_PASS_MARGIN_MS = 35_000;
+/** How one run of the prober paces its passes. */
+export interface ProberRun {
+  /** Between passes inside one run, so the ladder's short rungs are honoured. */
+  readonly passIntervalMs: number;
+  /** Room left at the end of a run for the last pass: one probe may wait a destination's longest timeout. */
+  readonly finalPassMarginMs: number;
+}
+
+/** As deployed: a pass every two seconds for as long as the scheduled run leaves room. */
+export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000 };
 
 /**
  * The prober, run once a minute: it keeps passing over the paused destinations until its time is
  * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
  */
-export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics) =>
+export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
   middy<unknown, { passes: number; probed: number; resumed: number }>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
@@ -31,8 +37,8 @@ export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: 
         probed += pass.probed;
         resumed += pass.resumed;
         if (pass.paused === 0) break;
-        await ports.sleep(PASS_INTERVAL_MS);
-      } while (context.getRemainingTimeInMillis() > FINAL_PASS_MARGIN_MS);
+        await ports.sleep(run.passIntervalMs);
+      } while (context.getRemainingTimeInMillis() > run.finalPassMarginMs);
       await reportPauseGauges(ports);
       return { passes, probed, resumed };
     });

@@ -1,11 +1,18 @@
-/** The prober Lambda on AWS, run every minute by an EventBridge rule. Wiring only. */
-import { lazyEventSourceMappings } from '../shared/adapters/lazy-adapters';
-import { pausePortsFromEnv } from '../shared/wiring/pause-ports';
+/** The prober Lambda on AWS, run every minute by an EventBridge rule. Composition only. */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
+import { createAwsClients } from '../shared/wiring/clients';
+import { createEventSourceMappings, createPausePorts } from '../shared/wiring/pause-ports';
 import { createProberHandler } from './app';
+import { readProberConfig } from './config';
 
-const logger = createLogger('conveyor-prober');
-const metrics = createMetrics();
+const config = readProberConfig();
+const logger = createLogger('conveyor-prober', config.observe);
+const metrics = createMetrics(config.observe);
+const clients = createAwsClients();
 
-export const handler = createProberHandler(pausePortsFromEnv(lazyEventSourceMappings(), logger, meterOver(metrics)), logger, metrics);
+export const handler = createProberHandler(
+  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  logger,
+  metrics,
+);

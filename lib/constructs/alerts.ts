@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface AlertsProps {
   /** The SES-verified address (or an address of a verified domain) alerts are sent from. */
@@ -23,7 +24,7 @@ export class Alerts extends Construct {
   }
 
   grantSend(fn: LambdaFunction & IGrantable): void {
-    fn.addEnvironment('ALERT_FROM_ADDRESS', this.fromAddress);
+    fn.addEnvironment(ENV.ALERT_FROM_ADDRESS, this.fromAddress);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],

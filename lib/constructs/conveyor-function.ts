@@ -3,6 +3,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/runtime/env';
 import { FUNCTION_BUNDLING } from '../bundling';
 import { LogEncryption } from './log-encryption';
 import { resolve } from 'node:path';
@@ -53,8 +54,8 @@ export class ConveyorFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      // CONVEYOR_DEPLOYMENT dimensions the metrics, so the dashboard shows this deployment only.
-      environment: { NODE_OPTIONS: '--enable-source-maps', CONVEYOR_DEPLOYMENT: Stack.of(scope).stackName, ...props.environment },
+      // The deployment dimensions the metrics, so the dashboard shows this deployment only.
+      environment: { [ENV.NODE_OPTIONS]: '--enable-source-maps', [ENV.CONVEYOR_DEPLOYMENT]: Stack.of(scope).stackName, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: FUNCTION_BUNDLING.target,

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/runtime/env';
 import { ConveyorFunction } from './conveyor-function';
 
 export interface DeliveryProps {
@@ -44,7 +45,7 @@ export class Delivery extends Construct {
       description: 'Conveyor: delivers each destination queue in order to its endpoint',
       timeout,
       memorySize: 512,
-      environment: { COMMIT_GRACE_MS: String(commitGrace.toMilliseconds()) },
+      environment: { [ENV.COMMIT_GRACE_MS]: String(commitGrace.toMilliseconds()) },
     });
   }
 
@@ -55,7 +56,7 @@ export class Delivery extends Construct {
   grantManageMappings(fn: LambdaFunction & IGrantable, options: { create: boolean }): void {
     const onlyThisFunction = { StringEquals: { 'lambda:FunctionArn': this.functionArnForConditions } };
     if (options.create) {
-      fn.addEnvironment('DELIVERY_FUNCTION_ARN', this.functionArnForConditions);
+      fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['lambda:CreateEventSourceMapping'],

@@ -3,6 +3,7 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface DestinationQueuesProps {
   /** The customer-managed key the queues are encrypted with. */
@@ -35,9 +36,9 @@ export class DestinationQueues extends Construct {
 
   /** Queue settings every function that touches the queues reads. */
   private configure(fn: LambdaFunction): void {
-    fn.addEnvironment('QUEUE_NAME_PREFIX', this.namePrefix);
-    fn.addEnvironment('QUEUE_VISIBILITY_TIMEOUT_SECONDS', String(this.visibilityTimeout.toSeconds()));
-    fn.addEnvironment('QUEUE_KMS_KEY_ID', this.key.keyArn);
+    fn.addEnvironment(ENV.QUEUE_NAME_PREFIX, this.namePrefix);
+    fn.addEnvironment(ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS, String(this.visibilityTimeout.toSeconds()));
+    fn.addEnvironment(ENV.QUEUE_KMS_KEY_ID, this.key.keyArn);
   }
 
   /** Create, configure, inspect and delete destination queues (the admin function). */

@@ -4,6 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface PayloadBucketProps {
   /** The customer-managed key that encrypts payloads (PHI at rest). */
@@ -57,7 +58,7 @@ export class PayloadBucket extends Construct {
    * may only put payloads, the others only get them — one action each, on payload objects only.
    */
   bindTo(fn: LambdaFunction & IGrantable, access: 'write' | 'read'): void {
-    fn.addEnvironment('PAYLOAD_BUCKET', this.bucket.bucketName);
+    fn.addEnvironment(ENV.PAYLOAD_BUCKET, this.bucket.bucketName);
     fn.addToRolePolicy(new PolicyStatement({ actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'], resources: [this.bucket.arnForObjects('payloads/*')] }));
     if (access === 'write') this.key.grant(fn, 'kms:GenerateDataKey');
     else this.key.grantDecrypt(fn);

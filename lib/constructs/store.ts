@@ -6,6 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
+import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface StoreProps {
   /** The customer-managed key that encrypts the table. */
@@ -43,6 +44,6 @@ export class Store extends Construct {
   /** Grants read/write on the table (and its key) and tells the function its name. */
   bindTo(fn: LambdaFunction & IGrantable): void {
     this.table.grantReadWriteData(fn);
-    fn.addEnvironment('TABLE_NAME', this.table.tableName);
+    fn.addEnvironment(ENV.TABLE_NAME, this.table.tableName);
   }
 }

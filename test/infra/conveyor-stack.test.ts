@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
+import { ENV } from '../../lambdas/shared/runtime/env';
 import { ConveyorStack } from '../../lib/conveyor-stack';
 
 // Bundling off: these tests assert the template, not the function code.
@@ -59,7 +60,7 @@ describe('ConveyorStack', () => {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        Environment: { Variables: expect.objectContaining({ [ENV.NODE_OPTIONS]: '--enable-source-maps' }) },
         LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
       });
     }
@@ -69,7 +70,7 @@ describe('ConveyorStack', () => {
   it('gives destination queues a visibility timeout of at least six delivery timeouts', () => {
     const delivery = template.findResources('AWS::Lambda::Function')[functionLogicalId('delivers')]!;
     const admin = template.findResources('AWS::Lambda::Function')[functionLogicalId('organizations')]!;
-    const visibility = Number(admin.Properties.Environment.Variables.QUEUE_VISIBILITY_TIMEOUT_SECONDS);
+    const visibility = Number(admin.Properties.Environment.Variables[ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS]);
     expect(delivery.Properties.Timeout).toBe(120);
     expect(visibility).toBeGreaterThanOrEqual(6 * delivery.Properties.Timeout);
   });
@@ -187,7 +188,7 @@ describe('ConveyorStack', () => {
   it('tells every function that registers or delivers whether private destinations are allowed (default: not)', () => {
     for (const description of ['organizations', 'delivers', 'retries the heads']) {
       const fn = template.findResources('AWS::Lambda::Function')[functionLogicalId(description)]!;
-      expect(fn.Properties.Environment.Variables.ALLOW_PRIVATE_DESTINATIONS).toBe('false');
+      expect(fn.Properties.Environment.Variables[ENV.ALLOW_PRIVATE_DESTINATIONS]).toBe('false');
     }
   });
 
@@ -242,7 +243,7 @@ describe('ConveyorStack', () => {
     it('tells every function which deployment its metrics belong to', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Conveyor') } }));
       expect(functions.length).toBeGreaterThanOrEqual(4);
-      for (const fn of functions) expect(fn.Properties.Environment.Variables.CONVEYOR_DEPLOYMENT).toBe('ConveyorTest');
+      for (const fn of functions) expect(fn.Properties.Environment.Variables[ENV.CONVEYOR_DEPLOYMENT]).toBe('ConveyorTest');
     });
   });
 });

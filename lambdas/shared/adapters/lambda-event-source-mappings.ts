@@ -2,6 +2,7 @@ import {
   CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
   LambdaClient,
+  type LambdaClientConfig,
   ListEventSourceMappingsCommand,
   ResourceConflictException,
   ResourceInUseException,
@@ -87,5 +88,5 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
  * (about 15 calls/s per account): the client backs off adaptively, and setEnabled keeps retrying
  * beyond it.
  */
-export const createLambdaEventSourceMappings = (deliveryFunctionArn?: string): LambdaEventSourceMappings =>
-  new LambdaEventSourceMappings(new LambdaClient({ maxAttempts: 3, retryMode: 'adaptive' }), deliveryFunctionArn);
+export const createLambdaEventSourceMappings = (deliveryFunctionArn?: string, clientConfig: LambdaClientConfig = {}): LambdaEventSourceMappings =>
+  new LambdaEventSourceMappings(new LambdaClient({ ...clientConfig, maxAttempts: 3, retryMode: 'adaptive' }), deliveryFunctionArn);

@@ -2,8 +2,12 @@
  * The SES, Lambda and S3 adapters, loaded on first use. Delivery, the prober and admin need the
  * first two only to pause, resume, alert or register a destination, and S3 holds only payloads too
  * large for a queue; loading their SDK clients up front would add to every cold start for calls
- * most invocations never make.
+ * most invocations never make. Each takes the config its client is created with when first used
+ * (empty on AWS; the stand-in's endpoint and credentials locally).
  */
+import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { SESClientConfig } from '@aws-sdk/client-ses';
 import type { EventSourceMappings } from '../ports/queues';
 import type { Mailer } from '../ports/alerts';
 import type { PayloadStore } from '../ports/payloads';
@@ -20,9 +24,9 @@ const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
 };
 
 /** Event-source mappings over the Lambda API; `deliveryFunctionArn` is needed only to create them. */
-export const lazyEventSourceMappings = (deliveryFunctionArn?: string): EventSourceMappings => {
+export const lazyEventSourceMappings = (deliveryFunctionArn?: string, clientConfig: LambdaClientConfig = {}): EventSourceMappings => {
   // Through our own module, which names only the commands it uses, so the bundle keeps only those.
-  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(deliveryFunctionArn));
+  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(deliveryFunctionArn, clientConfig));
   return {
     create: async (queueArn) => (await mappings()).create(queueArn),
     setEnabled: async (mappingId, enabled) => (await mappings()).setEnabled(mappingId, enabled),
@@ -31,14 +35,14 @@ export const lazyEventSourceMappings = (deliveryFunctionArn?: string): EventSour
 };
 
 /** Alert emails through SES from `fromAddress`. */
-export const lazySesMailer = (fromAddress: string): Mailer => {
-  const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress));
+export const lazySesMailer = (fromAddress: string, clientConfig: SESClientConfig = {}): Mailer => {
+  const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress, clientConfig));
   return { send: async (email) => (await mailer()).send(email) };
 };
 
 /** Large payloads in the bucket `bucket`. */
-export const lazyPayloadStore = (bucket: string): PayloadStore => {
-  const store = once(async () => (await import('./s3-payload-store')).createS3PayloadStore(bucket));
+export const lazyPayloadStore = (bucket: string, clientConfig: S3ClientConfig = {}): PayloadStore => {
+  const store = once(async () => (await import('./s3-payload-store')).createS3PayloadStore(bucket, clientConfig));
   return {
     put: async (messageId, rawData) => (await store()).put(messageId, rawData),
     get: async (reference) => (await store()).get(reference),

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { PayloadStore } from '../ports/payloads';
 
 /**
@@ -24,6 +24,6 @@ export class S3PayloadStore implements PayloadStore {
   }
 }
 
-/** The payload store the environment names (`PAYLOAD_BUCKET`; path-style addressing for a local stand-in). */
-export const createS3PayloadStore = (bucket: string): S3PayloadStore =>
-  new S3PayloadStore(new S3Client({ forcePathStyle: process.env.PAYLOAD_BUCKET_PATH_STYLE === 'true' }), bucket);
+/** The payload store of `bucket`, over a client configured by the caller (path-style for a local stand-in). */
+export const createS3PayloadStore = (bucket: string, clientConfig: S3ClientConfig = {}): S3PayloadStore =>
+  new S3PayloadStore(new S3Client(clientConfig), bucket);

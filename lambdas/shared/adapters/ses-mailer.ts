@@ -1,4 +1,4 @@
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESClient, type SESClientConfig, SendEmailCommand } from '@aws-sdk/client-ses';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Mailer } from '../ports/alerts';
 
@@ -39,5 +39,8 @@ export class SesMailer implements Mailer {
  * has no idempotency token), so a retry would send the email twice. The outbox retries instead,
  * once its claim on the email runs out (`pauses/alert-outbox.ts`).
  */
-export const createSesMailer = (fromAddress: string): SesMailer =>
-  new SesMailer(new SESClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 1 }), fromAddress);
+export const createSesMailer = (fromAddress: string, clientConfig: SESClientConfig = {}): SesMailer =>
+  new SesMailer(
+    new SESClient({ ...clientConfig, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 1 }),
+    fromAddress,
+  );

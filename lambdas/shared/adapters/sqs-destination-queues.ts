@@ -8,7 +8,6 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { intEnv, requireEnv } from '../runtime/env';
 import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports/queues';
 
 /** How destination queues are created; the stack sets them (`queueSettingsFromEnv`). */
@@ -28,14 +27,6 @@ export const MAX_QUEUE_MESSAGE_BYTES = 1024 * 1024;
 
 /** SQS retains a message for at most 14 days. */
 export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-
-/** Reads the queue settings the CDK stack (or the local runtime) passes to the functions. */
-export const queueSettingsFromEnv = (): QueueSettings => ({
-  namePrefix: requireEnv('QUEUE_NAME_PREFIX'),
-  visibilityTimeoutSeconds: intEnv('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 720),
-  kmsKeyId: process.env.QUEUE_KMS_KEY_ID || undefined,
-  retentionSeconds: intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS),
-});
 
 /** A queue policy refusing every request that does not use TLS. */
 export const tlsOnlyPolicy = (queueArn: string) => ({

@@ -1,26 +1,110 @@
 /**
- * Reads a required environment variable once, failing at module load with a message that names
- * the variable rather than later with an undefined.
+ * Every environment variable Conveyor sets or reads, named once: the stack's constructs set them,
+ * the functions' `config.ts` files read them, the bundle check and the local runtime use them.
+ * Nothing else spells a variable's name.
  */
-export const requireEnv = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`Environment variable ${name} is required but not set`);
-  return value;
-};
+export const ENV = {
+  // Set by the stack on every function (lib/constructs/conveyor-function.ts).
+  /** The stack name; dimensions the metrics so the dashboard shows one deployment. */
+  CONVEYOR_DEPLOYMENT: 'CONVEYOR_DEPLOYMENT',
+  NODE_OPTIONS: 'NODE_OPTIONS',
+  // Set by the construct that grants the resource (lib/constructs/*.ts `bindTo`, `grant*`).
+  TABLE_NAME: 'TABLE_NAME',
+  PAYLOAD_BUCKET: 'PAYLOAD_BUCKET',
+  QUEUE_NAME_PREFIX: 'QUEUE_NAME_PREFIX',
+  QUEUE_VISIBILITY_TIMEOUT_SECONDS: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
+  QUEUE_KMS_KEY_ID: 'QUEUE_KMS_KEY_ID',
+  ALERT_FROM_ADDRESS: 'ALERT_FROM_ADDRESS',
+  ALLOW_PRIVATE_DESTINATIONS: 'ALLOW_PRIVATE_DESTINATIONS',
+  DELIVERY_FUNCTION_ARN: 'DELIVERY_FUNCTION_ARN',
+  COMMIT_GRACE_MS: 'COMMIT_GRACE_MS',
+  // Settings with defaults, which tests and benchmarks shorten.
+  QUEUE_RETENTION_SECONDS: 'QUEUE_RETENTION_SECONDS',
+  INLINE_RETRY_BACKOFF_MS: 'INLINE_RETRY_BACKOFF_MS',
+  INLINE_RETRY_CAP_MS: 'INLINE_RETRY_CAP_MS',
+  PAUSE_RELEASE_SECONDS: 'PAUSE_RELEASE_SECONDS',
+  SPILL_AFTER_SECONDS: 'SPILL_AFTER_SECONDS',
+  PROBE_LADDER_SECONDS: 'PROBE_LADDER_SECONDS',
+  INGEST_CACHE_TTL_MS: 'INGEST_CACHE_TTL_MS',
+  IDEMPOTENCY_LEASE_MS: 'IDEMPOTENCY_LEASE_MS',
+  MAX_QUEUE_MESSAGE_BYTES: 'MAX_QUEUE_MESSAGE_BYTES',
+  // Read by Powertools and the AWS SDK themselves; Conveyor passes the first two explicitly.
+  POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
+  POWERTOOLS_METRICS_DISABLED: 'POWERTOOLS_METRICS_DISABLED',
+  AWS_REGION: 'AWS_REGION',
+  AWS_ACCESS_KEY_ID: 'AWS_ACCESS_KEY_ID',
+  AWS_SECRET_ACCESS_KEY: 'AWS_SECRET_ACCESS_KEY',
+  // `npm start` (bin/local.ts) and its stand-ins.
+  PORT: 'PORT',
+  CONVEYOR_ADMIN_TOKEN: 'CONVEYOR_ADMIN_TOKEN',
+  CONVEYOR_DATA_DIR: 'CONVEYOR_DATA_DIR',
+  CONVEYOR_SQS_PORT: 'CONVEYOR_SQS_PORT',
+  CONVEYOR_DYNAMODB_PORT: 'CONVEYOR_DYNAMODB_PORT',
+  CONVEYOR_SES_PORT: 'CONVEYOR_SES_PORT',
+  DDB_LOCAL_TELEMETRY: 'DDB_LOCAL_TELEMETRY',
+  // `npm run bench`: how many messages the benchmarks send.
+  BENCH_MESSAGES: 'BENCH_MESSAGES',
+  BENCH_FAN_OUT_MESSAGES: 'BENCH_FAN_OUT_MESSAGES',
+} as const;
 
-/** An optional integer environment variable with a default. */
-export const intEnv = (name: string, fallback: number): number => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed)) throw new Error(`Environment variable ${name} must be an integer, got ${JSON.stringify(value)}`);
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Variables by name, as `process.env` holds them (or a test or the local runtime gives them). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The one way Conveyor reads its environment. Each read takes a default or fails with a message
+ * naming the variable; unset and empty mean the same.
+ */
+export interface EnvReader {
+  string(key: EnvName, defaultValue?: string): string;
+  integer(key: EnvName, defaultValue?: number): number;
+  /** `true` or `false`. */
+  boolean(key: EnvName, defaultValue?: boolean): boolean;
+  /** Parsed by `parse`, whose error is reported with the variable's name. */
+  parsed<T>(key: EnvName, parse: (text: string) => T, defaultValue?: T): T;
+  /** Parsed by `parse` when set; undefined when not. */
+  optional<T = string>(key: EnvName, parse?: (text: string) => T): T | undefined;
+}
+
+const parseInteger = (text: string): number => {
+  const parsed = Number(text);
+  if (!Number.isInteger(parsed)) throw new Error(`must be an integer, got ${JSON.stringify(text)}`);
   return parsed;
 };
 
-/** An optional boolean environment variable (`true`/`false`) with a default. */
-export const boolEnv = (name: string, fallback: boolean): boolean => {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  if (value !== 'true' && value !== 'false') throw new Error(`Environment variable ${name} must be true or false`);
-  return value === 'true';
+const parseBoolean = (text: string): boolean => {
+  if (text !== 'true' && text !== 'false') throw new Error('must be true or false');
+  return text === 'true';
+};
+
+/** A reader over `env` (the process's environment unless given, as the local runtime and tests do). */
+export const envReader = (env: Environment = process.env): EnvReader => {
+  const textOf = (key: EnvName): string | undefined => {
+    const value = env[key];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const parseNamed = <T>(key: EnvName, text: string, parse: (text: string) => T): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new Error(`Environment variable ${key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  };
+  const parsed = <T>(key: EnvName, parse: (text: string) => T, defaultValue?: T): T => {
+    const text = textOf(key);
+    if (text !== undefined) return parseNamed(key, text, parse);
+    if (defaultValue === undefined) throw new Error(`Environment variable ${key} is required but not set`);
+    return defaultValue;
+  };
+  return {
+    string: (key, defaultValue) => parsed(key, (text) => text, defaultValue),
+    integer: (key, defaultValue) => parsed(key, parseInteger, defaultValue),
+    boolean: (key, defaultValue) => parsed(key, parseBoolean, defaultValue),
+    parsed,
+    optional: <T = string>(key: EnvName, parse: (text: string) => T = (text) => text as T) => {
+      const text = textOf(key);
+      return text === undefined ? undefined : parseNamed(key, text, parse);
+    },
+  };
 };

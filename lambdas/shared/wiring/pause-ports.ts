@@ -1,36 +1,46 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UndiciDeliverer } from '../adapters/undici-deliverer';
-import { boolEnv, intEnv, requireEnv } from '../runtime/env';
-import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
-import type { Log } from '../ports/observe';
-import type { Meter } from '../ports/observe';
-import type { EventSourceMappings } from '../ports/queues';
-import type { PausePorts } from '../pauses/pause-ports';
-import { documentClient } from '../adapters/clients';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox';
 import { DynamoSpill } from '../adapters/dynamodb/spill';
-import { storePortsFromEnv } from './store-ports';
-import { lazySesMailer } from '../adapters/lazy-adapters';
-import { MAX_RETENTION_SECONDS } from '../adapters/sqs-destination-queues';
+import { lazyEventSourceMappings, lazySesMailer } from '../adapters/lazy-adapters';
+import { UndiciDeliverer } from '../adapters/undici-deliverer';
+import type { DestinationUrlPolicy } from '../domain/destination-url';
+import type { PausePorts } from '../pauses/pause-ports';
+import type { Log, Meter } from '../ports/observe';
+import type { EventSourceMappings } from '../ports/queues';
+import type { PauseConfig, StoreConfig } from '../runtime/config';
+import { resolveAllAddresses } from '../runtime/dns';
+import { type AwsClients, clientSettings } from './clients';
+import { createStorePorts, systemClock } from './store-ports';
 
+/** What a function brings to its pause ports: the mappings it drives, its log and its meter. */
+export interface PauseEdges {
+  readonly mappings: EventSourceMappings;
+  readonly log: Log;
+  readonly meter: Meter;
+}
 
-/** Everything delivery, probing and the operator controls need, configured from the environment. */
-export const pausePortsFromEnv = (mappings: EventSourceMappings, log: Log, meter: Meter): PausePorts => ({
-  ...storePortsFromEnv(),
-  mappings,
-  outbox: new DynamoOutbox(documentClient, requireEnv('TABLE_NAME'), () => new Date()),
-  mailer: lazySesMailer(requireEnv('ALERT_FROM_ADDRESS')),
-  deliverer: new UndiciDeliverer({ allowPrivate: boolEnv('ALLOW_PRIVATE_DESTINATIONS', false) }),
-  clock: () => new Date(),
-  log,
-  meter,
+/** Event-source mappings over the Lambda API; `deliveryFunctionArn` only where they are created (admin). */
+export const createEventSourceMappings = (clients: AwsClients, deliveryFunctionArn?: string): EventSourceMappings =>
+  lazyEventSourceMappings(deliveryFunctionArn, clientSettings(clients.config, 'lambda'));
+
+/** Everything delivery, probing and the operator controls need. */
+export const createPausePorts = (clients: AwsClients, config: { readonly store: StoreConfig; readonly pauses: PauseConfig }, edges: PauseEdges): PausePorts => ({
+  ...createStorePorts(clients, config.store),
+  ...edges,
+  outbox: new DynamoOutbox(clients.documents, config.store.tableName, systemClock),
+  mailer: lazySesMailer(config.pauses.alertFromAddress, clientSettings(clients.config, 'ses')),
+  deliverer: new UndiciDeliverer({ allowPrivate: config.pauses.allowPrivateDestinations }),
+  spill: new DynamoSpill(clients.documents, config.store.tableName),
   sleep: (ms: number) => sleep(ms),
-  commitGraceMs: intEnv('COMMIT_GRACE_MS', 30_000),
-  retryBackoffMs: intEnv('INLINE_RETRY_BACKOFF_MS', 1000),
-  retryCapMs: intEnv('INLINE_RETRY_CAP_MS', 5000),
-  pauseReleaseSeconds: intEnv('PAUSE_RELEASE_SECONDS', 5),
-  spill: new DynamoSpill(documentClient, requireEnv('TABLE_NAME')),
-  // Six sevenths of the retention: twelve of SQS's fourteen days, two days to spare.
-  spillAfterSeconds: intEnv('SPILL_AFTER_SECONDS', Math.floor((intEnv('QUEUE_RETENTION_SECONDS', MAX_RETENTION_SECONDS) * 6) / 7)),
-  probeLadderSeconds: process.env.PROBE_LADDER_SECONDS ? parseLadder(process.env.PROBE_LADDER_SECONDS) : DEFAULT_PROBE_LADDER_SECONDS,
+  ...config.pauses.settings,
+});
+
+/** The admin function's ports: the pause ports and the check of a destination's URL. */
+export const createAdminPorts = (
+  clients: AwsClients,
+  config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
+  edges: PauseEdges,
+): PausePorts & { readonly urlPolicy: DestinationUrlPolicy } => ({
+  ...createPausePorts(clients, config, edges),
+  urlPolicy: { allowPrivate: config.pauses.allowPrivateDestinations, resolve: resolveAllAddresses },
 });

@@ -1,23 +1,26 @@
-import { requireEnv } from '../runtime/env';
-import { documentClient, sqsClient } from '../adapters/clients';
 import { DynamoDestinationState } from '../adapters/dynamodb/destination-state';
 import { DynamoDirectory } from '../adapters/dynamodb/directory';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store';
 import { lazyPayloadStore } from '../adapters/lazy-adapters';
-import { SqsDestinationQueues, queueSettingsFromEnv } from '../adapters/sqs-destination-queues';
+import { SqsDestinationQueues } from '../adapters/sqs-destination-queues';
+import type { Clock } from '../ports/observe';
+import type { StoreConfig } from '../runtime/config';
+import { type AwsClients, clientSettings } from './clients';
 
-/**
- * The AWS adapters every function shares, configured from the environment the stack sets (and
- * the local runtime sets to point at the stand-ins).
- */
-export const storePortsFromEnv = () => {
-  const tableName = requireEnv('TABLE_NAME');
-  const clock = () => new Date();
+/** The time now, as every adapter and use case reads it on AWS and locally. */
+export const systemClock: Clock = () => new Date();
+
+/** The adapters every function shares, over the composition's clients. */
+export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
+  const directory = new DynamoDirectory(clients.documents, config.tableName);
   return {
-    directory: new DynamoDirectory(documentClient, tableName),
-    destinationState: new DynamoDestinationState(documentClient, tableName, clock),
-    messages: new DynamoMessageStore(documentClient, tableName, clock),
-    queues: new SqsDestinationQueues(sqsClient, queueSettingsFromEnv()),
-    payloads: lazyPayloadStore(requireEnv('PAYLOAD_BUCKET')),
+    clock: systemClock,
+    directory,
+    destinationState: new DynamoDestinationState(clients.documents, config.tableName, systemClock),
+    messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock),
+    queues: new SqsDestinationQueues(clients.sqs, config.queues),
+    payloads: lazyPayloadStore(config.payloadBucket, { ...clientSettings(clients.config, 's3'), forcePathStyle: clients.config.s3ForcePathStyle ?? false }),
   };
 };
+
+export type StorePorts = ReturnType<typeof createStorePorts>;

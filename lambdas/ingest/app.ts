@@ -1,0 +1,82 @@
+/** The integrator API's routes over its use cases; `handler.ts` (AWS) and the local runtime supply the ports. */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import { type ApiEvent, type ApiResult, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
+import { apiErrors } from '../shared/http/api-errors';
+import { authenticateSource } from '../shared/http/authenticate';
+import type { Directory } from '../shared/ports/directory';
+import type { MessageStore } from '../shared/ports/messages';
+import type { Clock } from '../shared/ports/observe';
+import type { PayloadStore } from '../shared/ports/payloads';
+import type { DestinationQueues } from '../shared/ports/queues';
+import { meterOver, publishMetrics } from '../shared/runtime/metrics';
+import { acceptMessage } from './accept-message';
+import { CachedDirectory } from './cached-directory';
+import { getMessage } from './get-message';
+
+/** The ports ingest reads and writes. */
+export interface IngestDependencies {
+  readonly directory: Directory;
+  readonly messages: MessageStore;
+  readonly queues: DestinationQueues;
+  readonly payloads: PayloadStore;
+  readonly clock: Clock;
+}
+
+/** The deployment's choices for ingest. */
+export interface IngestSettings {
+  /** How long (ms) a warm function remembers API keys and destinations. */
+  readonly cacheTtlMs: number;
+  /** How long (ms) an unfinished request holds its Idempotency-Key against a concurrent retry. */
+  readonly idempotencyLeaseMs: number;
+  /** The largest queue message (bytes); larger payloads go to the payload store. */
+  readonly maxQueueMessageBytes: number;
+}
+
+export interface IngestPorts extends IngestDependencies, IngestSettings {}
+
+/** `POST /v1/messages` and `GET /v1/messages/{messageId}`. */
+export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Metrics) => {
+  // Keys and destinations are read on every message; a warm function remembers them briefly.
+  const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs);
+  const acceptPorts = {
+    directory,
+    messages: ports.messages,
+    queues: ports.queues,
+    clock: ports.clock,
+    log: logger,
+    idempotencyLeaseMs: ports.idempotencyLeaseMs,
+    maxQueueMessageBytes: ports.maxQueueMessageBytes,
+    meter: meterOver(metrics),
+    payloads: ports.payloads,
+  };
+
+  const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
+    const source = await authenticateSource(header(event, 'authorization'), directory);
+    const body = bodyText(event);
+    const answer = await acceptMessage({ source, idempotencyKey: header(event, 'idempotency-key'), body }, acceptPorts);
+    return json(200, answer);
+  };
+
+  const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
+    const source = await authenticateSource(header(event, 'authorization'), directory);
+    return json(200, await getMessage(source, pathParameter(event, 'messageId'), ports.messages));
+  };
+
+  return middy<ApiEvent, ApiResult>()
+    .use(injectLambdaContext(logger))
+    .use(publishMetrics(metrics))
+    .use(apiErrors(logger))
+    .handler(
+      httpRouterHandler<ApiEvent, ApiResult>({
+        routes: [
+          { method: 'POST', path: '/v1/messages', handler: postMessage },
+          { method: 'GET', path: '/v1/messages/{messageId}', handler: readMessage },
+        ],
+        notFoundResponse: routeNotFound,
+      }),
+    );
+};

@@ -1,0 +1,120 @@
+/**
+ * The parts of configuration several functions share, each read from the environment by the one
+ * reader. A function's `config.ts` puts together the parts it needs; the local runtime reads its
+ * tunable parts with these same readers from the environment it is given.
+ */
+import { LogLevel } from '@aws-lambda-powertools/logger';
+import type { LogLevel as LogLevelName } from '@aws-lambda-powertools/logger/types';
+import { MAX_RETENTION_SECONDS, type QueueSettings } from '../adapters/sqs-destination-queues';
+import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
+import type { PauseSettings } from '../pauses/pause-ports';
+import { ENV, type Environment, envReader } from './env';
+
+/** How a function logs and meters. */
+export interface ObserveConfig {
+  /** The deployment (stack) name, the metrics' service dimension. @default 'conveyor' */
+  readonly deployment: string;
+  /** The log level; when absent, Powertools reads POWERTOOLS_LOG_LEVEL itself (default INFO). */
+  readonly logLevel?: LogLevelName;
+  /** Discard metrics; when absent, Powertools reads POWERTOOLS_METRICS_DISABLED itself. */
+  readonly metricsDisabled?: boolean;
+}
+
+/** The table, the payload bucket and the destination queues every function uses. */
+export interface StoreConfig {
+  readonly tableName: string;
+  readonly payloadBucket: string;
+  readonly queues: QueueSettings;
+}
+
+/** What delivering, probing and the operator controls need beyond the store. */
+export interface PauseConfig {
+  /** The SES-verified sender of pause and recovery alerts. */
+  readonly alertFromAddress: string;
+  /** Deliveries may reach private and loopback addresses (never link-local). */
+  readonly allowPrivateDestinations: boolean;
+  readonly settings: PauseSettings;
+}
+
+const LOG_LEVELS: readonly string[] = Object.values(LogLevel);
+
+/** A level Powertools knows, else undefined (Powertools ignores an unknown level too). */
+const logLevelOf = (text: string): LogLevelName | undefined => {
+  const level = text.toUpperCase();
+  return LOG_LEVELS.includes(level) ? (level as LogLevelName) : undefined;
+};
+
+/** On AWS: the deployment. Powertools reads its own variables from the function's environment. */
+export const readObserveConfig = (env?: Environment): ObserveConfig => ({
+  deployment: envReader(env).string(ENV.CONVEYOR_DEPLOYMENT, 'conveyor'),
+});
+
+/**
+ * Powertools' own settings, read from `env` to be passed explicitly: for the local runtime, whose
+ * functions share one process whose environment is not the one they are given.
+ */
+export const readPowertoolsSettings = (
+  env: Environment | undefined,
+  defaults: { readonly metricsDisabled: boolean },
+): Pick<ObserveConfig, 'logLevel' | 'metricsDisabled'> => {
+  const read = envReader(env);
+  return {
+    logLevel: read.optional(ENV.POWERTOOLS_LOG_LEVEL, logLevelOf),
+    metricsDisabled: read.boolean(ENV.POWERTOOLS_METRICS_DISABLED, defaults.metricsDisabled),
+  };
+};
+
+/** How long SQS keeps an entry: the most it allows unless shortened (to test the spill). */
+export const readQueueRetentionSeconds = (env?: Environment): number =>
+  envReader(env).integer(ENV.QUEUE_RETENTION_SECONDS, MAX_RETENTION_SECONDS);
+
+export const readStoreConfig = (env?: Environment): StoreConfig => {
+  const read = envReader(env);
+  return {
+    tableName: read.string(ENV.TABLE_NAME),
+    payloadBucket: read.string(ENV.PAYLOAD_BUCKET),
+    queues: {
+      namePrefix: read.string(ENV.QUEUE_NAME_PREFIX),
+      visibilityTimeoutSeconds: read.integer(ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS, 720),
+      kmsKeyId: read.optional(ENV.QUEUE_KMS_KEY_ID),
+      retentionSeconds: readQueueRetentionSeconds(env),
+    },
+  };
+};
+
+/** The settings of pause episodes (and of the deliveries inside them), all with defaults. */
+export const readPauseSettings = (env?: Environment): PauseSettings => {
+  const read = envReader(env);
+  return {
+    commitGraceMs: read.integer(ENV.COMMIT_GRACE_MS, 30_000),
+    retryBackoffMs: read.integer(ENV.INLINE_RETRY_BACKOFF_MS, 1000),
+    retryCapMs: read.integer(ENV.INLINE_RETRY_CAP_MS, 5000),
+    pauseReleaseSeconds: read.integer(ENV.PAUSE_RELEASE_SECONDS, 5),
+    // Six sevenths of the retention: twelve of SQS's fourteen days, two days to spare.
+    spillAfterSeconds: read.integer(ENV.SPILL_AFTER_SECONDS, Math.floor((readQueueRetentionSeconds(env) * 6) / 7)),
+    probeLadderSeconds: read.parsed(ENV.PROBE_LADDER_SECONDS, parseLadder, DEFAULT_PROBE_LADDER_SECONDS),
+  };
+};
+
+/** Whether destinations may be private addresses: registration and every delivery check it. */
+export const readAllowPrivateDestinations = (env?: Environment): boolean =>
+  envReader(env).boolean(ENV.ALLOW_PRIVATE_DESTINATIONS, false);
+
+export const readPauseConfig = (env?: Environment): PauseConfig => ({
+  alertFromAddress: envReader(env).string(ENV.ALERT_FROM_ADDRESS),
+  allowPrivateDestinations: readAllowPrivateDestinations(env),
+  settings: readPauseSettings(env),
+});
+
+/** What the functions that deliver, probe or control pauses (delivery, prober, admin) read. */
+export interface PausingFunctionConfig {
+  readonly observe: ObserveConfig;
+  readonly store: StoreConfig;
+  readonly pauses: PauseConfig;
+}
+
+export const readPausingFunctionConfig = (env?: Environment): PausingFunctionConfig => ({
+  observe: readObserveConfig(env),
+  store: readStoreConfig(env),
+  pauses: readPauseConfig(env),
+});

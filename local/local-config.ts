@@ -1,0 +1,58 @@
+/**
+ * The typed configuration of Conveyor on one machine: the stand-ins' endpoints with local
+ * credentials, the local names of the table, bucket and queues, and the settings the functions'
+ * own readers parse from the environment the runtime is given (tests shorten timeouts there).
+ */
+import { type IngestSettings } from '../lambdas/ingest/app';
+import { readIngestSettings } from '../lambdas/ingest/config';
+import {
+  type ObserveConfig,
+  type PauseConfig,
+  readObserveConfig,
+  readPauseSettings,
+  readPowertoolsSettings,
+  readQueueRetentionSeconds,
+  type StoreConfig,
+} from '../lambdas/shared/runtime/config';
+import type { Environment } from '../lambdas/shared/runtime/env';
+import type { AwsClientConfig } from '../lambdas/shared/wiring/clients';
+import { LOCAL_CLIENT_IDENTITY } from './stand-ins';
+
+/** Where the stand-ins listen. */
+export interface StandInEndpoints {
+  readonly sqs: string;
+  readonly dynamoDb: string;
+  readonly ses: string;
+}
+
+export interface LocalConfig {
+  readonly clients: AwsClientConfig;
+  readonly observe: ObserveConfig;
+  readonly store: StoreConfig;
+  readonly pauses: PauseConfig;
+  readonly ingest: IngestSettings;
+}
+
+/** The one table's name; tests that read it directly use the same. */
+export const LOCAL_TABLE_NAME = 'conveyor';
+
+export const localConfig = (endpoints: StandInEndpoints, environment: Environment = {}): LocalConfig => ({
+  clients: {
+    ...LOCAL_CLIENT_IDENTITY,
+    // fauxqs serves S3 on the same endpoint as SQS, path-style.
+    endpoints: { sqs: endpoints.sqs, dynamodb: endpoints.dynamoDb, ses: endpoints.ses, s3: endpoints.sqs },
+    s3ForcePathStyle: true,
+  },
+  observe: {
+    ...readObserveConfig(environment),
+    // No CloudWatch here to read embedded-format metrics: they would only crowd the console.
+    ...readPowertoolsSettings(environment, { metricsDisabled: true }),
+  },
+  store: {
+    tableName: LOCAL_TABLE_NAME,
+    payloadBucket: 'conveyor-local-payloads',
+    queues: { namePrefix: 'conveyor-local-', visibilityTimeoutSeconds: 60, retentionSeconds: readQueueRetentionSeconds(environment) },
+  },
+  pauses: { alertFromAddress: 'alerts@conveyor.local', allowPrivateDestinations: true, settings: readPauseSettings(environment) },
+  ingest: readIngestSettings(environment),
+});
