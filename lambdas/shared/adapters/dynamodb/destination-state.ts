@@ -8,7 +8,7 @@ import type { DestinationState, PauseChange } from '../../ports/destination-stat
 import type { Clock } from '../../ports/observe';
 import { toDestination } from './directory';
 import { destinationKey, PAUSED_PARTITION, pausedKey } from './keys';
-import { transmissionPausedUpdate } from './message-store';
+import { transmissionPausedUpdate } from './transmissions';
 import { isThisEmail, outboxEmailPut } from './outbox';
 import { conditionHeld, getItem, itemExists, queryAll, type Table, type TransactItems, transactWrite } from './table';
 

@@ -3,8 +3,7 @@
  * MessageStore port over them, which takes idempotency records, the arrival log and parked
  * entries from the adapters of those items.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../../domain/model';
 import { type IdempotencyClaim, type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
@@ -12,23 +11,19 @@ import { DynamoArrivalLog } from './arrival-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
 import { messageKey } from './keys';
 import {
-  isAtStatus,
   isCommittedMessage,
-  isReplayedBy,
   isTombstone,
   type StoredMessage,
-  storedTransmission,
   toMessage,
   toStoredMessage,
 } from './message-item';
 import { DynamoParking } from './parking';
+import { DynamoTransmissions } from './transmissions';
 import {
   conditionHeld,
   epochSeconds,
-  isConditionFailure,
   type Item,
   itemDoesNotExist,
-  refusalsOf,
   returnFoundItem,
   type Table,
   transactWrite,
@@ -38,23 +33,6 @@ import {
 const TOMBSTONE_SECONDS = 7 * 24 * 60 * 60;
 /** BatchGetItem takes at most this many keys. */
 const BATCH_GET_KEYS = 100;
-
-/** A transmission's entry in its message's item must exist: an update never creates one. */
-const transmissionExists = 'attribute_exists(transmissions.#t)';
-const transmissionSkipped = 'transmissions.#t.#status = :skipped';
-
-/**
- * The update that marks a message's head transmission paused, for the transaction that records the
- * pause (`DynamoDestinationState.recordPause`).
- */
-export const transmissionPausedUpdate = (tableName: string, messageId: string, transmissionId: string) => ({
-  TableName: tableName,
-  Key: messageKey(messageId),
-  UpdateExpression: 'SET transmissions.#t.#status = :paused',
-  ConditionExpression: transmissionExists,
-  ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-  ExpressionAttributeValues: { ':paused': 'paused' },
-});
 
 /**
  * Messages, transmissions, idempotency records (`DynamoIdempotency`), arrival logs and sequence
@@ -66,6 +44,7 @@ export class DynamoMessageStore implements MessageStore {
   private readonly idempotency: DynamoIdempotency;
   private readonly arrivals: DynamoArrivalLog;
   private readonly parking: DynamoParking;
+  private readonly transmissions: DynamoTransmissions;
 
   /**
    * @param client the document client (`adapters/clients.ts`: created once per module, with `removeUndefinedValues`)
@@ -81,6 +60,7 @@ export class DynamoMessageStore implements MessageStore {
     this.idempotency = new DynamoIdempotency(client, tableName, clock);
     this.arrivals = new DynamoArrivalLog(client, tableName);
     this.parking = new DynamoParking(client, tableName);
+    this.transmissions = new DynamoTransmissions(client, tableName);
   }
 
   /** Claims a (source, Idempotency-Key): see `DynamoIdempotency.claim` for the outcomes and the lease (ms). */
@@ -181,33 +161,9 @@ export class DynamoMessageStore implements MessageStore {
     return this.arrivals.reserveSequence(destinationId, reservationKey);
   }
 
-  /**
-   * Sets a transmission's status when it is one of `from`; true when it is at `status` now, set by
-   * this call or by an earlier attempt of it whose answer was lost (or by anyone: the change the
-   * caller wanted holds); false when it was at another status.
-   * @throws the SDK's error when DynamoDB fails otherwise
-   */
-  async setTransmissionStatus(
-    messageId: string,
-    transmissionId: string,
-    status: TransmissionStatus,
-    from: readonly TransmissionStatus[],
-  ): Promise<boolean> {
-    const { client, tableName } = this.table;
-    return conditionHeld(
-      client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: 'SET transmissions.#t.#status = :status',
-          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
-          ...returnFoundItem,
-        }),
-      ),
-      ([refusal]) => isAtStatus(refusal?.found, transmissionId, status),
-    );
+  /** See `DynamoTransmissions.setStatus`. */
+  setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean> {
+    return this.transmissions.setStatus(messageId, transmissionId, status, from);
   }
 
   /** Keeps a skipped transmission's queue entry, of any size (in chunks: `DynamoParking.park`). */
@@ -228,89 +184,24 @@ export class DynamoMessageStore implements MessageStore {
     return this.parking.remove(transmissionId);
   }
 
-  /**
-   * Moves a skipped transmission back to queued with the next generation, and answers that
-   * generation; undefined when it is not skipped. Each call leaves its own token on the
-   * transmission: a retry whose first attempt was applied (answer lost) finds it and answers the
-   * generation that attempt produced, rather than undefined, which would leave the transmission
-   * queued with nothing in the queue.
-   * @throws the SDK's error when DynamoDB fails otherwise
-   */
-  async prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
-    const { client, tableName } = this.table;
-    const replayToken = randomUUID();
-    try {
-      const result = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression:
-            'SET transmissions.#t.#status = :queued, ' +
-            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-            'transmissions.#t.replayToken = :replayToken ' +
-            'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
-          ConditionExpression: transmissionSkipped,
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': replayToken },
-          ReturnValues: 'ALL_NEW',
-          ...returnFoundItem,
-        }),
-      );
-      return storedTransmission(result.Attributes, transmissionId)!.generation;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const found = refusalsOf(error)?.[0]?.found;
-      return isReplayedBy(found, transmissionId, replayToken) ? storedTransmission(found, transmissionId)!.generation : undefined;
-    }
+  /** See `DynamoTransmissions.prepareReplay`. */
+  prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
+    return this.transmissions.prepareReplay(messageId, transmissionId);
+  }
+
+  /** See `DynamoTransmissions.recordFailedAttempt`. */
+  recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
+    return this.transmissions.recordFailedAttempt(messageId, transmissionId, error);
   }
 
   /**
-   * Counts a failed attempt and its error. Not recognisable when repeated: a retry of an applied
-   * write counts the attempt twice (the count is informational; nothing is decided on it).
-   */
-  async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
-    const { client, tableName } = this.table;
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: messageKey(messageId),
-        UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
-        ConditionExpression: transmissionExists,
-        ExpressionAttributeNames: { '#t': transmissionId },
-        ExpressionAttributeValues: { ':one': 1, ':error': error },
-      }),
-    );
-  }
-
-  /**
-   * Both writes at once: the next delivery waits for them. Safe to repeat (a retry of an applied
-   * write changes nothing): the log entry is an unconditional put keyed by sequence, so recording
-   * an arrival again overwrites rather than duplicates it; the message's update sets the same
-   * values, and its condition (the transmission exists) still holds. If only the message's update
-   * landed, delivery records the arrival again when the entry comes back as a duplicate.
+   * Both writes at once: the next delivery waits for them. Safe to repeat: the log entry is an
+   * unconditional put keyed by sequence (recording it again overwrites rather than duplicates), and
+   * the transmission's update sets the same values. If only the transmission's update landed,
+   * delivery records the arrival again when the entry comes back as a duplicate.
    */
   async recordArrival(arrival: Arrival & { destinationId: string }): Promise<void> {
-    const { client, tableName } = this.table;
-    const logEntry = this.arrivals.append(arrival);
-    const messageUpdate = client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: messageKey(arrival.messageId),
-        UpdateExpression:
-          'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, ' +
-          'transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts ' +
-          'REMOVE transmissions.#t.lastError',
-        ConditionExpression: transmissionExists,
-        ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status', '#sequence': 'sequence' },
-        ExpressionAttributeValues: {
-          ':delivered': 'delivered',
-          ':arrivedAt': arrival.arrivedAt,
-          ':sequence': arrival.sequence,
-          ':attempts': arrival.attempts,
-        },
-      }),
-    );
-    await Promise.all([logEntry, messageUpdate]);
+    await Promise.all([this.arrivals.append(arrival), this.transmissions.markDelivered(arrival)]);
   }
 
   /** Up to `limit` arrivals of the destination in delivery order, after `cursor` (from the previous page). */

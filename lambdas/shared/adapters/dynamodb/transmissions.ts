@@ -1,0 +1,151 @@
+/**
+ * The transmissions of a message, as entries of its item (`MSG#<id>`, map `transmissions`): their
+ * status, replays, failed attempts and delivery. Each write recognises its own earlier success
+ * where a retry of it could be refused by its own condition.
+ */
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { Arrival, TransmissionStatus } from '../../domain/model';
+import { messageKey } from './keys';
+import { isAtStatus, isReplayedBy, storedTransmission } from './message-item';
+import { conditionHeld, isConditionFailure, refusalsOf, returnFoundItem, type Table } from './table';
+
+/** A transmission's entry in its message's item must exist: an update never creates one. */
+const transmissionExists = 'attribute_exists(transmissions.#t)';
+const transmissionSkipped = 'transmissions.#t.#status = :skipped';
+
+/**
+ * The update that marks a message's head transmission paused, for the transaction that records the
+ * pause (`DynamoDestinationState.recordPause`).
+ */
+export const transmissionPausedUpdate = (tableName: string, messageId: string, transmissionId: string) => ({
+  TableName: tableName,
+  Key: messageKey(messageId),
+  UpdateExpression: 'SET transmissions.#t.#status = :paused',
+  ConditionExpression: transmissionExists,
+  ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+  ExpressionAttributeValues: { ':paused': 'paused' },
+});
+
+/** Status changes, replays, failed attempts and deliveries of transmissions. */
+export class DynamoTransmissions {
+  private readonly table: Table;
+
+  /**
+   * @param client the document client (created once per module by the wiring)
+   * @param tableName Conveyor's one table (its layout: `keys.ts`)
+   */
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.table = { client, tableName };
+  }
+
+  /**
+   * Sets a transmission's status when it is one of `from`; true when it is at `status` now, set by
+   * this call or by an earlier attempt of it whose answer was lost (or by anyone: the change the
+   * caller wanted holds); false when it was at another status.
+   * @throws the SDK's error when DynamoDB fails otherwise
+   */
+  async setStatus(
+    messageId: string,
+    transmissionId: string,
+    status: TransmissionStatus,
+    from: readonly TransmissionStatus[],
+  ): Promise<boolean> {
+    const { client, tableName } = this.table;
+    return conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: 'SET transmissions.#t.#status = :status',
+          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
+          ...returnFoundItem,
+        }),
+      ),
+      ([refusal]) => isAtStatus(refusal?.found, transmissionId, status),
+    );
+  }
+
+  /**
+   * Moves a skipped transmission back to queued with the next generation, and answers that
+   * generation; undefined when it is not skipped. Each call leaves its own token on the
+   * transmission: a retry whose first attempt was applied (answer lost) finds it and answers the
+   * generation that attempt produced, rather than undefined, which would leave the transmission
+   * queued with nothing in the queue.
+   * @throws the SDK's error when DynamoDB fails otherwise
+   */
+  async prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
+    const { client, tableName } = this.table;
+    const replayToken = randomUUID();
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(messageId),
+          UpdateExpression:
+            'SET transmissions.#t.#status = :queued, ' +
+            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
+            'transmissions.#t.replayToken = :replayToken ' +
+            'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+          ConditionExpression: transmissionSkipped,
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': replayToken },
+          ReturnValues: 'ALL_NEW',
+          ...returnFoundItem,
+        }),
+      );
+      return storedTransmission(result.Attributes, transmissionId)!.generation;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const found = refusalsOf(error)?.[0]?.found;
+      return isReplayedBy(found, transmissionId, replayToken) ? storedTransmission(found, transmissionId)!.generation : undefined;
+    }
+  }
+
+  /**
+   * Counts a failed attempt and its error. Not recognisable when repeated: a retry of an applied
+   * write counts the attempt twice (the count is informational; nothing is decided on it).
+   */
+  async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
+    const { client, tableName } = this.table;
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: messageKey(messageId),
+        UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+        ConditionExpression: transmissionExists,
+        ExpressionAttributeNames: { '#t': transmissionId },
+        ExpressionAttributeValues: { ':one': 1, ':error': error },
+      }),
+    );
+  }
+
+  /**
+   * Marks the transmission delivered, with its sequence number, arrival time and attempts. Safe to
+   * repeat: it sets the same values, and its condition (the transmission exists) still holds.
+   * @throws the SDK's error when the transmission does not exist or DynamoDB fails
+   */
+  async markDelivered(arrival: Arrival): Promise<void> {
+    const { client, tableName } = this.table;
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: messageKey(arrival.messageId),
+        UpdateExpression:
+          'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, ' +
+          'transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts ' +
+          'REMOVE transmissions.#t.lastError',
+        ConditionExpression: transmissionExists,
+        ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status', '#sequence': 'sequence' },
+        ExpressionAttributeValues: {
+          ':delivered': 'delivered',
+          ':arrivedAt': arrival.arrivedAt,
+          ':sequence': arrival.sequence,
+          ':attempts': arrival.attempts,
+        },
+      }),
+    );
+  }
+}
