@@ -273,6 +273,26 @@ describe('errors, in the contract error body', () => {
     expect(output.metrics()).toEqual([]);
   });
 
+  it('answers 401 for a replaced key whose grace period is over', async () => {
+    const { call, directory, source } = setUp();
+    directory.addKey(source, 'cvk_replaced', '2026-11-26T09:00:00.000Z');
+
+    const headers = { ...authorized, authorization: 'Bearer cvk_replaced' };
+
+    const answer = await call('POST', '/v1/messages', { headers, body: messageBody });
+
+    expect(answer).toEqual({
+      statusCode: 401,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 'unauthorized',
+          message: 'The API key in the Authorization header was replaced by a newer key and its grace period is over.',
+        },
+      }),
+    });
+  });
+
   it('answers an unexpected error with a bare 500 internal_error, logged by name without its message', async () => {
     // Prepare: the directory fails with a message quoting the request, as a careless dependency might.
     const { call, directory } = setUp();
