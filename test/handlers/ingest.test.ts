@@ -1,0 +1,317 @@
+/**
+ * The ingest function's middy stack (`createIngestApi`: Powertools context, metrics, the error
+ * middleware and the router) called as API Gateway calls it, over memory ports.
+ */
+import { createIngestApi } from '../../lambdas/ingest/app';
+import { isId, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
+import type { Message } from '../../lambdas/shared/domain/model';
+import { createLogger } from '../../lambdas/shared/runtime/logging';
+import { createMetrics } from '../../lambdas/shared/runtime/metrics';
+import { MemoryMessageStore, MemoryPayloadStore } from '../fixtures/memory-store';
+import { type ApiRequest, apiEvent, type CapturedOutput, captureOutput, lambdaContext } from './lambda';
+import { activeDestination, KeyedDirectory, NOW, organization, RecordingQueues } from './ports';
+
+const API_KEY = 'cvk_4hQ0pV2rS8tY1uW3xZ5bC7dF9gJ2kL4mN6pQ8rT0vX2';
+/** Stands for patient data: it may appear in an answer to its sender, never in a log line. */
+const PHI = 'Jane Roe, born 1961-04-02, MRN 88314';
+const messageBody = JSON.stringify({ meta: { dataModel: 'Imaging', eventType: 'Report' }, data: { patient: PHI } });
+
+let output: CapturedOutput;
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+/** The ingest API over memory: one source with `API_KEY`, subscribed to one destination for `Imaging`. */
+const setUp = () => {
+  const hospital = organization('Hospital');
+  const source = { id: newId('source'), organizationId: hospital.id, name: 'EHR', createdAt: NOW.toISOString() };
+  const destination = activeDestination(hospital.id);
+  const directory = new KeyedDirectory();
+  directory.addKey(source, API_KEY);
+  directory.destinations.set(destination.id, destination);
+  directory.subscriptions.push({
+    id: newId('subscription'),
+    sourceId: source.id,
+    destinationId: destination.id,
+    dataModel: 'Imaging',
+    createdAt: NOW.toISOString(),
+  });
+  const messages = new MemoryMessageStore();
+  const queues = new RecordingQueues();
+  const settings = { cacheTtlMs: 30_000, idempotencyLeaseMs: 60_000, maxQueueMessageBytes: 1024 * 1024 };
+  const api = createIngestApi(
+    { directory, messages, queues, payloads: new MemoryPayloadStore(), clock: () => NOW, ...settings },
+    createLogger('conveyor-ingest', { logLevel: 'DEBUG' }),
+    createMetrics({ deployment: 'conveyor-test' }),
+  );
+  const call = (method: string, path: string, request?: ApiRequest) =>
+    api(apiEvent(method, path, request), lambdaContext('conveyor-ingest'));
+  return { api, call, directory, messages, queues, source, destination };
+};
+
+const authorized = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+
+describe('POST /v1/messages', () => {
+  it('answers 200 with the message id, its receipt time and one queued transmission per destination', async () => {
+    const { call, queues, destination } = setUp();
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers).toEqual({ 'content-type': 'application/json' });
+    const body = JSON.parse(answer.body!);
+    expect(isId('message', body.messageId)).toBe(true);
+    expect(body).toEqual({
+      messageId: body.messageId,
+      receivedAt: '2026-11-26T10:00:00.000Z',
+      transmissions: [{ id: transmissionIdOf(body.messageId, 0), destinationId: destination.id, status: 'queued' }],
+    });
+    expect(queues.sent.map(({ queueUrl, entry: { groupId, deduplicationId } }) => ({ queueUrl, groupId, deduplicationId }))).toEqual([
+      { queueUrl: destination.queueUrl, groupId: destination.id, deduplicationId: transmissionIdOf(body.messageId, 0) },
+    ]);
+  });
+
+  it('publishes the counts it recorded, once, in the Conveyor namespace dimensioned by deployment', async () => {
+    const { call } = setUp();
+
+    await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    const published = output.metrics();
+    expect(published).toHaveLength(1);
+    expect(published[0]!._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'Conveyor',
+        Dimensions: [['service']],
+        Metrics: [
+          { Name: 'MessagesAccepted', Unit: 'Count' },
+          { Name: 'TransmissionsQueued', Unit: 'Count' },
+        ],
+      },
+    ]);
+    expect(published[0]).toMatchObject({ service: 'conveyor-test', MessagesAccepted: 1, TransmissionsQueued: 1 });
+  });
+
+  it('logs the acceptance by ids, with the invocation context, and never the data', async () => {
+    const { call, source } = setUp();
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    const { messageId } = JSON.parse(answer.body!);
+    expect(output.logs().map(({ level, message }) => `${level} ${message}`)).toEqual(['INFO Message accepted']);
+    expect(output.logs()[0]).toMatchObject({
+      service: 'conveyor-ingest',
+      function_name: 'conveyor-ingest',
+      function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+      messageId,
+      sourceId: source.id,
+      transmissions: 1,
+    });
+    expect(output.text()).not.toContain('Jane Roe');
+    expect(output.text()).not.toContain(API_KEY);
+  });
+
+  it('answers 503 not_accepted when the destination queue refuses, warning with its code', async () => {
+    const { call, queues } = setUp();
+    queues.sendError = Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    expect(answer).toEqual({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 'not_accepted',
+          message: '1 of 1 destination queues did not confirm the write. Nothing was acknowledged; retry with the same Idempotency-Key.',
+        },
+      }),
+    });
+    expect(output.logs().map(({ level, message }) => `${level} ${message}`)).toEqual([
+      'ERROR Destination queue refused a write',
+      'WARN Request not accepted',
+    ]);
+    expect(output.logs()[1]).toMatchObject({ code: 'not_accepted' });
+    expect(output.metrics()).toEqual([]);
+    expect(output.text()).not.toContain('Jane Roe');
+  });
+});
+
+describe('GET /v1/messages/{messageId}', () => {
+  it('answers 200 with the message, its rolled-up status and its transmissions, and publishes nothing', async () => {
+    const { call, messages, source, destination } = setUp();
+    const messageId = newId('message');
+    const delivered = {
+      id: transmissionIdOf(messageId, 0),
+      destinationId: destination.id,
+      status: 'delivered' as const,
+      attempts: 1,
+      sequence: 7,
+      arrivedAt: '2026-11-26T09:59:01.000Z',
+    };
+    const message: Message = {
+      id: messageId,
+      sourceId: source.id,
+      organizationId: source.organizationId,
+      receivedAt: '2026-11-26T09:59:00.000Z',
+      dataModel: 'Imaging',
+      eventType: 'Report',
+      transmissions: [delivered],
+    };
+    await messages.commitMessage(message);
+
+    const answer = await call('GET', `/v1/messages/${messageId}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body!)).toEqual({
+      messageId,
+      receivedAt: '2026-11-26T09:59:00.000Z',
+      status: 'delivered',
+      transmissions: [delivered],
+    });
+    expect(output.metrics()).toEqual([]);
+  });
+});
+
+describe('errors, in the contract error body', () => {
+  const missing = newId('message');
+  interface ErrorCase {
+    readonly case: string;
+    readonly method: string;
+    readonly path: string;
+    readonly request: ApiRequest;
+    readonly statusCode: number;
+    readonly code: string;
+    readonly message: string;
+  }
+  const rows: ErrorCase[] = [
+    {
+      case: 'no Authorization header',
+      method: 'POST',
+      path: '/v1/messages',
+      request: { headers: { 'content-type': 'application/json' }, body: messageBody },
+      statusCode: 401,
+      code: 'unauthorized',
+      message: 'The Authorization header is missing; send "Bearer <source API key>".',
+    },
+    {
+      case: 'an unknown API key',
+      method: 'POST',
+      path: '/v1/messages',
+      request: { headers: { ...authorized, authorization: 'Bearer cvk_unknown' }, body: messageBody },
+      statusCode: 401,
+      code: 'unauthorized',
+      message: 'The API key in the Authorization header is not valid.',
+    },
+    {
+      case: 'a body that is not JSON',
+      method: 'POST',
+      path: '/v1/messages',
+      request: { headers: authorized, body: '{"meta":' },
+      statusCode: 400,
+      code: 'invalid_json',
+      message: 'The body is not valid JSON.',
+    },
+    {
+      case: 'a body without data',
+      method: 'POST',
+      path: '/v1/messages',
+      request: { headers: authorized, body: '{"meta":{"dataModel":"Imaging","eventType":"Report"}}' },
+      statusCode: 400,
+      code: 'invalid_request',
+      message: 'data is required.',
+    },
+    {
+      case: 'a body not declared JSON',
+      method: 'POST',
+      path: '/v1/messages',
+      request: { headers: { ...authorized, 'content-type': 'text/plain' }, body: messageBody },
+      statusCode: 415,
+      code: 'unsupported_media_type',
+      message: 'The Content-Type header must be application/json (UTF-8).',
+    },
+    {
+      case: 'an unknown message',
+      method: 'GET',
+      path: `/v1/messages/${missing}`,
+      request: { headers: authorized },
+      statusCode: 404,
+      code: 'message_not_found',
+      message: `No message with id "${missing}".`,
+    },
+    {
+      case: 'a path no route serves',
+      method: 'GET',
+      path: '/v1/uploads',
+      request: { headers: authorized },
+      statusCode: 404,
+      code: 'route_not_found',
+      message: 'No such route.',
+    },
+    {
+      case: 'a method no route serves',
+      method: 'DELETE',
+      path: '/v1/messages',
+      request: { headers: authorized },
+      statusCode: 404,
+      code: 'route_not_found',
+      message: 'No such route.',
+    },
+  ];
+  it.each(rows)('$case: $method $path answers $statusCode $code, logs and publishes nothing', async (row) => {
+    const { method, path, request, statusCode, code, message } = row;
+    const { call } = setUp();
+
+    const answer = await call(method, path, request);
+
+    expect(answer).toEqual({
+      statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { code, message } }),
+    });
+    expect(output.logs()).toEqual([]);
+    expect(output.metrics()).toEqual([]);
+  });
+
+  it('answers 401 for a replaced key whose grace period is over', async () => {
+    const { call, directory, source } = setUp();
+    directory.addKey(source, 'cvk_replaced', '2026-11-26T09:00:00.000Z');
+
+    const headers = { ...authorized, authorization: 'Bearer cvk_replaced' };
+
+    const answer = await call('POST', '/v1/messages', { headers, body: messageBody });
+
+    expect(answer).toEqual({
+      statusCode: 401,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 'unauthorized',
+          message: 'The API key in the Authorization header was replaced by a newer key and its grace period is over.',
+        },
+      }),
+    });
+  });
+
+  it('answers an unexpected error with a bare 500 internal_error, logged by name without its message', async () => {
+    // Prepare: the directory fails with a message quoting the request, as a careless dependency might.
+    const { call, directory } = setUp();
+    directory.findApiKey = async () => {
+      throw new TypeError(`Cannot read properties of undefined (reading '${PHI}')`);
+    };
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    expect(answer).toEqual({
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: '{"error":{"code":"internal_error","message":"An internal error occurred. Retry later."}}',
+    });
+    const logs = output.logs();
+    expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual(['ERROR Unhandled error']);
+    expect(logs[0]).toMatchObject({ errorName: 'TypeError', frames: expect.stringMatching(/^ {4}at /) });
+    expect(output.text()).not.toContain('Jane Roe');
+    expect(output.text()).not.toContain(API_KEY);
+    expect(output.metrics()).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The prober's middy stack (`createProberHandler`: Powertools context, metrics, the pass loop and
+ * the gauges) called as its EventBridge schedule calls it, over memory ports. Its waits are the
+ * ports' `sleep`, which waits for nothing and only advances the context's clock.
+ */
+import { createProberHandler, PROBER_RUN } from '../../lambdas/prober/app';
+import { createLogger } from '../../lambdas/shared/runtime/logging';
+import { createMetrics, meterOver } from '../../lambdas/shared/runtime/metrics';
+import { type CapturedOutput, captureOutput, lambdaContext, scheduledEvent } from './lambda';
+import { activeDestination, organization, paused, pausePorts } from './ports';
+
+let output: CapturedOutput;
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+/**
+ * The prober over memory ports, and a context whose remaining time starts at `remainingMs` and
+ * shrinks by every wait the prober asks for.
+ */
+const setUp = (remainingMs: number) => {
+  const logger = createLogger('conveyor-prober', { logLevel: 'DEBUG' });
+  const metrics = createMetrics({ deployment: 'conveyor-test' });
+  const fakes = pausePorts({ log: logger, meter: meterOver(metrics) });
+  const handler = createProberHandler(fakes.ports, logger, metrics);
+  const slept = () => fakes.slept.reduce((sum, ms) => sum + ms, 0);
+  const context = lambdaContext('conveyor-prober', () => remainingMs - slept());
+  const run = () => handler(scheduledEvent(), context);
+  return { ...fakes, run };
+};
+
+/** A paused destination of a new organization, paused at 09:00 with its next probe at `nextRetryAt`. */
+const pausedUntil = (fakes: ReturnType<typeof setUp>, nextRetryAt: string) => {
+  const lab = organization('Lab');
+  fakes.directory.organizations.set(lab.id, lab);
+  const destination = paused(activeDestination(lab.id), '2026-11-26T09:00:00.000Z', nextRetryAt);
+  fakes.directory.destinations.set(destination.id, destination);
+  return destination;
+};
+
+it('with nothing paused, makes one pass, returns its counts and publishes the gauges at zero', async () => {
+  const fakes = setUp(60_000);
+
+  const answer = await fakes.run();
+
+  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0 });
+  expect(fakes.slept).toEqual([]);
+  const published = output.metrics();
+  expect(published).toHaveLength(1);
+  expect(published[0]).toMatchObject({
+    service: 'conveyor-test',
+    PausedDestinations: 0,
+    LongestPause: 0,
+    OldestPausedEntryAge: 0,
+    SpillBacklog: 0,
+  });
+  expect(output.logs()).toEqual([]);
+});
+
+it('passes every interval while a destination stays paused, and stops once less than the final margin remains', async () => {
+  // Prepare: its probe is not due, so each pass finds it paused and leaves it; 41 s remain, so
+  // after three passes (and three 2 s intervals) 35 s are left, not more than the margin.
+  const fakes = setUp(PROBER_RUN.finalPassMarginMs + 3 * PROBER_RUN.passIntervalMs);
+  pausedUntil(fakes, '2026-11-26T10:30:00.000Z');
+
+  const answer = await fakes.run();
+
+  expect(answer).toEqual({ passes: 3, probed: 0, resumed: 0 });
+  expect(fakes.slept).toEqual([2000, 2000, 2000]);
+  expect(fakes.posted).toEqual([]);
+  // The gauges, once, after the last pass: one destination paused for an hour.
+  const published = output.metrics();
+  expect(published).toHaveLength(1);
+  expect(published[0]).toMatchObject({ PausedDestinations: 1, LongestPause: 3600, OldestPausedEntryAge: 3600, SpillBacklog: 0 });
+});
+
+it('makes a single pass when the run starts with less than the final margin left', async () => {
+  const fakes = setUp(PROBER_RUN.finalPassMarginMs - 1);
+  pausedUntil(fakes, '2026-11-26T10:30:00.000Z');
+
+  const answer = await fakes.run();
+
+  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0 });
+});
+
+it('probes a due head, resumes its destination when the queue behind it is empty, and ends at the next pass', async () => {
+  const fakes = setUp(60_000);
+  const destination = pausedUntil(fakes, '2026-11-26T09:59:55.000Z');
+
+  const answer = await fakes.run();
+
+  expect(answer).toEqual({ passes: 2, probed: 1, resumed: 1 });
+  expect(fakes.directory.destinations.get(destination.id)).toMatchObject({ status: 'active', pause: undefined });
+  expect(fakes.mappings.calls).toEqual([`enable ${destination.mappingId}`]);
+  expect(fakes.mailed.map(({ to }) => to)).toEqual(['lab@example.org']);
+  expect(output.metrics()[0]).toMatchObject({ Resumes: 1, AlertsSent: 1, PausedDestinations: 0 });
+});
