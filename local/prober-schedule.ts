@@ -37,6 +37,8 @@ export const scheduleProber = (prober: ProberHandler): { stop: () => Promise<voi
       started = Date.now();
       // A failed run is retried by the next one, as the schedule does on AWS.
       await prober({}, localContext('conveyor-prober', PROBER_TIMEOUT_MS)).catch(() => undefined);
+      // Stopped during the run: `stop` waits for this run only, not for the rest of an interval.
+      if (stopped) return;
     }
   })();
   return {

@@ -41,7 +41,7 @@ export interface IngestPorts extends IngestDependencies, IngestSettings {}
 /** `POST /v1/messages` and `GET /v1/messages/{messageId}`. */
 export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Metrics) => {
   // Keys and destinations are read on every message; a warm function remembers them briefly.
-  const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs);
+  const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs, ports.clock);
   const acceptPorts = {
     directory,
     messages: ports.messages,
@@ -55,14 +55,14 @@ export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Met
   };
 
   const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
-    const source = await authenticateSource(header(event, 'authorization'), directory);
+    const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
     const body = bodyText(event);
     const answer = await acceptMessage({ source, idempotencyKey: header(event, 'idempotency-key'), body }, acceptPorts);
     return json(200, answer);
   };
 
   const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
-    const source = await authenticateSource(header(event, 'authorization'), directory);
+    const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
     return json(200, await getMessage(source, pathParameter(event, 'messageId'), ports.messages));
   };
 

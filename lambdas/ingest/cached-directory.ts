@@ -21,7 +21,7 @@ export class CachedDirectory implements IngestDirectory {
   constructor(
     private readonly directory: Directory,
     private readonly ttlMs: number,
-    private readonly clock: Clock = () => new Date(),
+    private readonly clock: Clock,
   ) {}
 
   findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {

@@ -293,6 +293,17 @@ describe('errors, in the contract error body', () => {
     });
   });
 
+  it("judges a replaced key's grace period by the function's clock, not the wall clock", async () => {
+    // Prepare: the grace period runs a day past the function's clock (and is over by the wall clock).
+    const { call, directory, source } = setUp();
+    directory.addKey(source, 'cvk_in_grace', '2026-11-27T10:00:00.000Z');
+    const headers = { ...authorized, authorization: 'Bearer cvk_in_grace' };
+
+    const answer = await call('POST', '/v1/messages', { headers, body: messageBody });
+
+    expect(answer.statusCode).toBe(200);
+  });
+
   it('answers an unexpected error with a bare 500 internal_error, logged by name without its message', async () => {
     // Prepare: the directory fails with a message quoting the request, as a careless dependency might.
     const { call, directory } = setUp();

@@ -53,8 +53,10 @@ export const probeDelaySeconds = (ladder: readonly number[], step: number): numb
 
 /** Parses a ladder such as "5,10,10,20" (seconds) from configuration; throws unless every rung is a non-negative number. */
 export const parseLadder = (value: string): number[] => {
-  const ladder = value.split(',').map((rung) => Number(rung.trim()));
-  if (ladder.length === 0 || ladder.some((rung) => !Number.isFinite(rung) || rung < 0)) {
+  const rungs = value.split(',').map((rung) => rung.trim());
+  const ladder = rungs.map(Number);
+  // A blank rung (a trailing comma) would read as 0: a probe on every pass for the whole pause.
+  if (rungs.some((rung) => rung === '') || ladder.some((rung) => !Number.isFinite(rung) || rung < 0)) {
     throw new Error(`A probe ladder is a comma-separated list of non-negative seconds, got ${JSON.stringify(value)}`);
   }
   return ladder;

@@ -27,8 +27,12 @@ export const apiErrors = (logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResu
       request.response = json(exposed.statusCode, { error: { code, message } });
       return;
     }
-    // The stack without its first line, which repeats the message.
-    const frames = (error as Error | null)?.stack?.split('\n').slice(1).join('\n');
+    // Only the stack's frames: the message, which may run over several lines and quote a payload,
+    // stays out of the log whatever its shape.
+    const frames = (error as Error | null)?.stack
+      ?.split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .join('\n');
     logger.error('Unhandled error', { errorName: (error as Error | null)?.name, frames });
     request.response = errorAnswer(internalError());
   },

@@ -13,7 +13,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 export const authenticateSource = async (
   authorization: string | undefined,
   directory: Pick<Directory, 'findApiKey'>,
-  now: Date = new Date(),
+  now: Date,
 ): Promise<Source> => {
   if (authorization === undefined) {
     throw unauthorized('The Authorization header is missing; send "Bearer <source API key>".');

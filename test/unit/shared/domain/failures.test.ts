@@ -71,5 +71,8 @@ describe('probe ladder', () => {
     expect(parseLadder('1, 2,3')).toEqual([1, 2, 3]);
     expect(() => parseLadder('1,x')).toThrow(/comma-separated/);
     expect(() => parseLadder('1,-2')).toThrow(/comma-separated/);
+    // A blank rung would read as 0 seconds: a probe on every pass for the whole pause.
+    expect(() => parseLadder('5,10,')).toThrow(/comma-separated/);
+    expect(() => parseLadder('5, ,10')).toThrow(/comma-separated/);
   });
 });

@@ -49,6 +49,14 @@ describe('apiErrors', () => {
     expect(body).toEqual({ error: { code: 'invalid_request', message: 'The request is not valid.' } });
   });
 
+  it('logs only the stack frames of an error whose message runs over several lines', async () => {
+    const { response, logger } = await answerTo(new Error('invalid item:\n{"alertEmail":"jane.roe@hospital.example"}'));
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.stringify(logger.error.mock.calls)).not.toContain('jane.roe');
+    expect(logger.error.mock.calls[0][1].frames).toMatch(/^\s+at /);
+  });
+
   it('answers anything else as a 500 without internals, and logs it by name, never by message', async () => {
     const { response, body, logger } = await answerTo(new TypeError('payload {"mrn": 1234} could not be read'));
 
