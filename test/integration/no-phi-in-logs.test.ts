@@ -56,11 +56,14 @@ it('keeps the payload out of every log line, metric and email', async () => {
   const first = await conveyor.send(source.apiKey, message(1), { 'idempotency-key': randomUUID() });
   expect(first.status).toBe(200);
   await waitFor(async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused', 'the pause');
-  // A second one waits behind the paused head; then the head is skipped, and replayed later.
+  // A second one waits behind the paused head; then the head is skipped, and replayed later. The
+  // head stays refused until the skip is done: were it accepted first, the prober's next probe
+  // could resume the destination before the skip, which would then find nothing to skip.
   expect((await conveyor.send(source.apiKey, message(2))).status).toBe(200);
-  receiver.respond = () => 200;
+  receiver.respond = (request) => (JSON.parse(request.body).data.n === 1 ? 400 : 200);
   const skip = await conveyor.admin('POST', `/v1/admin/destinations/${destination.id}/skip`);
   expect(skip.status).toBe(200);
+  receiver.respond = () => 200;
   await waitFor(() => accepted(receiver).length >= 1, 'the message behind the skipped head');
   expect((await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status).toBe(200);
   await waitFor(() => accepted(receiver).length >= 2, 'the replay');
