@@ -52,6 +52,9 @@ const main = async () => {
       `Admin token: ${conveyor.adminToken}${conveyor.adminTokenGenerated ? ` (generated; set ${ENV.CONVEYOR_ADMIN_TOKEN} to choose one)` : ''}`,
       `SES inbox: ${conveyor.sesUrl}`,
       `Data: ${dataDir}${fresh ? ' (started fresh)' : ''}`,
+      conveyor.fidelity.mode === 'aws'
+        ? `Fidelity: aws, seed ${conveyor.fidelity.seed} (${ENV.CONVEYOR_LOCAL_SEED}=${conveyor.fidelity.seed} replays this run's chances)`
+        : `Fidelity: default (${ENV.CONVEYOR_LOCAL_FIDELITY}=aws behaves as AWS does at its worst)`,
       'Ready. Ctrl-C stops everything.',
     ].join('\n'),
   );

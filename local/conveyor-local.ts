@@ -23,6 +23,7 @@ import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pau
 import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
+import { type AppliedFidelity, applyFidelity } from './fidelity/misbehave';
 import { type LocalConfig, localConfig } from './local-config';
 import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
@@ -65,6 +66,8 @@ export interface LocalConveyor {
   readonly config: LocalConfig;
   /** The SDK clients the functions share (benchmarks count their requests). */
   readonly clients: AwsClients;
+  /** How kind the runtime is (`CONVEYOR_LOCAL_FIDELITY`), its seed, and what it has done. */
+  readonly fidelity: AppliedFidelity;
   readonly mappings: LocalEventSourceMappings;
   /** Stops or restarts the SQS stand-in alone (durability tests). */
   stopSqs(): Promise<void>;
@@ -169,6 +172,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     await ensureBucket(config);
 
     const clients = createAwsClients(config.clients);
+    const fidelity = applyFidelity(config.fidelity, clients);
     // The mappings call the delivery handler, which needs the mappings to pause: bind it late.
     const late: { deliver?: ReturnType<typeof composeFunctions>['deliver'] } = {};
     const mappings = new LocalEventSourceMappings(
@@ -194,6 +198,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       dynamoDbUrl: dynamoDb.url,
       config,
       clients,
+      fidelity,
       mappings,
       stopSqs: () => sqs.stop(),
       startSqs: async () => {

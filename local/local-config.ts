@@ -14,7 +14,7 @@ import {
   readQueueRetentionSeconds,
   type StoreConfig,
 } from '../lambdas/shared/runtime/config';
-import type { Environment } from '../lambdas/shared/runtime/env';
+import { ENV, type Environment, envReader } from '../lambdas/shared/runtime/env';
 import type { AwsClientConfig } from '../lambdas/shared/wiring/clients';
 import { LOCAL_CLIENT_IDENTITY } from './stand-ins';
 
@@ -25,7 +25,33 @@ export interface StandInEndpoints {
   readonly ses: string;
 }
 
+/**
+ * How kind the local runtime is. `default`: the stand-ins as they are. `aws`: as AWS behaves at its
+ * worst (contract, "Local mode"): mapping changes delayed and throttled, batches of up to 10, the
+ * 6 MB invocation limit, and DynamoDB and SQS writes now and then applied with their answers lost.
+ */
+export interface LocalFidelity {
+  readonly mode: 'default' | 'aws';
+  /** Seeds every chance the `aws` mode takes; the same seed replays the same run. */
+  readonly seed: number;
+}
+
+const parseFidelityMode = (text: string): LocalFidelity['mode'] => {
+  if (text !== 'default' && text !== 'aws') throw new Error(`must be default or aws, got ${JSON.stringify(text)}`);
+  return text;
+};
+
+/** `CONVEYOR_LOCAL_FIDELITY` (default `default`) and `CONVEYOR_LOCAL_SEED` (default: a new one each start). */
+export const readLocalFidelity = (environment: Environment): LocalFidelity => {
+  const env = envReader(environment);
+  return {
+    mode: env.parsed(ENV.CONVEYOR_LOCAL_FIDELITY, parseFidelityMode, 'default'),
+    seed: env.integer(ENV.CONVEYOR_LOCAL_SEED, Math.floor(Math.random() * 0x7fff_ffff)),
+  };
+};
+
 export interface LocalConfig {
+  readonly fidelity: LocalFidelity;
   readonly clients: AwsClientConfig;
   readonly observe: ObserveConfig;
   readonly store: StoreConfig;
@@ -37,6 +63,7 @@ export interface LocalConfig {
 export const LOCAL_TABLE_NAME = 'conveyor';
 
 export const localConfig = (endpoints: StandInEndpoints, environment: Environment = {}): LocalConfig => ({
+  fidelity: readLocalFidelity(environment),
   clients: {
     ...LOCAL_CLIENT_IDENTITY,
     // fauxqs serves S3 on the same endpoint as SQS, path-style.

@@ -41,6 +41,10 @@ export const ENV = {
   CONVEYOR_SQS_PORT: 'CONVEYOR_SQS_PORT',
   CONVEYOR_DYNAMODB_PORT: 'CONVEYOR_DYNAMODB_PORT',
   CONVEYOR_SES_PORT: 'CONVEYOR_SES_PORT',
+  /** `aws`: the local runtime misbehaves as AWS does at its worst (local/fidelity/). */
+  CONVEYOR_LOCAL_FIDELITY: 'CONVEYOR_LOCAL_FIDELITY',
+  /** The seed of the fidelity mode's chance; printed at start, so a failing run can be replayed. */
+  CONVEYOR_LOCAL_SEED: 'CONVEYOR_LOCAL_SEED',
   DDB_LOCAL_TELEMETRY: 'DDB_LOCAL_TELEMETRY',
   // `npm run bench`: how many messages the benchmarks send.
   BENCH_MESSAGES: 'BENCH_MESSAGES',
