@@ -26,23 +26,28 @@ interface Lane {
   organizationEmail: string;
 }
 
-let conveyor: TestConveyor;
+let running: TestConveyor | undefined;
 const lanes: Lane[] = [];
 
-afterAll(async () => {
-  await conveyor?.stop();
-  await Promise.all(lanes.map((lane) => lane.receiver.close()));
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await Promise.all(lanes.splice(0).map((lane) => lane.receiver.close()));
 });
 
 const dataOf = (delivery: Received) => JSON.parse(delivery.body).data as { lane: number; n: number };
 
-it('delivers everything in order through bursts of 5xx, timeouts, refused connections, 400s and a destination that stays down', async () => {
-  conveyor = await startTestConveyor({
+// Both fidelity modes: the stand-ins as they are, and as AWS behaves at its worst (mapping changes
+// delayed and throttled, batches of up to 10, writes applied with their answers lost).
+it.each(['default', 'aws'] as const)('delivers everything in order through bursts of 5xx, timeouts, refused connections, 400s and a destination that stays down (%s fidelity)', async (fidelity) => {
+  const conveyor = await startTestConveyor({
+    CONVEYOR_LOCAL_FIDELITY: fidelity,
     PROBE_LADDER_SECONDS: '1,1,1,2,2,3',
     PAUSE_RELEASE_SECONDS: '1',
     INLINE_RETRY_BACKOFF_MS: '100',
     INLINE_RETRY_CAP_MS: '300',
   });
+  running = conveyor;
   const hospital = await conveyor.admin('POST', '/v1/admin/organizations', { name: 'Hospital', alertEmail: 'hospital@example.org' });
   const source = await conveyor.createSource(hospital.body.id);
 
@@ -170,5 +175,16 @@ it('delivers everything in order through bursts of 5xx, timeouts, refused connec
   // The replayed transmission came last, with its own id and a new, higher number.
   const last = accepted(down.receiver).at(-1)!;
   expect(last.headers['webhook-id']).toBe(paused.headTransmissionId);
-  console.log(JSON.stringify({ sent: MESSAGES * LANES, delivered: lanes.reduce((sum, lane) => sum + accepted(lane.receiver).length, 0), repeatedAttempts: duplicates, emails: emails.length }));
+  const { mode, seed, lostAnswers } = conveyor.local.fidelity;
+  console.log(
+    JSON.stringify({
+      fidelity: mode,
+      seed,
+      sent: MESSAGES * LANES,
+      delivered: lanes.reduce((sum, lane) => sum + accepted(lane.receiver).length, 0),
+      repeatedAttempts: duplicates,
+      emails: emails.length,
+      lostAnswers: Object.fromEntries(lostAnswers),
+    }),
+  );
 });

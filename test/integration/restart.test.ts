@@ -13,21 +13,24 @@ import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
 jest.setTimeout(300_000);
 
 const MESSAGES = 100;
-const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-restart-'));
+const dataDirs: string[] = [];
 const started: LocalProcess[] = [];
 const receivers: Receiver[] = [];
 
-afterAll(async () => {
-  for (const local of started) if (local.child.exitCode === null && local.child.signalCode === null) await local.kill();
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-  rmSync(dataDir, { recursive: true, force: true });
+afterEach(async () => {
+  for (const local of started.splice(0)) if (local.child.exitCode === null && local.child.signalCode === null) await local.kill();
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  for (const dataDir of dataDirs.splice(0)) rmSync(dataDir, { recursive: true, force: true });
 });
 
-
-it('keeps every message, the order and the pause across a SIGKILL of the whole system', async () => {
+// Both fidelity modes: the stand-ins as they are, and as AWS behaves at its worst.
+it.each(['default', 'aws'] as const)('keeps every message, the order and the pause across a SIGKILL of the whole system (%s fidelity)', async (fidelity) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-restart-'));
+  dataDirs.push(dataDir);
   const environment = {
     ...(await localPorts()),
     CONVEYOR_DATA_DIR: dataDir,
+    CONVEYOR_LOCAL_FIDELITY: fidelity,
     PROBE_LADDER_SECONDS: '1,1,2',
     PAUSE_RELEASE_SECONDS: '1',
     INLINE_RETRY_BACKOFF_MS: '100',
