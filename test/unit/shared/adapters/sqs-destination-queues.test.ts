@@ -83,4 +83,37 @@ describe('SqsDestinationQueues', () => {
     expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'] });
     await expect(queues.receiveHead(queueUrl, 60)).rejects.toThrow(/SequenceNumber/);
   });
+
+  // Short polling (a wait of 0) samples a subset of SQS's servers and can answer empty while
+  // entries wait: a prober that believed it would resume a destination that still has a head.
+  it('long-polls for a second when it takes heads, so a queue with entries is not found empty', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({});
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.receiveHead(queueUrl, 35)).toBeUndefined();
+    expect(await queues.receiveHeads(queueUrl, 10, 60)).toEqual([]);
+
+    expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 2);
+    expect(sqs.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input.WaitTimeSeconds)).toEqual([1, 1]);
+  });
+
+  it('counts visible, in-flight and delayed entries in the depth', async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '2', ApproximateNumberOfMessagesDelayed: '1' },
+    });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.depth(queueUrl)).toBe(3);
+    expect(sqs).toHaveReceivedCommandWith(GetQueueAttributesCommand, {
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    });
+  });
+
+  it('refuses a depth that lacks one of the three counters rather than call the queue empty', async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await expect(queues.depth(queueUrl)).rejects.toThrow(/ApproximateNumberOfMessagesDelayed/);
+  });
 });
