@@ -2,7 +2,9 @@ import {
   ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
+  QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
@@ -55,7 +57,8 @@ export const tlsOnlyPolicy = (queueArn: string) => ({
 
 /**
  * One SQS FIFO queue per destination, named `<namePrefix><destinationId>.fifo` and tagged with the
- * destination. SDK failures are thrown as raised; `receiveHeads` throws an `Error` for an entry
+ * destination. SDK failures are thrown as raised (a provisioning that fails after creating its queue
+ * deletes it first); `receiveHeads` throws an `Error` for an entry
  * without `SentTimestamp` or `SequenceNumber`, `depth` for an answer without one of its counters.
  */
 export class SqsDestinationQueues implements DestinationQueues {
@@ -86,11 +89,25 @@ export class SqsDestinationQueues implements DestinationQueues {
       }),
     );
     const queueUrl = created.QueueUrl!;
-    const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    const queueArn = attributes.Attributes!.QueueArn!;
-    // TLS only, like every other store of PHI in the stack (the queue is not in the template).
-    await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
-    return { queueUrl, queueArn };
+    try {
+      const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+      const queueArn = attributes.Attributes!.QueueArn!;
+      // TLS only, like every other store of PHI in the stack (the queue is not in the template).
+      await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
+      return { queueUrl, queueArn };
+    } catch (error) {
+      // The caller never learns this queue's URL: take it away again (no TLS-only policy yet either).
+      await this.remove(queueUrl).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async remove(queueUrl: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    } catch (error) {
+      if (!(error instanceof QueueDoesNotExist)) throw error;
+    }
   }
 
   async send(queueUrl: string, entry: QueueEntry): Promise<void> {

@@ -9,6 +9,8 @@ export interface QueueEntry {
 /** One SQS FIFO queue per destination. */
 export interface DestinationQueues {
   provision(destinationId: string): Promise<{ queueUrl: string; queueArn: string }>;
+  /** Deletes a queue and whatever it holds (undoing a provisioning that failed); a queue already gone counts as removed. */
+  remove(queueUrl: string): Promise<void>;
   /** Resolves only once the queue has durably accepted the entry. */
   send(queueUrl: string, entry: QueueEntry): Promise<void>;
   /** Entries the queue holds (approximately): visible, in flight and delayed; 0 only when all three are. */

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../../lambdas/shared/adapters/sqs-destination-queues';
@@ -35,6 +35,27 @@ describe('SqsDestinationQueues', () => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Deny', Resource: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
+  });
+
+  it('deletes the queue it created when its provisioning fails afterwards, and throws what failed', async () => {
+    sqs.on(SetQueueAttributesCommand).rejects(new Error('AccessDenied'));
+    sqs.on(DeleteQueueCommand).resolves({});
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await expect(queues.provision('dst_1')).rejects.toThrow('AccessDenied');
+
+    expect(sqs.commandCalls(DeleteQueueCommand).map((call) => call.args[0].input)).toEqual([{ QueueUrl: queueUrl }]);
+  });
+
+  it('removes a queue with DeleteQueue; one already gone counts as removed', async () => {
+    sqs.on(DeleteQueueCommand).resolvesOnce({}).rejectsOnce(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} })).rejectsOnce(new Error('RequestThrottled'));
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.remove(queueUrl);
+    await queues.remove(queueUrl);
+    await expect(queues.remove(queueUrl)).rejects.toThrow('RequestThrottled');
+
+    expect(sqs).toHaveReceivedCommandWith(DeleteQueueCommand, { QueueUrl: queueUrl });
   });
 
   it('falls back to SQS-managed encryption without a customer key', async () => {

@@ -61,6 +61,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     messages,
     queues: {
       provision: async () => ({ queueUrl: 'queue', queueArn: 'arn' }),
+      remove: async () => undefined,
       send: async () => undefined,
       depth: async () => queue.length,
       receiveHead: async (url) => (await receiveHeads(url, 1))[0],
