@@ -140,7 +140,7 @@ export class ConveyorStack extends Stack {
       {
         id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
         reason:
-          'Ingest, admin and delivery scale with traffic: a reserved concurrency would throttle healthy destinations and integrators; API Gateway throttling bounds the API and each destination queue runs one batch at a time. The prober has a reserved concurrency of 1.',
+          'Ingest, admin and delivery scale with traffic: a reserved concurrency would throttle healthy destinations and integrators; API Gateway throttling bounds the API and each destination queue runs one batch at a time. The prober runs one at a time by a lease in the table, not a reserved concurrency, which the concurrency quota of a new account cannot grant.',
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ',

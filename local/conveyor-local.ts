@@ -20,6 +20,7 @@ import { createLogger } from '../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../lambdas/shared/runtime/metrics';
 import { type AwsClients, clientSettings, createAwsClients, createSqsClient } from '../lambdas/shared/wiring/clients';
 import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pause-ports';
+import { createProberLease, createProberPorts } from '../lambdas/shared/wiring/prober-ports';
 import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
 import { startGateway } from './api-gateway';
 import { LocalEventSourceMappings } from './event-source-mappings';
@@ -148,7 +149,7 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
     ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
     deliver: createDeliveryHandler(createPausePorts(clients, config, edges(delivery)), delivery.logger, delivery.metrics),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
-    prober: createProberHandler(createPausePorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
+    prober: createProberHandler(createProberPorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
   };
 };
 
@@ -184,6 +185,8 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     const functions = composeFunctions(config, clients, mappings);
     late.deliver = functions.deliver;
     await mappings.resume();
+    // This process runs the only prober schedule of its data: a lease found now is a killed run's.
+    await createProberLease(clients, config.store).clear();
     const prober = scheduleProber(functions.prober);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);

@@ -80,9 +80,42 @@ export const rotateSourceKey = async (sourceId: string, readBody: () => unknown,
   return { sourceId, apiKey, previousKeyValidUntil };
 };
 
+/** What a provisioning created so far, to be undone if it fails. */
+interface Provisioned {
+  queueUrl?: string;
+  mappingId?: string;
+}
+
+/**
+ * Undoes a provisioning that failed, newest first: the mapping (so nothing polls), the queue, then
+ * the destination's record. Best effort: a removal that fails is logged by name with the id to
+ * remove by hand, and the others are still tried. Never throws.
+ */
+const undoProvisioning = async (destinationId: string, provisioned: Provisioned, ports: AdminPorts): Promise<void> => {
+  const { queueUrl, mappingId } = provisioned;
+  const removals: Array<[what: string, ids: Record<string, string>, remove: () => Promise<void>]> = [];
+  if (mappingId !== undefined) removals.push(['mapping', { mappingId }, () => ports.mappings.remove(mappingId)]);
+  if (queueUrl !== undefined) removals.push(['queue', { queueUrl }, () => ports.queues.remove(queueUrl)]);
+  removals.push(['record', {}, () => ports.directory.removeDestination(destinationId)]);
+  for (const [what, ids, remove] of removals) {
+    try {
+      await remove();
+    } catch (error) {
+      ports.log.error(`Could not remove the ${what} of a failed provisioning`, { destinationId, ...ids, ...errorFields(error) });
+    }
+  }
+};
+
 /**
  * `POST /v1/admin/organizations/{orgId}/destinations`: answers only once the destination's own FIFO
  * queue and its event-source mapping exist.
+ *
+ * 1. Check the organization (404), the request (400) and the URL against the deployment's policy (400).
+ * 2. Record the destination as `provisioning` (the admin API answers 404 for it, ingest never routes to it).
+ * 3. Create its queue, then its mapping, then record both and mark it active.
+ * 4. When step 3 fails: remove what it created, newest first, and the record (best effort, see
+ *    `undoProvisioning`), then answer 503 `provisioning_failed`. A retry is a new request with a
+ *    new id and secret, so nothing of this attempt is left for it to find.
  */
 export const createDestination = async (organizationId: string, readBody: () => unknown, ports: AdminPorts) => {
   await requireOrganization(organizationId, ports.directory);
@@ -102,12 +135,16 @@ export const createDestination = async (organizationId: string, readBody: () => 
   };
   await ports.directory.putDestination(destination);
   let active: Destination;
+  const provisioned: Provisioned = {};
   try {
     const queue = await ports.queues.provision(destination.id);
+    provisioned.queueUrl = queue.queueUrl;
     const mappingId = await ports.mappings.create(queue.queueArn);
+    provisioned.mappingId = mappingId;
     active = await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
   } catch (error) {
     ports.log.error('Destination provisioning failed', { destinationId: destination.id, ...errorFields(error) });
+    await undoProvisioning(destination.id, provisioned, ports);
     throw provisioningFailed();
   }
   ports.log.info('Destination created', { organizationId, destinationId: destination.id });

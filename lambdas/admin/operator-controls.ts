@@ -1,5 +1,5 @@
 import { DestinationStateError, isProvisioned } from '../shared/domain/destinations';
-import { cannotPark, headInFlight, notFound, notPaused, notReplayable, replayNotAccepted, resumedBeforeSkip } from '../shared/domain/errors';
+import { cannotPark, headChanged, headInFlight, notFound, notPaused, notReplayable, replayNotAccepted, resumedBeforeSkip } from '../shared/domain/errors';
 import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination, PausedDestination } from '../shared/domain/model';
@@ -38,10 +38,12 @@ const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs 
  *    (409 `head_in_flight` after that; 409 `not_paused` if it resumed meanwhile).
  * 3. Take the head: the spill's first entry during a long pause, else the queue's head (waiting
  *    the same time for one hidden by the last probe; 409 `head_in_flight` when none shows).
- * 4. Park it for replay and mark its transmission skipped (409 `cannot_park` when it cannot be
+ * 4. Refuse a head other than the one the pause named when step 1 read it (409 `head_changed`:
+ *    nothing changes, a queue head goes back); it never failed, or the operator never saw it.
+ * 5. Park it for replay and mark its transmission skipped (409 `cannot_park` when it cannot be
  *    kept: nothing changes, a queue head goes back).
- * 5. Remove it from the queue (or the spill).
- * 6. Queue head: resume the destination. Spill head: ask the prober to deliver the rest of the
+ * 6. Remove it from the queue (or the spill).
+ * 7. Queue head: resume the destination. Spill head: ask the prober to deliver the rest of the
  *    spill at once; it resumes the destination after it.
  *
  * Answers `{ skippedTransmissionId }`.
@@ -49,20 +51,32 @@ const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs 
 export const skipHead = async (destinationId: string, ports: AdminPorts): Promise<{ skippedTransmissionId: string }> => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status !== 'paused') throw notPaused();
+  // The head the operator was shown: a lease that ran out during a slow resume can leave the next
+  // message, which never failed, first in the queue of a destination still recorded paused.
+  const shownHead = destination.pause.headTransmissionId;
   // The prober may hold the head for one attempt: wait for it.
-  const deadline = Date.now() + skipWaitMs(destination);
+  const deadline = ports.clock().getTime() + skipWaitMs(destination);
   for (;;) {
-    const skipped = await withHeadHeld(destination, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
+    const skipped = await withHeadHeld(destination, ports, (current) =>
+      (current.spilled ?? 0) > 0 ? skipSpilledHead(current, shownHead, ports) : skipQueueHead(current, shownHead, deadline, ports),
+    );
     if (skipped === 'not_paused') throw resumedBeforeSkip();
     if (skipped !== 'busy') return skipped;
-    if (Date.now() > deadline) throw headInFlight();
+    if (ports.clock().getTime() > deadline) throw headInFlight();
     await ports.sleep(250);
   }
 };
 
-/** Keeps a skipped head for replay; refuses the skip (nothing changes) when it cannot be kept. */
-const parkHead = async (destinationId: string, envelope: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
+/**
+ * Keeps a skipped head for replay; refuses the skip (nothing changes) when it is not `shownHead`
+ * (409 `head_changed`) or cannot be kept (409 `cannot_park`).
+ */
+const parkHead = async (destinationId: string, envelope: string, shownHead: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
   const header = decodeEnvelopeHeader(envelope);
+  if (header.transmissionId !== shownHead) {
+    ports.log.warn('The head is not the one the pause named; nothing skipped', { destinationId, shownHead, transmissionId: header.transmissionId });
+    throw headChanged();
+  }
   try {
     await ports.messages.park(header.transmissionId, destinationId, envelope);
   } catch (error) {
@@ -75,18 +89,18 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
   return header;
 };
 
-const skipQueueHead = async (destination: PausedDestination, deadline: number, ports: AdminPorts) => {
+const skipQueueHead = async (destination: PausedDestination, shownHead: string, deadline: number, ports: AdminPorts) => {
   const { queueUrl } = destination;
   // A head the last probe put back may stay hidden for a second.
   let head = await ports.queues.receiveHead(queueUrl, 60);
-  while (!head && Date.now() < deadline) {
+  while (!head && ports.clock().getTime() < deadline) {
     await ports.sleep(250);
     head = await ports.queues.receiveHead(queueUrl, 60);
   }
   if (!head) throw headInFlight();
   let header: EnvelopeHeader;
   try {
-    header = await parkHead(destination.id, head.body, ports);
+    header = await parkHead(destination.id, head.body, shownHead, ports);
   } catch (error) {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     throw error;
@@ -96,11 +110,11 @@ const skipQueueHead = async (destination: PausedDestination, deadline: number, p
   return { skippedTransmissionId: header.transmissionId };
 };
 
-const skipSpilledHead = async (destination: PausedDestination, ports: AdminPorts) => {
+const skipSpilledHead = async (destination: PausedDestination, shownHead: string, ports: AdminPorts) => {
   const entry = await ports.spill.first(destination.id);
   // Called only while the destination counts entries in its spill, under its head lease.
   if (!entry) throw new DestinationStateError(destination.id, 'holding entries in its spill');
-  const header = await parkHead(destination.id, entry.body, ports);
+  const header = await parkHead(destination.id, entry.body, shownHead, ports);
   await ports.spill.remove(destination.id, entry.position);
   // The prober delivers what follows at once, spill first, and resumes the destination after it.
   await continueNow(destination, ports);

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
+import { exclusiveRun, type ExclusiveRunPorts } from './exclusive-run';
 
 /** How one run of the prober paces its passes. */
 export interface ProberRun {
@@ -23,10 +24,11 @@ export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 
  * The prober, run once a minute: it keeps passing over the paused destinations until its time is
  * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
  */
-export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
+export const createProberHandler = (ports: PausePorts & ExclusiveRunPorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
   middy<unknown, { passes: number; probed: number; resumed: number }>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
+    .use(exclusiveRun(ports, { passes: 0, probed: 0, resumed: 0 }))
     .handler(async (_event: unknown, context: Context) => {
       let passes = 0;
       let probed = 0;

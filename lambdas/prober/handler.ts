@@ -2,7 +2,8 @@
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
 import { createAwsClients } from '../shared/wiring/clients';
-import { createEventSourceMappings, createPausePorts } from '../shared/wiring/pause-ports';
+import { createEventSourceMappings } from '../shared/wiring/pause-ports';
+import { createProberPorts } from '../shared/wiring/prober-ports';
 import { createProberHandler } from './app';
 import { readProberConfig } from './config';
 
@@ -12,7 +13,7 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createProberHandler(
-  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  createProberPorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
   logger,
   metrics,
 );

@@ -113,13 +113,14 @@ describe('ConveyorStack', () => {
     expect(actionsOf(policyStatementsOf(functionLogicalId('accepts')))).not.toContain('ses:SendEmail');
   });
 
-  it('runs the prober every minute, one run at a time', () => {
+  it('runs the prober every minute without reserved concurrency, which a new account cannot grant (its runs take a lease)', () => {
     const prober = functionLogicalId('retries');
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [prober, 'Arn'] } })],
     });
-    expect(template.findResources('AWS::Lambda::Function')[prober]!.Properties.ReservedConcurrentExecutions).toBe(1);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
   });
 
   it('lets ingest only send and delivery only consume', () => {

@@ -2,7 +2,9 @@ import {
   ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
+  QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
@@ -28,6 +30,16 @@ export const MAX_QUEUE_MESSAGE_BYTES = 1024 * 1024;
 /** SQS retains a message for at most 14 days. */
 export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
+/**
+ * How long a receive of heads waits for an entry. Short polling (0) asks only a subset of SQS's
+ * servers and can answer empty while entries wait; a long poll asks them all and returns as soon
+ * as one is there. One second is what an empty answer costs.
+ */
+export const HEAD_RECEIVE_WAIT_SECONDS = 1;
+
+/** Every entry the queue still holds: visible, received and not yet deleted, and delayed. */
+const DEPTH_COUNTERS = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+
 /** A queue policy refusing every request that does not use TLS. */
 export const tlsOnlyPolicy = (queueArn: string) => ({
   Version: '2012-10-17',
@@ -45,8 +57,9 @@ export const tlsOnlyPolicy = (queueArn: string) => ({
 
 /**
  * One SQS FIFO queue per destination, named `<namePrefix><destinationId>.fifo` and tagged with the
- * destination. SDK failures are thrown as raised; `receiveHeads` throws an `Error` for an entry
- * without `SentTimestamp` or `SequenceNumber`.
+ * destination. SDK failures are thrown as raised (a provisioning that fails after creating its queue
+ * deletes it first); `receiveHeads` throws an `Error` for an entry
+ * without `SentTimestamp` or `SequenceNumber`, `depth` for an answer without one of its counters.
  */
 export class SqsDestinationQueues implements DestinationQueues {
   constructor(
@@ -76,11 +89,25 @@ export class SqsDestinationQueues implements DestinationQueues {
       }),
     );
     const queueUrl = created.QueueUrl!;
-    const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    const queueArn = attributes.Attributes!.QueueArn!;
-    // TLS only, like every other store of PHI in the stack (the queue is not in the template).
-    await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
-    return { queueUrl, queueArn };
+    try {
+      const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+      const queueArn = attributes.Attributes!.QueueArn!;
+      // TLS only, like every other store of PHI in the stack (the queue is not in the template).
+      await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
+      return { queueUrl, queueArn };
+    } catch (error) {
+      // The caller never learns this queue's URL: take it away again (no TLS-only policy yet either).
+      await this.remove(queueUrl).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async remove(queueUrl: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    } catch (error) {
+      if (!(error instanceof QueueDoesNotExist)) throw error;
+    }
   }
 
   async send(queueUrl: string, entry: QueueEntry): Promise<void> {
@@ -95,13 +122,13 @@ export class SqsDestinationQueues implements DestinationQueues {
   }
 
   async depth(queueUrl: string): Promise<number> {
-    const result = await this.client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    return Object.values(result.Attributes ?? {}).reduce((sum, value) => sum + Number(value ?? 0), 0);
+    const result = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_COUNTERS] }));
+    return DEPTH_COUNTERS.reduce((sum, counter) => {
+      const value = Number(result.Attributes?.[counter]);
+      // A missing counter is not a zero: a depth of 0 is what lets the prober resume on an empty queue.
+      if (!Number.isInteger(value)) throw new Error(`SQS answered the queue's depth without ${counter}`);
+      return sum + value;
+    }, 0);
   }
 
   async receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined> {
@@ -114,7 +141,7 @@ export class SqsDestinationQueues implements DestinationQueues {
         QueueUrl: queueUrl,
         MaxNumberOfMessages: max,
         VisibilityTimeout: visibilitySeconds,
-        WaitTimeSeconds: 0,
+        WaitTimeSeconds: HEAD_RECEIVE_WAIT_SECONDS,
         MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'],
       }),
     );

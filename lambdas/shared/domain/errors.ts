@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'route_not_found',
   'not_paused',
   'head_in_flight',
+  'head_changed',
   'cannot_park',
   'not_replayable',
   'key_rotation_conflict',
@@ -101,6 +102,14 @@ export const resumedBeforeSkip = (): ApiError =>
 /** 409 `head_in_flight`: a worker kept the head for longer than a skip waits, or the queue showed no head. */
 export const headInFlight = (): ApiError =>
   new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
+
+/** 409 `head_changed`: the head is no longer the transmission the pause named, so a skip changed nothing. */
+export const headChanged = (): ApiError =>
+  new ApiError(
+    409,
+    'head_changed',
+    'The head is no longer the transmission the pause reported (it was delivered, or it is being retried); nothing was skipped. Read the destination again.',
+  );
 
 /** 409 `cannot_park`: the head could not be kept for replay, so the skip changed nothing. */
 export const cannotPark = (): ApiError =>

@@ -35,6 +35,8 @@ export const MetricNames = {
   oldestPausedEntryAge: 'OldestPausedEntryAge',
   /** Entries currently held in spills. */
   spillBacklog: 'SpillBacklog',
+  /** Prober runs that ended at once because another run held the prober lease. */
+  proberRunsSkipped: 'ProberRunsSkipped',
 } as const;
 
 /** One of `MetricNames`' values. */

@@ -20,6 +20,12 @@ export interface Directory {
     id: string,
     provisioned: { queueUrl: string; queueArn: string; mappingId: string },
   ): Promise<Destination>;
+  /**
+   * Removes a destination's own item, whatever its state, and nothing else (not its queue, mapping,
+   * subscriptions or arrival log): undoes a provisioning that failed, whose id nobody was given.
+   * An absent item counts as removed.
+   */
+  removeDestination(id: string): Promise<void>;
   putSubscription(subscription: Subscription): Promise<void>;
   listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]>;
 }

@@ -9,12 +9,18 @@ export interface QueueEntry {
 /** One SQS FIFO queue per destination. */
 export interface DestinationQueues {
   provision(destinationId: string): Promise<{ queueUrl: string; queueArn: string }>;
+  /** Deletes a queue and whatever it holds (undoing a provisioning that failed); a queue already gone counts as removed. */
+  remove(queueUrl: string): Promise<void>;
   /** Resolves only once the queue has durably accepted the entry. */
   send(queueUrl: string, entry: QueueEntry): Promise<void>;
+  /** Entries the queue holds (approximately): visible, in flight and delayed; 0 only when all three are. */
   depth(queueUrl: string): Promise<number>;
-  /** Takes the head of a queue whose mapping is disabled, hiding it for `visibilitySeconds`. */
+  /**
+   * Takes the head of a queue whose mapping is disabled, hiding it for `visibilitySeconds`; waits
+   * (long polls) at least a second, so `undefined` means no entry was visible in that time.
+   */
   receiveHead(queueUrl: string, visibilitySeconds: number): Promise<QueuedEntry | undefined>;
-  /** Takes up to `max` (≤ 10) entries from the head of such a queue, in queue order. */
+  /** Takes up to `max` (≤ 10) entries from the head of such a queue, in queue order, waiting as `receiveHead` does. */
   receiveHeads(queueUrl: string, max: number, visibilitySeconds: number): Promise<QueuedEntry[]>;
   delete(queueUrl: string, receiptHandle: string): Promise<void>;
   /** Makes received entries visible again after `visibilitySeconds`. */

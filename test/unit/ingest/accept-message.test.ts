@@ -43,6 +43,7 @@ const setUp = (destinationCount = 1) => {
   const queues: DestinationQueues = {
     send: async (queueUrl, entry) => void sent.push({ queueUrl, entry }),
     provision: unused,
+    remove: unused,
     depth: unused,
     receiveHead: unused,
     receiveHeads: unused,

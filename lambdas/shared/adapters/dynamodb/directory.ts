@@ -1,5 +1,5 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
 import type { ApiKeyHolder, Directory } from '../../ports/directory';
@@ -199,6 +199,12 @@ export class DynamoDirectory implements Directory {
       }),
     );
     return toDestination(updated.Attributes!);
+  }
+
+  /** Removes the destination's item (an unconditional delete: safe to repeat). */
+  async removeDestination(id: string): Promise<void> {
+    const { client, tableName } = this.table;
+    await client.send(new DeleteCommand({ TableName: tableName, Key: destinationKey(id) }));
   }
 
   /** Creates a subscription in its source's partition (refused when its id is taken by another). */

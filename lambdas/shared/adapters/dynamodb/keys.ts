@@ -30,6 +30,8 @@
  *                                   queue order (gzip, split into chunks under
  *                                   DynamoDB's 400 KB item limit)
  *   OUTBOX           <time>#<id>    alert emails not yet sent                            outbox.ts
+ *   PROBER           LEASE          the lease of the prober run under way (`holder`,     prober-lease.ts
+ *                                   `heldUntil`)
  *
  * Writes that must happen together cross these lines inside one transaction: recording a pause
  * (destination-state.ts) also marks the head transmission paused (message-store.ts) and puts the
@@ -132,3 +134,6 @@ export const outboxKey = (email: { readonly createdAt: string; readonly id: stri
   pk: OUTBOX_PARTITION,
   sk: `${email.createdAt}#${email.id}`,
 });
+
+/** The one item of the prober's lease: at most one prober run at a time. */
+export const proberLeaseKey = (): ItemKey => ({ pk: 'PROBER', sk: 'LEASE' });

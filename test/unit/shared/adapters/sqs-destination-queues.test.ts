@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../../lambdas/shared/adapters/sqs-destination-queues';
@@ -35,6 +35,27 @@ describe('SqsDestinationQueues', () => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Deny', Resource: 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_1.fifo', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     ]);
+  });
+
+  it('deletes the queue it created when its provisioning fails afterwards, and throws what failed', async () => {
+    sqs.on(SetQueueAttributesCommand).rejects(new Error('AccessDenied'));
+    sqs.on(DeleteQueueCommand).resolves({});
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await expect(queues.provision('dst_1')).rejects.toThrow('AccessDenied');
+
+    expect(sqs.commandCalls(DeleteQueueCommand).map((call) => call.args[0].input)).toEqual([{ QueueUrl: queueUrl }]);
+  });
+
+  it('removes a queue with DeleteQueue; one already gone counts as removed', async () => {
+    sqs.on(DeleteQueueCommand).resolvesOnce({}).rejectsOnce(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} })).rejectsOnce(new Error('RequestThrottled'));
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await queues.remove(queueUrl);
+    await queues.remove(queueUrl);
+    await expect(queues.remove(queueUrl)).rejects.toThrow('RequestThrottled');
+
+    expect(sqs).toHaveReceivedCommandWith(DeleteQueueCommand, { QueueUrl: queueUrl });
   });
 
   it('falls back to SQS-managed encryption without a customer key', async () => {
@@ -82,5 +103,38 @@ describe('SqsDestinationQueues', () => {
     ]);
     expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['SentTimestamp', 'SequenceNumber'] });
     await expect(queues.receiveHead(queueUrl, 60)).rejects.toThrow(/SequenceNumber/);
+  });
+
+  // Short polling (a wait of 0) samples a subset of SQS's servers and can answer empty while
+  // entries wait: a prober that believed it would resume a destination that still has a head.
+  it('long-polls for a second when it takes heads, so a queue with entries is not found empty', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({});
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.receiveHead(queueUrl, 35)).toBeUndefined();
+    expect(await queues.receiveHeads(queueUrl, 10, 60)).toEqual([]);
+
+    expect(sqs).toHaveReceivedCommandTimes(ReceiveMessageCommand, 2);
+    expect(sqs.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input.WaitTimeSeconds)).toEqual([1, 1]);
+  });
+
+  it('counts visible, in-flight and delayed entries in the depth', async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '2', ApproximateNumberOfMessagesDelayed: '1' },
+    });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    expect(await queues.depth(queueUrl)).toBe(3);
+    expect(sqs).toHaveReceivedCommandWith(GetQueueAttributesCommand, {
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    });
+  });
+
+  it('refuses a depth that lacks one of the three counters rather than call the queue empty', async () => {
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    await expect(queues.depth(queueUrl)).rejects.toThrow(/ApproximateNumberOfMessagesDelayed/);
   });
 });

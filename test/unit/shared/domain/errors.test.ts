@@ -7,6 +7,7 @@ import {
   NOT_FOUND_RESOURCES,
   cannotPark,
   destinationNotAllowed,
+  headChanged,
   headInFlight,
   idempotencyKeyReused,
   internalError,
@@ -52,6 +53,7 @@ const everyError = (): ApiError[] => [
   notPaused(),
   resumedBeforeSkip(),
   headInFlight(),
+  headChanged(),
   cannotPark(),
   notReplayable('The transmission is delivered.'),
   keyRotationConflict(),
@@ -90,7 +92,7 @@ describe('API errors', () => {
     const factories = Object.entries(errors).filter(([, value]) => typeof value === 'function' && value !== ApiError);
     expect(factories.map(([name]) => name).sort()).toEqual(
       [
-        'cannotPark', 'destinationNotAllowed', 'headInFlight', 'idempotencyKeyReused', 'internalError', 'invalidJson', 'invalidRequest',
+        'cannotPark', 'destinationNotAllowed', 'headChanged', 'headInFlight', 'idempotencyKeyReused', 'internalError', 'invalidJson', 'invalidRequest',
         'keyRotationConflict', 'noDestination', 'noSuchRoute', 'notAccepted', 'notFound', 'notPaused', 'notReplayable', 'payloadTooLarge',
         'provisioningFailed', 'replayNotAccepted', 'resumedBeforeSkip', 'unauthorized', 'unsupportedMediaType',
       ].sort(),
@@ -112,6 +114,12 @@ describe('API errors', () => {
     [409, 'not_paused', notPaused(), 'The destination is not paused; only the head of a paused destination can be skipped.'],
     [409, 'not_paused', resumedBeforeSkip(), 'The destination resumed while the skip waited for its head; nothing was skipped.'],
     [409, 'head_in_flight', headInFlight(), 'The head is being retried right now, or the queue is empty; try again in a few seconds.'],
+    [
+      409,
+      'head_changed',
+      headChanged(),
+      'The head is no longer the transmission the pause reported (it was delivered, or it is being retried); nothing was skipped. Read the destination again.',
+    ],
     [409, 'cannot_park', cannotPark(), 'The head could not be kept for replay (too large for the store), so it was not skipped.'],
     [409, 'key_rotation_conflict', keyRotationConflict(), 'Another key rotation of this source happened at the same time; retry.'],
     [

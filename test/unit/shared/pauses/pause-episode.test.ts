@@ -61,6 +61,7 @@ const setUp = (answers: DeliveryOutcome[] = []) => {
     messages,
     queues: {
       provision: async () => ({ queueUrl: 'queue', queueArn: 'arn' }),
+      remove: async () => undefined,
       send: async () => undefined,
       depth: async () => queue.length,
       receiveHead: async (url) => (await receiveHeads(url, 1))[0],
@@ -233,6 +234,17 @@ describe('pause episodes', () => {
 
     expect(await probeDueDestinations(ports)).toMatchObject({ resumed: 1 });
     expect((await directory.getDestination(destination.id))!.status).toBe('active');
+  });
+
+  it('stays paused when the receive finds nothing but the queue still counts an entry (in flight or delayed)', async () => {
+    const { ports, directory, destination, queue, sent, enqueue, failureOf, advance } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
+    queue[0]!.hidden = true;
+    advance(5000);
+
+    expect(await probeDueDestinations(ports)).toMatchObject({ probed: 1, resumed: 0 });
+    expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'paused', pause: { probeStep: 1 } });
+    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
 import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
@@ -195,6 +195,14 @@ describe('DynamoDirectory', () => {
       ExpressionAttributeValues: { ':queueUrl': 'q', ':queueArn': 'arn', ':mappingId': 'uuid', ':active': 'active' },
       ReturnValues: 'ALL_NEW',
     });
+  });
+
+  it('removes a destination by its key alone, whatever its state', async () => {
+    ddb.on(DeleteCommand).resolves({});
+
+    await directory.removeDestination('dst_1');
+
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: TABLE, Key: destinationKey }]);
   });
 
   it('keeps subscriptions in their source’s partition and reads them all, page by page', async () => {

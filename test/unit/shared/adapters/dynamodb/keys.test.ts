@@ -12,6 +12,7 @@ import {
   parkedChunkKey,
   parkedKey,
   pausedKey,
+  proberLeaseKey,
   sourceKey,
   spillChunkKey,
   spilledEntryPrefix,
@@ -38,6 +39,7 @@ describe('the table layout', () => {
       arrivalCursorKey('dst_1', '000000000042'),
       parkedKey('trn_1'),
       outboxKey({ createdAt: '2026-01-01T00:00:00.000Z', id: 'mail_1' }),
+      proberLeaseKey(),
     ]).toEqual([
       { pk: 'ORG#org_1', sk: 'ORG' },
       { pk: 'SRC#src_1', sk: 'SRC' },
@@ -50,6 +52,7 @@ describe('the table layout', () => {
       { pk: 'ARR#dst_1', sk: '000000000042' },
       { pk: 'PARK#trn_1', sk: 'PARK' },
       { pk: 'OUTBOX', sk: '2026-01-01T00:00:00.000Z#mail_1' },
+      { pk: 'PROBER', sk: 'LEASE' },
     ]);
     expect(subscriptionsOfSource('src_1')).toEqual({ pk: 'SRC#src_1', prefix: 'SUB#' });
   });
