@@ -66,6 +66,9 @@ export class RecordingQueues implements DestinationQueues {
   async release(queueUrl: string, receiptHandles: readonly string[], seconds: number) {
     this.released.push({ queueUrl, receiptHandles, seconds });
   }
+  async remove() {
+    return undefined;
+  }
 }
 
 /** Mappings that record each change, in order. */

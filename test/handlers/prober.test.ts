@@ -23,7 +23,9 @@ const setUp = (remainingMs: number) => {
   const logger = createLogger('conveyor-prober', { logLevel: 'DEBUG' });
   const metrics = createMetrics({ deployment: 'conveyor-test' });
   const fakes = pausePorts({ log: logger, meter: meterOver(metrics) });
-  const handler = createProberHandler(fakes.ports, logger, metrics);
+  // A lease nobody else holds: exclusivity itself is tested with the middleware.
+  const proberLease = { take: async () => true, release: async () => undefined };
+  const handler = createProberHandler({ ...fakes.ports, proberLease }, logger, metrics);
   const slept = () => fakes.slept.reduce((sum, ms) => sum + ms, 0);
   const context = lambdaContext('conveyor-prober', () => remainingMs - slept());
   const run = () => handler(scheduledEvent(), context);
