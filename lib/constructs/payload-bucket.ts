@@ -17,7 +17,7 @@ export interface PayloadBucketProps {
 }
 
 /**
- * Payloads too large for a queue message (over 1 MiB with the envelope, up to 10 MB): one object
+ * Payloads too large for a queue message (entries too large for ten to fit one 6 MB delivery invocation, up to the 3,000,000-byte inline body): one object
  * per message, KMS-encrypted, TLS only, never public, versioned, access-logged, expired after the
  * payload retention.
  */

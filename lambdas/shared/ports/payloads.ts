@@ -1,7 +1,8 @@
 /** The payload port: payloads too large for a queue message. */
 
 /**
- * Payloads too large for a queue message (SQS: at most 1 MiB), kept in S3 (KMS-encrypted) while
+ * Payloads too large to travel inline (SQS takes at most 1 MiB, and ten entries must fit one 6 MB
+ * Lambda invocation: `domain/size-limits.ts`), kept in S3 (KMS-encrypted) while
  * their queue entries carry a reference. One object per message, shared by its transmissions.
  */
 export interface PayloadStore {
