@@ -22,7 +22,7 @@ import { type AwsClients, clientSettings, createAwsClients, createSqsClient } fr
 import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pause-ports';
 import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
 import { startGateway } from './api-gateway';
-import { LocalEventSourceMappings } from './event-source-mappings';
+import { LocalEventSourceMappings, type LocalMappingFidelity } from './event-source-mappings';
 import { type LocalConfig, localConfig } from './local-config';
 import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
 import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
@@ -52,6 +52,8 @@ export interface LocalOptions {
    * @default false
    */
   readonly tableInMemory?: boolean;
+  /** How the event-source mappings behave: `aws` delays, throttles and refuses changes as AWS does. @default default */
+  readonly mappingFidelity?: LocalMappingFidelity;
 }
 
 export interface LocalConveyor {
@@ -176,6 +178,7 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       (event, context) => late.deliver!(event, context),
       join(options.dataDir, 'event-source-mappings.json'),
       DELIVERY_TIMEOUT_MS,
+      options.mappingFidelity,
     );
     const functions = composeFunctions(config, clients, mappings);
     late.deliver = functions.deliver;

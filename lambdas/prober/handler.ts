@@ -12,7 +12,7 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createProberHandler(
-  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'reconciler' }), log: logger, meter: meterOver(metrics) }),
   logger,
   metrics,
 );

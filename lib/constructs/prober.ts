@@ -6,8 +6,9 @@ import { ConveyorFunction } from './conveyor-function';
 
 /**
  * The prober: every minute it retries the heads of paused destinations on their backoff ladder,
- * sends alerts left in the outbox and finishes disabling mappings the control plane throttled.
- * Within a run it passes every few seconds, so the ladder's 10-second rungs are kept.
+ * sends alerts left in the outbox and reconciles the event-source mappings (the only function
+ * that enables or disables them, through a token bucket of 5 calls per second). Within a run it
+ * passes every few seconds, so the ladder's 10-second rungs are kept.
  */
 export class Prober extends Construct {
   public readonly function: ConveyorFunction;
@@ -16,10 +17,11 @@ export class Prober extends Construct {
     super(scope, id);
     this.function = new ConveyorFunction(this, 'Function', {
       lambda: 'prober',
-      description: 'Conveyor: retries the heads of paused destinations and sends pending alerts',
+      description: 'Conveyor: retries the heads of paused destinations, reconciles mappings and sends pending alerts',
       // Passes for about a minute, then leaves room for a last probe of up to 30 s.
       timeout: Duration.seconds(90),
-      // One run at a time: two would only compete for the same heads.
+      // One run at a time: two would only compete for the same heads, and each reconciler's bucket
+      // assumes it is the only one.
       reservedConcurrentExecutions: 1,
     });
     new Rule(this, 'EveryMinute', {

@@ -10,9 +10,9 @@ import { SPILL_TURN_MS } from './spill';
 export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
 
 /**
- * Retries the head of a paused destination taken from its queue (the mapping is off, so nothing
- * competes for it). Success deletes it and resumes the destination; failure puts it back and
- * schedules the next rung of the ladder.
+ * Retries the head of a paused destination taken from its queue (a mapping still winding down may
+ * take it first; the delivery function hands such batches back untouched). Success deletes it and
+ * resumes the destination; failure puts it back and schedules the next rung of the ladder.
  */
 const probeQueueHead = async (destination: PausedDestination, ports: PausePorts): Promise<ProbeOutcome> => {
   const { pause, queueUrl } = destination;
