@@ -7,7 +7,7 @@ import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/runtime/logging';
 import { probeDestination } from '../shared/pauses/probe';
 import { resumeDestination } from '../shared/pauses/resume';
-import { withHeadHeld } from '../shared/pauses/head-lease';
+import { type KeepHeadHeld, withHeadHeld } from '../shared/pauses/head-lease';
 import { continueNow } from '../shared/pauses/schedule';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
 
@@ -52,7 +52,9 @@ export const skipHead = async (destinationId: string, ports: AdminPorts): Promis
   // The prober may hold the head for one attempt: wait for it.
   const deadline = Date.now() + skipWaitMs(destination);
   for (;;) {
-    const skipped = await withHeadHeld(destination, ports, (current) => ((current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports)));
+    const skipped = await withHeadHeld(destination, ports, (current, keepHeld) =>
+      (current.spilled ?? 0) > 0 ? skipSpilledHead(current, ports) : skipQueueHead(current, deadline, ports, keepHeld),
+    );
     if (skipped === 'not_paused') throw resumedBeforeSkip();
     if (skipped !== 'busy') return skipped;
     if (Date.now() > deadline) throw headInFlight();
@@ -75,7 +77,7 @@ const parkHead = async (destinationId: string, envelope: string, ports: AdminPor
   return header;
 };
 
-const skipQueueHead = async (destination: PausedDestination, deadline: number, ports: AdminPorts) => {
+const skipQueueHead = async (destination: PausedDestination, deadline: number, ports: AdminPorts, keepHeld: KeepHeadHeld) => {
   const { queueUrl } = destination;
   // A head the last probe put back may stay hidden for a second.
   let head = await ports.queues.receiveHead(queueUrl, 60);
@@ -86,13 +88,18 @@ const skipQueueHead = async (destination: PausedDestination, deadline: number, p
   if (!head) throw headInFlight();
   let header: EnvelopeHeader;
   try {
+    // The wait for the head may have used up the lease: extend it to cover parking and the resume
+    // (lost: nothing changed, the head goes back, 409).
+    await keepHeld().catch(() => {
+      throw headInFlight();
+    });
     header = await parkHead(destination.id, head.body, ports);
   } catch (error) {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     throw error;
   }
   await ports.queues.delete(queueUrl, head.receiptHandle);
-  await resumeDestination(destination, `an operator skipped transmission ${header.transmissionId}`, ports);
+  await resumeDestination(destination, `an operator skipped transmission ${header.transmissionId}`, ports, keepHeld);
   return { skippedTransmissionId: header.transmissionId };
 };
 

@@ -15,13 +15,16 @@ const pausedAndDisabled = async () => {
   return harness;
 };
 const current = async ({ directory, destination }: Harness) => (await directory.getDestination(destination.id)) as Destination;
+const keepHeld = jest.fn(async () => undefined);
 
 describe('resumeDestination', () => {
+  beforeEach(() => keepHeld.mockClear());
+
   it('records the resume with the mapping to be enabled, sends one email, and calls no control plane', async () => {
     const harness = await pausedAndDisabled();
     const { ports, worklist, controlPlane, sent, destination } = harness;
 
-    expect(await resumeDestination(await current(harness), 'test', ports)).toBe(true);
+    expect(await resumeDestination(await current(harness), 'test', ports, keepHeld)).toBe(true);
 
     expect((await current(harness)).status).toBe('active');
     expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, desired: 'enabled' })]);
@@ -36,17 +39,30 @@ describe('resumeDestination', () => {
       throw new Error('table unavailable');
     };
 
-    await expect(resumeDestination(await current(harness), 'test', ports)).rejects.toThrow('table unavailable');
+    await expect(resumeDestination(await current(harness), 'test', ports, keepHeld)).rejects.toThrow('table unavailable');
 
     expect((await current(harness)).status).toBe('paused');
     expect(controlPlane.stateOf(destination.mappingId)).toBe('Disabled');
+  });
+
+  it('extends the head lease before anything else, and records nothing when the lease was lost', async () => {
+    const harness = await pausedAndDisabled();
+    const lost = jest.fn(async () => {
+      throw new Error('Lost the head lease');
+    });
+
+    await expect(resumeDestination(await current(harness), 'test', harness.ports, lost)).rejects.toThrow('Lost the head lease');
+
+    expect((await current(harness)).status).toBe('paused');
+    expect(harness.worklist.items.size).toBe(0);
   });
 
   it('refuses while entries wait in the spill, and for a destination that is not paused', async () => {
     const harness = await pausedAndDisabled();
     const paused = await current(harness);
 
-    expect(await resumeDestination({ ...paused, spilled: 1 }, 'test', harness.ports)).toBe(false);
-    expect(await resumeDestination(harness.destination, 'test', harness.ports)).toBe(false);
+    expect(await resumeDestination({ ...paused, spilled: 1 }, 'test', harness.ports, keepHeld)).toBe(false);
+    expect(await resumeDestination(harness.destination, 'test', harness.ports, keepHeld)).toBe(false);
+    expect(keepHeld).not.toHaveBeenCalled();
   });
 });
