@@ -51,22 +51,22 @@ export class ConveyorStack extends Stack {
     queues.grantProvision(api.adminFunction);
     queues.grantConsume(api.adminFunction);
     queues.grantSend(api.adminFunction);
-    delivery.grantManageMappings(api.adminFunction, { create: true });
+    delivery.grantCreateMappings(api.adminFunction);
     alerts.grantSend(api.adminFunction);
     // Registration checks a destination's addresses; every delivery (and probe) checks them again.
     for (const fn of [api.adminFunction, delivery.function, prober.function]) {
       fn.addEnvironment(ENV.ALLOW_PRIVATE_DESTINATIONS, String(props.allowPrivateDestinations ?? false));
     }
 
-    // Delivery pauses its own destination: it disables the mapping and alerts.
+    // Delivery pauses its own destination and alerts; the prober's reconciler disables the mapping.
     store.bindTo(delivery.function);
     queues.grantConsume(delivery.function);
-    delivery.grantManageMappings(delivery.function, { create: false });
     alerts.grantSend(delivery.function);
 
     store.bindTo(prober.function);
     queues.grantConsume(prober.function);
-    delivery.grantManageMappings(prober.function, { create: false });
+    // The reconciler: the only function that enables and disables mappings.
+    delivery.grantReconcileMappings(prober.function);
     alerts.grantSend(prober.function);
 
     new Monitoring(this, 'Monitoring', {
@@ -125,7 +125,8 @@ export class ConveyorStack extends Stack {
       },
       {
         id: finding('IAM5', 'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*'),
-        reason: 'Mappings are created at run time; a lambda:FunctionArn condition limits these actions to mappings of the delivery function.',
+        reason:
+          "Mappings are created at run time; a lambda:FunctionArn condition limits these actions to mappings of the delivery function (the prober's reconciler reads and enables or disables them, admin deletes them).",
       },
       {
         id: 'AwsSolutions::AwsSolutions-APIG4',
@@ -140,7 +141,7 @@ export class ConveyorStack extends Stack {
       {
         id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
         reason:
-          'Ingest, admin and delivery scale with traffic: a reserved concurrency would throttle healthy destinations and integrators; API Gateway throttling bounds the API and each destination queue runs one batch at a time. The prober runs one at a time by a lease in the table, not a reserved concurrency, which the concurrency quota of a new account cannot grant.',
+          "Ingest, admin and delivery scale with traffic: a reserved concurrency would throttle healthy destinations and integrators; API Gateway throttling bounds the API and each destination queue runs one batch at a time. Each destination queue's mapping has ScalingConfig.MaximumConcurrency 2, the least Lambda accepts. The prober runs one at a time by a lease in the table, not a reserved concurrency, which the concurrency quota of a new account cannot grant.",
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ',
@@ -155,7 +156,7 @@ export class ConveyorStack extends Stack {
       {
         id: finding('IAM5', 'Resource::*'),
         reason:
-          'CreateEventSourceMapping is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings supports no resource-level permissions and only reads mapping ids.',
+          "CreateEventSourceMapping (admin) is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings (admin, and the prober's reconciler, which audits every mapping) supports no resource-level permissions and only reads mappings.",
       },
     );
   }

@@ -147,7 +147,8 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
   const edges = (of: ReturnType<typeof observe>) => ({ mappings, log: of.logger, meter: of.meter });
   return {
     ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
-    deliver: createDeliveryHandler(createPausePorts(clients, config, edges(delivery)), delivery.logger, delivery.metrics),
+    // Delivery gets no mappings: it never calls the control plane (the reconciler alone does).
+    deliver: createDeliveryHandler(createPausePorts(clients, config, { log: delivery.logger, meter: delivery.meter }), delivery.logger, delivery.metrics),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
     prober: createProberHandler(createProberPorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
   };
@@ -181,6 +182,8 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
       (event, context) => late.deliver!(event, context),
       join(options.dataDir, 'event-source-mappings.json'),
       DELIVERY_TIMEOUT_MS,
+      // `aws`: changes delayed and throttled, updates refused during a transition, as AWS does.
+      { fidelity: fidelity.mode, random: fidelity.random ?? Math.random },
     );
     const functions = composeFunctions(config, clients, mappings);
     late.deliver = functions.deliver;

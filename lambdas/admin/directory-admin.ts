@@ -18,9 +18,16 @@ import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { waitingCount } from '../shared/pauses/waiting-count';
 import type { Directory } from '../shared/ports/directory';
+import type { EventSourceMappings } from '../shared/ports/queues';
 
-/** What the admin use cases take: the pause episode's ports and settings, and the URL policy. */
+/** What the admin use cases take: the pause episode's ports and settings, the mappings it creates, and the URL policy. */
 export interface AdminPorts extends PausePorts {
+  /**
+   * Registration creates a destination's mapping itself (the contract answers only once it
+   * exists, within API Gateway's 30 s), through the same adapter as the reconciler: its token
+   * bucket and retries. Nothing else here calls Lambda's control plane.
+   */
+  readonly mappings: EventSourceMappings;
   /** Which destination URLs a deployment accepts (see `checkDestinationUrl`). */
   readonly urlPolicy: DestinationUrlPolicy;
 }

@@ -7,7 +7,7 @@ import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/runtime/logging';
 import { probeDestination } from '../shared/pauses/probe';
 import { resumeDestination } from '../shared/pauses/resume';
-import { withHeadHeld } from '../shared/pauses/head-lease';
+import { type KeepHeadHeld, withHeadHeld } from '../shared/pauses/head-lease';
 import { continueNow } from '../shared/pauses/schedule';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
 
@@ -57,8 +57,10 @@ export const skipHead = async (destinationId: string, ports: AdminPorts): Promis
   // The prober may hold the head for one attempt: wait for it.
   const deadline = ports.clock().getTime() + skipWaitMs(destination);
   for (;;) {
-    const skipped = await withHeadHeld(destination, ports, (current) =>
-      (current.spilled ?? 0) > 0 ? skipSpilledHead(current, shownHead, ports) : skipQueueHead(current, shownHead, deadline, ports),
+    const skipped = await withHeadHeld(destination, ports, (current, keepHeld) =>
+      (current.spilled ?? 0) > 0
+        ? skipSpilledHead(current, shownHead, ports)
+        : skipQueueHead(current, shownHead, deadline, ports, keepHeld),
     );
     if (skipped === 'not_paused') throw resumedBeforeSkip();
     if (skipped !== 'busy') return skipped;
@@ -89,7 +91,13 @@ const parkHead = async (destinationId: string, envelope: string, shownHead: stri
   return header;
 };
 
-const skipQueueHead = async (destination: PausedDestination, shownHead: string, deadline: number, ports: AdminPorts) => {
+const skipQueueHead = async (
+  destination: PausedDestination,
+  shownHead: string,
+  deadline: number,
+  ports: AdminPorts,
+  keepHeld: KeepHeadHeld,
+) => {
   const { queueUrl } = destination;
   // A head the last probe put back may stay hidden for a second.
   let head = await ports.queues.receiveHead(queueUrl, 60);
@@ -100,13 +108,18 @@ const skipQueueHead = async (destination: PausedDestination, shownHead: string, 
   if (!head) throw headInFlight();
   let header: EnvelopeHeader;
   try {
+    // The wait for the head may have used up the lease: extend it to cover parking and the resume
+    // (lost: nothing changed, the head goes back, 409).
+    await keepHeld().catch(() => {
+      throw headInFlight();
+    });
     header = await parkHead(destination.id, head.body, shownHead, ports);
   } catch (error) {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     throw error;
   }
   await ports.queues.delete(queueUrl, head.receiptHandle);
-  await resumeDestination(destination, `an operator skipped transmission ${header.transmissionId}`, ports);
+  await resumeDestination(destination, `an operator skipped transmission ${header.transmissionId}`, ports, keepHeld);
   return { skippedTransmissionId: header.transmissionId };
 };
 

@@ -5,7 +5,7 @@ import { isProvisioned } from '../shared/domain/destinations';
 import { decodeEnvelopeHeader, type EnvelopeHeader } from '../shared/domain/envelope';
 import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
-import { pauseDestination, stopMapping } from '../shared/pauses/pause';
+import { pauseDestination } from '../shared/pauses/pause';
 
 /** An attempt the endpoint did not accept; the record and every later one go back to the queue. */
 export class DeliveryFailedError extends Error {
@@ -39,12 +39,14 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  * Delivers a FIFO batch (records of one destination queue) strictly in order: the processor stops
  * at the first failure and reports that record and every later one as batchItemFailures. A
  * failure that outlived its inline retries pauses the destination; a batch for a paused
- * destination (its mapping still winding down) is handed back untouched.
+ * destination (its mapping still winding down) is handed back untouched. It never calls Lambda's
+ * control plane: the reconciler, run by the prober, owns the mappings.
  *
  * 1. Decode each record's envelope header once (its data only when it is delivered).
  * 2. Read the destination and every message of the batch, together.
- * 3. Paused destination: finish disabling its mapping if the pause says it is not yet off, hand
- *    every record back (visible again after `pauseReleaseSeconds`) and stop.
+ * 3. Paused destination: put it on the mapping worklist (the batch is evidence that its mapping
+ *    still runs, which the reconciler looks at), hand every record back (visible again after
+ *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
  *    stopping at the first failure, or before a record the invocation has no time left for (one
  *    attempt at the destination's timeout plus 5 s).
@@ -79,7 +81,9 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
       .catch((error: unknown) => ports.log.warn('Could not release records; they return after the visibility timeout', { destinationId, ...errorFields(error) }));
 
   if (destination.status === 'paused') {
-    if (!destination.pause.mappingDisabled) await stopMapping(destination, ports);
+    await ports.worklist
+      .add(destinationId, 'evidence')
+      .catch((error: unknown) => ports.log.warn('Could not put the destination on the mapping worklist; the audit finds it', { destinationId, ...errorFields(error) }));
     await release(event.Records, ports.pauseReleaseSeconds);
     ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
     return failAll(event.Records);

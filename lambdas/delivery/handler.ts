@@ -1,8 +1,11 @@
-/** The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Composition only. */
+/**
+ * The delivery Lambda on AWS, fed by one event-source mapping per destination queue. Composition
+ * only; it is given no mappings: only the prober's reconciler calls Lambda's control plane.
+ */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
 import { createAwsClients } from '../shared/wiring/clients';
-import { createEventSourceMappings, createPausePorts } from '../shared/wiring/pause-ports';
+import { createPausePorts } from '../shared/wiring/pause-ports';
 import { createDeliveryHandler } from './app';
 import { readDeliveryConfig } from './config';
 
@@ -12,7 +15,7 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createDeliveryHandler(
-  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  createPausePorts(clients, config, { log: logger, meter: meterOver(metrics) }),
   logger,
   metrics,
 );

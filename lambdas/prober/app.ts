@@ -4,10 +4,18 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type AuditResult, auditMappings } from '../shared/mappings/audit-mappings';
+import { reportMappingDrift } from '../shared/mappings/mapping-drift';
+import { type MappingPorts, ReconcilerMemory } from '../shared/mappings/mapping-ports';
+import { type ReconcileResult, reconcileMappings } from '../shared/mappings/reconcile-mappings';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
 import { exclusiveRun, type ExclusiveRunPorts } from './exclusive-run';
+import { errorFields } from '../shared/runtime/logging';
+
+/** What the prober takes: the pause ports, and the mappings it alone changes (as the reconciler). */
+export type ProberPorts = PausePorts & MappingPorts;
 
 /** How one run of the prober paces its passes. */
 export interface ProberRun {
@@ -20,27 +28,68 @@ export interface ProberRun {
 /** As deployed: a pass every two seconds for as long as the scheduled run leaves room. */
 export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000 };
 
+/** A step that fails is logged and the run goes on: the next pass (or run) tries it again. */
+const logged = async <T>(ports: ProberPorts, what: string, step: () => Promise<T>): Promise<T | undefined> => {
+  try {
+    return await step();
+  } catch (error) {
+    ports.log.error(`${what} failed`, errorFields(error));
+    return undefined;
+  }
+};
+
 /**
- * The prober, run once a minute: it keeps passing over the paused destinations until its time is
- * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
+ * The prober, run once a minute: it audits the mappings once, then passes over the mapping
+ * worklist and the paused destinations until its time is nearly up, so a head due in 10 seconds
+ * is tried in 10 seconds, not at the next minute, and a mapping change is checked every pass.
+ *
+ * 1. Audit the mappings (`auditMappings`): any that differs from its destination goes on the worklist.
+ * 2. Each pass: reconcile the mappings (`reconcileMappings`, the first pass reading the audit's
+ *    listing) and, side by side, probe the paused destinations (`probeDueDestinations`).
+ * 3. Stop early when nothing is paused and nothing is left on the worklist.
+ * 4. Publish the gauges: pauses (`reportPauseGauges`) and mapping drift (`reportMappingDrift`).
+ *
+ * `memory` is the reconciler's, kept for as long as the function's environment lives.
  */
-export const createProberHandler = (ports: PausePorts & ExclusiveRunPorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
-  middy<unknown, { passes: number; probed: number; resumed: number }>()
+export const createProberHandler = (
+  ports: ProberPorts & ExclusiveRunPorts,
+  logger: Logger,
+  metrics: Metrics,
+  run: ProberRun = PROBER_RUN,
+  memory = new ReconcilerMemory(),
+) =>
+  middy<unknown, { passes: number; probed: number; resumed: number; mappingUpdates: number }>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
-    .use(exclusiveRun(ports, { passes: 0, probed: 0, resumed: 0 }))
+    .use(exclusiveRun(ports, { passes: 0, probed: 0, resumed: 0, mappingUpdates: 0 }))
     .handler(async (_event: unknown, context: Context) => {
       let passes = 0;
       let probed = 0;
       let resumed = 0;
+      let mappingUpdates = 0;
+      const audit: AuditResult | undefined = await logged(ports, 'Mapping audit', () => auditMappings(ports, memory));
+      let observed = audit?.observed;
       do {
-        const pass = await probeDueDestinations(ports);
+        // Side by side: the reconciler's turn mostly waits for its share of the control plane,
+        // the probes for endpoints; neither holds the other up, and the turn lasts while they do.
+        let probesUnderWay = true;
+        const [reconciled, probing] = await Promise.allSettled([
+          logged(ports, 'Mapping reconciliation', () => reconcileMappings(ports, memory, { observed, passGoesOn: () => probesUnderWay })),
+          probeDueDestinations(ports).finally(() => (probesUnderWay = false)),
+        ]);
+        if (probing.status === 'rejected') throw probing.reason;
+        const pass = probing.value;
+        const reconciledPass: ReconcileResult | undefined = reconciled.status === 'fulfilled' ? reconciled.value : undefined;
+        observed = undefined;
         passes++;
         probed += pass.probed;
         resumed += pass.resumed;
-        if (pass.paused === 0) break;
+        mappingUpdates += reconciledPass?.updated ?? 0;
+        // Keep passing while a mapping may still need a call (a failed reconciliation counts as work).
+        if (pass.paused === 0 && reconciledPass?.pending === 0) break;
         await ports.sleep(run.passIntervalMs);
       } while (context.getRemainingTimeInMillis() > run.finalPassMarginMs);
       await reportPauseGauges(ports);
-      return { passes, probed, resumed };
+      await logged(ports, 'Mapping drift gauge', () => reportMappingDrift(ports));
+      return { passes, probed, resumed, mappingUpdates };
     });

@@ -13,7 +13,7 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createProberHandler(
-  createProberPorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  createProberPorts(clients, config, { mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'reconciler' }), log: logger, meter: meterOver(metrics) }),
   logger,
   metrics,
 );

@@ -20,8 +20,9 @@ export interface DeliveryProps {
 
 /**
  * The delivery function, fed by one event-source mapping per destination queue. The mappings are
- * created at run time by the admin function, which this construct lets manage exactly the
- * mappings that point at this function.
+ * created at run time by the admin function and enabled or disabled by the prober's reconciler,
+ * which this construct lets manage exactly the mappings that point at this function. The
+ * delivery function itself never calls Lambda's control plane.
  */
 export class Delivery extends Construct {
   public readonly function: ConveyorFunction;
@@ -33,9 +34,8 @@ export class Delivery extends Construct {
     const timeout = props.timeout ?? Duration.minutes(2);
     const commitGrace = props.commitGrace ?? Duration.seconds(30);
     if (timeout.toSeconds() > 900) throw new Error('Delivery: timeout must be at most 15 minutes (the Lambda limit)');
-    // A name derived from the stack (not a fixed one), so that IAM conditions can name this
-    // function's ARN without referring to the function: the function itself must be allowed to
-    // disable its own mappings, and a reference from its role to it would be circular.
+    // A name derived from the stack (not a fixed one), so that IAM conditions and the other
+    // functions' environments can name this function's ARN without referring to the function.
     const stack = Stack.of(this);
     const functionName = `${stack.stackName.slice(0, 50)}-delivery`;
     this.functionArnForConditions = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -50,29 +50,43 @@ export class Delivery extends Construct {
   }
 
   /**
-   * Lets a function enable and disable (and, with `create`, create and delete) the mappings to
-   * this delivery function, and no other mappings.
+   * Lets the admin function create (and delete) mappings to this delivery function, and no other
+   * mappings: registration creates a destination's mapping (listing to find one a retried create
+   * made). It changes no mapping's state: the prober's reconciler does.
    */
-  grantManageMappings(fn: LambdaFunction & IGrantable, options: { create: boolean }): void {
-    const onlyThisFunction = { StringEquals: { 'lambda:FunctionArn': this.functionArnForConditions } };
-    if (options.create) {
-      fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['lambda:CreateEventSourceMapping'],
-          resources: ['*'],
-          conditions: onlyThisFunction,
-        }),
-      );
-      // ListEventSourceMappings supports no resource-level permissions; it only reads mapping ids.
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:ListEventSourceMappings'], resources: ['*'] }));
-    }
+  grantCreateMappings(fn: LambdaFunction & IGrantable): void {
+    fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:CreateEventSourceMapping'], resources: ['*'], conditions: this.onlyThisFunction() }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:DeleteEventSourceMapping'], resources: [this.mappingArns()], conditions: this.onlyThisFunction() }));
+    this.grantListMappings(fn);
+  }
+
+  /**
+   * Lets the prober, the reconciler and the only function that changes a mapping's state, read
+   * every mapping to this delivery function and enable or disable it, and no other mappings.
+   */
+  grantReconcileMappings(fn: LambdaFunction & IGrantable): void {
+    fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping', ...(options.create ? ['lambda:DeleteEventSourceMapping'] : [])],
-        resources: [Stack.of(this).formatArn({ service: 'lambda', resource: 'event-source-mapping', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-        conditions: onlyThisFunction,
+        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+        resources: [this.mappingArns()],
+        conditions: this.onlyThisFunction(),
       }),
     );
+    this.grantListMappings(fn);
+  }
+
+  // ListEventSourceMappings supports no resource-level permissions; it only reads mappings.
+  private grantListMappings(fn: LambdaFunction & IGrantable): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:ListEventSourceMappings'], resources: ['*'] }));
+  }
+
+  private onlyThisFunction() {
+    return { StringEquals: { 'lambda:FunctionArn': this.functionArnForConditions } };
+  }
+
+  private mappingArns(): string {
+    return Stack.of(this).formatArn({ service: 'lambda', resource: 'event-source-mapping', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 }

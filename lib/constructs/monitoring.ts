@@ -43,7 +43,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * What operators watch: one CloudWatch dashboard (ingest, deliveries, pauses, queues, functions,
- * table) and the alarms that page them through an SNS topic before anything is at risk.
+ * table, mappings) and the alarms that page them through an SNS topic before anything is at risk.
  */
 export class Monitoring extends Construct {
   public readonly dashboard: Dashboard;
@@ -97,6 +97,12 @@ export class Monitoring extends Construct {
       `An entry has waited behind a paused head for ${entryAgeAlarm.toHumanString()} or more. At 12 days Conveyor moves the backlog out of SQS (14-day retention) into the table; resume or skip before then.`,
       conveyorMetric(MetricNames.oldestPausedEntryAge, 'Maximum'),
       entryAgeAlarm.toSeconds(),
+    );
+    alarm(
+      'MappingDrift',
+      "A destination's event-source mapping has not matched its state (enabled while active, disabled while paused) for 5 minutes or more: an active destination whose mapping is off delivers nothing until SQS's retention drops its backlog. The prober's log names the destination. See docs/operations.md, \"Mapping drift\".",
+      conveyorMetric(MetricNames.mappingDrift, 'Maximum'),
+      1,
     );
     alarm(
       'IngestServerErrors',
@@ -180,6 +186,12 @@ export class Monitoring extends Construct {
         props.table.metric('ReadThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: 'Read throttles' }),
         props.table.metric('WriteThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: 'Write throttles' }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Event-source mappings', [
+        conveyorMetric(MetricNames.mappingDrift, 'Maximum', 'Drifting for 5 min or more'),
+        conveyorMetric(MetricNames.mappingDriftFound, 'Sum', 'Drift found by the audit'),
+      ], [conveyorMetric(MetricNames.mappingUpdates, 'Sum', 'Enable/disable calls')]),
     );
   }
 }

@@ -94,7 +94,8 @@ describe('routes', () => {
       status: 'active',
       queueDepth: 0,
     });
-    expect(mappings.calls).toEqual([`enable ${destination.mappingId}`]);
+    // Resuming records the wish; the reconciler (the prober), not admin, enables the mapping.
+    expect(mappings.calls).toEqual([]);
     expect(mailed.map(({ to }) => to)).toEqual(['lab@example.org']);
     const published = output.metrics();
     expect(published).toHaveLength(1);

@@ -30,7 +30,7 @@ const setUp = (destination: Destination, answers: DeliveryOutcome[] = []) => {
   fakes.directory.organizations.set(lab.id, lab);
   fakes.directory.destinations.set(destination.id, destination);
   const handler = createDeliveryHandler(fakes.ports, logger, metrics);
-  return { ...fakes, handler };
+  return { ...fakes, handler, worklist: fakes.ports.worklist };
 };
 
 /** A committed message for `destination` and its queue record, `data` as the integrator sent it. */
@@ -123,17 +123,17 @@ it('hands back every record of a paused destination untouched, visible again aft
   expect(output.metrics()).toEqual([]);
 });
 
-it('finishes disabling the mapping of a paused destination whose pause says it is still on', async () => {
+it('never calls the control plane: a batch for a paused destination puts it on the worklist as evidence its mapping still runs', async () => {
   const pausedDestination = paused(activeDestination(newId('organization')), '2026-11-26T09:00:00.000Z', '2026-11-26T10:05:00.000Z');
   const destination = { ...pausedDestination, pause: { ...pausedDestination.pause, mappingDisabled: false } };
-  const { handler, messages, mappings, directory } = setUp(destination);
+  const { handler, messages, mappings, worklist } = setUp(destination);
   const { record } = await queued(messages, destination, '{}');
 
   const answer = await handler(sqsEvent([record]), context());
 
   expect(answer).toEqual({ batchItemFailures: ids([record]) });
-  expect(mappings.calls).toEqual([`disable ${destination.mappingId}`]);
-  expect(directory.destinations.get(destination.id)).toMatchObject({ status: 'paused', pause: { mappingDisabled: true } });
+  expect(mappings.calls).toEqual([]);
+  expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, reason: 'evidence' })]);
 });
 
 it('stops at the first record the endpoint fails, returns it and every later one, and pauses the destination', async () => {
@@ -151,7 +151,8 @@ it('stops at the first record the endpoint fails, returns it and every later one
     status: 'paused',
     pause: { reason: 'HTTP 503', fault: 'destination', headTransmissionId: first.transmissionId, nextRetryAt: '2026-11-26T10:00:05.000Z' },
   });
-  expect(mappings.calls).toEqual([`disable ${destination.mappingId}`]);
+  // The pause is recorded; the reconciler, not delivery, turns the mapping off.
+  expect(mappings.calls).toEqual([]);
   expect(mailed.map(({ to }) => to)).toEqual(['lab@example.org']);
   expect(queues.released).toEqual([
     { queueUrl: destination.queueUrl, receiptHandles: [first.record.receiptHandle, second.record.receiptHandle], seconds: 5 },

@@ -3,6 +3,7 @@
  * adapters: the memory stores of `test/fixtures/memory-store.ts`, queues and mappings that record
  * their calls, and a deliverer that answers what the test says.
  */
+import { MemoryMappingWorklist } from '../fixtures/pause-harness';
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
 import { hashApiKey, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Organization, PausedDestination, Source, Subscription } from '../../lambdas/shared/domain/model';
@@ -23,7 +24,6 @@ const MemoryDirectoryBase: new () => Omit<MemoryDirectory, 'findApiKey' | 'listS
 export class KeyedDirectory extends MemoryDirectoryBase implements Directory, DestinationState {
   readonly apiKeys = new Map<string, ApiKeyHolder>();
   readonly subscriptions: Subscription[] = [];
-
   async findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
     return this.apiKeys.get(apiKeyHash);
   }
@@ -80,9 +80,18 @@ export class RecordingMappings implements EventSourceMappings {
   }
   async setEnabled(mappingId: string, enabled: boolean) {
     this.calls.push(`${enabled ? 'enable' : 'disable'} ${mappingId}`);
+    this.states.set(mappingId, enabled ? 'Enabled' : 'Disabled');
   }
   async remove(mappingId: string) {
     this.calls.push(`remove ${mappingId}`);
+  }
+  /** The state each mapping is in; one never changed is taken as disabled (the tests' destinations start paused or new). */
+  readonly states = new Map<string, 'Enabled' | 'Disabled'>();
+  async describe(mappingId: string) {
+    return { mappingId, queueArn: `arn-of-${mappingId}`, state: this.states.get(mappingId) ?? ('Disabled' as const) };
+  }
+  async list() {
+    return [...this.states].map(([mappingId, state]) => ({ mappingId, queueArn: `arn-of-${mappingId}`, state }));
   }
 }
 
@@ -153,6 +162,20 @@ export interface PauseFakes {
  */
 export const pausePorts = (observe: { log: Log; meter: Meter }, answers: DeliveryOutcome[] = []): PauseFakes => {
   const directory = new KeyedDirectory();
+  const worklist = new MemoryMappingWorklist(directory as unknown as MemoryDirectory, () => NOW);
+  // Pause and resume put the destination on the worklist in the same step, as their transactions do.
+  const recordPause = directory.recordPause.bind(directory);
+  directory.recordPause = async (destinationId, pause, alert) => {
+    const recorded = await recordPause(destinationId, pause, alert);
+    if (recorded) worklist.put(destinationId, 'disabled', pause.pausedAt);
+    return recorded;
+  };
+  const recordResume = directory.recordResume.bind(directory);
+  directory.recordResume = async (destinationId, alert) => {
+    const recorded = await recordResume(destinationId, alert);
+    if (recorded) worklist.put(destinationId, 'enabled');
+    return recorded;
+  };
   const messages = new MemoryMessageStore();
   const queues = new RecordingQueues();
   const mappings = new RecordingMappings();
@@ -164,6 +187,7 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const ports: AdminPorts = {
     directory,
     destinationState: directory,
+    worklist,
     messages,
     queues,
     mappings,

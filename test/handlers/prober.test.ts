@@ -46,7 +46,7 @@ it('with nothing paused, makes one pass, returns its counts and publishes the ga
 
   const answer = await fakes.run();
 
-  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0 });
+  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0, mappingUpdates: 0 });
   expect(fakes.slept).toEqual([]);
   const published = output.metrics();
   expect(published).toHaveLength(1);
@@ -68,7 +68,7 @@ it('passes every interval while a destination stays paused, and stops once less 
 
   const answer = await fakes.run();
 
-  expect(answer).toEqual({ passes: 3, probed: 0, resumed: 0 });
+  expect(answer).toEqual({ passes: 3, probed: 0, resumed: 0, mappingUpdates: 0 });
   expect(fakes.slept).toEqual([2000, 2000, 2000]);
   expect(fakes.posted).toEqual([]);
   // The gauges, once, after the last pass: one destination paused for an hour.
@@ -83,16 +83,18 @@ it('makes a single pass when the run starts with less than the final margin left
 
   const answer = await fakes.run();
 
-  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0 });
+  expect(answer).toEqual({ passes: 1, probed: 0, resumed: 0, mappingUpdates: 0 });
 });
 
-it('probes a due head, resumes its destination when the queue behind it is empty, and ends at the next pass', async () => {
+it('probes a due head, resumes its destination when the queue behind it is empty, and enables its mapping through the reconciler', async () => {
   const fakes = setUp(60_000);
   const destination = pausedUntil(fakes, '2026-11-26T09:59:55.000Z');
 
   const answer = await fakes.run();
 
-  expect(answer).toEqual({ passes: 2, probed: 1, resumed: 1 });
+  // The resume is recorded in pass 1; the reconciler enables the mapping in pass 2 and sees it
+  // enabled in pass 3, which empties the worklist and ends the run.
+  expect(answer).toEqual({ passes: 3, probed: 1, resumed: 1, mappingUpdates: 1 });
   expect(fakes.directory.destinations.get(destination.id)).toMatchObject({ status: 'active', pause: undefined });
   expect(fakes.mappings.calls).toEqual([`enable ${destination.mappingId}`]);
   expect(fakes.mailed.map(({ to }) => to)).toEqual(['lab@example.org']);

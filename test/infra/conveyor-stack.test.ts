@@ -88,21 +88,27 @@ describe('ConveyorStack', () => {
       JSON.stringify((statement?.Condition as any)?.StringEquals?.['lambda:FunctionArn']).includes(':function:ConveyorTest-delivery');
     const createMapping = statements.find((statement) => statement.Action === 'lambda:CreateEventSourceMapping');
     expect(namesDelivery(createMapping)).toBe(true);
-    const changeMapping = statements.find((statement) => actionsOf([statement]).includes('lambda:UpdateEventSourceMapping'));
-    expect(namesDelivery(changeMapping)).toBe(true);
+    const deleteMapping = statements.find((statement) => actionsOf([statement]).includes('lambda:DeleteEventSourceMapping'));
+    expect(namesDelivery(deleteMapping)).toBe(true);
+    // Registration creates mappings; only the prober's reconciler changes their state.
+    expect(actionsOf(statements)).not.toContain('lambda:UpdateEventSourceMapping');
     const queueStatement = statements.find((statement) => actionsOf([statement]).includes('sqs:CreateQueue'))!;
     expect(JSON.stringify(queueStatement.Resource)).toContain(':conveyortest-*');
     const sqsStatements = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('sqs:')));
     for (const statement of sqsStatements) expect(JSON.stringify(statement.Resource)).toContain(':conveyortest-*');
   });
 
-  it('lets delivery and the prober disable mappings of the delivery function but never create one', () => {
-    for (const fn of [functionLogicalId('delivers'), functionLogicalId('retries')]) {
-      const statements = policyStatementsOf(fn);
-      expect(actionsOf(statements)).toContain('lambda:UpdateEventSourceMapping');
-      expect(actionsOf(statements)).not.toContain('lambda:CreateEventSourceMapping');
-      expect(actionsOf(statements)).not.toContain('lambda:DeleteEventSourceMapping');
-    }
+  it("lets only the prober (the reconciler) read, enable and disable the delivery function's mappings, and never create one; delivery no Lambda call at all", () => {
+    const prober = policyStatementsOf(functionLogicalId('retries'));
+    const reconcile = prober.find((statement) => actionsOf([statement]).includes('lambda:UpdateEventSourceMapping'))!;
+    expect(actionsOf([reconcile]).sort()).toEqual(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping']);
+    expect(JSON.stringify((reconcile.Condition as any).StringEquals['lambda:FunctionArn'])).toContain(':function:ConveyorTest-delivery');
+    expect(actionsOf(prober)).toContain('lambda:ListEventSourceMappings');
+    expect(actionsOf(prober)).not.toContain('lambda:CreateEventSourceMapping');
+    expect(actionsOf(prober)).not.toContain('lambda:DeleteEventSourceMapping');
+    const proberFunction = template.findResources('AWS::Lambda::Function')[functionLogicalId('retries')]!;
+    expect(JSON.stringify(proberFunction.Properties.Environment.Variables[ENV.DELIVERY_FUNCTION_ARN])).toContain(':function:ConveyorTest-delivery');
+    expect(actionsOf(policyStatementsOf(functionLogicalId('delivers'))).filter((action) => action.startsWith('lambda:'))).toEqual([]);
   });
 
   it('sends alerts only from the configured address', () => {
@@ -207,9 +213,10 @@ describe('ConveyorStack', () => {
       expect(retention.Threshold).toBeLessThan(12 * 24 * 3600);
     });
 
-    it('alarms on ingest 5xx, delivery and prober errors and alert-send failures, all to one encrypted topic', () => {
+    it('alarms on ingest 5xx, delivery and prober errors, alert-send failures and mapping drift, all to one encrypted topic', () => {
       expect(alarmOn('5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
       expect(alarmOn('AlertSendFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
+      expect(alarmOn('MappingDrift')).toMatchObject({ Namespace: 'Conveyor', Statistic: 'Maximum', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }] });
       const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }));
       expect(errorAlarms.map((alarm) => alarm.Properties.Dimensions[0].Value.Ref).sort()).toEqual(
         [functionLogicalId('delivers'), functionLogicalId('retries the heads')].sort(),
@@ -232,7 +239,7 @@ describe('ConveyorStack', () => {
     it('charts ingest, deliveries, pauses, the queues found by prefix, the functions and the table on one dashboard', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips']) {
+      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips', 'MappingDrift', 'MappingDriftFound', 'MappingUpdates']) {
         expect(body).toContain(`\\"${metric}\\"`);
       }
       expect(body).toContain('SEARCH(');

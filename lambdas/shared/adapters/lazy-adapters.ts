@@ -1,6 +1,6 @@
 /**
- * The SES, Lambda and S3 adapters, loaded on first use. Delivery, the prober and admin need the
- * first two only to pause, resume, alert or register a destination, and S3 holds only payloads too
+ * The SES, Lambda and S3 adapters, loaded on first use. Functions need SES only to alert, Lambda
+ * only to reconcile mappings (the prober) or register a destination (admin), and S3 holds only payloads too
  * large for a queue; loading their SDK clients up front would add to every cold start for calls
  * most invocations never make. Each takes the config its client is created with when first used
  * (empty on AWS; the stand-in's endpoint and credentials locally).
@@ -23,12 +23,20 @@ const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   };
 };
 
-/** Event-source mappings over the Lambda API; `deliveryFunctionArn` is needed only to create them. */
-export const lazyEventSourceMappings = (deliveryFunctionArn?: string, clientConfig: LambdaClientConfig = {}): EventSourceMappings => {
+/**
+ * Event-source mappings over the Lambda API (see `LambdaEventSourceMappings` for `options`: the
+ * delivery function, needed to create and list them, and this function's share of the control plane).
+ */
+export const lazyEventSourceMappings = (
+  options: { readonly deliveryFunctionArn?: string; readonly callsPerSecond: number },
+  clientConfig: LambdaClientConfig = {},
+): EventSourceMappings => {
   // Through our own module, which names only the commands it uses, so the bundle keeps only those.
-  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(deliveryFunctionArn, clientConfig));
+  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(options, clientConfig));
   return {
     create: async (queueArn) => (await mappings()).create(queueArn),
+    describe: async (mappingId) => (await mappings()).describe(mappingId),
+    list: async () => (await mappings()).list(),
     setEnabled: async (mappingId, enabled) => (await mappings()).setEnabled(mappingId, enabled),
     remove: async (mappingId) => (await mappings()).remove(mappingId),
   };

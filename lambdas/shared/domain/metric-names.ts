@@ -37,6 +37,15 @@ export const MetricNames = {
   spillBacklog: 'SpillBacklog',
   /** Prober runs that ended at once because another run held the prober lease. */
   proberRunsSkipped: 'ProberRunsSkipped',
+  /**
+   * Gauge: destinations whose event-source mapping has differed from their state (enabled while
+   * active, disabled while paused) for 5 minutes or more, still not repaired.
+   */
+  mappingDrift: 'MappingDrift',
+  /** Mappings the reconciler's audit found in another state than their destination's status asks for. */
+  mappingDriftFound: 'MappingDriftFound',
+  /** Enable and disable calls the reconciler made (UpdateEventSourceMapping). */
+  mappingUpdates: 'MappingUpdates',
 } as const;
 
 /** One of `MetricNames`' values. */

@@ -13,8 +13,9 @@ export const HEAD_LEASE_MARGIN_MS = 5000;
 /**
  * Runs `work` while holding the head lease of `destination` (as its caller last read it), on a
  * fresh read of the destination taken once the lease is held. The lease lasts one attempt at the
- * destination's timeout plus `HEAD_LEASE_MARGIN_MS`; a longer turn (the spill) extends it before
- * each step, so a worker that dies leaves the head to others within that much time.
+ * destination's timeout plus `HEAD_LEASE_MARGIN_MS`; a longer turn (the spill, the resume after an
+ * attempt) extends it before each step, so a worker that dies leaves the head to others within
+ * that much time, and one that lives never loses it halfway.
  *
  * Answers `not_paused` when the destination is not paused (before or after taking the lease),
  * `busy` when another worker holds the lease, else what `work` returns. The lease is released

@@ -1,15 +1,20 @@
 /** What the pause episode's use cases take: their dependencies (ports) and their settings. */
 import type { Mailer, Outbox } from '../ports/alerts';
-import type { DestinationState } from '../ports/destination-state';
-import type { DestinationQueues, EventSourceMappings } from '../ports/queues';
+import type { DestinationState, MappingWorklist } from '../ports/destination-state';
+import type { DestinationQueues } from '../ports/queues';
 import type { Spill } from '../ports/spill';
 import type { DeliveryDependencies, DeliverySettings } from '../transmissions/deliver-transmission';
 
-/** The ports a pause episode reads and writes, beyond those of one delivery. */
+/**
+ * The ports a pause episode reads and writes, beyond those of one delivery. No event-source
+ * mappings: a pause or a resume records the state the mapping is to be in, and only the
+ * reconciler (`mappings/`, run by the prober) calls Lambda's control plane.
+ */
 export interface PauseDependencies extends DeliveryDependencies {
   readonly destinationState: DestinationState;
   readonly queues: DestinationQueues;
-  readonly mappings: EventSourceMappings;
+  /** Where the delivery function reports a paused destination whose mapping still runs. */
+  readonly worklist: MappingWorklist;
   readonly outbox: Outbox;
   readonly mailer: Mailer;
   readonly spill: Spill;

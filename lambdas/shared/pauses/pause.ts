@@ -2,26 +2,11 @@ import { pausedAlert } from '../domain/alerts';
 import { faultOf, probeDelaySeconds } from '../domain/failures';
 import { MetricNames } from '../domain/metric-names';
 import type { Pause, ProvisionedDestination } from '../domain/model';
-import { errorFields } from '../runtime/logging';
 import type { DeliveryResult } from '../transmissions/deliver-transmission';
 import { flushOutbox } from './alert-outbox';
 import type { PausePorts } from './pause-ports';
 import { later } from './schedule';
 import { waitingCount } from './waiting-count';
-
-/**
- * Disables the destination's mapping and records that it is off. Never throws: the control plane
- * may throttle (UpdateEventSourceMapping allows 15 calls per second per Region and account), and
- * the prober tries again on its next pass while the pause says the mapping is not yet disabled.
- */
-export const stopMapping = async (destination: ProvisionedDestination, ports: PausePorts): Promise<void> => {
-  try {
-    await ports.mappings.setEnabled(destination.mappingId, false);
-    await ports.destinationState.recordPauseChange(destination.id, { mappingDisabled: true });
-  } catch (error) {
-    ports.log.warn('Could not disable the mapping yet; the prober retries', { destinationId: destination.id, ...errorFields(error) });
-  }
-};
 
 /**
  * Pauses a destination whose head failed for good in this attempt series. Only the call that
@@ -30,10 +15,11 @@ export const stopMapping = async (destination: ProvisionedDestination, ports: Pa
  * 1. Decide whose fault it is (a refusal, 4xx other than 408/429, is the sender's) and so which
  *    organization is alerted; the first probe is due after the ladder's first rung.
  * 2. Count the entries waiting (queue and spill; -1 when the queue cannot be read).
- * 3. Record the pause, the head marked paused and the alert in the outbox, in one write; the
- *    delivery function refuses to deliver for a paused destination from then on.
- * 4. When this call started the episode: count it, disable the mapping (see `stopMapping`) and
- *    send the alert (see `flushOutbox`).
+ * 3. Record the pause, the head marked paused, the alert in the outbox and the destination on
+ *    the mapping worklist, in one write; the delivery function refuses to deliver for a paused
+ *    destination from then on, and the reconciler disables its mapping (the only caller of
+ *    Lambda's control plane: a disable retried here could land after a resume).
+ * 4. When this call started the episode: count it and send the alert (see `flushOutbox`).
  *
  * Throws what the directory or destination-state ports throw in steps 1 and 3.
  */
@@ -67,6 +53,5 @@ export const pauseDestination = async (
   });
   if (!started) return;
   ports.meter.count(MetricNames.pauses);
-  await stopMapping(destination, ports);
   await flushOutbox(ports);
 };

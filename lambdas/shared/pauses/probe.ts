@@ -10,11 +10,12 @@ import { SPILL_TURN_MS } from './spill';
 export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
 
 /**
- * Retries the head of a paused destination taken from its queue (the mapping is off, so nothing
- * competes for it). Success deletes it and resumes the destination; failure puts it back and
- * schedules the next rung of the ladder.
+ * Retries the head of a paused destination taken from its queue (a mapping still winding down may
+ * take it first; the delivery function hands such batches back untouched). Success deletes it and
+ * resumes the destination, under a lease extended first; failure puts it back and schedules the
+ * next rung of the ladder.
  */
-const probeQueueHead = async (destination: PausedDestination, ports: PausePorts): Promise<ProbeOutcome> => {
+const probeQueueHead = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
   const { pause, queueUrl } = destination;
   // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
   // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
@@ -22,7 +23,7 @@ const probeQueueHead = async (destination: PausedDestination, ports: PausePorts)
   if (!head) {
     // Nothing visible: either the queue is empty (nothing left to hold back) or the head is still
     // hidden by the attempt that paused it.
-    if ((await ports.queues.depth(queueUrl)) === 0) return (await resumeDestination(destination, 'nothing left to deliver', ports)) ? 'resumed' : 'still_paused';
+    if ((await ports.queues.depth(queueUrl)) === 0) return (await resumeDestination(destination, 'nothing left to deliver', ports, keepHeld)) ? 'resumed' : 'still_paused';
     await scheduleProbe(destination, ports, pause.probeStep + 1);
     return 'still_paused';
   }
@@ -34,8 +35,11 @@ const probeQueueHead = async (destination: PausedDestination, ports: PausePorts)
     ports.log.info('Probe of paused destination failed', { destinationId: destination.id, reason: result.reason, probeStep: pause.probeStep + 1 });
     return 'still_paused';
   }
+  // The attempt may have taken the whole lease: still ours before the head goes (a lost lease
+  // throws, and the head, delivered, comes back to whoever holds it: at least once, never skipped).
+  await keepHeld();
   await ports.queues.delete(queueUrl, head.receiptHandle);
-  return (await resumeDestination(destination, 'the head was delivered by an automatic retry', ports)) ? 'resumed' : 'still_paused';
+  return (await resumeDestination(destination, 'the head was delivered by an automatic retry', ports, keepHeld)) ? 'resumed' : 'still_paused';
 };
 
 /**
@@ -74,7 +78,7 @@ const probeSpilledHead = async (destination: PausedDestination, ports: PausePort
  * entry when there is a spill, the queue's head otherwise. Throws what the ports throw.
  */
 export const probeHead = (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
-  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports);
+  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports, keepHeld);
 
 /**
  * Retries a paused destination's head now, under its head lease (see `probeHead`). `busy` when

@@ -2,7 +2,6 @@ import { requirePaused } from '../domain/destinations';
 import { errorFields } from '../runtime/logging';
 import { flushOutbox } from './alert-outbox';
 import { withHeadHeld } from './head-lease';
-import { stopMapping } from './pause';
 import type { PausePorts } from './pause-ports';
 import { probeHead } from './probe';
 import { isSpillDue, spillAgingEntries } from './spill';
@@ -21,13 +20,15 @@ export interface ProberPassResult {
  *
  * 1. Send the alerts waiting in the outbox.
  * 2. List the paused destinations, then for each:
- * 3. Finish disabling its mapping when the pause says it is not yet off.
- * 4. Decide what is due: moving aging queue entries to the spill (`isSpillDue`), a probe (its
- *    `nextRetryAt` has come). Nothing due: next destination.
- * 5. Take its head lease (`busy`: another worker has it, next destination) and, on a fresh read,
+ * 3. Decide what is due: moving aging queue entries to the spill (`isSpillDue`: only once the
+ *    reconciler has seen its mapping disabled), a probe (its `nextRetryAt` has come). Nothing
+ *    due: next destination.
+ * 4. Take its head lease (`busy`: another worker has it, next destination) and, on a fresh read,
  *    move aging entries to the spill, then read the destination again.
- * 6. Probe its head when due (`probeHead`: the spill's first entry, else the queue's head, whose
+ * 5. Probe its head when due (`probeHead`: the spill's first entry, else the queue's head, whose
  *    success resumes the destination).
+ *
+ * The prober reconciles the mappings (`reconcileMappings`) before each of these passes.
  */
 export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPassResult> => {
   await flushOutbox(ports);
@@ -38,7 +39,6 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPas
   for (const listed of paused) {
     try {
       const destination = requirePaused(listed);
-      if (!destination.pause.mappingDisabled) await stopMapping(destination, ports);
       const spillDue = isSpillDue(destination, ports);
       const probeDue = Date.parse(destination.pause.nextRetryAt) <= ports.clock().getTime();
       if (!spillDue && !probeDue) continue;

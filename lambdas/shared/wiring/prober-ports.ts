@@ -11,12 +11,12 @@ import { systemClock } from './store-ports';
 export const createProberLease = (clients: AwsClients, store: StoreConfig): DynamoProberLease =>
   new DynamoProberLease(clients.documents, store.tableName, systemClock);
 
-/** Everything the prober needs: the pause ports and its lease. */
-export const createProberPorts = (
+/** Everything the prober needs: the pause ports, what `edges` brings (the mappings it reconciles) and its lease. */
+export const createProberPorts = <E extends PauseEdges>(
   clients: AwsClients,
   config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
-  edges: PauseEdges,
-): PausePorts & { readonly proberLease: ProberLease } => ({
+  edges: E,
+): PausePorts & E & { readonly proberLease: ProberLease } => ({
   ...createPausePorts(clients, config, edges),
   proberLease: createProberLease(clients, config.store),
 });

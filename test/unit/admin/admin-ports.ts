@@ -1,4 +1,5 @@
 /** The admin use cases' ports over in-memory fakes, with a clock that only the injected sleep moves. */
+import { MemoryMappingWorklist } from '../../fixtures/pause-harness';
 import type { AdminPorts } from '../../../lambdas/admin/directory-admin';
 import { encodeEnvelope, type EnvelopeHeader } from '../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
@@ -33,6 +34,7 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
     payloads: new MemoryPayloadStore(),
     directory,
     destinationState: directory,
+    worklist: new MemoryMappingWorklist(directory, clock),
     messages,
     queues,
     mappings,

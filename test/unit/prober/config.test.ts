@@ -9,6 +9,8 @@ const required: Environment = {
   [ENV.PAYLOAD_BUCKET]: 'conveyor-payloads',
   [ENV.QUEUE_NAME_PREFIX]: 'conveyor-dst-',
   [ENV.ALERT_FROM_ADDRESS]: 'alerts@conveyor.example',
+  // The delivery function whose mappings the prober reconciles.
+  [ENV.DELIVERY_FUNCTION_ARN]: 'arn:aws:lambda:eu-west-1:123456789012:function:conveyor-delivery',
 };
 
 const without = (name: string): Environment => Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
@@ -34,6 +36,7 @@ describe('readProberConfig', () => {
           probeLadderSeconds: DEFAULT_PROBE_LADDER_SECONDS,
         },
       },
+      deliveryFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:conveyor-delivery',
     });
   });
 

@@ -8,6 +8,7 @@ import type { DestinationState, PauseChange } from '../../ports/destination-stat
 import type { Clock } from '../../ports/observe';
 import { toDestination } from './directory';
 import { destinationKey, PAUSED_PARTITION, pausedKey } from './keys';
+import { mappingWorkPut } from './mapping-worklist';
 import { transmissionPausedUpdate } from './transmissions';
 import { isThisEmail, outboxEmailPut } from './outbox';
 import { conditionHeld, getItem, itemExists, queryAll, type Table, type TransactItems, transactWrite } from './table';
@@ -55,7 +56,8 @@ export class DynamoDestinationState implements DestinationState {
 
   /**
    * One transaction: the destination goes from active to paused with its `pause`, its alert goes
-   * in the outbox, it joins the PAUSED set and its head transmission is marked paused. True when
+   * in the outbox, it joins the PAUSED set, its head transmission is marked paused and it goes on
+   * the mapping worklist (to be disabled, for this episode). True when
    * recorded, by this call or by its own earlier attempt (its alert is in the outbox); false
    * (nothing written) when it was not active.
    * @throws TransactionCanceledException when the head transmission does not exist, or conflicts
@@ -66,6 +68,8 @@ export class DynamoDestinationState implements DestinationState {
     return this.changeStatus(destinationId, { from: 'active', to: 'paused', pause }, alert, [
       { Put: { TableName: tableName, Item: pausedKey(destinationId) } },
       { Update: transmissionPausedUpdate(tableName, pause.headMessageId, pause.headTransmissionId) },
+      // The reconciler disables its mapping (mapping-worklist.ts).
+      mappingWorkPut(tableName, destinationId, { desired: 'disabled', episode: pause.pausedAt }, this.clock()),
     ]);
   }
 
@@ -87,7 +91,8 @@ export class DynamoDestinationState implements DestinationState {
 
   /**
    * One transaction: the destination goes from paused to active (its `pause` removed), its
-   * recovery alert goes in the outbox and it leaves the PAUSED set. True when recorded, by this
+   * recovery alert goes in the outbox, it leaves the PAUSED set and it goes on the mapping worklist
+   * (to be enabled). True when recorded, by this
    * call or by its own earlier attempt (its alert is in the outbox); false (nothing written) when
    * it was not paused.
    * @throws TransactionCanceledException when conflicts persisted; the SDK's error for any other failure
@@ -96,6 +101,8 @@ export class DynamoDestinationState implements DestinationState {
     const { tableName } = this.table;
     return this.changeStatus(destinationId, { from: 'paused', to: 'active' }, alert, [
       { Delete: { TableName: tableName, Key: pausedKey(destinationId) } },
+      // The reconciler enables its mapping (mapping-worklist.ts).
+      mappingWorkPut(tableName, destinationId, { desired: 'enabled' }, this.clock()),
     ]);
   }
 

@@ -1,4 +1,4 @@
-import { LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -12,15 +12,22 @@ describe('adapters loaded on first use', () => {
     lambda.reset();
     ses.reset();
   });
+  afterEach(() => jest.useRealTimers());
 
-  it('loads the Lambda adapter when a mapping is first changed, and reuses it', async () => {
+  it('loads the Lambda adapter when a mapping is first read or changed, and reuses it (one bucket)', async () => {
+    jest.useFakeTimers();
     lambda.on(UpdateEventSourceMappingCommand).resolves({});
-    const mappings = lazyEventSourceMappings();
+    lambda.on(GetEventSourceMappingCommand).resolves({ UUID: 'uuid-1', EventSourceArn: 'arn:aws:sqs:us-east-1:1:q.fifo', State: 'Enabled' });
+    const mappings = lazyEventSourceMappings({ callsPerSecond: 3 });
+    // Loaded by the first call, with a bucket that starts empty; one second gives it three tokens.
+    await expect(mappings.describe('uuid-1')).rejects.toMatchObject({ refusal: 'throttled' });
+    jest.advanceTimersByTime(1000);
 
     await mappings.setEnabled('uuid-1', false);
     await mappings.setEnabled('uuid-1', true);
+    expect(await mappings.describe('uuid-1')).toMatchObject({ state: 'Enabled' });
+    await expect(mappings.setEnabled('uuid-1', false)).rejects.toMatchObject({ refusal: 'throttled' });
 
-    expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 2);
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand).map((call) => call.args[0].input)).toEqual([
       { UUID: 'uuid-1', Enabled: false },
       { UUID: 'uuid-1', Enabled: true },

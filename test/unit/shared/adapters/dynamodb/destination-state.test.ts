@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDestinationState } from '../../../../../lambdas/shared/adapters/dynamodb/destination-state';
 import type { OutboxEmail, Pause } from '../../../../../lambdas/shared/domain/model';
-import { client, clock, conditionFailed, ddb, NOW_MS, refused, TABLE, transactionCanceled } from './mock-table';
+import { client, clock, conditionFailed, ddb, NOW, NOW_MS, refused, TABLE, transactionCanceled } from './mock-table';
 
 const pause: Pause = {
   pausedAt: '2026-01-01T00:00:00.000Z',
@@ -54,7 +54,7 @@ describe('DynamoDestinationState', () => {
   beforeEach(() => ddb.reset());
   afterEach(() => jest.restoreAllMocks());
 
-  it('records a pause in one transaction: the status from active, the alert (put once), the PAUSED set and the paused head', async () => {
+  it('records a pause in one transaction: the status from active, the alert (put once), the PAUSED set, the paused head and the mapping worklist', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     const recorded = await state.recordPause('dst_1', pause, alert);
@@ -82,6 +82,13 @@ describe('DynamoDestinationState', () => {
             ConditionExpression: 'attribute_exists(transmissions.#t)',
             ExpressionAttributeNames: { '#t': 'trn_1', '#status': 'status' },
             ExpressionAttributeValues: { ':paused': 'paused' },
+          },
+        },
+        // On the mapping worklist, for the reconciler to disable the mapping of this episode.
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'status', desired: 'disabled', episode: pause.pausedAt, since: NOW.toISOString(), version: expect.any(String) },
           },
         },
       ],
@@ -132,7 +139,7 @@ describe('DynamoDestinationState', () => {
     await expect(state.recordPause('dst_1', pause, alert)).rejects.toThrow('Transaction cancelled');
   });
 
-  it('records a resume in one transaction: the status from paused, the pause removed, the alert (put once), out of the PAUSED set', async () => {
+  it('records a resume in one transaction: the status from paused, the pause removed, the alert (put once), out of the PAUSED set, on the mapping worklist', async () => {
     ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
 
     expect(await state.recordResume('dst_1', alert)).toBe(true);
@@ -152,6 +159,8 @@ describe('DynamoDestinationState', () => {
         },
         outboxPut,
         { Delete: { TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } } },
+        // On the mapping worklist, for the reconciler to enable the mapping.
+        { Put: { TableName: TABLE, Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'status', desired: 'enabled', since: NOW.toISOString(), version: expect.any(String) } } },
       ],
     });
   });

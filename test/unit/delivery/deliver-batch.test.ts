@@ -1,0 +1,167 @@
+import type { Context, SQSEvent } from 'aws-lambda';
+import { deliverBatch } from '../../../lambdas/delivery/deliver-batch';
+import type { Message } from '../../../lambdas/shared/domain/model';
+import { pauseDestination } from '../../../lambdas/shared/pauses/pause';
+import type { DeliveryOutcome } from '../../../lambdas/shared/ports/deliverer';
+import { type Harness, setUp } from '../../fixtures/pause-harness';
+
+const ok: DeliveryOutcome = { kind: 'answered', status: 200, durationMs: 1 };
+const unavailable: DeliveryOutcome = { kind: 'answered', status: 503, durationMs: 1 };
+
+/** The SQS event the mapping would hand the delivery function: the queue's entries, in order. */
+const eventOf = (harness: Harness): SQSEvent => ({
+  Records: harness.queue.map((entry, index) => ({
+    messageId: `sqs-${index}`,
+    receiptHandle: entry.receiptHandle,
+    body: entry.body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', SequenceNumber: entry.position, MessageGroupId: harness.destination.id },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: harness.destination.queueArn,
+    awsRegion: 'us-east-1',
+  })),
+});
+
+const contextWith = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs }) as unknown as Context;
+const plentyOfTime = contextWith(() => 120_000);
+const failuresOf = (event: SQSEvent, from: number) => event.Records.slice(from).map((record) => ({ itemIdentifier: record.messageId }));
+const transmissionOf = (message: Message) => message.transmissions[0]!.id;
+
+/** Records the calls to `queues.release` (which entries go back, and after how long). */
+const recordReleases = (harness: Harness) => {
+  const releases: Array<{ handles: readonly string[]; seconds: number }> = [];
+  const release = harness.ports.queues.release;
+  (harness.ports.queues as { release: typeof release }).release = async (url, handles, seconds) => {
+    releases.push({ handles, seconds });
+    return release(url, handles, seconds);
+  };
+  return releases;
+};
+
+describe('deliverBatch', () => {
+  it('delivers the records in queue order, each with the next sequence number, and reports no failure', async () => {
+    const harness = setUp();
+    const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
+
+    const response = await deliverBatch(eventOf(harness), plentyOfTime, harness.ports);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.posted).toEqual(messages.map(transmissionOf));
+    const delivered = await Promise.all(messages.map(async (message) => (await harness.ports.messages.getMessage(message.id)) as Message));
+    expect(delivered.map((message) => [message.transmissions[0]!.status, message.transmissions[0]!.sequence])).toEqual([
+      ['delivered', 1],
+      ['delivered', 2],
+      ['delivered', 3],
+    ]);
+  });
+
+  it('stops at the first failure and reports it and every later record, which go back to the queue', async () => {
+    const harness = setUp([ok, unavailable, ok]);
+    const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+
+    const response = await deliverBatch(event, plentyOfTime, harness.ports);
+
+    expect(response).toEqual({ batchItemFailures: failuresOf(event, 1) });
+    expect(harness.posted).toEqual(messages.slice(0, 2).map(transmissionOf));
+    expect(releases).toEqual([{ handles: event.Records.slice(1).map((record) => record.receiptHandle), seconds: harness.ports.pauseReleaseSeconds }]);
+  });
+
+  it('pauses the destination on a failure that outlived its inline retries, without a call to the control plane', async () => {
+    const harness = setUp([unavailable, unavailable, unavailable]);
+    const { ports, directory, destination, controlPlane, worklist, sent } = harness;
+    directory.destinations.set(destination.id, { ...destination, inlineRetries: 2 });
+    const head = await harness.enqueue();
+    await harness.enqueue();
+
+    await deliverBatch(eventOf(harness), plentyOfTime, ports);
+
+    expect(harness.posted).toEqual([transmissionOf(head), transmissionOf(head), transmissionOf(head)]);
+    expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'paused', pause: { reason: 'HTTP 503', headTransmissionId: transmissionOf(head) } });
+    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results']);
+    // The mapping is the reconciler's to disable.
+    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, desired: 'disabled' })]);
+    expect(controlPlane.calls).toEqual([]);
+  });
+
+  it('hands a batch for a paused destination back untouched, and puts the destination on the worklist as evidence its mapping runs', async () => {
+    const harness = setUp();
+    const { ports, destination, controlPlane, worklist } = harness;
+    const head = await harness.enqueue();
+    await harness.enqueue();
+    await pauseDestination(destination, harness.failureOf(head, 503), ports);
+    worklist.items.clear();
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+
+    const response = await deliverBatch(event, plentyOfTime, ports);
+
+    expect(response).toEqual({ batchItemFailures: failuresOf(event, 0) });
+    expect(harness.posted).toEqual([]);
+    expect(releases).toEqual([{ handles: event.Records.map((record) => record.receiptHandle), seconds: ports.pauseReleaseSeconds }]);
+    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, reason: 'evidence' })]);
+    expect(controlPlane.calls).toEqual([]);
+  });
+
+  it('still hands the batch back when the worklist cannot be written', async () => {
+    const harness = setUp();
+    const { ports, destination } = harness;
+    await pauseDestination(destination, harness.failureOf(await harness.enqueue(), 503), ports);
+    ports.worklist.add = async () => {
+      throw new Error('throttled');
+    };
+    const event = eventOf(harness);
+
+    expect(await deliverBatch(event, plentyOfTime, ports)).toEqual({ batchItemFailures: failuresOf(event, 0) });
+    expect(ports.log.warn).toHaveBeenCalledWith('Could not put the destination on the mapping worklist; the audit finds it', expect.objectContaining({ destinationId: destination.id }));
+  });
+
+  it('stops before a record the invocation has no time left for, and retries the rest soon, without pausing', async () => {
+    const harness = setUp();
+    const { ports, directory, destination } = harness;
+    const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+    // Room for one attempt (the destination's 5 s timeout plus 5 s) before the first record only.
+    const remaining = [11_000, 9_000];
+    const context = contextWith(() => remaining[0]!);
+    const post = ports.deliverer.post;
+    (ports.deliverer as { post: typeof post }).post = async (request) => {
+      remaining.shift();
+      return post(request);
+    };
+
+    const response = await deliverBatch(event, context, ports);
+
+    expect(response).toEqual({ batchItemFailures: failuresOf(event, 1) });
+    expect(harness.posted).toEqual([transmissionOf(messages[0]!)]);
+    expect(releases).toEqual([{ handles: event.Records.slice(1).map((record) => record.receiptHandle), seconds: 10 }]);
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+  });
+
+  it('retries soon, without pausing, a record that failed for a reason of its own (not the endpoint)', async () => {
+    const harness = setUp();
+    const { ports, directory, destination } = harness;
+    await harness.enqueue();
+    await harness.enqueue();
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+    ports.messages.recordArrival = async () => {
+      throw new Error('table unavailable');
+    };
+
+    expect(await deliverBatch(event, plentyOfTime, ports)).toEqual({ batchItemFailures: failuresOf(event, 0) });
+    expect(releases).toEqual([{ handles: event.Records.map((record) => record.receiptHandle), seconds: 10 }]);
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+  });
+
+  it('throws (the whole batch returns) for a destination that does not exist', async () => {
+    const harness = setUp();
+    await harness.enqueue();
+    harness.directory.destinations.delete(harness.destination.id);
+
+    await expect(deliverBatch(eventOf(harness), plentyOfTime, harness.ports)).rejects.toThrow(`Destination ${harness.destination.id} does not exist`);
+  });
+});

@@ -1,0 +1,48 @@
+import { pauseDestination } from '../../../../lambdas/shared/pauses/pause';
+import { probeDestination } from '../../../../lambdas/shared/pauses/probe';
+import { setUp } from '../../../fixtures/pause-harness';
+
+describe('probeDestination', () => {
+  it('holds the head lease across the whole resume: it is extended after the attempt and before the resume is recorded', async () => {
+    const { ports, directory, destination, enqueue, failureOf, advance } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
+    const steps: string[] = [];
+    const holdHead = directory.holdHead.bind(directory);
+    directory.holdHead = async (id: string, holder: string) => {
+      steps.push('hold');
+      return holdHead(id, holder);
+    };
+    const post = ports.deliverer.post;
+    (ports.deliverer as { post: typeof post }).post = async (request) => {
+      steps.push('attempt');
+      return post(request);
+    };
+    const recordResume = directory.recordResume.bind(directory);
+    directory.recordResume = async (id, alert) => {
+      steps.push('record resume');
+      return recordResume(id, alert);
+    };
+    advance(5000);
+
+    expect(await probeDestination((await directory.getDestination(destination.id))!, ports)).toBe('resumed');
+    expect(steps.slice(steps.indexOf('attempt'))).toEqual(['attempt', 'hold', 'hold', 'record resume']);
+  });
+
+  it('does not resume when the lease ran out during the attempt and another worker took the head: the delivered head stays for it', async () => {
+    const { ports, directory, destination, queue, enqueue, failureOf, advance } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
+    await enqueue();
+    const post = ports.deliverer.post;
+    (ports.deliverer as { post: typeof post }).post = async (request) => {
+      // A slow attempt: the lease ran out, and a skip took the head.
+      directory.headHolders.set(destination.id, 'operator skip');
+      return post(request);
+    };
+    advance(5000);
+
+    await expect(probeDestination((await directory.getDestination(destination.id))!, ports)).rejects.toThrow('Lost the head lease');
+    expect((await directory.getDestination(destination.id))!.status).toBe('paused');
+    // Nothing deleted: the next head is still behind this one, so a skip parks this one, never the next.
+    expect(queue).toHaveLength(2);
+  });
+});

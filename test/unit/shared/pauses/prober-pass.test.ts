@@ -1,0 +1,63 @@
+import { reconcileMappings } from '../../../../lambdas/shared/mappings/reconcile-mappings';
+import { pauseDestination } from '../../../../lambdas/shared/pauses/pause';
+import { probeDueDestinations } from '../../../../lambdas/shared/pauses/prober-pass';
+import { type Harness, setUp } from '../../../fixtures/pause-harness';
+
+/** One prober pass as the prober runs it: the reconciler first, then the paused destinations; mapping changes take effect between passes. */
+const proberPass = async ({ ports, memory, controlPlane }: Harness) => {
+  await reconcileMappings(ports, memory);
+  const pass = await probeDueDestinations(ports);
+  controlPlane.settle();
+  return pass;
+};
+
+describe('probeDueDestinations', () => {
+  it('probes on the ladder, stays paused while the head fails, and resumes on the first success with one more email', async () => {
+    const harness = setUp([
+      { kind: 'answered', status: 503, durationMs: 1 },
+      { kind: 'answered', status: 503, durationMs: 1 },
+    ]);
+    const { ports, directory, destination, sent, queue, meter, controlPlane, enqueue, failureOf, advance } = harness;
+    const head = await enqueue();
+    await enqueue();
+    await pauseDestination(destination, failureOf(head, 503), ports);
+
+    expect(await proberPass(harness)).toMatchObject({ paused: 1, probed: 0 });
+    advance(5000);
+    expect(await proberPass(harness)).toMatchObject({ probed: 1, resumed: 0 });
+    advance(5000);
+    expect(await proberPass(harness)).toMatchObject({ probed: 0 });
+    advance(5000);
+    expect(await proberPass(harness)).toMatchObject({ probed: 1, resumed: 0 });
+    advance(10_000);
+    expect(await proberPass(harness)).toMatchObject({ probed: 1, resumed: 1 });
+    // The resume recorded the mapping to be enabled: the next pass's reconciler enables it.
+    await proberPass(harness);
+
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+    expect(queue).toHaveLength(1);
+    expect(controlPlane.callsOf('update').map((call) => call.enabled)).toEqual([false, true]);
+    expect(controlPlane.stateOf(destination.mappingId)).toBe('Enabled');
+    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
+    expect([meter.total('Pauses'), meter.total('Resumes'), meter.total('AlertsSent'), meter.total('FailedAttempts')]).toEqual([1, 1, 2, 2]);
+  });
+
+  it('resumes a paused destination whose queue emptied', async () => {
+    const { ports, directory, destination, queue, enqueue, failureOf, advance } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
+    queue.length = 0;
+    advance(5000);
+
+    expect(await probeDueDestinations(ports)).toMatchObject({ resumed: 1 });
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+  });
+
+  it('never calls the control plane itself: a pass with a pause recorded but not yet reconciled changes no mapping', async () => {
+    const { ports, destination, controlPlane, enqueue, failureOf, advance } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+    await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
+    advance(5000);
+
+    expect(await probeDueDestinations(ports)).toMatchObject({ paused: 1, probed: 1 });
+    expect(controlPlane.calls).toEqual([]);
+  });
+});
