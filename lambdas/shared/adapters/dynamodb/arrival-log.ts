@@ -30,18 +30,22 @@ export class DynamoArrivalLog {
    * The destination remembers which reservation holds its latest number, so a retry after a
    * failure, a crash or a lost answer (the SDK's retry of an applied reservation) gets the same
    * number back, read from the refusal itself, and numbers stay contiguous.
+   *
+   * The same update records `headSentAt`, when the entry being delivered was enqueued: the oldest
+   * entry still in a queue is the one delivery takes, so the backlog's age is known without
+   * reading the queue, and at no extra write. A retry leaves it as its first attempt wrote it.
    * @throws Error when the destination does not exist
    */
-  async reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
+  async reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
     const { client, tableName } = this.table;
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(destinationId),
-          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
+          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
           ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})`,
-          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey },
+          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey, ':headSentAt': headSentAt },
           ReturnValues: 'UPDATED_NEW',
           ...returnFoundItem,
         }),

@@ -157,8 +157,8 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** The delivery's sequence number (`DynamoArrivalLog.reserveSequence`); throws when the destination does not exist. */
-  reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
-    return this.arrivals.reserveSequence(destinationId, reservationKey);
+  reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
+    return this.arrivals.reserveSequence(destinationId, reservationKey, headSentAt);
   }
 
   /** See `DynamoTransmissions.setStatus`. */

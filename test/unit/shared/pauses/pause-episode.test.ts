@@ -278,6 +278,8 @@ describe('pauses longer than the queue retention', () => {
     }
 
     expect(posted).toEqual(transmissionsOf([...old, young[0]!]));
+    // The probe of the queue's head recorded its send time with its sequence number, as delivery does.
+    expect((ports.messages as MemoryMessageStore).counters.get(destination.id)).toMatchObject({ last: 4, headSentAt: young[0]!.receivedAt });
     expect(spill.entries.get(destination.id)).toEqual([]);
     expect(queue).toHaveLength(1);
     expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'active', spilled: 0 });
@@ -299,6 +301,8 @@ describe('pauses longer than the queue retention', () => {
 
     const paused = (await directory.getDestination(destination.id))!;
     expect(paused).toMatchObject({ status: 'paused', spilled: 2, pause: { headTransmissionId: old[1]!.transmissions[0]!.id, reason: 'HTTP 500' } });
+    // A spilled entry's delivery records its send time with its sequence number, as delivery does.
+    expect((ports.messages as MemoryMessageStore).counters.get(destination.id)).toMatchObject({ headSentAt: old[1]!.receivedAt });
     expect(Date.parse(paused.pause!.nextRetryAt) - ports.clock().getTime()).toBe(5000);
   });
 

@@ -3,12 +3,15 @@ import { DynamoArrivalLog } from '../../../../../lambdas/shared/adapters/dynamod
 import { client, conditionFailed, ddb, TABLE } from './mock-table';
 
 const destinationKey = { pk: 'DST#dst_1', sk: 'DST' };
+/** When the entry being delivered was enqueued (its SQS SentTimestamp). */
+const SENT_AT = '2025-12-20T08:00:00.000Z';
 const reservation = (transmissionId: string) => ({
   TableName: TABLE,
   Key: destinationKey,
-  UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
+  // The same UpdateItem that numbers the delivery records the age of the queue's head: no extra write.
+  UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
   ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
-  ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId },
+  ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId, ':headSentAt': SENT_AT },
   ReturnValues: 'UPDATED_NEW',
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
 });
@@ -18,10 +21,10 @@ describe('DynamoArrivalLog', () => {
 
   beforeEach(() => ddb.reset());
 
-  it('reserves the next sequence number of the destination for a first attempt', async () => {
+  it('reserves the next sequence number of the destination for a first attempt, recording when its entry was sent', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 8, sequenceHolder: 'trn_1_0' } });
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0');
+    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
     expect(sequence).toBe(8);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
@@ -32,7 +35,7 @@ describe('DynamoArrivalLog', () => {
     // Also the SDK's retry of a reservation that was applied and whose answer was lost.
     ddb.on(UpdateCommand).rejects(conditionFailed({ ...destinationKey, id: 'dst_1', lastSequence: 8, sequenceHolder: 'trn_1_0' }));
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0');
+    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
     expect(sequence).toBe(8);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
@@ -42,13 +45,13 @@ describe('DynamoArrivalLog', () => {
   it('refuses to number deliveries of a destination that does not exist', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(log.reserveSequence('dst_1', 'trn_1_0')).rejects.toThrow('Destination dst_1 does not exist');
+    await expect(log.reserveSequence('dst_1', 'trn_1_0', SENT_AT)).rejects.toThrow('Destination dst_1 does not exist');
   });
 
   it('throws when the reservation fails for another reason than its condition', async () => {
     ddb.on(UpdateCommand).rejects(new Error('throttled'));
 
-    await expect(log.reserveSequence('dst_1', 'trn_1_0')).rejects.toThrow('throttled');
+    await expect(log.reserveSequence('dst_1', 'trn_1_0', SENT_AT)).rejects.toThrow('throttled');
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
 
@@ -84,4 +87,5 @@ describe('DynamoArrivalLog', () => {
       { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ARR#dst_1' }, Limit: 1, ExclusiveStartKey: undefined },
     ]);
   });
+
 });
