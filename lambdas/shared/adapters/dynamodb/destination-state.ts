@@ -58,8 +58,8 @@ export class DynamoDestinationState implements DestinationState {
    * in the outbox, it joins the PAUSED set and its head transmission is marked paused. True when
    * recorded, by this call or by its own earlier attempt (its alert is in the outbox); false
    * (nothing written) when it was not active.
-   * @throws TransactionCanceledException when the head transmission does not exist, or conflicts
-   *   persisted; the SDK's error for any other failure
+   * @throws TransactionCanceledException when the head transmission does not exist or is no longer
+   *   waiting (delivered or skipped), or conflicts persisted; the SDK's error for any other failure
    */
   async recordPause(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
     const { tableName } = this.table;
