@@ -3,11 +3,14 @@ import {
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { isId } from '../domain/ids';
+import type { ListedQueue, QueueListing } from '../ports/backlog';
 import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports/queues';
 
 /** How destination queues are created; the stack sets them (`queueSettingsFromEnv`). */
@@ -43,12 +46,16 @@ export const tlsOnlyPolicy = (queueArn: string) => ({
   ],
 });
 
+/** ListQueues answers at most this many queue URLs a page. */
+const LIST_PAGE_SIZE = 1000;
+const FIFO_SUFFIX = '.fifo';
+
 /**
  * One SQS FIFO queue per destination, named `<namePrefix><destinationId>.fifo` and tagged with the
  * destination. SDK failures are thrown as raised; `receiveHeads` throws an `Error` for an entry
  * without `SentTimestamp` or `SequenceNumber`.
  */
-export class SqsDestinationQueues implements DestinationQueues {
+export class SqsDestinationQueues implements DestinationQueues, QueueListing {
   constructor(
     private readonly client: SQSClient,
     private readonly settings: QueueSettings,
@@ -61,7 +68,7 @@ export class SqsDestinationQueues implements DestinationQueues {
     // CreateQueue is idempotent for identical attributes, so a retried registration is harmless.
     const created = await this.client.send(
       new CreateQueueCommand({
-        QueueName: `${this.settings.namePrefix}${destinationId}.fifo`,
+        QueueName: `${this.settings.namePrefix}${destinationId}${FIFO_SUFFIX}`,
         Attributes: {
           FifoQueue: 'true',
           ContentBasedDeduplication: 'false',
@@ -81,6 +88,34 @@ export class SqsDestinationQueues implements DestinationQueues {
     // TLS only, like every other store of PHI in the stack (the queue is not in the template).
     await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
     return { queueUrl, queueArn };
+  }
+
+  /**
+   * Every destination queue of this deployment, by its name prefix, a page (1,000 URLs) at a time.
+   * A name that is not `<prefix><destination id>.fifo` is left out: another deployment's prefix may
+   * begin with this one. ListQueues is eventually consistent: a queue created seconds ago may be missing.
+   */
+  async listDestinationQueues(): Promise<ListedQueue[]> {
+    const listed: ListedQueue[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.settings.namePrefix, MaxResults: LIST_PAGE_SIZE, NextToken: nextToken }));
+      for (const queueUrl of page.QueueUrls ?? []) {
+        const destinationId = this.destinationOf(queueUrl);
+        if (destinationId) listed.push({ destinationId, queueUrl });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return listed;
+  }
+
+  /** The destination whose queue this is (its name, the URL's last segment, is `<prefix><id>.fifo`); undefined for another queue. */
+  private destinationOf(queueUrl: string): string | undefined {
+    const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+    const { namePrefix } = this.settings;
+    if (!name.startsWith(namePrefix) || !name.endsWith(FIFO_SUFFIX)) return undefined;
+    const destinationId = name.slice(namePrefix.length, -FIFO_SUFFIX.length);
+    return isId('destination', destinationId) ? destinationId : undefined;
   }
 
   async send(queueUrl: string, entry: QueueEntry): Promise<void> {
