@@ -18,6 +18,7 @@ import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/keys';
 import type { Environment } from '../lambdas/shared/runtime/env';
 import { createLogger } from '../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../lambdas/shared/runtime/metrics';
+import { createBacklogPorts } from '../lambdas/shared/wiring/backlog-ports';
 import { type AwsClients, clientSettings, createAwsClients, createSqsClient } from '../lambdas/shared/wiring/clients';
 import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pause-ports';
 import { createStorePorts } from '../lambdas/shared/wiring/store-ports';
@@ -148,7 +149,12 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
     ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
     deliver: createDeliveryHandler(createPausePorts(clients, config, edges(delivery)), delivery.logger, delivery.metrics),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
-    prober: createProberHandler(createPausePorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
+    prober: createProberHandler(
+      { ...createPausePorts(clients, config, edges(prober)), ...createBacklogPorts(clients, config.store) },
+      prober.logger,
+      prober.metrics,
+      LOCAL_PROBER_RUN,
+    ),
   };
 };
 

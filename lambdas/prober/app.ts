@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type PausePorts } from '../shared/pauses/pause-ports';
+import { type BacklogPorts, watchBacklogAge } from '../shared/pauses/backlog-age';
 import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
 
@@ -20,10 +20,11 @@ export interface ProberRun {
 export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000 };
 
 /**
- * The prober, run once a minute: it keeps passing over the paused destinations until its time is
- * nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute.
+ * The prober, run once a minute: it watches the age of every destination queue (`watchBacklogAge`),
+ * then keeps passing over the paused destinations until its time is nearly up, so a head due in
+ * 10 seconds is tried in 10 seconds, not at the next minute.
  */
-export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
+export const createProberHandler = (ports: BacklogPorts, logger: Logger, metrics: Metrics, run: ProberRun = PROBER_RUN) =>
   middy<unknown, { passes: number; probed: number; resumed: number }>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
@@ -31,6 +32,8 @@ export const createProberHandler = (ports: PausePorts, logger: Logger, metrics: 
       let passes = 0;
       let probed = 0;
       let resumed = 0;
+      // First: an active destination it pauses for its aging backlog is worked on by this run's passes.
+      await watchBacklogAge(ports);
       do {
         const pass = await probeDueDestinations(ports);
         passes++;

@@ -1,6 +1,7 @@
 /** The prober Lambda on AWS, run every minute by an EventBridge rule. Composition only. */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics, meterOver } from '../shared/runtime/metrics';
+import { createBacklogPorts } from '../shared/wiring/backlog-ports';
 import { createAwsClients } from '../shared/wiring/clients';
 import { createEventSourceMappings, createPausePorts } from '../shared/wiring/pause-ports';
 import { createProberHandler } from './app';
@@ -12,7 +13,10 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createProberHandler(
-  createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+  {
+    ...createPausePorts(clients, config, { mappings: createEventSourceMappings(clients), log: logger, meter: meterOver(metrics) }),
+    ...createBacklogPorts(clients, config.store),
+  },
   logger,
   metrics,
 );

@@ -4,6 +4,7 @@
  * their calls, and a deliverer that answers what the test says.
  */
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
+import type { BacklogDependencies } from '../../lambdas/shared/pauses/backlog-age';
 import { hashApiKey, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Organization, PausedDestination, Source, Subscription } from '../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../lambdas/shared/ports/deliverer';
@@ -11,7 +12,7 @@ import type { DestinationState } from '../../lambdas/shared/ports/destination-st
 import type { ApiKeyHolder, Directory } from '../../lambdas/shared/ports/directory';
 import type { Log, Meter } from '../../lambdas/shared/ports/observe';
 import type { DestinationQueues, EventSourceMappings, QueueEntry } from '../../lambdas/shared/ports/queues';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemorySpill } from '../fixtures/memory-store';
+import { MemoryDeliveryHeads, MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemoryQueueListing, MemorySpill } from '../fixtures/memory-store';
 
 /** The time every handler test runs at. */
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
@@ -130,7 +131,7 @@ export const paused = (destination: ActiveDestination, pausedAt: string, nextRet
 
 /** What the pausing functions' tests look at besides the answer. */
 export interface PauseFakes {
-  readonly ports: AdminPorts;
+  readonly ports: AdminPorts & BacklogDependencies;
   readonly directory: KeyedDirectory;
   readonly messages: MemoryMessageStore;
   readonly queues: RecordingQueues;
@@ -145,7 +146,7 @@ export interface PauseFakes {
 }
 
 /**
- * The ports of delivery, the prober and admin (`createAdminPorts` composes the same set) over
+ * The ports of delivery, the prober and admin (`createAdminPorts` and `createBacklogPorts` compose the same set) over
  * memory; the deliverer answers each POST with the next of `answers` (200 once they run out).
  */
 export const pausePorts = (observe: { log: Log; meter: Meter }, answers: DeliveryOutcome[] = []): PauseFakes => {
@@ -158,7 +159,7 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const posted: DeliveryRequest[] = [];
   const slept: number[] = [];
   const mailed: Array<{ to: string; subject: string }> = [];
-  const ports: AdminPorts = {
+  const ports: AdminPorts & BacklogDependencies = {
     directory,
     destinationState: directory,
     messages,
@@ -189,6 +190,9 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
     pauseReleaseSeconds: 5,
     spillAfterSeconds: 12 * 24 * 60 * 60,
     urlPolicy: { allowPrivate: false, resolve: async () => ['93.184.216.34'] },
+    // The prober's: the queues of the directory's destinations, and where delivery stands in each.
+    queueListing: new MemoryQueueListing(directory as unknown as MemoryDirectory),
+    deliveryHeads: new MemoryDeliveryHeads(directory as unknown as MemoryDirectory, messages),
   };
   return { ports, directory, messages, queues, mappings, spill, posted, slept, mailed };
 };

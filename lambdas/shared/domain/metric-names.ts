@@ -35,6 +35,11 @@ export const MetricNames = {
   oldestPausedEntryAge: 'OldestPausedEntryAge',
   /** Entries currently held in spills. */
   spillBacklog: 'SpillBacklog',
+  /**
+   * Age in seconds of the oldest entry in any destination queue, active or paused (0 when all are
+   * empty): the one SQS's retention would drop first. Published by the prober's backlog-age pass.
+   */
+  oldestEntryAge: 'OldestEntryAge',
 } as const;
 
 /** One of `MetricNames`' values. */
