@@ -66,6 +66,8 @@ export class ConveyorStack extends Stack {
 
     store.bindTo(prober.function);
     queues.grantConsume(prober.function);
+    // The prober watches the age of every destination queue, active or paused.
+    queues.grantList(prober.function);
     delivery.grantManageMappings(prober.function, { create: false });
     alerts.grantSend(prober.function);
 
@@ -155,7 +157,7 @@ export class ConveyorStack extends Stack {
       {
         id: finding('IAM5', 'Resource::*'),
         reason:
-          'CreateEventSourceMapping is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings supports no resource-level permissions and only reads mapping ids.',
+          "CreateEventSourceMapping is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings supports no resource-level permissions and only reads mapping ids; ListQueues (the prober's) supports no resource-level permissions either, returns queue URLs only, and is called with this deployment's queue-name prefix (reading a queue stays scoped to it).",
       },
     );
   }
