@@ -67,6 +67,8 @@ export class ConveyorStack extends Stack {
     queues.grantConsume(prober.function);
     // The reconciler: the only function that enables and disables mappings.
     delivery.grantReconcileMappings(prober.function);
+    // The prober watches the age of every destination queue, active or paused.
+    queues.grantList(prober.function);
     alerts.grantSend(prober.function);
 
     new Monitoring(this, 'Monitoring', {
@@ -156,7 +158,7 @@ export class ConveyorStack extends Stack {
       {
         id: finding('IAM5', 'Resource::*'),
         reason:
-          "CreateEventSourceMapping (admin) is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings (admin, and the prober's reconciler, which audits every mapping) supports no resource-level permissions and only reads mappings.",
+          "CreateEventSourceMapping (admin) is limited by a lambda:FunctionArn condition to the delivery function; ListEventSourceMappings (admin, and the prober's reconciler, which audits every mapping) supports no resource-level permissions and only reads mappings; ListQueues (the prober's) supports no resource-level permissions either, returns queue URLs only, and is called with this deployment's queue-name prefix (reading a queue stays scoped to it).",
       },
     );
   }

@@ -18,6 +18,7 @@ import { TABLE_SCHEMA } from '../lambdas/shared/adapters/dynamodb/keys';
 import type { Environment } from '../lambdas/shared/runtime/env';
 import { createLogger } from '../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../lambdas/shared/runtime/metrics';
+import { createBacklogPorts } from '../lambdas/shared/wiring/backlog-ports';
 import { type AwsClients, clientSettings, createAwsClients, createSqsClient } from '../lambdas/shared/wiring/clients';
 import { createAdminPorts, createPausePorts } from '../lambdas/shared/wiring/pause-ports';
 import { createProberLease, createProberPorts } from '../lambdas/shared/wiring/prober-ports';
@@ -150,7 +151,12 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
     // Delivery gets no mappings: it never calls the control plane (the reconciler alone does).
     deliver: createDeliveryHandler(createPausePorts(clients, config, { log: delivery.logger, meter: delivery.meter }), delivery.logger, delivery.metrics),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
-    prober: createProberHandler(createProberPorts(clients, config, edges(prober)), prober.logger, prober.metrics, LOCAL_PROBER_RUN),
+    prober: createProberHandler(
+      { ...createProberPorts(clients, config, edges(prober)), ...createBacklogPorts(clients, config.store) },
+      prober.logger,
+      prober.metrics,
+      LOCAL_PROBER_RUN,
+    ),
   };
 };
 

@@ -103,6 +103,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     try {
       const result = await deliverTransmission(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
+        sentAt: new Date(Number(record.attributes.SentTimestamp)).toISOString(),
         remainingMs: () => context.getRemainingTimeInMillis(),
         known: knownOnce(headerOfRecord(record).messageId),
       });

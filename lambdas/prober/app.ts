@@ -9,6 +9,7 @@ import { reportMappingDrift } from '../shared/mappings/mapping-drift';
 import { type MappingPorts, ReconcilerMemory } from '../shared/mappings/mapping-ports';
 import { type ReconcileResult, reconcileMappings } from '../shared/mappings/reconcile-mappings';
 import { type PausePorts } from '../shared/pauses/pause-ports';
+import { type BacklogPorts, watchBacklogAge } from '../shared/pauses/backlog-age';
 import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
 import { exclusiveRun, type ExclusiveRunPorts } from './exclusive-run';
@@ -39,20 +40,23 @@ const logged = async <T>(ports: ProberPorts, what: string, step: () => Promise<T
 };
 
 /**
- * The prober, run once a minute: it audits the mappings once, then passes over the mapping
- * worklist and the paused destinations until its time is nearly up, so a head due in 10 seconds
- * is tried in 10 seconds, not at the next minute, and a mapping change is checked every pass.
+ * The prober, run once a minute: it watches the age of every destination queue, audits the
+ * mappings once, then passes over the mapping worklist and the paused destinations until its time
+ * is nearly up, so a head due in 10 seconds is tried in 10 seconds, not at the next minute, and a
+ * mapping change is checked every pass.
  *
- * 1. Audit the mappings (`auditMappings`): any that differs from its destination goes on the worklist.
- * 2. Each pass: reconcile the mappings (`reconcileMappings`, the first pass reading the audit's
+ * 1. Watch the backlog (`watchBacklogAge`): publish the oldest entry's age; pause an active
+ *    destination whose backlog nears the queue's retention, so this run's passes spill it.
+ * 2. Audit the mappings (`auditMappings`): any that differs from its destination goes on the worklist.
+ * 3. Each pass: reconcile the mappings (`reconcileMappings`, the first pass reading the audit's
  *    listing) and, side by side, probe the paused destinations (`probeDueDestinations`).
- * 3. Stop early when nothing is paused and nothing is left on the worklist.
- * 4. Publish the gauges: pauses (`reportPauseGauges`) and mapping drift (`reportMappingDrift`).
+ * 4. Stop early when nothing is paused and nothing is left on the worklist.
+ * 5. Publish the gauges: pauses (`reportPauseGauges`) and mapping drift (`reportMappingDrift`).
  *
  * `memory` is the reconciler's, kept for as long as the function's environment lives.
  */
 export const createProberHandler = (
-  ports: ProberPorts & ExclusiveRunPorts,
+  ports: ProberPorts & BacklogPorts & ExclusiveRunPorts,
   logger: Logger,
   metrics: Metrics,
   run: ProberRun = PROBER_RUN,
@@ -66,6 +70,8 @@ export const createProberHandler = (
       let passes = 0;
       let probed = 0;
       let resumed = 0;
+      // First: an active destination it pauses for its aging backlog is worked on by this run's passes.
+      await logged(ports, 'Backlog age', () => watchBacklogAge(ports));
       let mappingUpdates = 0;
       const audit: AuditResult | undefined = await logged(ports, 'Mapping audit', () => auditMappings(ports, memory));
       let observed = audit?.observed;

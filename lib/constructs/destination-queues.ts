@@ -67,6 +67,17 @@ export class DestinationQueues extends Construct {
     this.key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
+  /**
+   * List the destination queues (the prober, which watches the age of every queue). ListQueues
+   * supports no resource-level permissions, so its resource is `*`; it returns queue URLs only, and
+   * the caller lists by this deployment's name prefix. Reading a queue stays scoped to the prefix.
+   */
+  grantList(fn: LambdaFunction & IGrantable): void {
+    this.configure(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ListQueues'], resources: ['*'] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [this.arnPattern] }));
+  }
+
   /** Receive from and delete in destination queues (the delivery function, through its mappings). */
   grantConsume(fn: LambdaFunction & IGrantable): void {
     this.configure(fn);

@@ -37,6 +37,12 @@ export interface MonitoringProps {
    * takes over at 12 days and SQS's retention at 14. @default 7 days
    */
   readonly entryAgeAlarm?: Duration;
+  /**
+   * An entry of any destination queue, active or paused, older than this raises an alarm: a
+   * receiver this far behind has a capacity problem no retry fixes, and ten days remain before
+   * the spill has to act (12 days) and twelve before SQS would drop it (14). @default 2 days
+   */
+  readonly queueAgeAlarm?: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -86,6 +92,7 @@ export class Monitoring extends Construct {
 
     const pausedTooLong = props.pausedTooLong ?? Duration.hours(1);
     const entryAgeAlarm = props.entryAgeAlarm ?? Duration.days(7);
+    const queueAgeAlarm = props.queueAgeAlarm ?? Duration.days(2);
     alarm(
       'DestinationPausedTooLong',
       `A destination has been paused for ${pausedTooLong.toHumanString()} or more: its receiver is not getting messages. See docs/operations.md, "When a destination fails".`,
@@ -97,6 +104,15 @@ export class Monitoring extends Construct {
       `An entry has waited behind a paused head for ${entryAgeAlarm.toHumanString()} or more. At 12 days Conveyor moves the backlog out of SQS (14-day retention) into the table; resume or skip before then.`,
       conveyorMetric(MetricNames.oldestPausedEntryAge, 'Maximum'),
       entryAgeAlarm.toSeconds(),
+    );
+    // Every sample of five minutes (the Minimum), so a queue refilled after an idle spell, whose age
+    // reads high until delivery records its head, does not page; missing means nothing watches.
+    alarm(
+      'QueueEntryNearingRetention',
+      `An entry has waited in a destination queue (active or paused) for ${queueAgeAlarm.toHumanString()} or more, or the prober stopped measuring. A receiver slower than the inflow, or a queue nothing consumes; at 12 days Conveyor pauses the destination and moves the backlog out of SQS (14-day retention). See docs/operations.md, "Dashboard and alarms".`,
+      conveyorMetric(MetricNames.oldestEntryAge, 'Minimum'),
+      queueAgeAlarm.toSeconds(),
+      TreatMissingData.BREACHING,
     );
     alarm(
       'MappingDrift',
@@ -175,6 +191,7 @@ export class Monitoring extends Construct {
       graph('Waiting (s)', [
         conveyorMetric(MetricNames.longestPause, 'Maximum', 'Longest pause'),
         conveyorMetric(MetricNames.oldestPausedEntryAge, 'Maximum', 'Oldest entry behind a paused head'),
+        conveyorMetric(MetricNames.oldestEntryAge, 'Maximum', 'Oldest entry in any destination queue (prober)'),
         queueAge,
       ]),
       graph('Function errors and throttles', perFunction((fn) => fn.metricErrors({ period: FIVE_MINUTES })), perFunction((fn) => fn.metricThrottles({ period: FIVE_MINUTES }))),

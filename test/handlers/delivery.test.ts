@@ -89,6 +89,8 @@ it('delivers a batch in order and publishes what it counted', async () => {
     [first.transmissionId, 1],
     [second.transmissionId, 2],
   ]);
+  // Each reservation recorded its record's SentTimestamp: how old the queue's head is.
+  expect(messages.counters.get(destination.id)).toEqual({ last: 2, holder: second.transmissionId, headSentAt: new Date(1795000000000).toISOString() });
   const published = output.metrics();
   expect(published).toHaveLength(1);
   // Embedded metric format keeps each value recorded under a name, in order.

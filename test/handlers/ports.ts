@@ -5,6 +5,7 @@
  */
 import { MemoryMappingWorklist } from '../fixtures/pause-harness';
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
+import type { BacklogDependencies } from '../../lambdas/shared/pauses/backlog-age';
 import { hashApiKey, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Organization, PausedDestination, Source, Subscription } from '../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../lambdas/shared/ports/deliverer';
@@ -12,7 +13,7 @@ import type { DestinationState } from '../../lambdas/shared/ports/destination-st
 import type { ApiKeyHolder, Directory } from '../../lambdas/shared/ports/directory';
 import type { Log, Meter } from '../../lambdas/shared/ports/observe';
 import type { DestinationQueues, EventSourceMappings, QueueEntry } from '../../lambdas/shared/ports/queues';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemorySpill } from '../fixtures/memory-store';
+import { MemoryDeliveryHeads, MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemoryQueueListing, MemorySpill } from '../fixtures/memory-store';
 
 /** The time every handler test runs at. */
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
@@ -85,10 +86,10 @@ export class RecordingMappings implements EventSourceMappings {
   async remove(mappingId: string) {
     this.calls.push(`remove ${mappingId}`);
   }
-  /** The state each mapping is in; one never changed is taken as disabled (the tests' destinations start paused or new). */
+  /** The state each mapping is in; one never changed is enabled (as a new mapping is).  */
   readonly states = new Map<string, 'Enabled' | 'Disabled'>();
   async describe(mappingId: string) {
-    return { mappingId, queueArn: `arn-of-${mappingId}`, state: this.states.get(mappingId) ?? ('Disabled' as const) };
+    return { mappingId, queueArn: `arn-of-${mappingId}`, state: this.states.get(mappingId) ?? ('Enabled' as const) };
   }
   async list() {
     return [...this.states].map(([mappingId, state]) => ({ mappingId, queueArn: `arn-of-${mappingId}`, state }));
@@ -142,7 +143,7 @@ export const paused = (destination: ActiveDestination, pausedAt: string, nextRet
 
 /** What the pausing functions' tests look at besides the answer. */
 export interface PauseFakes {
-  readonly ports: AdminPorts;
+  readonly ports: AdminPorts & BacklogDependencies;
   readonly directory: KeyedDirectory;
   readonly messages: MemoryMessageStore;
   readonly queues: RecordingQueues;
@@ -157,7 +158,7 @@ export interface PauseFakes {
 }
 
 /**
- * The ports of delivery, the prober and admin (`createAdminPorts` composes the same set) over
+ * The ports of delivery, the prober and admin (`createAdminPorts` and `createBacklogPorts` compose the same set) over
  * memory; the deliverer answers each POST with the next of `answers` (200 once they run out).
  */
 export const pausePorts = (observe: { log: Log; meter: Meter }, answers: DeliveryOutcome[] = []): PauseFakes => {
@@ -184,7 +185,7 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const posted: DeliveryRequest[] = [];
   const slept: number[] = [];
   const mailed: Array<{ to: string; subject: string }> = [];
-  const ports: AdminPorts = {
+  const ports: AdminPorts & BacklogDependencies = {
     directory,
     destinationState: directory,
     worklist,
@@ -216,6 +217,9 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
     pauseReleaseSeconds: 5,
     spillAfterSeconds: 12 * 24 * 60 * 60,
     urlPolicy: { allowPrivate: false, resolve: async () => ['93.184.216.34'] },
+    // The prober's: the queues of the directory's destinations, and where delivery stands in each.
+    queueListing: new MemoryQueueListing(directory as unknown as MemoryDirectory),
+    deliveryHeads: new MemoryDeliveryHeads(directory as unknown as MemoryDirectory, messages),
   };
   return { ports, directory, messages, queues, mappings, spill, posted, slept, mailed };
 };

@@ -7,6 +7,7 @@ import { createProberHandler, PROBER_RUN } from '../../lambdas/prober/app';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../../lambdas/shared/runtime/metrics';
 import { type CapturedOutput, captureOutput, lambdaContext, scheduledEvent } from './lambda';
+import { newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import { activeDestination, organization, paused, pausePorts } from './ports';
 
 let output: CapturedOutput;
@@ -38,6 +39,8 @@ const pausedUntil = (fakes: ReturnType<typeof setUp>, nextRetryAt: string) => {
   fakes.directory.organizations.set(lab.id, lab);
   const destination = paused(activeDestination(lab.id), '2026-11-26T09:00:00.000Z', nextRetryAt);
   fakes.directory.destinations.set(destination.id, destination);
+  // Paused for a while: its mapping is off.
+  fakes.mappings.states.set(destination.mappingId, 'Disabled');
   return destination;
 };
 
@@ -56,6 +59,8 @@ it('with nothing paused, makes one pass, returns its counts and publishes the ga
     LongestPause: 0,
     OldestPausedEntryAge: 0,
     SpillBacklog: 0,
+    // No destination queue: nothing waits anywhere.
+    OldestEntryAge: 0,
   });
   expect(output.logs()).toEqual([]);
 });
@@ -74,7 +79,37 @@ it('passes every interval while a destination stays paused, and stops once less 
   // The gauges, once, after the last pass: one destination paused for an hour.
   const published = output.metrics();
   expect(published).toHaveLength(1);
-  expect(published[0]).toMatchObject({ PausedDestinations: 1, LongestPause: 3600, OldestPausedEntryAge: 3600, SpillBacklog: 0 });
+  expect(published[0]).toMatchObject({ PausedDestinations: 1, LongestPause: 3600, OldestPausedEntryAge: 3600, SpillBacklog: 0, OldestEntryAge: 0 });
+});
+
+it('pauses, before its passes, an active destination whose oldest entry nears the queue\'s retention, and leaves it to the run\'s passes', async () => {
+  // Prepare: delivery has the head of its queue in hand, enqueued 13 days ago (the spill age is 12).
+  const fakes = setUp(60_000);
+  const lab = organization('Lab');
+  fakes.directory.organizations.set(lab.id, lab);
+  const destination = activeDestination(lab.id);
+  fakes.directory.destinations.set(destination.id, destination);
+  const messageId = newId('message');
+  const transmissionId = transmissionIdOf(messageId, 0);
+  const sentAt = '2026-11-13T10:00:00.000Z';
+  await fakes.messages.commitMessage({
+    id: messageId,
+    sourceId: newId('source'),
+    organizationId: lab.id,
+    receivedAt: sentAt,
+    dataModel: 'Results',
+    eventType: 'New',
+    transmissions: [{ id: transmissionId, destinationId: destination.id, status: 'queued', attempts: 0 }],
+  });
+  await fakes.messages.reserveSequence(destination.id, transmissionId, sentAt);
+  await fakes.queues.send(destination.queueUrl, { groupId: destination.id, deduplicationId: transmissionId, body: 'entry' });
+
+  await fakes.run();
+
+  expect(fakes.directory.destinations.get(destination.id)).toMatchObject({ status: 'paused', pause: { headTransmissionId: transmissionId, queueHeadSentAt: sentAt } });
+  expect(fakes.mappings.calls).toEqual([`disable ${destination.mappingId}`]);
+  expect(fakes.mailed).toEqual([{ to: 'lab@example.org', subject: '[Conveyor] Paused: Lab results' }]);
+  expect(output.metrics()[0]).toMatchObject({ Pauses: 1, OldestEntryAge: 13 * 24 * 3600, PausedDestinations: 1 });
 });
 
 it('makes a single pass when the run starts with less than the final margin left', async () => {

@@ -111,6 +111,16 @@ describe('ConveyorStack', () => {
     expect(actionsOf(policyStatementsOf(functionLogicalId('delivers'))).filter((action) => action.startsWith('lambda:'))).toEqual([]);
   });
 
+  it('lets the prober list queues (ListQueues takes no resource) and read the attributes of this deployment\'s queues only', () => {
+    const statements = policyStatementsOf(functionLogicalId('retries'));
+    const list = statements.filter((statement) => actionsOf([statement]).includes('sqs:ListQueues'));
+    expect(list).toEqual([expect.objectContaining({ Action: 'sqs:ListQueues', Resource: '*' })]);
+    const attributes = statements.filter((statement) => actionsOf([statement]).includes('sqs:GetQueueAttributes'));
+    expect(attributes.length).toBeGreaterThan(0);
+    for (const statement of attributes) expect(JSON.stringify(statement.Resource)).toContain(':conveyortest-*');
+    for (const fn of ['accepts', 'delivers', 'organizations']) expect(actionsOf(policyStatementsOf(functionLogicalId(fn)))).not.toContain('sqs:ListQueues');
+  });
+
   it('sends alerts only from the configured address', () => {
     for (const fn of [functionLogicalId('delivers'), functionLogicalId('retries'), functionLogicalId('organizations')]) {
       const send = policyStatementsOf(fn).find((statement) => statement.Action === 'ses:SendEmail');
@@ -213,6 +223,13 @@ describe('ConveyorStack', () => {
       expect(retention.Threshold).toBeLessThan(12 * 24 * 3600);
     });
 
+    it('alarms when the oldest entry of any destination queue has waited two days, all of five minutes, or goes unmeasured', () => {
+      const age = alarmOn('OldestEntryAge');
+      expect(age).toMatchObject({ Namespace: 'Conveyor', Statistic: 'Minimum', Period: 300, Threshold: 2 * 24 * 3600, TreatMissingData: 'breaching' });
+      // Well before the spill (12 d) and SQS's retention (14 d).
+      expect(age.Threshold).toBeLessThan(12 * 24 * 3600);
+    });
+
     it('alarms on ingest 5xx, delivery and prober errors, alert-send failures and mapping drift, all to one encrypted topic', () => {
       expect(alarmOn('5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
       expect(alarmOn('AlertSendFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
@@ -239,7 +256,7 @@ describe('ConveyorStack', () => {
     it('charts ingest, deliveries, pauses, the queues found by prefix, the functions and the table on one dashboard', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips', 'MappingDrift', 'MappingDriftFound', 'MappingUpdates']) {
+      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'OldestEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips', 'MappingDrift', 'MappingDriftFound', 'MappingUpdates']) {
         expect(body).toContain(`\\"${metric}\\"`);
       }
       expect(body).toContain('SEARCH(');

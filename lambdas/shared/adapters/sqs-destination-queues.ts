@@ -4,12 +4,15 @@ import {
   DeleteMessageCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
+  ListQueuesCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { isId } from '../domain/ids';
+import type { ListedQueue, QueueListing } from '../ports/backlog';
 import type { DestinationQueues, QueueEntry, QueuedEntry } from '../ports/queues';
 
 /** How destination queues are created; the stack sets them (`queueSettingsFromEnv`). */
@@ -55,13 +58,17 @@ export const tlsOnlyPolicy = (queueArn: string) => ({
   ],
 });
 
+/** ListQueues answers at most this many queue URLs a page. */
+const LIST_PAGE_SIZE = 1000;
+const FIFO_SUFFIX = '.fifo';
+
 /**
  * One SQS FIFO queue per destination, named `<namePrefix><destinationId>.fifo` and tagged with the
  * destination. SDK failures are thrown as raised (a provisioning that fails after creating its queue
  * deletes it first); `receiveHeads` throws an `Error` for an entry
  * without `SentTimestamp` or `SequenceNumber`, `depth` for an answer without one of its counters.
  */
-export class SqsDestinationQueues implements DestinationQueues {
+export class SqsDestinationQueues implements DestinationQueues, QueueListing {
   constructor(
     private readonly client: SQSClient,
     private readonly settings: QueueSettings,
@@ -74,7 +81,7 @@ export class SqsDestinationQueues implements DestinationQueues {
     // CreateQueue is idempotent for identical attributes, so a retried registration is harmless.
     const created = await this.client.send(
       new CreateQueueCommand({
-        QueueName: `${this.settings.namePrefix}${destinationId}.fifo`,
+        QueueName: `${this.settings.namePrefix}${destinationId}${FIFO_SUFFIX}`,
         Attributes: {
           FifoQueue: 'true',
           ContentBasedDeduplication: 'false',
@@ -108,6 +115,34 @@ export class SqsDestinationQueues implements DestinationQueues {
     } catch (error) {
       if (!(error instanceof QueueDoesNotExist)) throw error;
     }
+  }
+
+  /**
+   * Every destination queue of this deployment, by its name prefix, a page (1,000 URLs) at a time.
+   * A name that is not `<prefix><destination id>.fifo` is left out: another deployment's prefix may
+   * begin with this one. ListQueues is eventually consistent: a queue created seconds ago may be missing.
+   */
+  async listDestinationQueues(): Promise<ListedQueue[]> {
+    const listed: ListedQueue[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.settings.namePrefix, MaxResults: LIST_PAGE_SIZE, NextToken: nextToken }));
+      for (const queueUrl of page.QueueUrls ?? []) {
+        const destinationId = this.destinationOf(queueUrl);
+        if (destinationId) listed.push({ destinationId, queueUrl });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return listed;
+  }
+
+  /** The destination whose queue this is (its name, the URL's last segment, is `<prefix><id>.fifo`); undefined for another queue. */
+  private destinationOf(queueUrl: string): string | undefined {
+    const name = queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+    const { namePrefix } = this.settings;
+    if (!name.startsWith(namePrefix) || !name.endsWith(FIFO_SUFFIX)) return undefined;
+    const destinationId = name.slice(namePrefix.length, -FIFO_SUFFIX.length);
+    return isId('destination', destinationId) ? destinationId : undefined;
   }
 
   async send(queueUrl: string, entry: QueueEntry): Promise<void> {

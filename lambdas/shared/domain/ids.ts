@@ -35,6 +35,27 @@ export const messageIdOfTransmission = (transmissionId: string): string | undefi
   return match ? `msg_${match[1]}` : undefined;
 };
 
+/** A transmission as a sequence reservation names it: which one, of which message, which generation (0, or n after n replays). */
+export interface ReservedTransmission {
+  readonly transmissionId: string;
+  readonly messageId: string;
+  readonly generation: number;
+}
+
+/**
+ * The key a delivery's sequence number is reserved under: the transmission, and for a replay its
+ * generation (`trn_<ulid>_0#2`), so a replay is a new attempt series with a new number.
+ */
+export const reservationKeyOf = (transmissionId: string, generation: number): string =>
+  generation === 0 ? transmissionId : `${transmissionId}#${generation}`;
+
+/** The transmission a reservation key names (see `reservationKeyOf`); undefined when the key is malformed. */
+export const reservedTransmissionOf = (reservationKey: string): ReservedTransmission | undefined => {
+  const match = /^([^#]+)(?:#(\d+))?$/.exec(reservationKey);
+  const messageId = match ? messageIdOfTransmission(match[1]!) : undefined;
+  return match && messageId ? { transmissionId: match[1]!, messageId, generation: Number(match[2] ?? 0) } : undefined;
+};
+
 /** A source API key: shown once, stored only as its hash. */
 export const newApiKey = (): string => `cvk_${randomBytes(32).toString('base64url')}`;
 

@@ -46,6 +46,11 @@ export const MetricNames = {
   mappingDriftFound: 'MappingDriftFound',
   /** Enable and disable calls the reconciler made (UpdateEventSourceMapping). */
   mappingUpdates: 'MappingUpdates',
+  /**
+   * Age in seconds of the oldest entry in any destination queue, active or paused (0 when all are
+   * empty): the one SQS's retention would drop first. Published by the prober's backlog-age pass.
+   */
+  oldestEntryAge: 'OldestEntryAge',
 } as const;
 
 /** One of `MetricNames`' values. */

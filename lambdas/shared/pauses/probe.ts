@@ -28,7 +28,7 @@ const probeQueueHead = async (destination: PausedDestination, ports: PausePorts,
     return 'still_paused';
   }
   if (head.sentAt !== pause.queueHeadSentAt) await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: head.sentAt });
-  const result = await deliverTransmission(head.body, destination, ports, { inlineRetries: 0 });
+  const result = await deliverTransmission(head.body, destination, ports, { inlineRetries: 0, sentAt: head.sentAt });
   if (result.kind === 'failed') {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     await scheduleProbe(destination, ports, pause.probeStep + 1, result);
@@ -57,7 +57,7 @@ const probeSpilledHead = async (destination: PausedDestination, ports: PausePort
       await continueNow(destination, ports);
       return 'still_paused';
     }
-    const result = await deliverTransmission(entry.body, destination, ports, { inlineRetries: delivered === 0 ? 0 : destination.inlineRetries });
+    const result = await deliverTransmission(entry.body, destination, ports, { inlineRetries: delivered === 0 ? 0 : destination.inlineRetries, sentAt: entry.sentAt });
     if (result.kind === 'failed') {
       await scheduleProbe(destination, ports, delivered === 0 ? destination.pause.probeStep + 1 : 0, result);
       ports.log.info('Delivery from the spill failed', { destinationId: destination.id, reason: result.reason, delivered });

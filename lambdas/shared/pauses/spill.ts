@@ -8,13 +8,17 @@ export const SPILL_TURN_MS = 20_000;
 /** How long entries taken to be moved to the spill stay hidden; a move takes milliseconds. */
 const SPILL_RECEIVE_VISIBILITY_SECONDS = 60;
 
+/** True when an entry sent at `sentAt` is `spillAfterSeconds` old or more: nearing the queue's retention. */
+export const isNearingRetention = (sentAt: string, ports: Pick<PausePorts, 'spillAfterSeconds' | 'clock'>): boolean =>
+  Date.parse(sentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
+
 /**
  * True when a paused destination's queue entries are to move to the spill: its mapping is off and
  * the oldest entry still in the queue was sent `spillAfterSeconds` ago or more.
  */
 export const isSpillDue = (destination: PausedDestination, ports: Pick<PausePorts, 'spillAfterSeconds' | 'clock'>): boolean => {
   const { queueHeadSentAt, mappingDisabled } = destination.pause;
-  return !!queueHeadSentAt && !!mappingDisabled && Date.parse(queueHeadSentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
+  return !!queueHeadSentAt && !!mappingDisabled && isNearingRetention(queueHeadSentAt, ports);
 };
 
 /**
@@ -27,7 +31,6 @@ export const isSpillDue = (destination: PausedDestination, ports: Pick<PausePort
 export const spillAgingEntries = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<number> => {
   const { queueUrl } = destination;
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
-  const isAging = (sentAt: string) => Date.parse(sentAt) + ports.spillAfterSeconds * 1000 <= ports.clock().getTime();
   let moved = 0;
   for (;;) {
     if (moved > 0) await keepHeld();
@@ -37,7 +40,7 @@ export const spillAgingEntries = async (destination: PausedDestination, ports: P
       if ((await ports.queues.depth(queueUrl)) === 0) await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: ports.clock().toISOString() });
       break;
     }
-    const firstYoung = entries.findIndex((entry) => !isAging(entry.sentAt));
+    const firstYoung = entries.findIndex((entry) => !isNearingRetention(entry.sentAt, ports));
     const aging = firstYoung === -1 ? entries : entries.slice(0, firstYoung);
     for (const entry of aging) {
       await ports.spill.keep(destination.id, { position: entry.position, sentAt: entry.sentAt, body: entry.body });

@@ -35,8 +35,10 @@ export interface MessageStore {
   /**
    * The sequence number of a delivery: the next one on its first attempt, the same on a retry.
    * `reservationKey` names the attempt series (a replay is a new series, with a new number).
+   * With a new number, the destination also records `headSentAt`, when the entry delivered was
+   * enqueued: no entry still in its queue is older (the backlog-age pass reads it, see `DeliveryHeads`).
    */
-  reserveSequence(destinationId: string, reservationKey: string): Promise<number>;
+  reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number>;
   /** Sets a transmission's status (`from` guards against overwriting a later state). */
   setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean>;
   /** Keeps a skipped transmission's queue entry so it can be replayed. */

@@ -1,4 +1,5 @@
 import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
+import { reservationKeyOf } from '../domain/ids';
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
 import type { DestinationSettings, Message } from '../domain/model';
 import { deliveryHeaders } from '../domain/signature';
@@ -55,6 +56,11 @@ export type DeliveryResult =
 export interface DeliveryOptions {
   /** Attempts after the first for a transient failure, inside this call. */
   readonly inlineRetries: number;
+  /**
+   * When the entry was enqueued (its SQS `SentTimestamp`, ISO 8601). Recorded with the sequence
+   * number: the entry delivered is the oldest still waiting, so this is how old the backlog is.
+   */
+  readonly sentAt: string;
   /** Time left in the invocation (ms); no retry starts that could not finish in it. */
   readonly remainingMs?: () => number;
   /** The entry's message as read with the rest of its batch, when it was found. */
@@ -94,7 +100,9 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  * 2. Drop a copy that needs no delivery (a duplicate, skipped, or superseded by a replay),
  *    writing again a delivery's arrival-log entry that may have been missed.
  * 3. Read the payload from the payload store when the entry carries a reference to it.
- * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series).
+ * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series),
+ *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
+ *    prober's backlog-age pass reads).
  * 5. POST, signed (Standard Webhooks), within the destination's `timeoutMs`.
  * 6. On a 2xx: record the arrival (time, sequence, attempts), count and log it; a replay's parked
  *    entry is removed.
@@ -132,8 +140,7 @@ export const deliverTransmission = async (
 
   // A payload too large for the queue is read only when it is about to be delivered.
   const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
-  const reservationKey = generation === 0 ? transmission.id : `${transmission.id}#${generation}`;
-  const sequence = await ports.messages.reserveSequence(destination.id, reservationKey);
+  const sequence = await ports.messages.reserveSequence(destination.id, reservationKeyOf(transmission.id, generation), options.sentAt);
   const payload = deliveryBody(header, sequence, rawData);
   for (let retry = 0; ; retry++) {
     const headers = deliveryHeaders({ signingSecret: destination.signingSecret, transmissionId: transmission.id, sequence, body: payload, sentAt: ports.clock() });

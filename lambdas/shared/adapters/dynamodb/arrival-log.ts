@@ -1,11 +1,15 @@
 /**
  * The arrival log of each destination, in delivery order, and the counter its sequence numbers
- * come from (`lastSequence`, `sequenceHolder` on the destination's item).
+ * come from (`lastSequence`, `sequenceHolder` on the destination's item), with the send time of
+ * the entry that holds the latest number (`headSentAt`): where delivery stands in the queue.
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { reservedTransmissionOf } from '../../domain/ids';
 import type { Arrival } from '../../domain/model';
+import type { DeliveryHead, DeliveryHeads } from '../../ports/backlog';
+import { toDestination } from './directory';
 import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from './keys';
-import { isConditionFailure, type Item, itemExists, refusalsOf, returnFoundItem, strip, type Table } from './table';
+import { batchGetItems, isConditionFailure, type Item, itemExists, refusalsOf, returnFoundItem, strip, type Table } from './table';
 
 // A reservation takes the next number unless the transmission holds the latest one already (a retry).
 const neverReserved = 'attribute_not_exists(sequenceHolder)';
@@ -13,8 +17,8 @@ const heldByAnother = 'sequenceHolder <> :transmissionId';
 // A refused reservation found the destination with the latest number held by this reservation.
 const isHeldBy = (found: Item | undefined, reservationKey: string) => found?.sequenceHolder === reservationKey;
 
-/** Sequence numbers of deliveries, and the log of what arrived with which number. */
-export class DynamoArrivalLog {
+/** Sequence numbers of deliveries, the log of what arrived with which number, and where delivery stands in each queue. */
+export class DynamoArrivalLog implements DeliveryHeads {
   private readonly table: Table;
 
   /**
@@ -30,18 +34,22 @@ export class DynamoArrivalLog {
    * The destination remembers which reservation holds its latest number, so a retry after a
    * failure, a crash or a lost answer (the SDK's retry of an applied reservation) gets the same
    * number back, read from the refusal itself, and numbers stay contiguous.
+   *
+   * The same update records `headSentAt`, when the entry being delivered was enqueued: the oldest
+   * entry still in a queue is the one delivery takes, so the backlog's age is known without
+   * reading the queue, and at no extra write. A retry leaves it as its first attempt wrote it.
    * @throws Error when the destination does not exist
    */
-  async reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
+  async reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
     const { client, tableName } = this.table;
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(destinationId),
-          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
+          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
           ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})`,
-          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey },
+          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey, ':headSentAt': headSentAt },
           ReturnValues: 'UPDATED_NEW',
           ...returnFoundItem,
         }),
@@ -53,6 +61,23 @@ export class DynamoArrivalLog {
       if (!isHeldBy(found, reservationKey)) throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
       return found!.lastSequence as number;
     }
+  }
+
+  /**
+   * The destinations with these ids (strongly consistent; absent when not found), each with where
+   * delivery stands: `headSentAt` and the transmission holding the latest number (`heldBy`), as the
+   * last new reservation wrote them; neither before the first.
+   */
+  async deliveryHeads(destinationIds: readonly string[]): Promise<Map<string, DeliveryHead>> {
+    const items = await batchGetItems(this.table, [...new Set(destinationIds)].map((id) => destinationKey(id)));
+    return new Map(
+      items.map((item) => {
+        const destination = toDestination(item);
+        const headSentAt = typeof item.headSentAt === 'string' ? item.headSentAt : undefined;
+        const heldBy = typeof item.sequenceHolder === 'string' ? reservedTransmissionOf(item.sequenceHolder) : undefined;
+        return [destination.id, { destination, ...(headSentAt ? { headSentAt } : {}), ...(heldBy ? { heldBy } : {}) }];
+      }),
+    );
   }
 
   /**

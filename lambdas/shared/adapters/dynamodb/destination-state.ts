@@ -60,8 +60,8 @@ export class DynamoDestinationState implements DestinationState {
    * the mapping worklist (to be disabled, for this episode). True when
    * recorded, by this call or by its own earlier attempt (its alert is in the outbox); false
    * (nothing written) when it was not active.
-   * @throws TransactionCanceledException when the head transmission does not exist, or conflicts
-   *   persisted; the SDK's error for any other failure
+   * @throws TransactionCanceledException when the head transmission does not exist or is no longer
+   *   waiting (delivered or skipped), or conflicts persisted; the SDK's error for any other failure
    */
   async recordPause(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
     const { tableName } = this.table;

@@ -36,13 +36,15 @@ const holdsWritten = (found: Item | undefined, written: Item) =>
 const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
 
 /**
- * A destination as the use cases see it, from its item: without the keys, the sequence counter and
- * the head lease, which only their owners read (`arrival-log.ts`, `destination-state.ts`).
+ * A destination as the use cases see it, from its item: without the keys, the sequence counter (and
+ * the send time of its holder's entry) and the head lease, which only their owners read
+ * (`arrival-log.ts`, `destination-state.ts`).
  */
 export const toDestination = (item: Item): Destination => {
   const {
     lastSequence: _lastSequence,
     sequenceHolder: _sequenceHolder,
+    headSentAt: _headSentAt,
     headHolder: _headHolder,
     headHeldUntil: _headHeldUntil,
     ...destination

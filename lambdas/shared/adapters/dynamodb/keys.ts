@@ -12,7 +12,8 @@
  *                                   · `status`, `pause`, head lease (`headHolder`,       destination-state.ts
  *                                     `headHeldUntil`)
  *                                   · sequence counter (`lastSequence`,                  arrival-log.ts
- *                                     `sequenceHolder`)
+ *                                     `sequenceHolder`, and `headSentAt`: when the
+ *                                     holder's queue entry was enqueued)
  *                                   · `spilled`, the number of entries in the spill     spill.ts
  *   PAUSED           <dstId>        the set of paused destinations (the prober's         destination-state.ts
  *                                   worklist)

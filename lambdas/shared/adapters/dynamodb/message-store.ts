@@ -3,7 +3,7 @@
  * MessageStore port over them, which takes idempotency records, the arrival log and parked
  * entries from the adapters of those items.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../../domain/model';
 import { type IdempotencyClaim, type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
@@ -20,9 +20,9 @@ import {
 import { DynamoParking } from './parking';
 import { DynamoTransmissions } from './transmissions';
 import {
+  batchGetItems,
   conditionHeld,
   epochSeconds,
-  type Item,
   itemDoesNotExist,
   returnFoundItem,
   type Table,
@@ -31,8 +31,6 @@ import {
 
 /** How long the tombstone of an abandoned message stays (the `expiresAt` TTL). */
 const TOMBSTONE_SECONDS = 7 * 24 * 60 * 60;
-/** BatchGetItem takes at most this many keys. */
-const BATCH_GET_KEYS = 100;
 
 /**
  * Messages, transmissions, idempotency records (`DynamoIdempotency`), arrival logs and sequence
@@ -138,27 +136,13 @@ export class DynamoMessageStore implements MessageStore {
 
   /** Several messages by id, 100 per BatchGetItem (its limit), strongly consistent; ids not found are absent. */
   async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
-    const { client, tableName } = this.table;
-    const found = new Map<string, Message | 'abandoned'>();
-    let keys: Item[] = [...new Set(messageIds)].map((id) => messageKey(id));
-    // BatchGetItem may hand some keys back unprocessed under load: ask again for those, backing off.
-    for (let round = 0; keys.length > 0; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
-      const result = await client.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys.slice(0, BATCH_GET_KEYS), ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[tableName] ?? []) {
-        const stored = item as StoredMessage;
-        found.set(stored.id, toMessage(stored));
-      }
-      keys = [...(result.UnprocessedKeys?.[tableName]?.Keys ?? []), ...keys.slice(BATCH_GET_KEYS)];
-    }
-    return found;
+    const items = await batchGetItems<StoredMessage>(this.table, [...new Set(messageIds)].map((id) => messageKey(id)));
+    return new Map(items.map((item) => [item.id, toMessage(item)]));
   }
 
   /** The delivery's sequence number (`DynamoArrivalLog.reserveSequence`); throws when the destination does not exist. */
-  reserveSequence(destinationId: string, reservationKey: string): Promise<number> {
-    return this.arrivals.reserveSequence(destinationId, reservationKey);
+  reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
+    return this.arrivals.reserveSequence(destinationId, reservationKey, headSentAt);
   }
 
   /** See `DynamoTransmissions.setStatus`. */

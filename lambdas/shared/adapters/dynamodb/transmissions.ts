@@ -16,15 +16,18 @@ const transmissionSkipped = 'transmissions.#t.#status = :skipped';
 
 /**
  * The update that marks a message's head transmission paused, for the transaction that records the
- * pause (`DynamoDestinationState.recordPause`).
+ * pause (`DynamoDestinationState.recordPause`). Only a transmission still waiting (queued, or
+ * paused by an earlier episode): a backlog pause names the head delivery has in hand, which may be
+ * delivered at the same moment, and a delivered transmission must never read as paused (nor, once
+ * the destination resumes, as queued). Its refusal cancels the pause.
  */
 export const transmissionPausedUpdate = (tableName: string, messageId: string, transmissionId: string) => ({
   TableName: tableName,
   Key: messageKey(messageId),
   UpdateExpression: 'SET transmissions.#t.#status = :paused',
-  ConditionExpression: transmissionExists,
+  ConditionExpression: 'transmissions.#t.#status IN (:queued, :paused)',
   ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-  ExpressionAttributeValues: { ':paused': 'paused' },
+  ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
 });
 
 /** Status changes, replays, failed attempts and deliveries of transmissions. */

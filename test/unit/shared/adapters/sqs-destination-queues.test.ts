@@ -1,7 +1,8 @@
-import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SqsDestinationQueues } from '../../../../lambdas/shared/adapters/sqs-destination-queues';
+import { newId } from '../../../../lambdas/shared/domain/ids';
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-dst_1.fifo';
@@ -136,5 +137,27 @@ describe('SqsDestinationQueues', () => {
     const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
 
     await expect(queues.depth(queueUrl)).rejects.toThrow(/ApproximateNumberOfMessagesDelayed/);
+  });
+
+  it('lists the deployment\'s destination queues page by page, by its name prefix, with the destination each belongs to', async () => {
+    const [first, second] = [newId('destination'), newId('destination')];
+    const url = (name: string) => `https://sqs.us-east-1.amazonaws.com/123456789012/${name}`;
+    sqs
+      .on(ListQueuesCommand)
+      .resolvesOnce({ QueueUrls: [url(`conveyor-${first}.fifo`), url(`conveyor-staging-${newId('destination')}.fifo`)], NextToken: 'page-2' })
+      // Names of this prefix that are not a destination's queue are not listed.
+      .resolvesOnce({ QueueUrls: [url(`conveyor-${second}.fifo`), url('conveyor-dst_not-an-id.fifo'), url(`conveyor-${second}`)] });
+    const queues = new SqsDestinationQueues(new SQSClient({}), { namePrefix: 'conveyor-', visibilityTimeoutSeconds: 60 });
+
+    const listed = await queues.listDestinationQueues();
+
+    expect(listed).toEqual([
+      { destinationId: first, queueUrl: url(`conveyor-${first}.fifo`) },
+      { destinationId: second, queueUrl: url(`conveyor-${second}.fifo`) },
+    ]);
+    expect(sqs.commandCalls(ListQueuesCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueNamePrefix: 'conveyor-', MaxResults: 1000, NextToken: undefined },
+      { QueueNamePrefix: 'conveyor-', MaxResults: 1000, NextToken: 'page-2' },
+    ]);
   });
 });

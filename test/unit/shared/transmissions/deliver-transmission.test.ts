@@ -83,7 +83,9 @@ const setUp = (answers: DeliveryOutcome[]) => {
   return { ports, messages, posted, naps, meter };
 };
 
-const once = { inlineRetries: 0 };
+/** When the entry was enqueued (its SQS SentTimestamp), as the queue reports it. */
+const SENT_AT = '2026-01-01T00:00:00.000Z';
+const once = { inlineRetries: 0, sentAt: SENT_AT };
 
 describe('deliverTransmission', () => {
   it('posts the contract body and headers and records the arrival', async () => {
@@ -109,6 +111,16 @@ describe('deliverTransmission', () => {
     expect(messages.arrivals).toEqual([
       { messageId: message.id, transmissionId: message.transmissions[0]!.id, destinationId: destination.id, sequence: 1, arrivedAt: now.toISOString(), attempts: 1 },
     ]);
+  });
+
+  it('records when the entry it delivers was enqueued with its sequence number: the age of the queue\'s head', async () => {
+    const { ports, messages } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 0, sentAt: '2025-12-20T08:00:00.000Z' });
+
+    expect(messages.counters.get(destination.id)).toEqual({ last: 1, holder: message.transmissions[0]!.id, headSentAt: '2025-12-20T08:00:00.000Z' });
   });
 
   it.each([
@@ -215,7 +227,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toEqual({ kind: 'delivered' });
     expect([meter.total('FailedAttempts'), meter.total('TransmissionsDelivered')]).toEqual([2, 1]);
 
     expect(naps).toEqual([1000, 2000]);
@@ -229,7 +241,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
     expect(posted).toHaveLength(3);
   });
 
@@ -238,7 +250,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
     expect(posted).toHaveLength(1);
   });
 
@@ -250,7 +262,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2 })).toEqual({ kind: 'delivered' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toEqual({ kind: 'delivered' });
     expect(naps).toEqual([2000, 5000]);
   });
 
@@ -259,7 +271,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    const result = await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, remainingMs: () => 6000 });
+    const result = await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT, remainingMs: () => 6000 });
 
     expect(result).toMatchObject({ kind: 'failed' });
     expect(posted).toHaveLength(1);
@@ -270,7 +282,7 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     const transmissionId = message.transmissions[0]!.id;
     await messages.commitMessage(message);
-    await messages.reserveSequence(destination.id, transmissionId); // the skipped head held number 1
+    await messages.reserveSequence(destination.id, transmissionId, SENT_AT); // the skipped head held number 1
     await messages.setTransmissionStatus(message.id, transmissionId, 'skipped', ['queued']);
     await messages.park(transmissionId, destination.id, recordOf(message));
     const generation = await messages.prepareReplay(message.id, transmissionId);

@@ -1,14 +1,18 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoArrivalLog } from '../../../../../lambdas/shared/adapters/dynamodb/arrival-log';
+import { newId, transmissionIdOf } from '../../../../../lambdas/shared/domain/ids';
 import { client, conditionFailed, ddb, TABLE } from './mock-table';
 
 const destinationKey = { pk: 'DST#dst_1', sk: 'DST' };
+/** When the entry being delivered was enqueued (its SQS SentTimestamp). */
+const SENT_AT = '2025-12-20T08:00:00.000Z';
 const reservation = (transmissionId: string) => ({
   TableName: TABLE,
   Key: destinationKey,
-  UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId',
+  // The same UpdateItem that numbers the delivery records the age of the queue's head: no extra write.
+  UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
   ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
-  ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId },
+  ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId, ':headSentAt': SENT_AT },
   ReturnValues: 'UPDATED_NEW',
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
 });
@@ -18,10 +22,10 @@ describe('DynamoArrivalLog', () => {
 
   beforeEach(() => ddb.reset());
 
-  it('reserves the next sequence number of the destination for a first attempt', async () => {
+  it('reserves the next sequence number of the destination for a first attempt, recording when its entry was sent', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 8, sequenceHolder: 'trn_1_0' } });
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0');
+    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
     expect(sequence).toBe(8);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
@@ -32,7 +36,7 @@ describe('DynamoArrivalLog', () => {
     // Also the SDK's retry of a reservation that was applied and whose answer was lost.
     ddb.on(UpdateCommand).rejects(conditionFailed({ ...destinationKey, id: 'dst_1', lastSequence: 8, sequenceHolder: 'trn_1_0' }));
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0');
+    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
     expect(sequence).toBe(8);
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
@@ -42,13 +46,13 @@ describe('DynamoArrivalLog', () => {
   it('refuses to number deliveries of a destination that does not exist', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(log.reserveSequence('dst_1', 'trn_1_0')).rejects.toThrow('Destination dst_1 does not exist');
+    await expect(log.reserveSequence('dst_1', 'trn_1_0', SENT_AT)).rejects.toThrow('Destination dst_1 does not exist');
   });
 
   it('throws when the reservation fails for another reason than its condition', async () => {
     ddb.on(UpdateCommand).rejects(new Error('throttled'));
 
-    await expect(log.reserveSequence('dst_1', 'trn_1_0')).rejects.toThrow('throttled');
+    await expect(log.reserveSequence('dst_1', 'trn_1_0', SENT_AT)).rejects.toThrow('throttled');
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
 
@@ -83,5 +87,69 @@ describe('DynamoArrivalLog', () => {
       },
       { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ARR#dst_1' }, Limit: 1, ExclusiveStartKey: undefined },
     ]);
+  });
+
+  describe('deliveryHeads', () => {
+    const messageId = newId('message');
+    const transmissionId = transmissionIdOf(messageId, 0);
+    const destinationItem = (id: string, delivery: Record<string, unknown>) => ({
+      pk: `DST#${id}`,
+      sk: 'DST',
+      id,
+      organizationId: 'org_1',
+      name: 'Lab',
+      url: 'https://lab.example/hook',
+      timeoutMs: 5000,
+      inlineRetries: 2,
+      signingSecret: 'whsec_x',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      status: 'active',
+      queueUrl: `https://sqs.example/q/${id}`,
+      queueArn: `arn:aws:sqs:${id}`,
+      mappingId: `mapping-${id}`,
+      lastSequence: 41,
+      ...delivery,
+    });
+
+    it('reads the destinations with where delivery stands: the sent time and the transmission it last took', async () => {
+      ddb.on(BatchGetCommand).resolves({
+        Responses: {
+          [TABLE]: [
+            destinationItem('dst_1', { sequenceHolder: `${transmissionId}#2`, headSentAt: SENT_AT, headHolder: 'prober', headHeldUntil: 1 }),
+            destinationItem('dst_2', {}),
+          ],
+        },
+      });
+
+      const heads = await log.deliveryHeads(['dst_1', 'dst_2', 'dst_1']);
+
+      expect(ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input)).toEqual([
+        { RequestItems: { [TABLE]: { Keys: [destinationKey, { pk: 'DST#dst_2', sk: 'DST' }], ConsistentRead: true } } },
+      ]);
+      expect(heads.get('dst_1')).toEqual({
+        destination: expect.objectContaining({ id: 'dst_1', status: 'active', queueUrl: 'https://sqs.example/q/dst_1' }),
+        headSentAt: SENT_AT,
+        heldBy: { transmissionId, messageId, generation: 2 },
+      });
+      // The counter, its holder and the head lease stay with their owners.
+      for (const name of ['lastSequence', 'sequenceHolder', 'headSentAt', 'headHolder', 'headHeldUntil', 'pk']) expect(heads.get('dst_1')!.destination).not.toHaveProperty(name);
+      // Never delivered to: nothing recorded yet.
+      expect(heads.get('dst_2')).toEqual({ destination: expect.objectContaining({ id: 'dst_2' }) });
+    });
+
+    it('asks again for the keys DynamoDB left unprocessed, 100 keys a request, and leaves out destinations not found', async () => {
+      const ids = Array.from({ length: 101 }, (_, index) => `dst_${index}`);
+      ddb
+        .on(BatchGetCommand)
+        .resolvesOnce({ Responses: { [TABLE]: [destinationItem('dst_0', {})] }, UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'DST#dst_1', sk: 'DST' }] } } })
+        .resolves({ Responses: { [TABLE]: [destinationItem('dst_1', { headSentAt: SENT_AT })] } });
+
+      const heads = await log.deliveryHeads(ids);
+
+      const requested = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE]!.Keys!.map((key) => key.pk));
+      expect(requested.map((keys) => keys.length)).toEqual([100, 2]);
+      expect(requested[1]).toEqual(['DST#dst_1', 'DST#dst_100']);
+      expect([...heads.keys()]).toEqual(['dst_0', 'dst_1']);
+    });
   });
 });

@@ -79,9 +79,10 @@ describe('DynamoDestinationState', () => {
             TableName: TABLE,
             Key: { pk: 'MSG#msg_1', sk: 'MSG' },
             UpdateExpression: 'SET transmissions.#t.#status = :paused',
-            ConditionExpression: 'attribute_exists(transmissions.#t)',
+            // Only a head still waiting: one delivered (or skipped) meanwhile is never marked paused.
+            ConditionExpression: 'transmissions.#t.#status IN (:queued, :paused)',
             ExpressionAttributeNames: { '#t': 'trn_1', '#status': 'status' },
-            ExpressionAttributeValues: { ':paused': 'paused' },
+            ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
           },
         },
         // On the mapping worklist, for the reconciler to disable the mapping of this episode.
@@ -133,7 +134,7 @@ describe('DynamoDestinationState', () => {
     expect(await state.recordResume('dst_1', alert)).toBe(false);
   });
 
-  it('throws when another item of the pause refused it (the head transmission is missing)', async () => {
+  it('throws when another item of the pause refused it (the head transmission is missing, or no longer waiting)', async () => {
     ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', 'None', 'ConditionalCheckFailed'));
 
     await expect(state.recordPause('dst_1', pause, alert)).rejects.toThrow('Transaction cancelled');
