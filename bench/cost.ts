@@ -26,7 +26,10 @@ export interface Usage {
   readonly logBytes: number;
 }
 
-export type Dollars = Record<'apiGateway' | 'lambdaRequests' | 'lambdaDuration' | 'sqs' | 'dynamoDb' | 'logs' | 'total', number>;
+export type Dollars = Record<
+  'apiGateway' | 'lambdaRequests' | 'lambdaDuration' | 'sqs' | 'dynamoDb' | 'logs' | 'total',
+  number
+>;
 
 export interface Cost {
   readonly messages: number;
@@ -46,7 +49,9 @@ const price = (usage: Usage): Dollars => {
     lambdaRequests: usage.lambdaInvocations * PRICES.lambdaPerMillionRequests,
     lambdaDuration: usage.lambdaGbSeconds * million * PRICES.lambdaArmPerGbSecond,
     sqs: usage.sqsRequests * PRICES.sqsFifoPerMillionRequests,
-    dynamoDb: usage.dynamoDbWriteUnits * PRICES.dynamoDbPerMillionWriteUnits + usage.dynamoDbReadUnits * PRICES.dynamoDbPerMillionReadUnits,
+    dynamoDb:
+      usage.dynamoDbWriteUnits * PRICES.dynamoDbPerMillionWriteUnits +
+      usage.dynamoDbReadUnits * PRICES.dynamoDbPerMillionReadUnits,
     logs: ((usage.logBytes * million) / 1024 ** 3) * PRICES.cloudWatchLogsPerGb,
   };
   return { ...lines, total: Object.values(lines).reduce((sum, value) => sum + value, 0) };
@@ -64,7 +69,8 @@ export const measureCost = async (conveyor: TestConveyor, messages: number, logs
   const run = await measureOrderedRate(conveyor, messages, {
     payload,
     beforeSending: (destinationId) => {
-      counts.include = (service, input) => service !== 'SQS' || input.QueueUrl === undefined || input.QueueUrl.includes(destinationId);
+      counts.include = (service, input) =>
+        service !== 'SQS' || input.QueueUrl === undefined || input.QueueUrl.includes(destinationId);
       resetCounts(counts);
       logs.reset();
       invocationsBefore = { ...conveyor.local.mappings.invocations };
@@ -87,7 +93,9 @@ export const measureCost = async (conveyor: TestConveyor, messages: number, logs
   };
   const batchSize = messages / deliveryInvocations;
   const perBatchShare = batchSize / AWS_BATCH_SIZE;
-  const perBatchRequests = per(PER_BATCH.filter((key) => key.startsWith('SQS:')).reduce((sum, key) => sum + (counts.requests.get(key) ?? 0), 0));
+  const perBatchRequests = per(
+    PER_BATCH.filter((key) => key.startsWith('SQS:')).reduce((sum, key) => sum + (counts.requests.get(key) ?? 0), 0),
+  );
   const perBatchReadUnits = per(PER_BATCH.reduce((sum, key) => sum + (counts.capacityByOperation.get(key) ?? 0), 0));
   const atAwsBatchSize = {
     sqsRequests: counted.sqsRequests - perBatchRequests * (1 - perBatchShare),
@@ -98,5 +106,11 @@ export const measureCost = async (conveyor: TestConveyor, messages: number, logs
     lambdaGbSeconds: counted.lambdaGbSeconds,
     logBytes: counted.logBytes,
   };
-  return { messages, batchSize, counted, atAwsBatchSize, dollarsPerMillion: { counted: price(counted), atAwsBatchSize: price(atAwsBatchSize) } };
+  return {
+    messages,
+    batchSize,
+    counted,
+    atAwsBatchSize,
+    dollarsPerMillion: { counted: price(counted), atAwsBatchSize: price(atAwsBatchSize) },
+  };
 };

@@ -15,7 +15,12 @@ export interface FanOut {
   readonly perSecond: number;
 }
 
-export const measureFanOut = async (conveyor: TestConveyor, destinationCount: number, messages: number, latencyMs = 20): Promise<FanOut> => {
+export const measureFanOut = async (
+  conveyor: TestConveyor,
+  destinationCount: number,
+  messages: number,
+  latencyMs = 20,
+): Promise<FanOut> => {
   const receivers: Receiver[] = [];
   try {
     const organization = await conveyor.createOrganization();
@@ -30,7 +35,10 @@ export const measureFanOut = async (conveyor: TestConveyor, destinationCount: nu
     await Promise.all(
       Array.from({ length: 4 }, async (_, lane) => {
         for (let n = lane; n < messages; n += 4) {
-          const answer = await conveyor.send(source.apiKey, { meta: { dataModel: 'FanOut', eventType: 'Tick' }, data: { n } });
+          const answer = await conveyor.send(source.apiKey, {
+            meta: { dataModel: 'FanOut', eventType: 'Tick' },
+            data: { n },
+          });
           if (answer.status !== 200) throw new Error(`Ingest answered ${answer.status}`);
         }
       }),
@@ -39,8 +47,15 @@ export const measureFanOut = async (conveyor: TestConveyor, destinationCount: nu
     const deliveries = destinationCount * messages;
     const count = () => receivers.reduce((sum, receiver) => sum + receiver.received.length, 0);
     await waitFor(() => count() >= deliveries, 'every fan-out delivery', 900_000);
-    const arrivals = receivers.flatMap((receiver) => receiver.received.map((delivery) => delivery.at)).filter((at) => at >= sendsDone).sort((a, b) => a - b);
-    return { destinations: destinationCount, deliveries, perSecond: (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000) };
+    const arrivals = receivers
+      .flatMap((receiver) => receiver.received.map((delivery) => delivery.at))
+      .filter((at) => at >= sendsDone)
+      .sort((a, b) => a - b);
+    return {
+      destinations: destinationCount,
+      deliveries,
+      perSecond: (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000),
+    };
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.close()));
   }

@@ -20,7 +20,11 @@ export const measureRoundTripMs = async (receiver: Receiver, samples = 40): Prom
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const started = performance.now();
-    const { body } = await request(receiver.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const { body } = await request(receiver.url, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     await body.dump();
     times.push(performance.now() - started);
   }

@@ -27,7 +27,11 @@ const timed = async (count: number, operation: (n: number) => Promise<unknown>):
   return times;
 };
 
-export const measureIngestOverhead = async (conveyor: TestConveyor, samples: number, payload: unknown): Promise<IngestOverhead> => {
+export const measureIngestOverhead = async (
+  conveyor: TestConveyor,
+  samples: number,
+  payload: unknown,
+): Promise<IngestOverhead> => {
   const receiver = await startReceiver();
   try {
     const organization = await conveyor.createOrganization();
@@ -42,9 +46,22 @@ export const measureIngestOverhead = async (conveyor: TestConveyor, samples: num
 
     // A client configured as the functions' is, sending straight to a queue of its own.
     const sqs = createSqsClient(conveyor.local.config.clients);
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-bare-${randomUUID().slice(0, 8)}.fifo`, Attributes: { FifoQueue: 'true' } }));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `bench-bare-${randomUUID().slice(0, 8)}.fifo`,
+        Attributes: { FifoQueue: 'true' },
+      }),
+    );
     const body = JSON.stringify(message);
-    const send = () => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: 'bench', MessageDeduplicationId: randomUUID() }));
+    const send = () =>
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: body,
+          MessageGroupId: 'bench',
+          MessageDeduplicationId: randomUUID(),
+        }),
+      );
 
     // Warm both paths (connections, JIT, the stand-ins' caches), then alternate rounds so drift hits both alike.
     await timed(30, post);

@@ -10,7 +10,11 @@ import { type Receiver, startReceiver } from '../test/fixtures/receiver';
 /** Messages per run (BENCH_MESSAGES overrides). */
 const MESSAGES = envReader().integer(ENV.BENCH_MESSAGES, 200);
 
-const drainSeconds = async (conveyor: TestConveyor, receivers: Receiver[], withPausedNeighbour: boolean): Promise<number> => {
+const drainSeconds = async (
+  conveyor: TestConveyor,
+  receivers: Receiver[],
+  withPausedNeighbour: boolean,
+): Promise<number> => {
   const healthy = await startReceiver();
   receivers.push(healthy);
   const organization = await conveyor.createOrganization();
@@ -25,7 +29,8 @@ const drainSeconds = async (conveyor: TestConveyor, receivers: Receiver[], withP
     await conveyor.subscribe(source.id, brokenDestination.id, 'Bench');
   }
   const sends: Promise<unknown>[] = [];
-  for (let n = 0; n < MESSAGES; n++) sends.push(conveyor.send(source.apiKey, { meta: { dataModel: 'Bench', eventType: 'Tick' }, data: { n } }));
+  for (let n = 0; n < MESSAGES; n++)
+    sends.push(conveyor.send(source.apiKey, { meta: { dataModel: 'Bench', eventType: 'Tick' }, data: { n } }));
   await Promise.all(sends);
   await waitFor(() => healthy.received.length >= MESSAGES, 'the healthy destination', 300_000);
   // From the first arrival to the last: the drain of the healthy destination's queue.
@@ -46,7 +51,12 @@ export const neighbourIsolation = async (conveyor: TestConveyor) => {
     await drainSeconds(conveyor, receivers, false); // warm-up: JIT, connections, JVM
     const alone = await drainSeconds(conveyor, receivers, false);
     const withPaused = await drainSeconds(conveyor, receivers, true);
-    return { messages: MESSAGES, aloneSeconds: alone, withPausedNeighbourSeconds: withPaused, ratio: withPaused / alone };
+    return {
+      messages: MESSAGES,
+      aloneSeconds: alone,
+      withPausedNeighbourSeconds: withPaused,
+      ratio: withPaused / alone,
+    };
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.close()));
   }

@@ -37,7 +37,10 @@ export const measureOrderedRate = async (
       Array.from({ length: lanes }, async (_, lane) => {
         for (let n = lane; n < messages; n += lanes) {
           const started = performance.now();
-          const answer = await conveyor.send(source.apiKey, { meta: { dataModel: 'Bench', eventType: 'Tick' }, data: { n, payload } });
+          const answer = await conveyor.send(source.apiKey, {
+            meta: { dataModel: 'Bench', eventType: 'Tick' },
+            data: { n, payload },
+          });
           ingestMs += performance.now() - started;
           if (answer.status !== 200) throw new Error(`Ingest answered ${answer.status}`);
         }
@@ -47,7 +50,8 @@ export const measureOrderedRate = async (
     await waitFor(() => receiver.received.length >= messages, 'every delivery', 600_000);
     // The steady drain: arrivals after the last send was answered, so ingest does not compete.
     const steady = receiver.received.filter((delivery) => delivery.at >= sendsDone);
-    if (steady.length < 20) throw new Error(`Only ${steady.length} deliveries after the sends finished; send more messages`);
+    if (steady.length < 20)
+      throw new Error(`Only ${steady.length} deliveries after the sends finished; send more messages`);
     const perSecond = (steady.length - 1) / ((steady.at(-1)!.at - steady[0]!.at) / 1000);
     const limitPerSecond = 1000 / roundTripMs;
     return { messages, roundTripMs, perSecond, limitPerSecond, ratio: perSecond / limitPerSecond, ingestMs };

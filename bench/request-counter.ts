@@ -19,7 +19,12 @@ export interface RequestCounts {
   include: (service: string, input: CountedInput) => boolean;
 }
 
-export const newRequestCounts = (): RequestCounts => ({ requests: new Map(), capacity: { read: 0, write: 0 }, capacityByOperation: new Map(), include: () => true });
+export const newRequestCounts = (): RequestCounts => ({
+  requests: new Map(),
+  capacity: { read: 0, write: 0 },
+  capacityByOperation: new Map(),
+  include: () => true,
+});
 
 export const resetCounts = (counts: RequestCounts) => {
   counts.requests.clear();
@@ -37,7 +42,11 @@ interface ConsumedCapacity {
   CapacityUnits?: number;
 }
 
-const addCapacity = (counts: RequestCounts, operation: string, consumed: ConsumedCapacity | ConsumedCapacity[] | undefined) => {
+const addCapacity = (
+  counts: RequestCounts,
+  operation: string,
+  consumed: ConsumedCapacity | ConsumedCapacity[] | undefined,
+) => {
   for (const entry of [consumed ?? []].flat()) {
     const isWrite = /Put|Update|Delete|TransactWrite|BatchWrite/.test(operation);
     const units = entry.CapacityUnits ?? (isWrite ? entry.WriteCapacityUnits : entry.ReadCapacityUnits) ?? 0;
@@ -67,7 +76,13 @@ export const countRequests = <Input extends object, Output extends MetadataBeare
       const key = `${service}:${operation}`;
       counts.requests.set(key, (counts.requests.get(key) ?? 0) + 1);
       const result = await next(args);
-      if (service === 'DynamoDB') addCapacity(counts, operation, (result.output as MetadataBearer & { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
+      if (service === 'DynamoDB')
+        addCapacity(
+          counts,
+          operation,
+          (result.output as MetadataBearer & { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+            .ConsumedCapacity,
+        );
       return result;
     },
     { step: 'initialize', name: `benchRequestCounter${service}` },

@@ -32,7 +32,10 @@ const main = async () => {
   const logs = captureConveyorLogs();
   // The table in memory: on disk, DynamoDB Local's SQLite takes 10–20 ms a write here, which says
   // nothing about DynamoDB (single-digit milliseconds) and would drown Conveyor's own overhead.
-  const conveyor = await startTestConveyor({ ...NEIGHBOUR_ISOLATION_ENVIRONMENT, [ENV.POWERTOOLS_LOG_LEVEL]: 'INFO' }, { tableInMemory: true });
+  const conveyor = await startTestConveyor(
+    { ...NEIGHBOUR_ISOLATION_ENVIRONMENT, [ENV.POWERTOOLS_LOG_LEVEL]: 'INFO' },
+    { tableInMemory: true },
+  );
   try {
     const rate = await measureOrderedRate(conveyor, MESSAGES);
     console.log(
@@ -46,9 +49,15 @@ const main = async () => {
         .filter(([line]) => line !== 'total')
         .map(([line, amount]) => `${line} ${fixed(amount)}`)
         .join(', ');
-    const usage = (entry: Usage) => Object.entries(entry).filter(([, value]) => typeof value === 'number').map(([name, value]) => `${name} ${fixed(value as number, 3)}`).join(', ');
+    const usage = (entry: Usage) =>
+      Object.entries(entry)
+        .filter(([, value]) => typeof value === 'number')
+        .map(([name, value]) => `${name} ${fixed(value as number, 3)}`)
+        .join(', ');
     console.log(`cost, requests per delivered message as counted: ${JSON.stringify(cost.counted.requests)}`);
-    console.log(`cost, usage per delivered message: counted (batches of ${fixed(cost.batchSize, 1)}): ${usage(cost.counted)}; at AWS batches of ${AWS_BATCH_SIZE}: ${usage(cost.atAwsBatchSize)}`);
+    console.log(
+      `cost, usage per delivered message: counted (batches of ${fixed(cost.batchSize, 1)}): ${usage(cost.counted)}; at AWS batches of ${AWS_BATCH_SIZE}: ${usage(cost.atAwsBatchSize)}`,
+    );
     console.log(
       `cost (goal ≤ $2.50 per million, prices of ${PRICES.checked}): $${fixed(cost.dollarsPerMillion.atAwsBatchSize.total)} per million delivered at AWS batches of ${AWS_BATCH_SIZE} ` +
         `(${lines(cost.dollarsPerMillion.atAwsBatchSize)}); $${fixed(cost.dollarsPerMillion.counted.total)} as counted here`,
@@ -71,7 +80,6 @@ const main = async () => {
       `fan-out: ${fanOut.destinations} destinations, ${fanOut.deliveries} deliveries at ${fixed(fanOut.perSecond, 1)} msg/s, ` +
         `ratio ${fixed(fanOut.perSecond / (fanOut.destinations * rate.perSecond))} to ${fanOut.destinations} × the single-destination rate`,
     );
-
   } finally {
     await conveyor.stop();
     logs.restore();

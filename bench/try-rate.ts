@@ -4,5 +4,7 @@ const conveyor = await startTestConveyor({});
 try {
   console.log(await measureOrderedRate(conveyor, 100));
   console.log(await measureOrderedRate(conveyor, 400));
-} finally { await conveyor.stop(); }
+} finally {
+  await conveyor.stop();
+}
 process.exit(0);

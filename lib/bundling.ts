@@ -9,7 +9,8 @@ export const FUNCTION_BUNDLING = {
   minify: true,
   mainFields: ['module', 'main'],
   // Some bundled CommonJS dependencies call require(); give them one in the ESM bundle.
-  banner: "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
+  banner:
+    "import { createRequire as __conveyorCreateRequire } from 'node:module'; const require = __conveyorCreateRequire(import.meta.url);",
 } as const;
 
 /** Bundles `lambdas/<fn>/handler.ts` to `outfile` exactly as the stack does (without the source map). */

@@ -33,8 +33,14 @@ export class ConveyorStack extends Stack {
       enableKeyRotation: true,
     });
     const store = new Store(this, 'Store', { key: dataKey });
-    const delivery = new Delivery(this, 'Delivery', { timeout: Duration.minutes(2), commitGrace: Duration.seconds(30) });
-    const queues = new DestinationQueues(this, 'DestinationQueues', { key: dataKey, deliveryTimeout: delivery.function.timeout! });
+    const delivery = new Delivery(this, 'Delivery', {
+      timeout: Duration.minutes(2),
+      commitGrace: Duration.seconds(30),
+    });
+    const queues = new DestinationQueues(this, 'DestinationQueues', {
+      key: dataKey,
+      deliveryTimeout: delivery.function.timeout!,
+    });
     const api = new IngestApi(this, 'IngestApi');
     const prober = new Prober(this, 'Prober');
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
@@ -73,7 +79,12 @@ export class ConveyorStack extends Stack {
 
     new Monitoring(this, 'Monitoring', {
       api: api.api,
-      functions: { ingest: api.ingestFunction, admin: api.adminFunction, delivery: delivery.function, prober: prober.function },
+      functions: {
+        ingest: api.ingestFunction,
+        admin: api.adminFunction,
+        delivery: delivery.function,
+        prober: prober.function,
+      },
       table: store.table,
       queueNamePrefix: queues.namePrefix,
       alarmEmail: props.alarmEmail,
@@ -87,16 +98,19 @@ export class ConveyorStack extends Stack {
   private acknowledgePayloadBucketFindings(payloads: PayloadBucket): void {
     Validations.of(this).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>/payloads/*]`,
-      reason: 'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
+      reason:
+        'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
     });
     Validations.of(payloads).acknowledge(
       {
         id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
-        reason: 'Payloads live only until delivered (the queue and table hold the rest); cross-region replication is a deployment choice an operator can add, not a default that doubles where PHI is stored.',
+        reason:
+          'Payloads live only until delivered (the queue and table hold the rest); cross-region replication is a deployment choice an operator can add, not a default that doubles where PHI is stored.',
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-S3DefaultEncryptionKMS',
-        reason: 'S3 server access logs can only be written to a bucket with S3-managed encryption; that bucket holds request logs, never payloads, and the payload bucket itself uses the customer-managed key.',
+        reason:
+          'S3 server access logs can only be written to a bucket with S3-managed encryption; that bucket holds request logs, never payloads, and the payload bucket itself uses the customer-managed key.',
       },
     );
   }
@@ -110,8 +124,12 @@ export class ConveyorStack extends Stack {
         reason: "AWSLambdaBasicExecutionRole grants nothing but writing the function's own CloudWatch logs.",
       },
       {
-        id: finding('IAM4', 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup'),
-        reason: "AWS Backup's own service-role policy, on the role AWS Backup assumes to copy the table into the vault; AWS maintains it as the service gains resource types.",
+        id: finding(
+          'IAM4',
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+        ),
+        reason:
+          "AWS Backup's own service-role policy, on the role AWS Backup assumes to copy the table into the vault; AWS maintains it as the service gains resource types.",
       },
       {
         id: finding('IAM5', 'Action::kms:GenerateDataKey*'),
@@ -119,14 +137,19 @@ export class ConveyorStack extends Stack {
       },
       {
         id: finding('IAM5', 'Action::kms:ReEncrypt*'),
-        reason: 'CDK grants these KMS actions on the one data key, for the table only, as part of its read/write grant.',
+        reason:
+          'CDK grants these KMS actions on the one data key, for the table only, as part of its read/write grant.',
       },
       {
         id: finding('IAM5', `Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:${queueNamePrefix}*`),
-        reason: "Destination queues are created per destination at run time; the wildcard is bounded to this deployment's queue-name prefix.",
+        reason:
+          "Destination queues are created per destination at run time; the wildcard is bounded to this deployment's queue-name prefix.",
       },
       {
-        id: finding('IAM5', 'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*'),
+        id: finding(
+          'IAM5',
+          'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*',
+        ),
         reason:
           "Mappings are created at run time; a lambda:FunctionArn condition limits these actions to mappings of the delivery function (the prober's reconciler reads and enables or disables them, admin deletes them).",
       },
@@ -138,7 +161,8 @@ export class ConveyorStack extends Stack {
       // HIPAA Security rules this design answers differently:
       {
         id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
-        reason: "Each function's grants are a policy of its own role, generated per grant by CDK and scoped to named resources; none is shared or attached to a user or group.",
+        reason:
+          "Each function's grants are a policy of its own role, generated per grant by CDK and scoped to named resources; none is shared or attached to a user or group.",
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency',

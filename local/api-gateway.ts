@@ -54,7 +54,8 @@ const toEvent = (request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  for (const [name, value] of url.searchParams)
+    query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
   const now = new Date();
   return {
     version: '2.0',

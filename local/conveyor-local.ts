@@ -5,7 +5,13 @@
  * emulated here. The configuration is built, typed, from the stand-ins' endpoints and the given
  * environment; nothing is written to this process's environment.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,9 +153,17 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
   const prober = observe('conveyor-prober', config);
   const edges = (of: ReturnType<typeof observe>) => ({ mappings, log: of.logger, meter: of.meter });
   return {
-    ingest: createIngestApi({ ...createStorePorts(clients, config.store), ...config.ingest }, ingest.logger, ingest.metrics),
+    ingest: createIngestApi(
+      { ...createStorePorts(clients, config.store), ...config.ingest },
+      ingest.logger,
+      ingest.metrics,
+    ),
     // Delivery gets no mappings: it never calls the control plane (the reconciler alone does).
-    deliver: createDeliveryHandler(createPausePorts(clients, config, { log: delivery.logger, meter: delivery.meter }), delivery.logger, delivery.metrics),
+    deliver: createDeliveryHandler(
+      createPausePorts(clients, config, { log: delivery.logger, meter: delivery.meter }),
+      delivery.logger,
+      delivery.metrics,
+    ),
     admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
     prober: createProberHandler(
       { ...createProberPorts(clients, config, edges(prober)), ...createBacklogPorts(clients, config.store) },
@@ -170,7 +184,11 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
   try {
     const sqsPort = options.sqsPort || (await freePort());
     let sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
-    const dynamoDb = await startDynamoDb(options.dynamoDbPort || (await freePort()), join(options.dataDir, 'dynamodb'), options.tableInMemory ?? false);
+    const dynamoDb = await startDynamoDb(
+      options.dynamoDbPort || (await freePort()),
+      join(options.dataDir, 'dynamodb'),
+      options.tableInMemory ?? false,
+    );
     started.push(dynamoDb);
     const ses = await startSes(options.sesPort || (await freePort()));
     started.push(ses);
@@ -199,7 +217,12 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     const prober = scheduleProber(functions.prober);
 
     const { adminToken, generated } = adminTokenFor(options.dataDir, options.adminToken);
-    const gateway = await startGateway({ port: options.port ?? 3000, adminToken, ingest: functions.ingest, admin: functions.admin });
+    const gateway = await startGateway({
+      port: options.port ?? 3000,
+      adminToken,
+      ingest: functions.ingest,
+      admin: functions.admin,
+    });
 
     return {
       apiUrl: gateway.url,

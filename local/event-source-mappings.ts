@@ -9,7 +9,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LambdaEventSourceMappings } from '../lambdas/shared/adapters/lambda-event-source-mappings';
 import type { EventSourceMappings, MappingStatus } from '../lambdas/shared/ports/queues';
 import { RECONCILER_CALLS_PER_SECOND } from '../lambdas/shared/wiring/pause-ports';
-import { LOCAL_DELIVERY_FUNCTION_ARN, type LocalMappingFidelity, LocalLambdaControlPlane } from './lambda-control-plane';
+import {
+  LOCAL_DELIVERY_FUNCTION_ARN,
+  type LocalMappingFidelity,
+  LocalLambdaControlPlane,
+} from './lambda-control-plane';
 import { type DeliveryHandler, MappingPollers } from './mapping-pollers';
 
 export type { LocalMappingFidelity } from './lambda-control-plane';

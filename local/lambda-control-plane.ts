@@ -25,7 +25,11 @@ import {
 } from '@aws-sdk/client-lambda';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { DELIVERY_BATCH_SIZE, DELIVERY_MAX_CONCURRENCY, type LambdaMappingApi } from '../lambdas/shared/adapters/lambda-event-source-mappings';
+import {
+  DELIVERY_BATCH_SIZE,
+  DELIVERY_MAX_CONCURRENCY,
+  type LambdaMappingApi,
+} from '../lambdas/shared/adapters/lambda-event-source-mappings';
 import type { MappingState } from '../lambdas/shared/ports/queues';
 import type { MappingPollers } from './mapping-pollers';
 
@@ -60,9 +64,17 @@ interface LiveMapping extends StoredMapping {
 
 const metadata = (httpStatusCode: number) => ({ httpStatusCode });
 const notFound = (uuid: string) =>
-  new ResourceNotFoundException({ message: `The resource you requested does not exist. (Service: Lambda, mapping ${uuid})`, $metadata: metadata(404), Type: 'User' });
+  new ResourceNotFoundException({
+    message: `The resource you requested does not exist. (Service: Lambda, mapping ${uuid})`,
+    $metadata: metadata(404),
+    Type: 'User',
+  });
 const inUse = (uuid: string, state: MappingState) =>
-  new ResourceInUseException({ message: `Cannot update the event source mapping ${uuid} because it is in use (${state}).`, $metadata: metadata(400), Type: 'User' });
+  new ResourceInUseException({
+    message: `Cannot update the event source mapping ${uuid} because it is in use (${state}).`,
+    $metadata: metadata(400),
+    Type: 'User',
+  });
 
 export class LocalLambdaControlPlane implements LambdaMappingApi {
   private readonly mappings = new Map<string, LiveMapping>();
@@ -76,9 +88,15 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
     private readonly pollers: MappingPollers,
     private readonly mode: LocalMappingFidelity = { fidelity: 'default', random: Math.random },
   ) {
-    const stored = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, StoredMapping>) : {};
+    const stored = existsSync(stateFile)
+      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, StoredMapping>)
+      : {};
     for (const [uuid, mapping] of Object.entries(stored)) {
-      this.mappings.set(uuid, { queueArn: mapping.queueArn, enabled: mapping.enabled, state: mapping.enabled ? 'Enabled' : 'Disabled' });
+      this.mappings.set(uuid, {
+        queueArn: mapping.queueArn,
+        enabled: mapping.enabled,
+        state: mapping.enabled ? 'Enabled' : 'Disabled',
+      });
     }
   }
 
@@ -88,7 +106,8 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
 
   /** Starts the poller of every enabled mapping (after a restart). */
   async resume(): Promise<void> {
-    for (const [uuid, mapping] of this.mappings) if (mapping.state === 'Enabled') await this.pollers.start(uuid, mapping.queueArn);
+    for (const [uuid, mapping] of this.mappings)
+      if (mapping.state === 'Enabled') await this.pollers.start(uuid, mapping.queueArn);
   }
 
   /** The state of a mapping as the control plane has it (tests), undefined when there is none. */
@@ -98,7 +117,11 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
 
   /** Every mapping and its state (tests). */
   snapshot(): Array<{ mappingId: string; queueArn: string; state: MappingState }> {
-    return [...this.mappings].map(([mappingId, mapping]) => ({ mappingId, queueArn: mapping.queueArn, state: mapping.state }));
+    return [...this.mappings].map(([mappingId, mapping]) => ({
+      mappingId,
+      queueArn: mapping.queueArn,
+      state: mapping.state,
+    }));
   }
 
   async createEventSourceMapping(input: CreateEventSourceMappingRequest): Promise<EventSourceMappingConfiguration> {
@@ -107,13 +130,21 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
     const existing = [...this.mappings].find(([, mapping]) => mapping.queueArn === queueArn);
     if (existing) {
       if (this.faithful) {
-        throw new ResourceConflictException({ message: `An event source mapping with SQS arn (" ${queueArn} ") already exists. Please update or delete the existing mapping with UUID ${existing[0]}`, $metadata: metadata(409), Type: 'User' });
+        throw new ResourceConflictException({
+          message: `An event source mapping with SQS arn (" ${queueArn} ") already exists. Please update or delete the existing mapping with UUID ${existing[0]}`,
+          $metadata: metadata(409),
+          Type: 'User',
+        });
       }
       return this.describe(existing[0], existing[1]);
     }
     const uuid = randomUUID();
     const enabled = input.Enabled ?? true;
-    const mapping: LiveMapping = { queueArn, enabled, state: this.faithful ? 'Creating' : enabled ? 'Enabled' : 'Disabled' };
+    const mapping: LiveMapping = {
+      queueArn,
+      enabled,
+      state: this.faithful ? 'Creating' : enabled ? 'Enabled' : 'Disabled',
+    };
     this.mappings.set(uuid, mapping);
     this.save();
     if (this.faithful) this.settleLater(uuid, mapping);
@@ -126,9 +157,13 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
     return this.describe(input.UUID!, this.require(input.UUID!));
   }
 
-  async listEventSourceMappings(input: ListEventSourceMappingsRequest): Promise<{ EventSourceMappings?: EventSourceMappingConfiguration[]; NextMarker?: string }> {
+  async listEventSourceMappings(
+    input: ListEventSourceMappingsRequest,
+  ): Promise<{ EventSourceMappings?: EventSourceMappingConfiguration[]; NextMarker?: string }> {
     this.admit('list');
-    const matching = [...this.mappings].filter(([, mapping]) => input.EventSourceArn === undefined || mapping.queueArn === input.EventSourceArn);
+    const matching = [...this.mappings].filter(
+      ([, mapping]) => input.EventSourceArn === undefined || mapping.queueArn === input.EventSourceArn,
+    );
     const from = input.Marker === undefined ? 0 : Number(input.Marker);
     const to = from + Math.min(input.MaxItems ?? LIST_PAGE_MAX, LIST_PAGE_MAX);
     return {
@@ -188,7 +223,13 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
       while (this.recentCalls.length > 0 && this.recentCalls[0]! <= now - 1000) this.recentCalls.shift();
       if (this.recentCalls.length >= CONTROL_PLANE_CALLS_PER_SECOND) {
         this.calls.throttled++;
-        throw new TooManyRequestsException({ message: 'Rate exceeded', $metadata: metadata(429), Type: 'User', Reason: 'CallerRateLimitExceeded', retryAfterSeconds: '1' });
+        throw new TooManyRequestsException({
+          message: 'Rate exceeded',
+          $metadata: metadata(429),
+          Type: 'User',
+          Reason: 'CallerRateLimitExceeded',
+          retryAfterSeconds: '1',
+        });
       }
       this.recentCalls.push(now);
     }
@@ -209,7 +250,16 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
       if (this.stopped || this.mappings.get(uuid) !== mapping) return;
       mapping.state = mapping.enabled ? 'Enabled' : 'Disabled';
       const change = mapping.enabled ? this.pollers.start(uuid, mapping.queueArn) : this.pollers.stop(uuid);
-      change.catch((error: unknown) => console.error(JSON.stringify({ level: 'WARN', message: 'Local event-source mapping could not change state', mappingId: uuid, errorName: (error as Error).name })));
+      change.catch((error: unknown) =>
+        console.error(
+          JSON.stringify({
+            level: 'WARN',
+            message: 'Local event-source mapping could not change state',
+            mappingId: uuid,
+            errorName: (error as Error).name,
+          }),
+        ),
+      );
     }, delayMs);
   }
 
@@ -226,7 +276,9 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
   }
 
   private save() {
-    const stored = Object.fromEntries([...this.mappings].map(([uuid, mapping]) => [uuid, { queueArn: mapping.queueArn, enabled: mapping.enabled }]));
+    const stored = Object.fromEntries(
+      [...this.mappings].map(([uuid, mapping]) => [uuid, { queueArn: mapping.queueArn, enabled: mapping.enabled }]),
+    );
     writeFileSync(this.stateFile, JSON.stringify(stored, null, 2));
   }
 }

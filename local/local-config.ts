@@ -78,8 +78,16 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
   store: {
     tableName: LOCAL_TABLE_NAME,
     payloadBucket: 'conveyor-local-payloads',
-    queues: { namePrefix: 'conveyor-local-', visibilityTimeoutSeconds: 60, retentionSeconds: readQueueRetentionSeconds(environment) },
+    queues: {
+      namePrefix: 'conveyor-local-',
+      visibilityTimeoutSeconds: 60,
+      retentionSeconds: readQueueRetentionSeconds(environment),
+    },
   },
-  pauses: { alertFromAddress: 'alerts@conveyor.local', allowPrivateDestinations: true, settings: readPauseSettings(environment) },
+  pauses: {
+    alertFromAddress: 'alerts@conveyor.local',
+    allowPrivateDestinations: true,
+    settings: readPauseSettings(environment),
+  },
   ingest: readIngestSettings(environment),
 });

@@ -82,7 +82,11 @@ export class MappingPollers {
     // The poller retries by itself; say what went wrong (by name, never the message body).
     const report = (kind: string) => (error: Error) => {
       if (!this.pollers.has(uuid)) return; // stopping: the aborted long poll is expected
-      warn(`Local event-source mapping ${kind}`, { mappingId: uuid, errorName: error.name, errorMessage: error.message.slice(0, 300) });
+      warn(`Local event-source mapping ${kind}`, {
+        mappingId: uuid,
+        errorName: error.name,
+        errorMessage: error.message.slice(0, 300),
+      });
     };
     poller.on('error', report('poll failed'));
     poller.on('processing_error', report('batch failed'));
@@ -116,7 +120,11 @@ export class MappingPollers {
       // Lambda would refuse the invocation: like a failed one, every record returns to the queue
       // after its visibility timeout, and nothing is delivered.
       this.refusedInvocations++;
-      warn('Local event-source mapping refused an invocation over 6 MB', { mappingId: uuid, records: messages.length, eventBytes });
+      warn('Local event-source mapping refused an invocation over 6 MB', {
+        mappingId: uuid,
+        records: messages.length,
+        eventBytes,
+      });
       return [];
     }
     let failed: Set<string>;
@@ -135,4 +143,5 @@ export class MappingPollers {
 }
 
 /** A warning line in the functions' JSON log format (never a message body). */
-const warn = (message: string, fields: Record<string, unknown>) => console.error(JSON.stringify({ level: 'WARN', message, ...fields }));
+const warn = (message: string, fields: Record<string, unknown>) =>
+  console.error(JSON.stringify({ level: 'WARN', message, ...fields }));

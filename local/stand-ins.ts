@@ -11,7 +11,10 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ENV } from '../lambdas/shared/runtime/env';
 
 /** The stand-ins accept any credentials; the SDK needs some, and a region. */
-export const LOCAL_CLIENT_IDENTITY = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+export const LOCAL_CLIENT_IDENTITY = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
 
 export interface StandIn {
   readonly url: string;
@@ -78,7 +81,8 @@ export const startDynamoDb = async (port: number, dataDir: string, inMemory = fa
   const client = new DynamoDBClient({ endpoint: url, ...LOCAL_CLIENT_IDENTITY });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17+ installed?)`);
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode} (is Java 17+ installed?)`);
     try {
       await client.send(new ListTablesCommand({}));
       break;

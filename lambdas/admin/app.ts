@@ -37,7 +37,10 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
       path: '/v1/admin/sources/{sourceId}/keys',
       // The body is optional: no body rotates with the default grace period.
       handler: async (event: ApiEvent) =>
-        json(201, await rotateSourceKey(pathParameter(event, 'sourceId'), () => (event.body ? jsonBody(event) : {}), ports)),
+        json(
+          201,
+          await rotateSourceKey(pathParameter(event, 'sourceId'), () => (event.body ? jsonBody(event) : {}), ports),
+        ),
     },
     {
       method: 'POST' as const,
@@ -53,13 +56,21 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
     {
       method: 'GET' as const,
       path: '/v1/admin/destinations/{destinationId}',
-      handler: async (event: ApiEvent) => json(200, await describeDestination(pathParameter(event, 'destinationId'), ports)),
+      handler: async (event: ApiEvent) =>
+        json(200, await describeDestination(pathParameter(event, 'destinationId'), ports)),
     },
     {
       method: 'GET' as const,
       path: '/v1/admin/destinations/{destinationId}/transmissions',
       handler: async (event: ApiEvent) =>
-        json(200, await listDeliveredTransmissions(pathParameter(event, 'destinationId'), event.queryStringParameters ?? {}, ports)),
+        json(
+          200,
+          await listDeliveredTransmissions(
+            pathParameter(event, 'destinationId'),
+            event.queryStringParameters ?? {},
+            ports,
+          ),
+        ),
     },
     {
       method: 'POST' as const,
@@ -74,7 +85,8 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
     {
       method: 'POST' as const,
       path: '/v1/admin/transmissions/{transmissionId}/replay',
-      handler: async (event: ApiEvent) => json(200, await replayTransmission(pathParameter(event, 'transmissionId'), ports)),
+      handler: async (event: ApiEvent) =>
+        json(200, await replayTransmission(pathParameter(event, 'transmissionId'), ports)),
     },
   ];
   return middy<ApiEvent, ApiResult>()

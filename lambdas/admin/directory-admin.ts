@@ -2,7 +2,13 @@ import { invalidRequest, keyRotationConflict, notFound, provisioningFailed } fro
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { requireProvisioned } from '../shared/domain/destinations';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
-import type { Arrival, Destination, Organization, ProvisionedDestination, ProvisioningDestination } from '../shared/domain/model';
+import type {
+  Arrival,
+  Destination,
+  Organization,
+  ProvisionedDestination,
+  ProvisioningDestination,
+} from '../shared/domain/model';
 import {
   INLINE_RETRY_LIMITS,
   KEY_GRACE_LIMITS_SECONDS,
@@ -33,7 +39,9 @@ export interface AdminPorts extends PausePorts {
 }
 
 const requireOrganization = async (organizationId: string, directory: Directory): Promise<Organization> => {
-  const organization = isId('organization', organizationId) ? await directory.getOrganization(organizationId) : undefined;
+  const organization = isId('organization', organizationId)
+    ? await directory.getOrganization(organizationId)
+    : undefined;
   if (!organization) throw notFound('organization', organizationId);
   return organization;
 };
@@ -43,7 +51,10 @@ const requireOrganization = async (organizationId: string, directory: Directory)
  * wrong shape, an unknown id, or a destination still being provisioned (or whose provisioning
  * failed); `DestinationStateError` when it is recorded active or paused without its queue.
  */
-export const requireDestination = async (destinationId: string, directory: Directory): Promise<ProvisionedDestination> => {
+export const requireDestination = async (
+  destinationId: string,
+  directory: Directory,
+): Promise<ProvisionedDestination> => {
   const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
   if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
   return requireProvisioned(destination);
@@ -108,7 +119,11 @@ const undoProvisioning = async (destinationId: string, provisioned: Provisioned,
     try {
       await remove();
     } catch (error) {
-      ports.log.error(`Could not remove the ${what} of a failed provisioning`, { destinationId, ...ids, ...errorFields(error) });
+      ports.log.error(`Could not remove the ${what} of a failed provisioning`, {
+        destinationId,
+        ...ids,
+        ...errorFields(error),
+      });
     }
   }
 };
@@ -174,7 +189,11 @@ export const createSubscription = async (body: unknown, ports: AdminPorts) => {
   await requireDestination(request.destinationId, ports.directory);
   const subscription = { id: newId('subscription'), ...request, createdAt: ports.clock().toISOString() };
   await ports.directory.putSubscription(subscription);
-  ports.log.info('Subscription created', { subscriptionId: subscription.id, sourceId: request.sourceId, destinationId: request.destinationId });
+  ports.log.info('Subscription created', {
+    subscriptionId: subscription.id,
+    sourceId: request.sourceId,
+    destinationId: request.destinationId,
+  });
   return subscription;
 };
 

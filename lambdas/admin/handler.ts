@@ -12,7 +12,11 @@ const metrics = createMetrics(config.observe);
 const clients = createAwsClients();
 
 export const handler = createAdminApi(
-  createAdminPorts(clients, config, { mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'admin' }), log: logger, meter: meterOver(metrics) }),
+  createAdminPorts(clients, config, {
+    mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'admin' }),
+    log: logger,
+    meter: meterOver(metrics),
+  }),
   logger,
   metrics,
 );

@@ -1,5 +1,14 @@
 import { DestinationStateError, isProvisioned } from '../shared/domain/destinations';
-import { cannotPark, headChanged, headInFlight, notFound, notPaused, notReplayable, replayNotAccepted, resumedBeforeSkip } from '../shared/domain/errors';
+import {
+  cannotPark,
+  headChanged,
+  headInFlight,
+  notFound,
+  notPaused,
+  notReplayable,
+  replayNotAccepted,
+  resumedBeforeSkip,
+} from '../shared/domain/errors';
 import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination, PausedDestination } from '../shared/domain/model';
@@ -48,7 +57,10 @@ const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs 
  *
  * Answers `{ skippedTransmissionId }`.
  */
-export const skipHead = async (destinationId: string, ports: AdminPorts): Promise<{ skippedTransmissionId: string }> => {
+export const skipHead = async (
+  destinationId: string,
+  ports: AdminPorts,
+): Promise<{ skippedTransmissionId: string }> => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status !== 'paused') throw notPaused();
   // The head the operator was shown: a lease that ran out during a slow resume can leave the next
@@ -73,20 +85,37 @@ export const skipHead = async (destinationId: string, ports: AdminPorts): Promis
  * Keeps a skipped head for replay; refuses the skip (nothing changes) when it is not `shownHead`
  * (409 `head_changed`) or cannot be kept (409 `cannot_park`).
  */
-const parkHead = async (destinationId: string, envelope: string, shownHead: string, ports: AdminPorts): Promise<EnvelopeHeader> => {
+const parkHead = async (
+  destinationId: string,
+  envelope: string,
+  shownHead: string,
+  ports: AdminPorts,
+): Promise<EnvelopeHeader> => {
   const header = decodeEnvelopeHeader(envelope);
   if (header.transmissionId !== shownHead) {
-    ports.log.warn('The head is not the one the pause named; nothing skipped', { destinationId, shownHead, transmissionId: header.transmissionId });
+    ports.log.warn('The head is not the one the pause named; nothing skipped', {
+      destinationId,
+      shownHead,
+      transmissionId: header.transmissionId,
+    });
     throw headChanged();
   }
   try {
     await ports.messages.park(header.transmissionId, destinationId, envelope);
   } catch (error) {
-    ports.log.error('Could not park the head', { destinationId, transmissionId: header.transmissionId, ...errorFields(error) });
+    ports.log.error('Could not park the head', {
+      destinationId,
+      transmissionId: header.transmissionId,
+      ...errorFields(error),
+    });
     throw cannotPark();
   }
   await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'skipped', ['queued', 'paused']);
-  ports.log.warn('Operator skipped the head', { destinationId, messageId: header.messageId, transmissionId: header.transmissionId });
+  ports.log.warn('Operator skipped the head', {
+    destinationId,
+    messageId: header.messageId,
+    transmissionId: header.transmissionId,
+  });
   ports.meter.count(MetricNames.skips);
   return header;
 };
@@ -142,10 +171,15 @@ const skipSpilledHead = async (destination: PausedDestination, shownHead: string
 export const replayTransmission = async (transmissionId: string, ports: AdminPorts) => {
   const messageId = messageIdOfTransmission(transmissionId);
   const message = messageId === undefined ? undefined : await ports.messages.getMessage(messageId);
-  const transmission = message === undefined || message === 'abandoned' ? undefined : message.transmissions.find((candidate) => candidate.id === transmissionId);
+  const transmission =
+    message === undefined || message === 'abandoned'
+      ? undefined
+      : message.transmissions.find((candidate) => candidate.id === transmissionId);
   if (!messageId || !transmission) throw notFound('transmission', transmissionId);
   if (transmission.status !== 'skipped') {
-    throw notReplayable(`The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`);
+    throw notReplayable(
+      `The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`,
+    );
   }
   const parked = await ports.messages.getParked(transmissionId);
   const destination = await ports.directory.getDestination(transmission.destinationId);
@@ -163,7 +197,11 @@ export const replayTransmission = async (transmissionId: string, ports: AdminPor
     });
   } catch (error) {
     await ports.messages.setTransmissionStatus(messageId, transmissionId, 'skipped', ['queued']);
-    ports.log.error('Replay could not be enqueued', { transmissionId, destinationId: destination.id, ...errorFields(error) });
+    ports.log.error('Replay could not be enqueued', {
+      transmissionId,
+      destinationId: destination.id,
+      ...errorFields(error),
+    });
     throw replayNotAccepted();
   }
   ports.log.info('Transmission replayed', { transmissionId, messageId, destinationId: destination.id, generation });

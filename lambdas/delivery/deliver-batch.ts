@@ -77,13 +77,25 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   const { queueUrl } = destination;
   const release = (records: readonly SQSRecord[], seconds: number) =>
     ports.queues
-      .release(queueUrl, records.map((record) => record.receiptHandle), seconds)
-      .catch((error: unknown) => ports.log.warn('Could not release records; they return after the visibility timeout', { destinationId, ...errorFields(error) }));
+      .release(
+        queueUrl,
+        records.map((record) => record.receiptHandle),
+        seconds,
+      )
+      .catch((error: unknown) =>
+        ports.log.warn('Could not release records; they return after the visibility timeout', {
+          destinationId,
+          ...errorFields(error),
+        }),
+      );
 
   if (destination.status === 'paused') {
-    await ports.worklist
-      .add(destinationId, 'evidence')
-      .catch((error: unknown) => ports.log.warn('Could not put the destination on the mapping worklist; the audit finds it', { destinationId, ...errorFields(error) }));
+    await ports.worklist.add(destinationId, 'evidence').catch((error: unknown) =>
+      ports.log.warn('Could not put the destination on the mapping worklist; the audit finds it', {
+        destinationId,
+        ...errorFields(error),
+      }),
+    );
     await release(event.Records, ports.pauseReleaseSeconds);
     ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
     return failAll(event.Records);
@@ -114,7 +126,11 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     } catch (error) {
       // Attempts the endpoint refused are logged where they happen; anything else is logged here.
       if (!(error instanceof DeliveryFailedError)) {
-        ports.log.error('Record could not be processed', { destinationId, sqsMessageId: record.messageId, ...errorFields(error) });
+        ports.log.error('Record could not be processed', {
+          destinationId,
+          sqsMessageId: record.messageId,
+          ...errorFields(error),
+        });
       }
       throw error;
     }

@@ -15,7 +15,12 @@ import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
 import { route } from '../shared/domain/routing';
 import { entryNeedsPayloadStore } from '../shared/domain/size-limits';
-import { idempotencyKeySchema, messageRequestSchema, parseRequest, type MessageRequest } from '../shared/domain/schemas';
+import {
+  idempotencyKeySchema,
+  messageRequestSchema,
+  parseRequest,
+  type MessageRequest,
+} from '../shared/domain/schemas';
 import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields } from '../shared/runtime/logging';
 import type { Clock, Log, Meter } from '../shared/ports/observe';
@@ -82,21 +87,28 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   if (rawData === undefined) throw invalidRequest('data is required.');
 
   const messageId = newId('message');
-  const claim: IdempotencyRequest | undefined = idempotencyKey === undefined ? undefined : {
-    sourceId: source.id,
-    key: idempotencyKey,
-    requestHash: createHash('sha256').update(input.body).digest('hex'),
-    messageId,
-    leaseMs: ports.idempotencyLeaseMs,
-  };
+  const claim: IdempotencyRequest | undefined =
+    idempotencyKey === undefined
+      ? undefined
+      : {
+          sourceId: source.id,
+          key: idempotencyKey,
+          requestHash: createHash('sha256').update(input.body).digest('hex'),
+          messageId,
+          leaseMs: ports.idempotencyLeaseMs,
+        };
   if (claim) {
     const previous = await dependency(() => ports.messages.claimIdempotencyKey(claim));
     if (previous.outcome === 'answered') {
       if (previous.requestHash !== claim.requestHash) throw idempotencyKeyReused();
-      ports.log.info('Repeated Idempotency-Key answered', { sourceId: source.id, messageId: previous.answer.messageId });
+      ports.log.info('Repeated Idempotency-Key answered', {
+        sourceId: source.id,
+        messageId: previous.answer.messageId,
+      });
       return previous.answer;
     }
-    if (previous.outcome === 'in_progress') throw notAccepted('A request with this Idempotency-Key is still being processed.');
+    if (previous.outcome === 'in_progress')
+      throw notAccepted('A request with this Idempotency-Key is still being processed.');
   }
 
   try {
@@ -122,7 +134,12 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       receivedAt,
       dataModel: request.meta.dataModel,
       eventType: request.meta.eventType,
-      transmissions: planned.map(({ header }) => ({ id: header.transmissionId, destinationId: header.destinationId, status: 'queued', attempts: 0 })),
+      transmissions: planned.map(({ header }) => ({
+        id: header.transmissionId,
+        destinationId: header.destinationId,
+        status: 'queued',
+        attempts: 0,
+      })),
     };
     const entries = await queueEntries(planned, rawData, { messageId, sourceId: source.id }, ports);
     await enqueue(entries, { messageId, sourceId: source.id }, ports);
@@ -130,7 +147,11 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
     const answer: AcceptedMessage = {
       messageId,
       receivedAt,
-      transmissions: message.transmissions.map(({ id, destinationId }) => ({ id, destinationId, status: 'queued' as const })),
+      transmissions: message.transmissions.map(({ id, destinationId }) => ({
+        id,
+        destinationId,
+        status: 'queued' as const,
+      })),
     };
     try {
       await ports.messages.commitMessage(message, claim && { request: claim, answer });
@@ -186,7 +207,11 @@ const queueEntries = async (
       ports.log.error('Payload store refused a write', { ...ids, ...errorFields(error) });
       throw notAccepted('The payload store did not confirm the write.');
     }
-    bodies = planned.map(({ destination, header }) => ({ destination, header, body: encodeReferenceEnvelope(header, reference) }));
+    bodies = planned.map(({ destination, header }) => ({
+      destination,
+      header,
+      body: encodeReferenceEnvelope(header, reference),
+    }));
   }
   return bodies.map(({ destination, header, body }) => ({
     destination,
@@ -196,7 +221,9 @@ const queueEntries = async (
 
 /** Sends every entry to its destination's queue at once; when any is refused, abandons the message (503). */
 const enqueue = async (entries: readonly PlannedEntry[], ids: MessageIds, ports: AcceptMessagePorts): Promise<void> => {
-  const sends = await Promise.allSettled(entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl, entry)));
+  const sends = await Promise.allSettled(
+    entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl, entry)),
+  );
   const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');
   const [firstRejection] = rejected;
   if (firstRejection === undefined) return;
@@ -255,7 +282,9 @@ const resolveDestinations = async (
   const subscriptions = await directory.listSubscriptionsOfSource(source.id);
   const routed = route(request.meta, subscriptions);
   const named = request.meta.destinations ?? [];
-  const lookups = await Promise.all([...new Set([...routed.destinationIds, ...routed.uncovered])].map((id) => directory.getDestination(id)));
+  const lookups = await Promise.all(
+    [...new Set([...routed.destinationIds, ...routed.uncovered])].map((id) => directory.getDestination(id)),
+  );
   const byId = new Map(lookups.filter(usable).map((destination) => [destination.id, destination]));
 
   const missing = named.find((id) => !byId.has(id));

@@ -4,7 +4,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
-import { type ApiEvent, type ApiResult, bodyText, header, json, pathParameter, routeNotFound } from '../shared/http/api';
+import {
+  type ApiEvent,
+  type ApiResult,
+  bodyText,
+  header,
+  json,
+  pathParameter,
+  routeNotFound,
+} from '../shared/http/api';
 import { apiErrors } from '../shared/http/api-errors';
 import { authenticateSource } from '../shared/http/authenticate';
 import type { Directory } from '../shared/ports/directory';

@@ -25,7 +25,12 @@ export class CachedDirectory implements IngestDirectory {
   ) {}
 
   findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
-    return this.remembered(this.keys, apiKeyHash, () => this.directory.findApiKey(apiKeyHash), () => true);
+    return this.remembered(
+      this.keys,
+      apiKeyHash,
+      () => this.directory.findApiKey(apiKeyHash),
+      () => true,
+    );
   }
 
   getDestination(id: string): Promise<Destination | undefined> {
@@ -37,7 +42,12 @@ export class CachedDirectory implements IngestDirectory {
     return this.directory.listSubscriptionsOfSource(sourceId);
   }
 
-  private async remembered<T>(cache: Map<string, { value: T; until: number }>, key: string, read: () => Promise<T | undefined>, keep: (value: T) => boolean) {
+  private async remembered<T>(
+    cache: Map<string, { value: T; until: number }>,
+    key: string,
+    read: () => Promise<T | undefined>,
+    keep: (value: T) => boolean,
+  ) {
     const now = this.clock().getTime();
     const hit = cache.get(key);
     if (hit && hit.until > now) return hit.value;

@@ -10,4 +10,8 @@ const config = readIngestConfig();
 const logger = createLogger('conveyor-ingest', config.observe);
 const metrics = createMetrics(config.observe);
 
-export const handler = createIngestApi({ ...createStorePorts(createAwsClients(), config.store), ...config.settings }, logger, metrics);
+export const handler = createIngestApi(
+  { ...createStorePorts(createAwsClients(), config.store), ...config.settings },
+  logger,
+  metrics,
+);

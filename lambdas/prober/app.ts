@@ -80,12 +80,15 @@ export const createProberHandler = (
         // the probes for endpoints; neither holds the other up, and the turn lasts while they do.
         let probesUnderWay = true;
         const [reconciled, probing] = await Promise.allSettled([
-          logged(ports, 'Mapping reconciliation', () => reconcileMappings(ports, memory, { observed, passGoesOn: () => probesUnderWay })),
+          logged(ports, 'Mapping reconciliation', () =>
+            reconcileMappings(ports, memory, { observed, passGoesOn: () => probesUnderWay }),
+          ),
           probeDueDestinations(ports).finally(() => (probesUnderWay = false)),
         ]);
         if (probing.status === 'rejected') throw probing.reason;
         const pass = probing.value;
-        const reconciledPass: ReconcileResult | undefined = reconciled.status === 'fulfilled' ? reconciled.value : undefined;
+        const reconciledPass: ReconcileResult | undefined =
+          reconciled.status === 'fulfilled' ? reconciled.value : undefined;
         observed = undefined;
         passes++;
         probed += pass.probed;

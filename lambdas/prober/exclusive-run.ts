@@ -43,14 +43,21 @@ class LeaseHeldElsewhere extends Error {
  *
  * Use it last, so that its `onError` comes first.
  */
-export const exclusiveRun = <TResult>(ports: ExclusiveRunPorts, whenBusy: TResult): MiddlewareObj<unknown, TResult, Error, Context> => {
+export const exclusiveRun = <TResult>(
+  ports: ExclusiveRunPorts,
+  whenBusy: TResult,
+): MiddlewareObj<unknown, TResult, Error, Context> => {
   // The holder id of the lease each request took (one request at a time on Lambda; locally too).
   const holders = new WeakMap<Request<unknown, TResult, Error, Context>, string>();
   const release = async (request: Request<unknown, TResult, Error, Context>) => {
     const holder = holders.get(request);
     if (holder === undefined) return;
     holders.delete(request);
-    await ports.proberLease.release(holder).catch((error: unknown) => ports.log.warn('Could not release the prober lease; it runs out by itself', errorFields(error)));
+    await ports.proberLease
+      .release(holder)
+      .catch((error: unknown) =>
+        ports.log.warn('Could not release the prober lease; it runs out by itself', errorFields(error)),
+      );
   };
   return {
     before: async (request) => {

@@ -15,7 +15,14 @@ const clients = createAwsClients();
 
 export const handler = createProberHandler(
   {
-    ...createProberPorts(clients, config, { mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'reconciler' }), log: logger, meter: meterOver(metrics) }),
+    ...createProberPorts(clients, config, {
+      mappings: createEventSourceMappings(clients, {
+        deliveryFunctionArn: config.deliveryFunctionArn,
+        role: 'reconciler',
+      }),
+      log: logger,
+      meter: meterOver(metrics),
+    }),
     ...createBacklogPorts(clients, config.store),
   },
   logger,

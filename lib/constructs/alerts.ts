@@ -16,11 +16,14 @@ export class Alerts extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.fromAddress)) throw new Error(`Alerts: fromAddress must be an email address, got ${props.fromAddress}`);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.fromAddress))
+      throw new Error(`Alerts: fromAddress must be an email address, got ${props.fromAddress}`);
     this.fromAddress = props.fromAddress;
     const domain = props.fromAddress.split('@')[1]!;
     const stack = Stack.of(this);
-    this.identityArns = [props.fromAddress, domain].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
+    this.identityArns = [props.fromAddress, domain].map((identity) =>
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+    );
   }
 
   grantSend(fn: LambdaFunction & IGrantable): void {

@@ -35,7 +35,8 @@ export const CONVEYOR_RUNTIME = Runtime.NODEJS_24_X;
  */
 export class ConveyorFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ConveyorFunctionProps) {
-    if (!/^[a-z-]+$/.test(props.lambda)) throw new Error(`ConveyorFunction: lambda must be a folder name under lambdas/, got ${props.lambda}`);
+    if (!/^[a-z-]+$/.test(props.lambda))
+      throw new Error(`ConveyorFunction: lambda must be a folder name under lambdas/, got ${props.lambda}`);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
       encryptionKey: LogEncryption.keyOf(scope),
@@ -55,7 +56,11 @@ export class ConveyorFunction extends NodejsFunction {
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       // The deployment dimensions the metrics, so the dashboard shows this deployment only.
-      environment: { [ENV.NODE_OPTIONS]: '--enable-source-maps', [ENV.CONVEYOR_DEPLOYMENT]: Stack.of(scope).stackName, ...props.environment },
+      environment: {
+        [ENV.NODE_OPTIONS]: '--enable-source-maps',
+        [ENV.CONVEYOR_DEPLOYMENT]: Stack.of(scope).stackName,
+        ...props.environment,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: FUNCTION_BUNDLING.target,

@@ -38,7 +38,12 @@ export class Delivery extends Construct {
     // functions' environments can name this function's ARN without referring to the function.
     const stack = Stack.of(this);
     const functionName = `${stack.stackName.slice(0, 50)}-delivery`;
-    this.functionArnForConditions = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.functionArnForConditions = stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: functionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.function = new ConveyorFunction(this, 'Function', {
       functionName,
       lambda: 'delivery',
@@ -56,8 +61,20 @@ export class Delivery extends Construct {
    */
   grantCreateMappings(fn: LambdaFunction & IGrantable): void {
     fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:CreateEventSourceMapping'], resources: ['*'], conditions: this.onlyThisFunction() }));
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:DeleteEventSourceMapping'], resources: [this.mappingArns()], conditions: this.onlyThisFunction() }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:CreateEventSourceMapping'],
+        resources: ['*'],
+        conditions: this.onlyThisFunction(),
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:DeleteEventSourceMapping'],
+        resources: [this.mappingArns()],
+        conditions: this.onlyThisFunction(),
+      }),
+    );
     this.grantListMappings(fn);
   }
 
@@ -87,6 +104,11 @@ export class Delivery extends Construct {
   }
 
   private mappingArns(): string {
-    return Stack.of(this).formatArn({ service: 'lambda', resource: 'event-source-mapping', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'event-source-mapping',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }

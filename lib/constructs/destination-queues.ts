@@ -28,7 +28,10 @@ export class DestinationQueues extends Construct {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
     // Queue names are at most 80 characters: the prefix, a 30-character destination id and ".fifo".
-    this.namePrefix = `${stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-`;
+    this.namePrefix = `${stackName
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40)}-`;
     this.visibilityTimeout = Duration.seconds(props.deliveryTimeout.toSeconds() * 6);
     this.key = props.key;
     this.arnPattern = Stack.of(this).formatArn({ service: 'sqs', resource: `${this.namePrefix}*` });
@@ -63,7 +66,9 @@ export class DestinationQueues extends Construct {
   /** Send to destination queues (the ingest function). */
   grantSend(fn: LambdaFunction & IGrantable): void {
     this.configure(fn);
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.arnPattern] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: [this.arnPattern] }),
+    );
     this.key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 

@@ -38,7 +38,11 @@ export class IngestApi extends Construct {
       timeout: Duration.seconds(29),
     });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, encryptionKey: LogEncryption.keyOf(this), removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.ONE_YEAR,
+      encryptionKey: LogEncryption.keyOf(this),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const ingest = new HttpLambdaIntegration('Ingest', this.ingestFunction);
     this.api = new HttpApi(this, 'Api', {
       description: 'Conveyor integrator and admin API',

@@ -20,14 +20,26 @@ export class LogEncryption extends Construct {
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
-    const key = new Key(this, 'Key', { description: 'Conveyor: encrypts the CloudWatch log groups', enableKeyRotation: true });
+    const key = new Key(this, 'Key', {
+      description: 'Conveyor: encrypts the CloudWatch log groups',
+      enableKeyRotation: true,
+    });
     // CloudWatch Logs uses the key on behalf of this account's log groups only.
     key.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
     this.key = key;

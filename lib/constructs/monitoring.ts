@@ -24,7 +24,12 @@ import { METRIC_NAMESPACE, type MetricName, MetricNames } from '../../lambdas/sh
 
 export interface MonitoringProps {
   readonly api: HttpApi;
-  readonly functions: { readonly ingest: IFunction; readonly admin: IFunction; readonly delivery: IFunction; readonly prober: IFunction };
+  readonly functions: {
+    readonly ingest: IFunction;
+    readonly admin: IFunction;
+    readonly delivery: IFunction;
+    readonly prober: IFunction;
+  };
   readonly table: ITable;
   /** Destination queues are created at run time; the dashboard finds them by this name prefix. */
   readonly queueNamePrefix: string;
@@ -60,10 +65,20 @@ export class Monitoring extends Construct {
     super(scope, id);
     const deployment = Stack.of(this).stackName;
     const conveyorMetric = (metricName: MetricName, statistic: string, label?: string) =>
-      new Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { service: deployment }, statistic, period: FIVE_MINUTES, label });
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: deployment },
+        statistic,
+        period: FIVE_MINUTES,
+        label,
+      });
 
     // CloudWatch publishes to an encrypted topic only with a key whose policy lets it.
-    const topicKey = new Key(this, 'AlarmTopicKey', { description: 'Conveyor: encrypts the alarm topic', enableKeyRotation: true });
+    const topicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Conveyor: encrypts the alarm topic',
+      enableKeyRotation: true,
+    });
     topicKey.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -71,10 +86,20 @@ export class Monitoring extends Construct {
         resources: ['*'],
       }),
     );
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Conveyor alarms (${deployment})`, masterKey: topicKey, enforceSSL: true });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Conveyor alarms (${deployment})`,
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    const alarm = (id: string, description: string, metric: IMetric, threshold: number, missing = TreatMissingData.NOT_BREACHING) => {
+    const alarm = (
+      id: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      missing = TreatMissingData.NOT_BREACHING,
+    ) => {
       const created = new Alarm(this, id, {
         alarmName: `${deployment}-${id}`,
         alarmDescription: description,
@@ -153,9 +178,13 @@ export class Monitoring extends Construct {
     });
     const functions = Object.entries(props.functions);
     const perFunction = (metric: (fn: IFunction) => IMetric) => functions.map(([, fn]) => metric(fn));
-    const graph = (title: string, left: IMetric[], right: IMetric[] = [], width = 8) => new GraphWidget({ title, left, right, width, height: 6 });
+    const graph = (title: string, left: IMetric[], right: IMetric[] = [], width = 8) =>
+      new GraphWidget({ title, left, right, width, height: 6 });
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${deployment}-operations`, defaultInterval: Duration.hours(6) });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${deployment}-operations`,
+      defaultInterval: Duration.hours(6),
+    });
     this.dashboard.addWidgets(
       new TextWidget({
         markdown: `# Conveyor — ${deployment}\nIngest, deliveries and pauses. What each widget and alarm means: docs/operations.md, "Dashboard and alarms".`,
@@ -165,50 +194,94 @@ export class Monitoring extends Construct {
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8, height: 2 }),
     );
     this.dashboard.addWidgets(
-      graph('Ingest requests and errors', [
-        props.api.metricCount({ period: FIVE_MINUTES, label: 'Requests' }),
-        props.api.metricClientError({ period: FIVE_MINUTES, label: '4xx' }),
-        props.api.metricServerError({ period: FIVE_MINUTES, label: '5xx' }),
-      ], [conveyorMetric(MetricNames.messagesAccepted, 'Sum', 'Messages accepted')]),
-      graph('API latency (ms)', ['p50', 'p90', 'p99'].map((statistic) => props.api.metricLatency({ period: FIVE_MINUTES, statistic, label: statistic }))),
-      graph('Deliveries', [
-        conveyorMetric(MetricNames.transmissionsDelivered, 'Sum', 'Delivered'),
-        conveyorMetric(MetricNames.failedAttempts, 'Sum', 'Failed attempts'),
-      ], [conveyorMetric(MetricNames.transmissionsQueued, 'Sum', 'Queued')]),
+      graph(
+        'Ingest requests and errors',
+        [
+          props.api.metricCount({ period: FIVE_MINUTES, label: 'Requests' }),
+          props.api.metricClientError({ period: FIVE_MINUTES, label: '4xx' }),
+          props.api.metricServerError({ period: FIVE_MINUTES, label: '5xx' }),
+        ],
+        [conveyorMetric(MetricNames.messagesAccepted, 'Sum', 'Messages accepted')],
+      ),
+      graph(
+        'API latency (ms)',
+        ['p50', 'p90', 'p99'].map((statistic) =>
+          props.api.metricLatency({ period: FIVE_MINUTES, statistic, label: statistic }),
+        ),
+      ),
+      graph(
+        'Deliveries',
+        [
+          conveyorMetric(MetricNames.transmissionsDelivered, 'Sum', 'Delivered'),
+          conveyorMetric(MetricNames.failedAttempts, 'Sum', 'Failed attempts'),
+        ],
+        [conveyorMetric(MetricNames.transmissionsQueued, 'Sum', 'Queued')],
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Delivery latency, receipt to arrival (ms)', ['p50', 'p99'].map((statistic) => conveyorMetric(MetricNames.deliveryLatency, statistic, statistic))),
-      graph('Endpoint response time (ms)', ['p50', 'p99'].map((statistic) => conveyorMetric(MetricNames.endpointResponseTime, statistic, statistic))),
-      graph('Pause episodes', [
-        conveyorMetric(MetricNames.pauses, 'Sum', 'Paused'),
-        conveyorMetric(MetricNames.resumes, 'Sum', 'Resumed'),
-        conveyorMetric(MetricNames.skips, 'Sum', 'Skipped heads'),
-        conveyorMetric(MetricNames.replays, 'Sum', 'Replays'),
-      ], [conveyorMetric(MetricNames.alertsSent, 'Sum', 'Alerts sent'), conveyorMetric(MetricNames.alertSendFailures, 'Sum', 'Alert send failures')]),
+      graph(
+        'Delivery latency, receipt to arrival (ms)',
+        ['p50', 'p99'].map((statistic) => conveyorMetric(MetricNames.deliveryLatency, statistic, statistic)),
+      ),
+      graph(
+        'Endpoint response time (ms)',
+        ['p50', 'p99'].map((statistic) => conveyorMetric(MetricNames.endpointResponseTime, statistic, statistic)),
+      ),
+      graph(
+        'Pause episodes',
+        [
+          conveyorMetric(MetricNames.pauses, 'Sum', 'Paused'),
+          conveyorMetric(MetricNames.resumes, 'Sum', 'Resumed'),
+          conveyorMetric(MetricNames.skips, 'Sum', 'Skipped heads'),
+          conveyorMetric(MetricNames.replays, 'Sum', 'Replays'),
+        ],
+        [
+          conveyorMetric(MetricNames.alertsSent, 'Sum', 'Alerts sent'),
+          conveyorMetric(MetricNames.alertSendFailures, 'Sum', 'Alert send failures'),
+        ],
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Paused destinations', [conveyorMetric(MetricNames.pausedDestinations, 'Maximum', 'Paused now')], [conveyorMetric(MetricNames.spillBacklog, 'Maximum', 'Entries in spills')]),
+      graph(
+        'Paused destinations',
+        [conveyorMetric(MetricNames.pausedDestinations, 'Maximum', 'Paused now')],
+        [conveyorMetric(MetricNames.spillBacklog, 'Maximum', 'Entries in spills')],
+      ),
       graph('Waiting (s)', [
         conveyorMetric(MetricNames.longestPause, 'Maximum', 'Longest pause'),
         conveyorMetric(MetricNames.oldestPausedEntryAge, 'Maximum', 'Oldest entry behind a paused head'),
         conveyorMetric(MetricNames.oldestEntryAge, 'Maximum', 'Oldest entry in any destination queue (prober)'),
         queueAge,
       ]),
-      graph('Function errors and throttles', perFunction((fn) => fn.metricErrors({ period: FIVE_MINUTES })), perFunction((fn) => fn.metricThrottles({ period: FIVE_MINUTES }))),
+      graph(
+        'Function errors and throttles',
+        perFunction((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
+        perFunction((fn) => fn.metricThrottles({ period: FIVE_MINUTES })),
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Function duration p99 (ms)', perFunction((fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }))),
-      graph('Function concurrency', perFunction((fn) => fn.metric('ConcurrentExecutions', { period: FIVE_MINUTES, statistic: 'Maximum' }))),
+      graph(
+        'Function duration p99 (ms)',
+        perFunction((fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })),
+      ),
+      graph(
+        'Function concurrency',
+        perFunction((fn) => fn.metric('ConcurrentExecutions', { period: FIVE_MINUTES, statistic: 'Maximum' })),
+      ),
       graph('DynamoDB throttles', [
         props.table.metric('ReadThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: 'Read throttles' }),
         props.table.metric('WriteThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: 'Write throttles' }),
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Event-source mappings', [
-        conveyorMetric(MetricNames.mappingDrift, 'Maximum', 'Drifting for 5 min or more'),
-        conveyorMetric(MetricNames.mappingDriftFound, 'Sum', 'Drift found by the audit'),
-      ], [conveyorMetric(MetricNames.mappingUpdates, 'Sum', 'Enable/disable calls')]),
+      graph(
+        'Event-source mappings',
+        [
+          conveyorMetric(MetricNames.mappingDrift, 'Maximum', 'Drifting for 5 min or more'),
+          conveyorMetric(MetricNames.mappingDriftFound, 'Sum', 'Drift found by the audit'),
+        ],
+        [conveyorMetric(MetricNames.mappingUpdates, 'Sum', 'Enable/disable calls')],
+      ),
     );
   }
 }

@@ -48,7 +48,13 @@ export class PayloadBucket extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'payloads/',
-      lifecycleRules: [{ expiration: retention, noncurrentVersionExpiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        {
+          expiration: retention,
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
@@ -59,7 +65,12 @@ export class PayloadBucket extends Construct {
    */
   bindTo(fn: LambdaFunction & IGrantable, access: 'write' | 'read'): void {
     fn.addEnvironment(ENV.PAYLOAD_BUCKET, this.bucket.bucketName);
-    fn.addToRolePolicy(new PolicyStatement({ actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'], resources: [this.bucket.arnForObjects('payloads/*')] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [access === 'write' ? 's3:PutObject' : 's3:GetObject'],
+        resources: [this.bucket.arnForObjects('payloads/*')],
+      }),
+    );
     if (access === 'write') this.key.grant(fn, 'kms:GenerateDataKey');
     else this.key.grantDecrypt(fn);
   }

@@ -37,8 +37,13 @@ export class Store extends Construct {
     });
     // Point-in-time recovery covers 35 days of mistakes; AWS Backup keeps daily copies besides,
     // in a vault encrypted with the same key, for as long as an operator needs them.
-    const vault = new BackupVault(this, 'BackupVault', { encryptionKey: props.key, removalPolicy: RemovalPolicy.RETAIN });
-    BackupPlan.daily35DayRetention(this, 'BackupPlan', vault).addSelection('Table', { resources: [BackupResource.fromDynamoDbTable(this.table)] });
+    const vault = new BackupVault(this, 'BackupVault', {
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    BackupPlan.daily35DayRetention(this, 'BackupPlan', vault).addSelection('Table', {
+      resources: [BackupResource.fromDynamoDbTable(this.table)],
+    });
   }
 
   /** Grants read/write on the table (and its key) and tells the function its name. */

@@ -25,7 +25,17 @@ export const applyFidelity = (fidelity: LocalFidelity, clients: AwsClients): App
   if (fidelity.mode === 'default') return { ...fidelity, lostAnswers };
   const random = seededRandom(fidelity.seed);
   const onLost = (commandName: string) => lostAnswers.set(commandName, (lostAnswers.get(commandName) ?? 0) + 1);
-  loseAnswersOfWrites(clients.documents, { random, probability: LOST_ANSWER_PROBABILITY, writeCommands: DYNAMODB_WRITE_COMMANDS, onLost });
-  loseAnswersOfWrites(clients.sqs, { random, probability: LOST_ANSWER_PROBABILITY, writeCommands: SQS_WRITE_COMMANDS, onLost });
+  loseAnswersOfWrites(clients.documents, {
+    random,
+    probability: LOST_ANSWER_PROBABILITY,
+    writeCommands: DYNAMODB_WRITE_COMMANDS,
+    onLost,
+  });
+  loseAnswersOfWrites(clients.sqs, {
+    random,
+    probability: LOST_ANSWER_PROBABILITY,
+    writeCommands: SQS_WRITE_COMMANDS,
+    onLost,
+  });
   return { ...fidelity, random, lostAnswers };
 };

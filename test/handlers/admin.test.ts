@@ -134,15 +134,26 @@ describe('errors, in the contract error body', () => {
       { headers: json, body: '{"name":"EHR"}' },
     ],
     ['a path no route serves', 'GET', '/v1/admin/organizations', 404, 'route_not_found', 'No such route.', {}],
-    ['a path outside the admin API', 'POST', '/v1/messages', 404, 'route_not_found', 'No such route.', { headers: json, body: '{}' }],
-  ])('%s: %s %s answers %i %s and publishes nothing', async (_case, method, path, statusCode, code, message, request) => {
-    const { call } = setUp();
+    [
+      'a path outside the admin API',
+      'POST',
+      '/v1/messages',
+      404,
+      'route_not_found',
+      'No such route.',
+      { headers: json, body: '{}' },
+    ],
+  ])(
+    '%s: %s %s answers %i %s and publishes nothing',
+    async (_case, method, path, statusCode, code, message, request) => {
+      const { call } = setUp();
 
-    const answer = await call(method, path, request);
+      const answer = await call(method, path, request);
 
-    expect(answer).toEqual({ statusCode, headers: json, body: JSON.stringify({ error: { code, message } }) });
-    expect(output.metrics()).toEqual([]);
-  });
+      expect(answer).toEqual({ statusCode, headers: json, body: JSON.stringify({ error: { code, message } }) });
+      expect(output.metrics()).toEqual([]);
+    },
+  );
 
   it('answers 409 not_paused for a skip of an active destination', async () => {
     const { call, directory } = setUp();
@@ -155,7 +166,10 @@ describe('errors, in the contract error body', () => {
       statusCode: 409,
       headers: json,
       body: JSON.stringify({
-        error: { code: 'not_paused', message: 'The destination is not paused; only the head of a paused destination can be skipped.' },
+        error: {
+          code: 'not_paused',
+          message: 'The destination is not paused; only the head of a paused destination can be skipped.',
+        },
       }),
     });
   });
@@ -177,7 +191,10 @@ describe('errors, in the contract error body', () => {
       statusCode: 503,
       headers: json,
       body: JSON.stringify({
-        error: { code: 'provisioning_failed', message: 'The destination queue or its mapping could not be created; retry.' },
+        error: {
+          code: 'provisioning_failed',
+          message: 'The destination queue or its mapping could not be created; retry.',
+        },
       }),
     });
     expect(levelsAndMessages()).toEqual(['ERROR Destination provisioning failed', 'WARN Request not accepted']);

@@ -34,7 +34,11 @@ const setUp = (destination: Destination, answers: DeliveryOutcome[] = []) => {
 };
 
 /** A committed message for `destination` and its queue record, `data` as the integrator sent it. */
-const queued = async (messages: { commitMessage(message: Message): Promise<void> }, destination: Destination, data: string) => {
+const queued = async (
+  messages: { commitMessage(message: Message): Promise<void> },
+  destination: Destination,
+  data: string,
+) => {
   const messageId = newId('message');
   const transmissionId = transmissionIdOf(messageId, 0);
   await messages.commitMessage({
@@ -56,7 +60,11 @@ const queued = async (messages: { commitMessage(message: Message): Promise<void>
     eventType: 'Report',
     receivedAt: RECEIVED_AT,
   };
-  return { messageId, transmissionId, record: sqsRecord(`sqs-${transmissionId}`, encodeEnvelope(header, data), destination.id) };
+  return {
+    messageId,
+    transmissionId,
+    record: sqsRecord(`sqs-${transmissionId}`, encodeEnvelope(header, data), destination.id),
+  };
 };
 
 const ids = (records: SQSRecord[]) => records.map((record) => ({ itemIdentifier: record.messageId }));
@@ -90,7 +98,11 @@ it('delivers a batch in order and publishes what it counted', async () => {
     [second.transmissionId, 2],
   ]);
   // Each reservation recorded its record's SentTimestamp: how old the queue's head is.
-  expect(messages.counters.get(destination.id)).toEqual({ last: 2, holder: second.transmissionId, headSentAt: new Date(1795000000000).toISOString() });
+  expect(messages.counters.get(destination.id)).toEqual({
+    last: 2,
+    holder: second.transmissionId,
+    headSentAt: new Date(1795000000000).toISOString(),
+  });
   const published = output.metrics();
   expect(published).toHaveLength(1);
   // Embedded metric format keeps each value recorded under a name, in order.
@@ -104,7 +116,11 @@ it('delivers a batch in order and publishes what it counted', async () => {
 
 it('hands back every record of a paused destination untouched, visible again after the release delay', async () => {
   // Prepare: the mapping is known to be off; the handler only sees what was in flight.
-  const destination = paused(activeDestination(newId('organization')), '2026-11-26T09:00:00.000Z', '2026-11-26T10:05:00.000Z');
+  const destination = paused(
+    activeDestination(newId('organization')),
+    '2026-11-26T09:00:00.000Z',
+    '2026-11-26T10:05:00.000Z',
+  );
   const { handler, messages, posted, queues, mappings, directory } = setUp(destination);
   const first = await queued(messages, destination, '{"n":1}');
   const second = await queued(messages, destination, '{"n":2}');
@@ -114,19 +130,29 @@ it('hands back every record of a paused destination untouched, visible again aft
 
   expect(answer).toEqual({ batchItemFailures: ids([first.record, second.record]) });
   expect(queues.released).toEqual([
-    { queueUrl: destination.queueUrl, receiptHandles: [first.record.receiptHandle, second.record.receiptHandle], seconds: 5 },
+    {
+      queueUrl: destination.queueUrl,
+      receiptHandles: [first.record.receiptHandle, second.record.receiptHandle],
+      seconds: 5,
+    },
   ]);
   expect(posted).toEqual([]);
   expect(mappings.calls).toEqual([]);
   expect([...messages.messages.entries()]).toEqual(before);
   expect(directory.destinations.get(destination.id)).toEqual(destination);
-  expect(output.logs().map(({ level, message }) => `${level} ${message}`)).toEqual(['INFO Batch handed back: destination is paused']);
+  expect(output.logs().map(({ level, message }) => `${level} ${message}`)).toEqual([
+    'INFO Batch handed back: destination is paused',
+  ]);
   expect(output.logs()[0]).toMatchObject({ destinationId: destination.id, records: 2 });
   expect(output.metrics()).toEqual([]);
 });
 
 it('never calls the control plane: a batch for a paused destination puts it on the worklist as evidence its mapping still runs', async () => {
-  const pausedDestination = paused(activeDestination(newId('organization')), '2026-11-26T09:00:00.000Z', '2026-11-26T10:05:00.000Z');
+  const pausedDestination = paused(
+    activeDestination(newId('organization')),
+    '2026-11-26T09:00:00.000Z',
+    '2026-11-26T10:05:00.000Z',
+  );
   const destination = { ...pausedDestination, pause: { ...pausedDestination.pause, mappingDisabled: false } };
   const { handler, messages, mappings, worklist } = setUp(destination);
   const { record } = await queued(messages, destination, '{}');
@@ -135,7 +161,9 @@ it('never calls the control plane: a batch for a paused destination puts it on t
 
   expect(answer).toEqual({ batchItemFailures: ids([record]) });
   expect(mappings.calls).toEqual([]);
-  expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, reason: 'evidence' })]);
+  expect(await worklist.list()).toEqual([
+    expect.objectContaining({ destinationId: destination.id, reason: 'evidence' }),
+  ]);
 });
 
 it('stops at the first record the endpoint fails, returns it and every later one, and pauses the destination', async () => {
@@ -151,13 +179,22 @@ it('stops at the first record the endpoint fails, returns it and every later one
   expect(posted).toHaveLength(1);
   expect(directory.destinations.get(destination.id)).toMatchObject({
     status: 'paused',
-    pause: { reason: 'HTTP 503', fault: 'destination', headTransmissionId: first.transmissionId, nextRetryAt: '2026-11-26T10:00:05.000Z' },
+    pause: {
+      reason: 'HTTP 503',
+      fault: 'destination',
+      headTransmissionId: first.transmissionId,
+      nextRetryAt: '2026-11-26T10:00:05.000Z',
+    },
   });
   // The pause is recorded; the reconciler, not delivery, turns the mapping off.
   expect(mappings.calls).toEqual([]);
   expect(mailed.map(({ to }) => to)).toEqual(['lab@example.org']);
   expect(queues.released).toEqual([
-    { queueUrl: destination.queueUrl, receiptHandles: [first.record.receiptHandle, second.record.receiptHandle], seconds: 5 },
+    {
+      queueUrl: destination.queueUrl,
+      receiptHandles: [first.record.receiptHandle, second.record.receiptHandle],
+      seconds: 5,
+    },
   ]);
   expect(output.metrics()[0]).toMatchObject({ FailedAttempts: 1, Pauses: 1, AlertsSent: 1 });
 });
@@ -168,11 +205,16 @@ it('hands back, untried, records the invocation has no time left for', async () 
   const { record } = await queued(messages, destination, '{}');
 
   // One attempt needs the destination's timeout (5 s) plus 5 s of room.
-  const answer = await handler(sqsEvent([record]), lambdaContext('conveyor-delivery', () => 9_999));
+  const answer = await handler(
+    sqsEvent([record]),
+    lambdaContext('conveyor-delivery', () => 9_999),
+  );
 
   expect(answer).toEqual({ batchItemFailures: ids([record]) });
   expect(posted).toEqual([]);
-  expect(queues.released).toEqual([{ queueUrl: destination.queueUrl, receiptHandles: [record.receiptHandle], seconds: 10 }]);
+  expect(queues.released).toEqual([
+    { queueUrl: destination.queueUrl, receiptHandles: [record.receiptHandle], seconds: 10 },
+  ]);
 });
 
 it('fails the whole invocation, so the batch is retried, when the destination does not exist', async () => {

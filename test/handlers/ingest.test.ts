@@ -67,7 +67,9 @@ describe('POST /v1/messages', () => {
       receivedAt: '2026-11-26T10:00:00.000Z',
       transmissions: [{ id: transmissionIdOf(body.messageId, 0), destinationId: destination.id, status: 'queued' }],
     });
-    expect(queues.sent.map(({ queueUrl, entry: { groupId, deduplicationId } }) => ({ queueUrl, groupId, deduplicationId }))).toEqual([
+    expect(
+      queues.sent.map(({ queueUrl, entry: { groupId, deduplicationId } }) => ({ queueUrl, groupId, deduplicationId })),
+    ).toEqual([
       { queueUrl: destination.queueUrl, groupId: destination.id, deduplicationId: transmissionIdOf(body.messageId, 0) },
     ]);
   });
@@ -123,7 +125,8 @@ describe('POST /v1/messages', () => {
       body: JSON.stringify({
         error: {
           code: 'not_accepted',
-          message: '1 of 1 destination queues did not confirm the write. Nothing was acknowledged; retry with the same Idempotency-Key.',
+          message:
+            '1 of 1 destination queues did not confirm the write. Nothing was acknowledged; retry with the same Idempotency-Key.',
         },
       }),
     });

@@ -34,7 +34,9 @@ export const apiEvent = (method: string, path: string, request: ApiRequest = {})
   routeKey: '$default',
   rawPath: path,
   rawQueryString: new URLSearchParams(request.query ?? {}).toString(),
-  headers: Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+  headers: Object.fromEntries(
+    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  ),
   queryStringParameters: request.query,
   body: request.body,
   isBase64Encoded: false,

@@ -7,19 +7,33 @@ import { MemoryMappingWorklist } from '../fixtures/pause-harness';
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
 import type { BacklogDependencies } from '../../lambdas/shared/pauses/backlog-age';
 import { hashApiKey, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
-import type { ActiveDestination, Organization, PausedDestination, Source, Subscription } from '../../lambdas/shared/domain/model';
+import type {
+  ActiveDestination,
+  Organization,
+  PausedDestination,
+  Source,
+  Subscription,
+} from '../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../lambdas/shared/ports/deliverer';
 import type { DestinationState } from '../../lambdas/shared/ports/destination-state';
 import type { ApiKeyHolder, Directory } from '../../lambdas/shared/ports/directory';
 import type { Log, Meter } from '../../lambdas/shared/ports/observe';
 import type { DestinationQueues, EventSourceMappings, QueueEntry } from '../../lambdas/shared/ports/queues';
-import { MemoryDeliveryHeads, MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemoryQueueListing, MemorySpill } from '../fixtures/memory-store';
+import {
+  MemoryDeliveryHeads,
+  MemoryDirectory,
+  MemoryMessageStore,
+  MemoryPayloadStore,
+  MemoryQueueListing,
+  MemorySpill,
+} from '../fixtures/memory-store';
 
 /** The time every handler test runs at. */
 export const NOW = new Date('2026-11-26T10:00:00.000Z');
 
 /** The memory directory but for the two reads `KeyedDirectory` answers from its own records. */
-const MemoryDirectoryBase: new () => Omit<MemoryDirectory, 'findApiKey' | 'listSubscriptionsOfSource'> = MemoryDirectory;
+const MemoryDirectoryBase: new () => Omit<MemoryDirectory, 'findApiKey' | 'listSubscriptionsOfSource'> =
+  MemoryDirectory;
 
 /** The memory directory, with the API keys and subscriptions ingest reads. */
 export class KeyedDirectory extends MemoryDirectoryBase implements Directory, DestinationState {
@@ -46,7 +60,10 @@ export class RecordingQueues implements DestinationQueues {
   sendError: Error | undefined;
 
   async provision(destinationId: string) {
-    return { queueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${destinationId}.fifo`, queueArn: `arn:aws:sqs:${destinationId}` };
+    return {
+      queueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${destinationId}.fifo`,
+      queueArn: `arn:aws:sqs:${destinationId}`,
+    };
   }
   async send(queueUrl: string, entry: QueueEntry) {
     if (this.sendError) throw this.sendError;

@@ -79,10 +79,16 @@ it('passes every interval while a destination stays paused, and stops once less 
   // The gauges, once, after the last pass: one destination paused for an hour.
   const published = output.metrics();
   expect(published).toHaveLength(1);
-  expect(published[0]).toMatchObject({ PausedDestinations: 1, LongestPause: 3600, OldestPausedEntryAge: 3600, SpillBacklog: 0, OldestEntryAge: 0 });
+  expect(published[0]).toMatchObject({
+    PausedDestinations: 1,
+    LongestPause: 3600,
+    OldestPausedEntryAge: 3600,
+    SpillBacklog: 0,
+    OldestEntryAge: 0,
+  });
 });
 
-it('pauses, before its passes, an active destination whose oldest entry nears the queue\'s retention, and leaves it to the run\'s passes', async () => {
+it("pauses, before its passes, an active destination whose oldest entry nears the queue's retention, and leaves it to the run's passes", async () => {
   // Prepare: delivery has the head of its queue in hand, enqueued 13 days ago (the spill age is 12).
   const fakes = setUp(60_000);
   const lab = organization('Lab');
@@ -102,11 +108,18 @@ it('pauses, before its passes, an active destination whose oldest entry nears th
     transmissions: [{ id: transmissionId, destinationId: destination.id, status: 'queued', attempts: 0 }],
   });
   await fakes.messages.reserveSequence(destination.id, transmissionId, sentAt);
-  await fakes.queues.send(destination.queueUrl, { groupId: destination.id, deduplicationId: transmissionId, body: 'entry' });
+  await fakes.queues.send(destination.queueUrl, {
+    groupId: destination.id,
+    deduplicationId: transmissionId,
+    body: 'entry',
+  });
 
   await fakes.run();
 
-  expect(fakes.directory.destinations.get(destination.id)).toMatchObject({ status: 'paused', pause: { headTransmissionId: transmissionId, queueHeadSentAt: sentAt } });
+  expect(fakes.directory.destinations.get(destination.id)).toMatchObject({
+    status: 'paused',
+    pause: { headTransmissionId: transmissionId, queueHeadSentAt: sentAt },
+  });
   expect(fakes.mappings.calls).toEqual([`disable ${destination.mappingId}`]);
   expect(fakes.mailed).toEqual([{ to: 'lab@example.org', subject: '[Conveyor] Paused: Lab results' }]);
   expect(output.metrics()[0]).toMatchObject({ Pauses: 1, OldestEntryAge: 13 * 24 * 3600, PausedDestinations: 1 });

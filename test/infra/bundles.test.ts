@@ -13,9 +13,12 @@ jest.setTimeout(60_000);
 const outdir = mkdtempSync(join(tmpdir(), 'conveyor-bundle-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-it.each(['ingest', 'delivery', 'admin', 'prober'])('bundles %s into ESM that loads and exports its handler', async (fn) => {
-  const outfile = join(outdir, fn, 'index.mjs');
-  await bundleFunction(fn, outfile);
-  const output = await loadBundle(outfile, 'typeof module.handler');
-  expect(output).toBe('function');
-});
+it.each(['ingest', 'delivery', 'admin', 'prober'])(
+  'bundles %s into ESM that loads and exports its handler',
+  async (fn) => {
+    const outfile = join(outdir, fn, 'index.mjs');
+    await bundleFunction(fn, outfile);
+    const output = await loadBundle(outfile, 'typeof module.handler');
+    expect(output).toBe('function');
+  },
+);

@@ -29,7 +29,9 @@ const functionLogicalId = (descriptionStart: string) => {
 const policyStatementsOf = (functionId: string) => {
   const role = template.findResources('AWS::Lambda::Function')[functionId]!.Properties.Role['Fn::GetAtt'][0];
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: role }] } });
-  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+  return Object.values(policies).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+  );
 };
 
 const actionsOf = (statements: Array<Record<string, unknown>>) =>
@@ -80,21 +82,27 @@ describe('ConveyorStack', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
   });
 
-  it('lets the admin function manage only this deployment\'s queues and only mappings to the delivery function', () => {
+  it("lets the admin function manage only this deployment's queues and only mappings to the delivery function", () => {
     const statements = policyStatementsOf(functionLogicalId('organizations'));
     const delivery = template.findResources('AWS::Lambda::Function')[functionLogicalId('delivers')]!;
     expect(delivery.Properties.FunctionName).toBe('ConveyorTest-delivery');
     const namesDelivery = (statement: Record<string, unknown> | undefined) =>
-      JSON.stringify((statement?.Condition as any)?.StringEquals?.['lambda:FunctionArn']).includes(':function:ConveyorTest-delivery');
+      JSON.stringify((statement?.Condition as any)?.StringEquals?.['lambda:FunctionArn']).includes(
+        ':function:ConveyorTest-delivery',
+      );
     const createMapping = statements.find((statement) => statement.Action === 'lambda:CreateEventSourceMapping');
     expect(namesDelivery(createMapping)).toBe(true);
-    const deleteMapping = statements.find((statement) => actionsOf([statement]).includes('lambda:DeleteEventSourceMapping'));
+    const deleteMapping = statements.find((statement) =>
+      actionsOf([statement]).includes('lambda:DeleteEventSourceMapping'),
+    );
     expect(namesDelivery(deleteMapping)).toBe(true);
     // Registration creates mappings; only the prober's reconciler changes their state.
     expect(actionsOf(statements)).not.toContain('lambda:UpdateEventSourceMapping');
     const queueStatement = statements.find((statement) => actionsOf([statement]).includes('sqs:CreateQueue'))!;
     expect(JSON.stringify(queueStatement.Resource)).toContain(':conveyortest-*');
-    const sqsStatements = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('sqs:')));
+    const sqsStatements = statements.filter((statement) =>
+      actionsOf([statement]).some((action) => action.startsWith('sqs:')),
+    );
     for (const statement of sqsStatements) expect(JSON.stringify(statement.Resource)).toContain(':conveyortest-*');
   });
 
@@ -102,27 +110,38 @@ describe('ConveyorStack', () => {
     const prober = policyStatementsOf(functionLogicalId('retries'));
     const reconcile = prober.find((statement) => actionsOf([statement]).includes('lambda:UpdateEventSourceMapping'))!;
     expect(actionsOf([reconcile]).sort()).toEqual(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping']);
-    expect(JSON.stringify((reconcile.Condition as any).StringEquals['lambda:FunctionArn'])).toContain(':function:ConveyorTest-delivery');
+    expect(JSON.stringify((reconcile.Condition as any).StringEquals['lambda:FunctionArn'])).toContain(
+      ':function:ConveyorTest-delivery',
+    );
     expect(actionsOf(prober)).toContain('lambda:ListEventSourceMappings');
     expect(actionsOf(prober)).not.toContain('lambda:CreateEventSourceMapping');
     expect(actionsOf(prober)).not.toContain('lambda:DeleteEventSourceMapping');
     const proberFunction = template.findResources('AWS::Lambda::Function')[functionLogicalId('retries')]!;
-    expect(JSON.stringify(proberFunction.Properties.Environment.Variables[ENV.DELIVERY_FUNCTION_ARN])).toContain(':function:ConveyorTest-delivery');
-    expect(actionsOf(policyStatementsOf(functionLogicalId('delivers'))).filter((action) => action.startsWith('lambda:'))).toEqual([]);
+    expect(JSON.stringify(proberFunction.Properties.Environment.Variables[ENV.DELIVERY_FUNCTION_ARN])).toContain(
+      ':function:ConveyorTest-delivery',
+    );
+    expect(
+      actionsOf(policyStatementsOf(functionLogicalId('delivers'))).filter((action) => action.startsWith('lambda:')),
+    ).toEqual([]);
   });
 
-  it('lets the prober list queues (ListQueues takes no resource) and read the attributes of this deployment\'s queues only', () => {
+  it("lets the prober list queues (ListQueues takes no resource) and read the attributes of this deployment's queues only", () => {
     const statements = policyStatementsOf(functionLogicalId('retries'));
     const list = statements.filter((statement) => actionsOf([statement]).includes('sqs:ListQueues'));
     expect(list).toEqual([expect.objectContaining({ Action: 'sqs:ListQueues', Resource: '*' })]);
     const attributes = statements.filter((statement) => actionsOf([statement]).includes('sqs:GetQueueAttributes'));
     expect(attributes.length).toBeGreaterThan(0);
     for (const statement of attributes) expect(JSON.stringify(statement.Resource)).toContain(':conveyortest-*');
-    for (const fn of ['accepts', 'delivers', 'organizations']) expect(actionsOf(policyStatementsOf(functionLogicalId(fn)))).not.toContain('sqs:ListQueues');
+    for (const fn of ['accepts', 'delivers', 'organizations'])
+      expect(actionsOf(policyStatementsOf(functionLogicalId(fn)))).not.toContain('sqs:ListQueues');
   });
 
   it('sends alerts only from the configured address', () => {
-    for (const fn of [functionLogicalId('delivers'), functionLogicalId('retries'), functionLogicalId('organizations')]) {
+    for (const fn of [
+      functionLogicalId('delivers'),
+      functionLogicalId('retries'),
+      functionLogicalId('organizations'),
+    ]) {
       const send = policyStatementsOf(fn).find((statement) => statement.Action === 'ses:SendEmail');
       expect(send).toMatchObject({ Condition: { StringEquals: { 'ses:FromAddress': 'alerts@example.org' } } });
     }
@@ -150,7 +169,10 @@ describe('ConveyorStack', () => {
   });
 
   it('puts admin routes behind IAM authorization and logs access without headers or bodies', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /v1/admin/{proxy+}', AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /v1/admin/{proxy+}',
+      AuthorizationType: 'AWS_IAM',
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/messages' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/messages/{messageId}' });
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
@@ -167,22 +189,39 @@ describe('ConveyorStack', () => {
   });
 
   it('keeps large payloads in a private, TLS-only, KMS-encrypted, versioned bucket that expires them', () => {
-    const buckets = template.findResources('AWS::S3::Bucket', { Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } } });
+    const buckets = template.findResources('AWS::S3::Bucket', {
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      },
+    });
     expect(Object.keys(buckets)).toHaveLength(1);
     const [bucketId, bucket] = Object.entries(buckets)[0]!;
     expect(bucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { LogFilePrefix: 'payloads/' },
       LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })] },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
-    const s3Actions = (description: string) => actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
+    const s3Actions = (description: string) =>
+      actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
     expect(s3Actions('accepts messages')).toEqual(['s3:PutObject']);
-    for (const description of ['delivers', 'retries the heads', 'organizations']) expect(s3Actions(description)).toEqual(['s3:GetObject']);
+    for (const description of ['delivers', 'retries the heads', 'organizations'])
+      expect(s3Actions(description)).toEqual(['s3:GetObject']);
   });
 
   it('encrypts every log group with a customer-managed key and backs the table up daily', () => {
@@ -190,7 +229,9 @@ describe('ConveyorStack', () => {
     expect(logGroups.length).toBeGreaterThanOrEqual(5);
     for (const logGroup of logGroups) expect(logGroup.Properties.KmsKeyId).toBeDefined();
     template.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: Match.anyValue() });
-    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { Resources: Match.anyValue() } });
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: { Resources: Match.anyValue() },
+    });
   });
 
   it('fails synthesis when a cdk-nag finding is not acknowledged', () => {
@@ -211,13 +252,19 @@ describe('ConveyorStack', () => {
 
   describe('monitoring', () => {
     const alarmOn = (metricName: string) => {
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }));
+      const alarms = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
+      );
       expect(alarms).toHaveLength(1);
       return alarms[0]!.Properties;
     };
 
     it('alarms on a long pause and on an entry nearing retention well before the spill (12 d) and SQS (14 d)', () => {
-      expect(alarmOn('LongestPause')).toMatchObject({ Namespace: 'Conveyor', Threshold: 3600, Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }] });
+      expect(alarmOn('LongestPause')).toMatchObject({
+        Namespace: 'Conveyor',
+        Threshold: 3600,
+        Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }],
+      });
       const retention = alarmOn('OldestPausedEntryAge');
       expect(retention.Threshold).toBe(7 * 24 * 3600);
       expect(retention.Threshold).toBeLessThan(12 * 24 * 3600);
@@ -225,7 +272,13 @@ describe('ConveyorStack', () => {
 
     it('alarms when the oldest entry of any destination queue has waited two days, all of five minutes, or goes unmeasured', () => {
       const age = alarmOn('OldestEntryAge');
-      expect(age).toMatchObject({ Namespace: 'Conveyor', Statistic: 'Minimum', Period: 300, Threshold: 2 * 24 * 3600, TreatMissingData: 'breaching' });
+      expect(age).toMatchObject({
+        Namespace: 'Conveyor',
+        Statistic: 'Minimum',
+        Period: 300,
+        Threshold: 2 * 24 * 3600,
+        TreatMissingData: 'breaching',
+      });
       // Well before the spill (12 d) and SQS's retention (14 d).
       expect(age.Threshold).toBeLessThan(12 * 24 * 3600);
     });
@@ -233,8 +286,17 @@ describe('ConveyorStack', () => {
     it('alarms on ingest 5xx, delivery and prober errors, alert-send failures and mapping drift, all to one encrypted topic', () => {
       expect(alarmOn('5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
       expect(alarmOn('AlertSendFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
-      expect(alarmOn('MappingDrift')).toMatchObject({ Namespace: 'Conveyor', Statistic: 'Maximum', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }] });
-      const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }));
+      expect(alarmOn('MappingDrift')).toMatchObject({
+        Namespace: 'Conveyor',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        Dimensions: [{ Name: 'service', Value: 'ConveyorTest' }],
+      });
+      const errorAlarms = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' },
+        }),
+      );
       expect(errorAlarms.map((alarm) => alarm.Properties.Dimensions[0].Value.Ref).sort()).toEqual(
         [functionLogicalId('delivers'), functionLogicalId('retries the heads')].sort(),
       );
@@ -249,26 +311,66 @@ describe('ConveyorStack', () => {
     it('subscribes the alarm email given as context, and none otherwise', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       const app = newApp();
-      const stack = new ConveyorStack(app, 'ConveyorPaged', { alertFromAddress: 'alerts@example.org', alarmEmail: 'oncall@example.org' });
-      Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org' });
+      const stack = new ConveyorStack(app, 'ConveyorPaged', {
+        alertFromAddress: 'alerts@example.org',
+        alarmEmail: 'oncall@example.org',
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.org',
+      });
     });
 
     it('charts ingest, deliveries, pauses, the queues found by prefix, the functions and the table on one dashboard', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-      const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-      for (const metric of ['MessagesAccepted', 'TransmissionsDelivered', 'FailedAttempts', 'DeliveryLatency', 'EndpointResponseTime', 'PausedDestinations', 'LongestPause', 'OldestPausedEntryAge', 'OldestEntryAge', 'SpillBacklog', 'AlertSendFailures', 'Pauses', 'Resumes', 'Skips', 'MappingDrift', 'MappingDriftFound', 'MappingUpdates']) {
+      const body = JSON.stringify(
+        Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody,
+      );
+      for (const metric of [
+        'MessagesAccepted',
+        'TransmissionsDelivered',
+        'FailedAttempts',
+        'DeliveryLatency',
+        'EndpointResponseTime',
+        'PausedDestinations',
+        'LongestPause',
+        'OldestPausedEntryAge',
+        'OldestEntryAge',
+        'SpillBacklog',
+        'AlertSendFailures',
+        'Pauses',
+        'Resumes',
+        'Skips',
+        'MappingDrift',
+        'MappingDriftFound',
+        'MappingUpdates',
+      ]) {
         expect(body).toContain(`\\"${metric}\\"`);
       }
       expect(body).toContain('SEARCH(');
       expect(body).toContain('ApproximateAgeOfOldestMessage');
       expect(body).toContain('conveyortest-');
-      for (const metric of ['4xx', '5xx', 'Latency', 'Throttles', 'ConcurrentExecutions', 'ReadThrottleEvents', 'WriteThrottleEvents']) expect(body).toContain(metric);
+      for (const metric of [
+        '4xx',
+        '5xx',
+        'Latency',
+        'Throttles',
+        'ConcurrentExecutions',
+        'ReadThrottleEvents',
+        'WriteThrottleEvents',
+      ])
+        expect(body).toContain(metric);
     });
 
     it('tells every function which deployment its metrics belong to', () => {
-      const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Conveyor') } }));
+      const functions = Object.values(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Description: Match.stringLikeRegexp('^Conveyor') },
+        }),
+      );
       expect(functions.length).toBeGreaterThanOrEqual(4);
-      for (const fn of functions) expect(fn.Properties.Environment.Variables[ENV.CONVEYOR_DEPLOYMENT]).toBe('ConveyorTest');
+      for (const fn of functions)
+        expect(fn.Properties.Environment.Variables[ENV.CONVEYOR_DEPLOYMENT]).toBe('ConveyorTest');
     });
   });
 });

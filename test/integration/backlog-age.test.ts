@@ -32,73 +32,100 @@ interface Email {
 
 // Both fidelity modes: the stand-ins as they are, and as AWS behaves at its worst (batches of up to
 // 10, mapping changes that lag, writes applied with their answers lost).
-it.each(['default', 'aws'] as const)("moves an active destination's aging backlog to the spill and delivers everything in order, byte for byte (%s fidelity)", async (fidelity) => {
-  const started = await startTestConveyor({ QUEUE_RETENTION_SECONDS: '60', SPILL_AFTER_SECONDS: '3', PROBE_LADDER_SECONDS: '1', CONVEYOR_LOCAL_FIDELITY: fidelity });
-  conveyor = started;
-  const receiving = await startReceiver();
-  receiver = receiving;
-  // Healthy but slow: every answer is a 200, after most of a second.
-  receiving.respond = () => ({ status: 200, delayMs: 700 });
-  const { organization, source, destination } = await started.createRoute(receiving.url, 'Results');
-  const send = async (n: number) => {
-    // Data the receiver must get exactly as sent: escapes, a number beyond 2^53, non-ASCII text.
-    const data = `{"n":${n},"mrn":12345678901234567890,"note":"caf\\u00e9 ✓ \\"quoted\\"","value":1.0}`;
-    const answer = await started.request('POST', '/v1/messages', {
-      rawBody: `{"meta":{"dataModel":"Results","eventType":"New"},"data":${data}}`,
-      headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+it.each(['default', 'aws'] as const)(
+  "moves an active destination's aging backlog to the spill and delivers everything in order, byte for byte (%s fidelity)",
+  async (fidelity) => {
+    const started = await startTestConveyor({
+      QUEUE_RETENTION_SECONDS: '60',
+      SPILL_AFTER_SECONDS: '3',
+      PROBE_LADDER_SECONDS: '1',
+      CONVEYOR_LOCAL_FIDELITY: fidelity,
     });
-    expect(answer.status).toBe(200);
-    return { messageId: answer.body.messageId as string, transmissionId: answer.body.transmissions[0].id as string, data };
-  };
-  const describe = async () => (await started.admin('GET', `/v1/admin/destinations/${destination.id}`)).body;
+    conveyor = started;
+    const receiving = await startReceiver();
+    receiver = receiving;
+    // Healthy but slow: every answer is a 200, after most of a second.
+    receiving.respond = () => ({ status: 200, delayMs: 700 });
+    const { organization, source, destination } = await started.createRoute(receiving.url, 'Results');
+    const send = async (n: number) => {
+      // Data the receiver must get exactly as sent: escapes, a number beyond 2^53, non-ASCII text.
+      const data = `{"n":${n},"mrn":12345678901234567890,"note":"caf\\u00e9 ✓ \\"quoted\\"","value":1.0}`;
+      const answer = await started.request('POST', '/v1/messages', {
+        rawBody: `{"meta":{"dataModel":"Results","eventType":"New"},"data":${data}}`,
+        headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+      });
+      expect(answer.status).toBe(200);
+      return {
+        messageId: answer.body.messageId as string,
+        transmissionId: answer.body.transmissions[0].id as string,
+        data,
+      };
+    };
+    const describe = async () => (await started.admin('GET', `/v1/admin/destinations/${destination.id}`)).body;
 
-  // A burst the receiver needs seconds to work through: its oldest entries pass the 3 s "retention" mark.
-  const burst = [];
-  for (let n = 0; n < 10; n++) burst.push(await send(n));
-  await waitFor(async () => (await describe()).status === 'paused', 'the pause for the backlog', 30_000);
-  const paused = await describe();
-  expect(paused.pauseReason).toContain(BACKLOG_PAUSE_REASON);
-  expect(paused.fault).toBe('destination');
-  await waitFor(async () => ((await describe()).spilled ?? 0) > 0, 'the aging entries to move to the spill', 30_000);
+    // A burst the receiver needs seconds to work through: its oldest entries pass the 3 s "retention" mark.
+    const burst = [];
+    for (let n = 0; n < 10; n++) burst.push(await send(n));
+    await waitFor(async () => (await describe()).status === 'paused', 'the pause for the backlog', 30_000);
+    const paused = await describe();
+    expect(paused.pauseReason).toContain(BACKLOG_PAUSE_REASON);
+    expect(paused.fault).toBe('destination');
+    await waitFor(async () => ((await describe()).spilled ?? 0) > 0, 'the aging entries to move to the spill', 30_000);
 
-  // Newer messages queue behind the spill.
-  const newer = [];
-  for (let n = 10; n < 13; n++) newer.push(await send(n));
+    // Newer messages queue behind the spill.
+    const newer = [];
+    for (let n = 10; n < 13; n++) newer.push(await send(n));
 
-  const expected = [...burst, ...newer];
-  await waitFor(() => new Set(accepted(receiving).map((entry) => entry.headers['webhook-id'])).size === expected.length, 'every message', 90_000);
-  await waitFor(async () => (await describe()).status === 'active', 'the destination to resume', 30_000);
+    const expected = [...burst, ...newer];
+    await waitFor(
+      () => new Set(accepted(receiving).map((entry) => entry.headers['webhook-id'])).size === expected.length,
+      'every message',
+      90_000,
+    );
+    await waitFor(async () => (await describe()).status === 'active', 'the destination to resume', 30_000);
 
-  // Nothing failed on the way: every request the receiver saw, it answered 200.
-  expect(receiving.received.every((entry) => entry.status === 200)).toBe(true);
-  const delivered = accepted(receiving);
-  // At least once: a repeat carries the same webhook-id and sequence; the first arrivals are in queue order.
-  const firstArrivals = delivered.filter((entry, index) => delivered.findIndex((other) => other.headers['webhook-id'] === entry.headers['webhook-id']) === index);
-  expect(firstArrivals.map((entry) => entry.headers['webhook-id'])).toEqual(expected.map((entry) => entry.transmissionId));
-  for (const repeat of delivered.filter((entry) => !firstArrivals.includes(entry))) {
-    const first = firstArrivals.find((entry) => entry.headers['webhook-id'] === repeat.headers['webhook-id'])!;
-    expect(repeat.headers['conveyor-sequence']).toBe(first.headers['conveyor-sequence']);
-  }
-  const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-  expect(firstArrivals.map((entry) => digest(entry.body.slice(entry.body.indexOf(',"data":') + 8, -1)))).toEqual(expected.map((entry) => digest(entry.data)));
-  // Contiguous: nothing was skipped, so 1, 2, 3, ... whichever path (mapping, spill, probe) delivered each.
-  expect(firstArrivals.map((entry) => Number(entry.headers['conveyor-sequence']))).toEqual(expected.map((_, index) => index + 1));
+    // Nothing failed on the way: every request the receiver saw, it answered 200.
+    expect(receiving.received.every((entry) => entry.status === 200)).toBe(true);
+    const delivered = accepted(receiving);
+    // At least once: a repeat carries the same webhook-id and sequence; the first arrivals are in queue order.
+    const firstArrivals = delivered.filter(
+      (entry, index) =>
+        delivered.findIndex((other) => other.headers['webhook-id'] === entry.headers['webhook-id']) === index,
+    );
+    expect(firstArrivals.map((entry) => entry.headers['webhook-id'])).toEqual(
+      expected.map((entry) => entry.transmissionId),
+    );
+    for (const repeat of delivered.filter((entry) => !firstArrivals.includes(entry))) {
+      const first = firstArrivals.find((entry) => entry.headers['webhook-id'] === repeat.headers['webhook-id'])!;
+      expect(repeat.headers['conveyor-sequence']).toBe(first.headers['conveyor-sequence']);
+    }
+    const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(firstArrivals.map((entry) => digest(entry.body.slice(entry.body.indexOf(',"data":') + 8, -1)))).toEqual(
+      expected.map((entry) => digest(entry.data)),
+    );
+    // Contiguous: nothing was skipped, so 1, 2, 3, ... whichever path (mapping, spill, probe) delivered each.
+    expect(firstArrivals.map((entry) => Number(entry.headers['conveyor-sequence']))).toEqual(
+      expected.map((_, index) => index + 1),
+    );
 
-  const final = await describe();
-  expect(final).toMatchObject({ status: 'active', queueDepth: 0 });
-  expect(final.spilled).toBeUndefined();
-  // Every transmission reads delivered, the head the pause named included.
-  for (const { messageId } of expected) {
-    const view = await started.request('GET', `/v1/messages/${messageId}`, { headers: { authorization: `Bearer ${source.apiKey}` } });
-    expect(view.body.transmissions).toEqual([expect.objectContaining({ status: 'delivered' })]);
-  }
-  // One episode: one Paused and one Resumed email, to the destination's organization. (The SES
-  // stand-in's store is shared by every instance in this process: the other mode's emails are there too.)
-  const emails = ((await (await fetch(`${started.local.sesUrl}/store`)).json()) as { emails: Email[] }).emails;
-  const aboutThisDestination = emails.filter((email) => email.body.text?.includes(destination.id));
-  expect(aboutThisDestination.map((email) => [email.subject, email.destination.to])).toEqual([
-    ['[Conveyor] Paused: Test destination', ['alerts@example.org']],
-    ['[Conveyor] Resumed: Test destination', ['alerts@example.org']],
-  ]);
-  expect(organization.id).toBe(final.organizationId);
-});
+    const final = await describe();
+    expect(final).toMatchObject({ status: 'active', queueDepth: 0 });
+    expect(final.spilled).toBeUndefined();
+    // Every transmission reads delivered, the head the pause named included.
+    for (const { messageId } of expected) {
+      const view = await started.request('GET', `/v1/messages/${messageId}`, {
+        headers: { authorization: `Bearer ${source.apiKey}` },
+      });
+      expect(view.body.transmissions).toEqual([expect.objectContaining({ status: 'delivered' })]);
+    }
+    // One episode: one Paused and one Resumed email, to the destination's organization. (The SES
+    // stand-in's store is shared by every instance in this process: the other mode's emails are there too.)
+    const emails = ((await (await fetch(`${started.local.sesUrl}/store`)).json()) as { emails: Email[] }).emails;
+    const aboutThisDestination = emails.filter((email) => email.body.text?.includes(destination.id));
+    expect(aboutThisDestination.map((email) => [email.subject, email.destination.to])).toEqual([
+      ['[Conveyor] Paused: Test destination', ['alerts@example.org']],
+      ['[Conveyor] Resumed: Test destination', ['alerts@example.org']],
+    ]);
+    expect(organization.id).toBe(final.organizationId);
+  },
+);

@@ -21,9 +21,12 @@ const message = (tag: string, destinations?: string[]) => ({
   meta: { dataModel: 'PatientAdmin', eventType: 'Arrival', ...(destinations ? { destinations } : {}) },
   data: { tag },
 });
-const tagsOf = (receiver: Receiver) => receiver.received.map((delivery) => JSON.parse(delivery.body).data.tag as string);
+const tagsOf = (receiver: Receiver) =>
+  receiver.received.map((delivery) => JSON.parse(delivery.body).data.tag as string);
 const webhookIdsOf = (receiver: Receiver, tag: string) =>
-  receiver.received.filter((delivery) => JSON.parse(delivery.body).data.tag === tag).map((delivery) => delivery.headers['webhook-id']);
+  receiver.received
+    .filter((delivery) => JSON.parse(delivery.body).data.tag === tag)
+    .map((delivery) => delivery.headers['webhook-id']);
 
 beforeAll(async () => {
   conveyor = await startTestConveyor();
@@ -68,20 +71,31 @@ it('remembers an Idempotency-Key for 24 hours, past the 5 minutes SQS deduplicat
   const repeat = await conveyor.send(source.apiKey, message('day-long'), { 'idempotency-key': 'order-3003' });
   expect(repeat).toEqual(first);
   const marker = await conveyor.send(source.apiKey, message('after-day-long'));
-  await waitFor(() => tagsOf(r1).includes('after-day-long') && tagsOf(r2).includes('after-day-long'), 'the marker', 60_000);
+  await waitFor(
+    () => tagsOf(r1).includes('after-day-long') && tagsOf(r2).includes('after-day-long'),
+    'the marker',
+    60_000,
+  );
   expect(tagsOf(r1).filter((tag) => tag === 'day-long')).toHaveLength(1);
   expect(marker.status).toBe(200);
 
   // The record itself lives 24 hours (DynamoDB TTL), not minutes.
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: conveyor.local.dynamoDbUrl }));
-  const records = await documents.send(new ScanCommand({ TableName: 'conveyor', FilterExpression: 'begins_with(pk, :idem) AND messageId = :id', ExpressionAttributeValues: { ':idem': 'IDEM#', ':id': first.body.messageId } }));
+  const records = await documents.send(
+    new ScanCommand({
+      TableName: 'conveyor',
+      FilterExpression: 'begins_with(pk, :idem) AND messageId = :id',
+      ExpressionAttributeValues: { ':idem': 'IDEM#', ':id': first.body.messageId },
+    }),
+  );
   expect(records.Items).toHaveLength(1);
   const lifetimeSeconds = (records.Items![0]!.expiresAt as number) - Date.parse(first.body.receivedAt) / 1000;
   expect(lifetimeSeconds).toBeGreaterThan(24 * 3600 - 60);
   expect(lifetimeSeconds).toBeLessThanOrEqual(24 * 3600 + 60);
 });
 
-const queueDepth = async (destinationId: string) => (await conveyor.admin('GET', `/v1/admin/destinations/${destinationId}`)).body.queueDepth;
+const queueDepth = async (destinationId: string) =>
+  (await conveyor.admin('GET', `/v1/admin/destinations/${destinationId}`)).body.queueDepth;
 
 it('answers 503 while SQS is down, delivers nothing of that request, and a retry with the same key delivers once', async () => {
   // Let the pollers delete what they delivered first: a delete lost to the outage would hold the
@@ -94,13 +108,19 @@ it('answers 503 while SQS is down, delivers nothing of that request, and a retry
   } finally {
     await conveyor.local.startSqs();
   }
-  expect(refused).toMatchObject({ status: 503, body: { error: { code: 'not_accepted', message: expect.stringContaining('Idempotency-Key') } } });
+  expect(refused).toMatchObject({
+    status: 503,
+    body: { error: { code: 'not_accepted', message: expect.stringContaining('Idempotency-Key') } },
+  });
 
   const retried = await conveyor.send(source.apiKey, message('while-down'), { 'idempotency-key': 'order-2002' });
   expect(retried.status).toBe(200);
   const marker = await conveyor.send(source.apiKey, message('after-down'));
   expect(marker.status).toBe(200);
-  await waitFor(() => tagsOf(r1).includes('after-down') && tagsOf(r2).includes('after-down'), 'the marker after SQS came back');
+  await waitFor(
+    () => tagsOf(r1).includes('after-down') && tagsOf(r2).includes('after-down'),
+    'the marker after SQS came back',
+  );
 
   const transmissionFor = (destinationId: string) =>
     retried.body.transmissions.find((transmission: any) => transmission.destinationId === destinationId).id;
@@ -116,7 +136,10 @@ it('answers 503 when one of two destination queues refuses, and the other never 
   sqs.destroy();
 
   const refused = await conveyor.send(source.apiKey, message('half-written'));
-  expect(refused).toMatchObject({ status: 503, body: { error: { code: 'not_accepted', message: expect.stringContaining('1 of 2') } } });
+  expect(refused).toMatchObject({
+    status: 503,
+    body: { error: { code: 'not_accepted', message: expect.stringContaining('1 of 2') } },
+  });
 
   // d1's queue holds the half-written message ahead of this marker, so once the marker arrives the
   // half-written one has been dealt with.
@@ -124,5 +147,7 @@ it('answers 503 when one of two destination queues refuses, and the other never 
   expect(marker.status).toBe(200);
   await waitFor(() => tagsOf(r1).includes('after-half'), 'the marker on d1');
   expect(tagsOf(r1)).not.toContain('half-written');
-  expect(r1.received.map((delivery) => Number(delivery.headers['conveyor-sequence']))).toEqual(r1.received.map((_, index) => index + 1));
+  expect(r1.received.map((delivery) => Number(delivery.headers['conveyor-sequence']))).toEqual(
+    r1.received.map((_, index) => index + 1),
+  );
 });

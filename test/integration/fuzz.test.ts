@@ -40,7 +40,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
+const printable = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
 const anyText = (maxLength: number) => fc.string({ unit: 'binary', maxLength });
 
 /** Something in place of a field: absent, the wrong type, empty, too long, odd characters, or plausible. */
@@ -65,26 +66,30 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   const acceptedIds = new Set<string>();
   /** The `data` of each accepted message exactly as sent, to compare with what the receiver got. */
   const sentData = new Map<string, string>();
-  const messageShaped = fc.record(
-    {
-      meta: fc.record(
-        {
-          dataModel: fieldValue(fc.constantFrom('Fuzz', 'Fuzz', 'Fuzz', 'Other')),
-          eventType: fieldValue(fc.constantFrom('Tick', 'Admit')),
-          destinations: fieldValue(fc.constantFrom([destination.id], ['dst_01J00000000000000000000000'], [])),
-        },
-        // Absent required fields come from the any-JSON bodies below; here they are mostly present.
-        { requiredKeys: ['dataModel', 'eventType'] },
-      ),
-      data: fc.oneof(
-        { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme-ascii' }) },
-        { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }) },
-        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 80, stringUnit: 'binary' }) },
-      ),
-      extra: fc.jsonValue({ maxDepth: 1 }),
-    },
-    { requiredKeys: ['data'] },
-  ).map(({ extra, ...message }) => (extra !== undefined && typeof extra === 'number' ? { ...message, extra } : message));
+  const messageShaped = fc
+    .record(
+      {
+        meta: fc.record(
+          {
+            dataModel: fieldValue(fc.constantFrom('Fuzz', 'Fuzz', 'Fuzz', 'Other')),
+            eventType: fieldValue(fc.constantFrom('Tick', 'Admit')),
+            destinations: fieldValue(fc.constantFrom([destination.id], ['dst_01J00000000000000000000000'], [])),
+          },
+          // Absent required fields come from the any-JSON bodies below; here they are mostly present.
+          { requiredKeys: ['dataModel', 'eventType'] },
+        ),
+        data: fc.oneof(
+          { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'grapheme-ascii' }) },
+          { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }) },
+          { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 80, stringUnit: 'binary' }) },
+        ),
+        extra: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: ['data'] },
+    )
+    .map(({ extra, ...message }) =>
+      extra !== undefined && typeof extra === 'number' ? { ...message, extra } : message,
+    );
   const body = fc.oneof(
     { weight: 4, arbitrary: messageShaped.map((value) => JSON.stringify(value)) },
     { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
@@ -93,8 +98,14 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   );
   const headers = fc.record(
     {
-      authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${source.apiKey}`) }, { weight: 1, arbitrary: printable(300) }),
-      'content-type': fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: printable(100) }),
+      authorization: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(`Bearer ${source.apiKey}`) },
+        { weight: 1, arbitrary: printable(300) },
+      ),
+      'content-type': fc.oneof(
+        { weight: 4, arbitrary: fc.constant('application/json') },
+        { weight: 1, arbitrary: printable(100) },
+      ),
       'idempotency-key': fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: printable(300) }),
     },
     { requiredKeys: [] },
@@ -102,7 +113,10 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   await fc.assert(
     fc.asyncProperty(body, headers, async (rawBody, requestHeaders) => {
       tried.ingest++;
-      const answer = await conveyor.request('POST', '/v1/messages', { rawBody, headers: requestHeaders as Record<string, string> });
+      const answer = await conveyor.request('POST', '/v1/messages', {
+        rawBody,
+        headers: requestHeaders as Record<string, string>,
+      });
       expectDocumentedAnswer(answer);
       if (answer.status === 200) {
         acceptedIds.add(answer.body.messageId);
@@ -114,7 +128,9 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   await fc.assert(
     fc.asyncProperty(anyText(80), printable(200), async (messageId, authorization) => {
       tried.ingest++;
-      expectDocumentedAnswer(await conveyor.request('GET', `/v1/messages/${encodeURIComponent(messageId)}`, { headers: { authorization } }));
+      expectDocumentedAnswer(
+        await conveyor.request('GET', `/v1/messages/${encodeURIComponent(messageId)}`, { headers: { authorization } }),
+      );
     }),
     { numRuns: 50 },
   );
@@ -128,16 +144,38 @@ it('answers random integrator requests with a success or a documented 4xx, and e
   // Byte for byte, whatever characters the data holds.
   for (const delivery of receiver.received) {
     const messageId = JSON.parse(delivery.body).meta.messageId as string;
-    expect(delivery.body.slice(delivery.body.indexOf(',"data":') + ',"data":'.length, -1)).toBe(sentData.get(messageId));
+    expect(delivery.body.slice(delivery.body.indexOf(',"data":') + ',"data":'.length, -1)).toBe(
+      sentData.get(messageId),
+    );
   }
 });
 
 it('answers random admin requests with a success or a documented 4xx', async () => {
-  const id = fc.oneof(fc.constantFrom(organization.id, source.id, destination.id, 'dst_01J00000000000000000000000', 'trn_01J00000000000000000000000_0'), anyText(60));
+  const id = fc.oneof(
+    fc.constantFrom(
+      organization.id,
+      source.id,
+      destination.id,
+      'dst_01J00000000000000000000000',
+      'trn_01J00000000000000000000000_0',
+    ),
+    anyText(60),
+  );
   const path = (template: (value: string) => string) => id.map((value) => template(encodeURIComponent(value)));
   const request = fc.oneof(
-    fc.record({ method: fc.constant('POST'), path: fc.constant('/v1/admin/organizations'), body: fc.record({ name: fieldValue(fc.constant('Org')), alertEmail: fieldValue(fc.constant('a@b.org')), extra: fc.jsonValue() }, { requiredKeys: [] }) }),
-    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/organizations/${value}/sources`), body: fc.record({ name: fieldValue(fc.constant('Source')) }, { requiredKeys: [] }) }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: fc.constant('/v1/admin/organizations'),
+      body: fc.record(
+        { name: fieldValue(fc.constant('Org')), alertEmail: fieldValue(fc.constant('a@b.org')), extra: fc.jsonValue() },
+        { requiredKeys: [] },
+      ),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/organizations/${value}/sources`),
+      body: fc.record({ name: fieldValue(fc.constant('Source')) }, { requiredKeys: [] }),
+    }),
     fc.record({
       method: fc.constant('POST'),
       path: path((value) => `/v1/admin/organizations/${value}/destinations`),
@@ -145,7 +183,15 @@ it('answers random admin requests with a success or a documented 4xx', async () 
         {
           name: fieldValue(fc.constant('Destination')),
           // Never a host name to look up: a fuzzer must not depend on DNS.
-          url: fieldValue(fc.constantFrom(receiver.url, 'https://127.0.0.1/x', 'http://169.254.169.254/', 'ftp://127.0.0.1/', 'https://user:pw@127.0.0.1/')),
+          url: fieldValue(
+            fc.constantFrom(
+              receiver.url,
+              'https://127.0.0.1/x',
+              'http://169.254.169.254/',
+              'ftp://127.0.0.1/',
+              'https://user:pw@127.0.0.1/',
+            ),
+          ),
           timeoutMs: fieldValue(fc.integer()),
           inlineRetries: fieldValue(fc.integer({ min: -2, max: 8 })),
         },
@@ -155,19 +201,56 @@ it('answers random admin requests with a success or a documented 4xx', async () 
     fc.record({
       method: fc.constant('POST'),
       path: fc.constant('/v1/admin/subscriptions'),
-      body: fc.record({ sourceId: fieldValue(id), destinationId: fieldValue(id), dataModel: fieldValue(fc.constant('Other')), eventType: fieldValue(fc.constant('Tick')) }, { requiredKeys: [] }),
+      body: fc.record(
+        {
+          sourceId: fieldValue(id),
+          destinationId: fieldValue(id),
+          dataModel: fieldValue(fc.constant('Other')),
+          eventType: fieldValue(fc.constant('Tick')),
+        },
+        { requiredKeys: [] },
+      ),
     }),
-    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/sources/${value}/keys`), body: fc.record({ graceSeconds: fieldValue(fc.integer()) }, { requiredKeys: [] }) }),
-    fc.record({ method: fc.constant('GET'), path: path((value) => `/v1/admin/destinations/${value}`), body: fc.constant(undefined) }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/sources/${value}/keys`),
+      body: fc.record({ graceSeconds: fieldValue(fc.integer()) }, { requiredKeys: [] }),
+    }),
     fc.record({
       method: fc.constant('GET'),
-      path: fc.tuple(id, printable(30), printable(60)).map(([value, limit, cursor]) => `/v1/admin/destinations/${encodeURIComponent(value)}/transmissions?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`),
+      path: path((value) => `/v1/admin/destinations/${value}`),
       body: fc.constant(undefined),
     }),
-    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/destinations/${value}/resume`), body: fc.constant(undefined) }),
-    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/destinations/${value}/skip`), body: fc.constant(undefined) }),
-    fc.record({ method: fc.constant('POST'), path: path((value) => `/v1/admin/transmissions/${value}/replay`), body: fc.constant(undefined) }),
-    fc.record({ method: fc.constantFrom('PUT', 'DELETE', 'PATCH'), path: path((value) => `/v1/admin/${value}`), body: fc.jsonValue() }),
+    fc.record({
+      method: fc.constant('GET'),
+      path: fc
+        .tuple(id, printable(30), printable(60))
+        .map(
+          ([value, limit, cursor]) =>
+            `/v1/admin/destinations/${encodeURIComponent(value)}/transmissions?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`,
+        ),
+      body: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/destinations/${value}/resume`),
+      body: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/destinations/${value}/skip`),
+      body: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: path((value) => `/v1/admin/transmissions/${value}/replay`),
+      body: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constantFrom('PUT', 'DELETE', 'PATCH'),
+      path: path((value) => `/v1/admin/${value}`),
+      body: fc.jsonValue(),
+    }),
   );
   await fc.assert(
     fc.asyncProperty(request, async ({ method, path: requestPath, body }) => {

@@ -46,17 +46,31 @@ it('pauses, probes and resumes a hundred destinations at once through the thrott
   const source = await conveyor.createSource(organization.id);
   const destinations: Array<{ id: string }> = [];
   for (let d = 0; d < DESTINATIONS; d++) {
-    const destination = (await conveyor.admin('POST', `/v1/admin/organizations/${organization.id}/destinations`, { name: `d-${d}`, url: receiver.url, timeoutMs: 2000 })).body;
+    const destination = (
+      await conveyor.admin('POST', `/v1/admin/organizations/${organization.id}/destinations`, {
+        name: `d-${d}`,
+        url: receiver.url,
+        timeoutMs: 2000,
+      })
+    ).body;
     await conveyor.subscribe(source.id, destination.id, 'Lab');
     destinations.push(destination);
   }
   const mappingOf = new Map<string, string>();
-  await waitFor(() => {
-    for (const mapping of controlPlane.snapshot()) mappingOf.set(destinationIdOfQueue(mapping.queueArn)!, mapping.mappingId);
-    return destinations.every((destination) => controlPlane.stateOf(mappingOf.get(destination.id) ?? '') === 'Enabled');
-  }, 'every mapping to be created', 120_000);
+  await waitFor(
+    () => {
+      for (const mapping of controlPlane.snapshot())
+        mappingOf.set(destinationIdOfQueue(mapping.queueArn)!, mapping.mappingId);
+      return destinations.every(
+        (destination) => controlPlane.stateOf(mappingOf.get(destination.id) ?? '') === 'Enabled',
+      );
+    },
+    'every mapping to be created',
+    120_000,
+  );
   const stateOf = (destination: { id: string }) => controlPlane.stateOf(mappingOf.get(destination.id)!);
-  const statusOf = async (destination: { id: string }) => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status as string;
+  const statusOf = async (destination: { id: string }) =>
+    (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status as string;
   const statuses = async () => Promise.all(destinations.map(statusOf));
   const callsBefore = { ...controlPlane.calls };
 
@@ -66,36 +80,76 @@ it('pauses, probes and resumes a hundred destinations at once through the thrott
     expect(answer.status).toBe(200);
     expect(answer.body.transmissions).toHaveLength(DESTINATIONS);
   }
-  await waitFor(async () => (await statuses()).every((status) => status === 'paused'), 'every destination to pause', 120_000);
-  await waitFor(() => destinations.every((destination) => stateOf(destination) === 'Disabled'), 'every mapping to be disabled', 180_000);
+  await waitFor(
+    async () => (await statuses()).every((status) => status === 'paused'),
+    'every destination to pause',
+    120_000,
+  );
+  await waitFor(
+    () => destinations.every((destination) => stateOf(destination) === 'Disabled'),
+    'every mapping to be disabled',
+    180_000,
+  );
 
   // Every head is probed while the endpoint is still down: more attempts than the pause counted.
-  const heads = new Set((await Promise.all(destinations.map(async (destination) => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.headTransmissionId as string))));
+  const heads = new Set(
+    await Promise.all(
+      destinations.map(
+        async (destination) =>
+          (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.headTransmissionId as string,
+      ),
+    ),
+  );
   expect(heads.size).toBe(DESTINATIONS);
-  const attemptsAtPause = new Map([...heads].map((head) => [head, receiver.received.filter((delivery) => delivery.headers['webhook-id'] === head).length]));
+  const attemptsAtPause = new Map(
+    [...heads].map((head) => [
+      head,
+      receiver.received.filter((delivery) => delivery.headers['webhook-id'] === head).length,
+    ]),
+  );
   await waitFor(
-    () => [...heads].every((head) => receiver.received.filter((delivery) => delivery.headers['webhook-id'] === head).length > attemptsAtPause.get(head)!),
+    () =>
+      [...heads].every(
+        (head) =>
+          receiver.received.filter((delivery) => delivery.headers['webhook-id'] === head).length >
+          attemptsAtPause.get(head)!,
+      ),
     'every paused head to be probed',
     180_000,
   );
 
   down = false;
-  await waitFor(async () => (await statuses()).every((status) => status === 'active'), 'every destination to resume', 180_000);
-  await waitFor(() => destinations.every((destination) => stateOf(destination) === 'Enabled'), 'every mapping to be enabled', 180_000);
+  await waitFor(
+    async () => (await statuses()).every((status) => status === 'active'),
+    'every destination to resume',
+    180_000,
+  );
+  await waitFor(
+    () => destinations.every((destination) => stateOf(destination) === 'Enabled'),
+    'every mapping to be enabled',
+    180_000,
+  );
   const deliveredOnce = () => new Set(accepted(receiver).map((delivery) => delivery.headers['webhook-id'])).size;
   await waitFor(() => deliveredOnce() === 2 * DESTINATIONS, 'both messages at every destination', 120_000);
 
   // In order everywhere: each destination numbers its deliveries from 1, so every first delivery
   // is the first message and every second one the second (a repeat has the same id and number).
-  const messageAt = (sequence: number) => accepted(receiver).filter((delivery) => Number(delivery.headers['conveyor-sequence']) === sequence).map((delivery) => dataOf(delivery).i);
+  const messageAt = (sequence: number) =>
+    accepted(receiver)
+      .filter((delivery) => Number(delivery.headers['conveyor-sequence']) === sequence)
+      .map((delivery) => dataOf(delivery).i);
   expect(new Set(messageAt(1))).toEqual(new Set([0]));
   expect(new Set(messageAt(2))).toEqual(new Set([1]));
   expect(accepted(receiver).every((delivery) => Number(delivery.headers['conveyor-sequence']) <= 2)).toBe(true);
 
   // One Paused and one Resumed email per destination.
-  const emails = ((await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }).emails;
+  const emails = (
+    (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }
+  ).emails;
   for (const kind of ['Paused', 'Resumed']) {
-    const subjects = emails.filter((email) => email.subject.startsWith(`[Conveyor] ${kind}: `)).map((email) => email.subject);
+    const subjects = emails
+      .filter((email) => email.subject.startsWith(`[Conveyor] ${kind}: `))
+      .map((email) => email.subject);
     expect(new Set(subjects).size).toBe(DESTINATIONS);
     expect(subjects).toHaveLength(DESTINATIONS);
   }
@@ -103,12 +157,21 @@ it('pauses, probes and resumes a hundred destinations at once through the thrott
   // Never beyond Lambda's quota: the bucket kept every call under it.
   const calls = controlPlane.calls;
   expect(calls.throttled).toBe(0);
-  const episodeCalls = (['get', 'list', 'update'] as const).reduce((sum, operation) => sum + calls[operation] - callsBefore[operation], 0);
+  const episodeCalls = (['get', 'list', 'update'] as const).reduce(
+    (sum, operation) => sum + calls[operation] - callsBefore[operation],
+    0,
+  );
   console.log(
     JSON.stringify({
       destinations: DESTINATIONS,
       seed: SEED,
-      controlPlaneCalls: { get: calls.get - callsBefore.get, list: calls.list - callsBefore.list, update: calls.update - callsBefore.update, inUse: calls.inUse, throttled: calls.throttled },
+      controlPlaneCalls: {
+        get: calls.get - callsBefore.get,
+        list: calls.list - callsBefore.list,
+        update: calls.update - callsBefore.update,
+        inUse: calls.inUse,
+        throttled: calls.throttled,
+      },
       callsPerPauseEpisode: episodeCalls / DESTINATIONS,
     }),
   );

@@ -24,7 +24,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 const deliveredData = (body: string) => body.slice(body.indexOf(',"data":') + ',"data":'.length, -1);
 const deliveredMeta = (body: string) => JSON.parse(body.slice('{"meta":'.length, body.indexOf(',"data":')));
 /** Raw JSON for `data` of about `bytes` bytes, with characters that must survive exactly. */
-const bigData = (bytes: number, tag: string) => `{"tag":"${tag}","note":"Ünïcödé 😀 \\u00e9 1.0","filler":"${'x'.repeat(bytes)}","n":1.50}`;
+const bigData = (bytes: number, tag: string) =>
+  `{"tag":"${tag}","note":"Ünïcödé 😀 \\u00e9 1.0","filler":"${'x'.repeat(bytes)}","n":1.50}`;
 const raw = (data: string) => `{"meta":{"dataModel":"Imaging","eventType":"Report"},"data":${data}}`;
 /** The filler length that makes `raw(bigData(filler, tag))` exactly `bodyBytes` long. */
 const bodyFiller = (bodyBytes: number, tag: string) => bodyBytes - Buffer.byteLength(raw(bigData(0, tag)));
@@ -35,12 +36,26 @@ it('delivers bodies of up to 3,000,000 bytes byte for byte, to every destination
   receivers.push(first, second);
   const organization = await conveyor.createOrganization();
   const source = await conveyor.createSource(organization.id);
-  for (const receiver of [first, second]) await conveyor.subscribe(source.id, (await conveyor.createDestination(organization.id, receiver.url)).id, 'Imaging');
+  for (const receiver of [first, second])
+    await conveyor.subscribe(
+      source.id,
+      (await conveyor.createDestination(organization.id, receiver.url)).id,
+      'Imaging',
+    );
   const post = (body: string) =>
-    conveyor.request('POST', '/v1/messages', { rawBody: body, headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } });
+    conveyor.request('POST', '/v1/messages', {
+      rawBody: body,
+      headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+    });
 
   // `overThreshold` fits a queue message but goes through the payload store: ten would not fit one delivery invocation.
-  const sizes = { small: 1000, overThreshold: 600_000, justOver: 1024 * 1024, large: 2_900_000, largest: bodyFiller(3_000_000, 'largest') };
+  const sizes = {
+    small: 1000,
+    overThreshold: 600_000,
+    justOver: 1024 * 1024,
+    large: 2_900_000,
+    largest: bodyFiller(3_000_000, 'largest'),
+  };
   const sent = new Map<string, string>();
   const send = async (tag: string, data: string) => {
     const answer = await post(raw(data));
@@ -63,7 +78,10 @@ it('delivers bodies of up to 3,000,000 bytes byte for byte, to every destination
 
   for (const receiver of [first, second]) {
     await waitFor(() => accepted(receiver).length >= sent.size, 'every payload', 120_000);
-    const got = accepted(receiver).map((delivery) => [deliveredMeta(delivery.body).messageId, digest(deliveredData(delivery.body))]);
+    const got = accepted(receiver).map((delivery) => [
+      deliveredMeta(delivery.body).messageId,
+      digest(deliveredData(delivery.body)),
+    ]);
     expect(got).toEqual([...sent].map(([messageId, data]) => [messageId, digest(data)]));
   }
 });
@@ -77,14 +95,22 @@ it('skips and replays a large payload like any other', async () => {
   const destination = await conveyor.createDestination(organization.id, receiver.url);
   await conveyor.subscribe(source.id, destination.id, 'Imaging');
   const data = bigData(2 * 1024 * 1024, 'replayed');
-  const answer = await conveyor.request('POST', '/v1/messages', { rawBody: raw(data), headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } });
+  const answer = await conveyor.request('POST', '/v1/messages', {
+    rawBody: raw(data),
+    headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+  });
   expect(answer.status).toBe(200);
-  await waitFor(async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused', 'the pause');
+  await waitFor(
+    async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused',
+    'the pause',
+  );
 
   const skip = await conveyor.admin('POST', `/v1/admin/destinations/${destination.id}/skip`);
   expect(skip).toMatchObject({ status: 200, body: { skippedTransmissionId: answer.body.transmissions[0].id } });
   receiver.respond = () => 200;
-  expect((await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status).toBe(200);
+  expect(
+    (await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status,
+  ).toBe(200);
 
   await waitFor(() => accepted(receiver).length >= 1, 'the replay');
   expect(digest(deliveredData(accepted(receiver)[0]!.body))).toBe(digest(data));

@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 it('moves a long-paused backlog to the spill in order and puts it back ahead of newer messages', async () => {
-  conveyor = await startTestConveyor({ QUEUE_RETENTION_SECONDS: '60', SPILL_AFTER_SECONDS: '3', PROBE_LADDER_SECONDS: '1' });
+  conveyor = await startTestConveyor({
+    QUEUE_RETENTION_SECONDS: '60',
+    SPILL_AFTER_SECONDS: '3',
+    PROBE_LADDER_SECONDS: '1',
+  });
   receiver = await startReceiver();
   receiver.respond = () => 503;
   const organization = await conveyor.createOrganization();
@@ -36,7 +40,12 @@ it('moves a long-paused backlog to the spill in order and puts it back ahead of 
     const data = n === 3 ? { n, large } : { n };
     const answer = await conveyor.send(source.apiKey, { meta: { dataModel: 'Results', eventType: 'New' }, data });
     expect(answer.status).toBe(200);
-    return { n, messageId: answer.body.messageId as string, transmissionId: answer.body.transmissions[0].id as string, data: JSON.stringify(data) };
+    return {
+      n,
+      messageId: answer.body.messageId as string,
+      transmissionId: answer.body.transmissions[0].id as string,
+      data: JSON.stringify(data),
+    };
   };
   const describe = async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body;
 
@@ -45,7 +54,11 @@ it('moves a long-paused backlog to the spill in order and puts it back ahead of 
   await waitFor(async () => (await describe()).status === 'paused', 'the pause');
   await waitFor(async () => (await describe()).spilled === 12, 'the backlog to move to the spill', 60_000);
   const whileSpilled = await describe();
-  expect(whileSpilled).toMatchObject({ status: 'paused', queueDepth: 12, headTransmissionId: backlog[0]!.transmissionId });
+  expect(whileSpilled).toMatchObject({
+    status: 'paused',
+    queueDepth: 12,
+    headTransmissionId: backlog[0]!.transmissionId,
+  });
 
   const newer = [];
   for (let n = 12; n < 16; n++) newer.push(await send(n));
@@ -62,11 +75,18 @@ it('moves a long-paused backlog to the spill in order and puts it back ahead of 
   const delivered = accepted(receiver);
   const expected = [...backlog.slice(1), ...newer];
   // At least once: a repeat carries the same webhook-id; the first arrivals are in queue order.
-  const firstArrivals = delivered.filter((entry, index) => delivered.findIndex((other) => other.headers['webhook-id'] === entry.headers['webhook-id']) === index);
-  expect(firstArrivals.map((entry) => entry.headers['webhook-id'])).toEqual(expected.map((entry) => entry.transmissionId));
+  const firstArrivals = delivered.filter(
+    (entry, index) =>
+      delivered.findIndex((other) => other.headers['webhook-id'] === entry.headers['webhook-id']) === index,
+  );
+  expect(firstArrivals.map((entry) => entry.headers['webhook-id'])).toEqual(
+    expected.map((entry) => entry.transmissionId),
+  );
   // Byte for byte (compared as digests: the large entry would drown a failure message).
   const digest = (text: string) => createHash('sha256').update(text).digest('hex');
-  expect(firstArrivals.map((entry) => digest(entry.body.slice(entry.body.indexOf(',"data":') + 8, -1)))).toEqual(expected.map((entry) => digest(entry.data)));
+  expect(firstArrivals.map((entry) => digest(entry.body.slice(entry.body.indexOf(',"data":') + 8, -1)))).toEqual(
+    expected.map((entry) => digest(entry.data)),
+  );
   // The skipped head held number 1 (it was attempted): receivers see the gap, then 2, 3, ...
   const sequences = firstArrivals.map((entry) => Number(entry.headers['conveyor-sequence']));
   expect(sequences).toEqual(expected.map((_, index) => index + 2));
@@ -74,8 +94,12 @@ it('moves a long-paused backlog to the spill in order and puts it back ahead of 
   expect(final).toMatchObject({ status: 'active', queueDepth: 0 });
   expect(final.spilled).toBeUndefined();
 
-  const skipped = await conveyor.request('GET', `/v1/messages/${backlog[0]!.messageId}`, { headers: { authorization: `Bearer ${source.apiKey}` } });
-  expect(skipped.body.transmissions).toEqual([expect.objectContaining({ id: backlog[0]!.transmissionId, status: 'skipped' })]);
+  const skipped = await conveyor.request('GET', `/v1/messages/${backlog[0]!.messageId}`, {
+    headers: { authorization: `Bearer ${source.apiKey}` },
+  });
+  expect(skipped.body.transmissions).toEqual([
+    expect.objectContaining({ id: backlog[0]!.transmissionId, status: 'skipped' }),
+  ]);
 });
 
 it('keeps a spilled entry once however often it is moved, and hands entries back by queue position', async () => {

@@ -55,7 +55,10 @@ it('keeps the payload out of every log line, metric and email', async () => {
   receiver.respond = () => 400;
   const first = await conveyor.send(source.apiKey, message(1), { 'idempotency-key': randomUUID() });
   expect(first.status).toBe(200);
-  await waitFor(async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused', 'the pause');
+  await waitFor(
+    async () => (await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}`)).body.status === 'paused',
+    'the pause',
+  );
   // A second one waits behind the paused head; then the head is skipped, and replayed later. The
   // head stays refused until the skip is done: were it accepted first, the prober's next probe
   // could resume the destination before the skip, which would then find nothing to skip.
@@ -65,7 +68,9 @@ it('keeps the payload out of every log line, metric and email', async () => {
   expect(skip.status).toBe(200);
   receiver.respond = () => 200;
   await waitFor(() => accepted(receiver).length >= 1, 'the message behind the skipped head');
-  expect((await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status).toBe(200);
+  expect(
+    (await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status,
+  ).toBe(200);
   await waitFor(() => accepted(receiver).length >= 2, 'the replay');
 
   // A transient failure retried in place, and a message read back.
@@ -73,24 +78,49 @@ it('keeps the payload out of every log line, metric and email', async () => {
   receiver.respond = () => (failures-- > 0 ? 503 : 200);
   const third = await conveyor.send(source.apiKey, message(3));
   await waitFor(() => accepted(receiver).length >= 3, 'the retried delivery');
-  expect((await conveyor.request('GET', `/v1/messages/${third.body.messageId}`, { headers: { authorization: `Bearer ${source.apiKey}` } })).status).toBe(200);
+  expect(
+    (
+      await conveyor.request('GET', `/v1/messages/${third.body.messageId}`, {
+        headers: { authorization: `Bearer ${source.apiKey}` },
+      })
+    ).status,
+  ).toBe(200);
 
   // Bad input carrying the marker in every place it could be echoed.
   const refused = [
-    await conveyor.request('POST', '/v1/messages', { rawBody: `{"meta":{"dataModel":"PatientAdmin","eventType":"Admit"},"data":{"name":"${MARKER}"`, headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' } }),
-    await conveyor.send(source.apiKey, { meta: { dataModel: 'PatientAdmin', eventType: 'Admit', destinations: [MARKER] }, data: { name: MARKER } }),
+    await conveyor.request('POST', '/v1/messages', {
+      rawBody: `{"meta":{"dataModel":"PatientAdmin","eventType":"Admit"},"data":{"name":"${MARKER}"`,
+      headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+    }),
+    await conveyor.send(source.apiKey, {
+      meta: { dataModel: 'PatientAdmin', eventType: 'Admit', destinations: [MARKER] },
+      data: { name: MARKER },
+    }),
     await conveyor.send(source.apiKey, { meta: { dataModel: MARKER, eventType: 'Admit' }, data: { name: MARKER } }),
-    await conveyor.send(source.apiKey, { meta: { dataModel: 'PatientAdmin', eventType: 'Admit' }, data: MARKER, extra: MARKER }),
+    await conveyor.send(source.apiKey, {
+      meta: { dataModel: 'PatientAdmin', eventType: 'Admit' },
+      data: MARKER,
+      extra: MARKER,
+    }),
     await conveyor.send(`${MARKER.replace(/-/g, '')}`, message(4)),
   ];
   expect(refused.map((answer) => Math.floor(answer.status / 100))).toEqual([4, 4, 4, 4, 4]);
 
-  const emails = ((await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string; body: { text?: string; html?: string } }> }).emails;
+  const emails = (
+    (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as {
+      emails: Array<{ subject: string; body: { text?: string; html?: string } }>;
+    }
+  ).emails;
   const written = output.join('');
   // The test can't pass on silence: logs, metrics and both alerts were really produced.
   expect(written).toContain('"message":"Delivered"');
   expect(written).toContain('"CloudWatchMetrics"');
-  expect(emails.map((email) => email.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[Conveyor\] Paused/), expect.stringMatching(/^\[Conveyor\] Resumed/)]));
+  expect(emails.map((email) => email.subject)).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\[Conveyor\] Paused/),
+      expect.stringMatching(/^\[Conveyor\] Resumed/),
+    ]),
+  );
   // The payload did travel: the receiver has it.
   expect(accepted(receiver).some((delivery) => delivery.body.includes(MARKER))).toBe(true);
 

@@ -34,7 +34,8 @@ const isRunning = (pid: number) => {
   }
 };
 
-const call = (conveyor: LocalProcess, method: string, path: string, body: unknown, credential: string) => conveyor.call(method, path, body, credential);
+const call = (conveyor: LocalProcess, method: string, path: string, body: unknown, credential: string) =>
+  conveyor.call(method, path, body, credential);
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -56,11 +57,35 @@ it('serves the contract, survives a restart with its state, and stops every chil
   expect(inbox.status).toBe(200);
   expect(await inbox.json()).toMatchObject({ emails: [] });
 
-  const organization = await call(first, 'POST', '/v1/admin/organizations', { name: 'Clinic', alertEmail: 'ops@clinic.example' }, first.adminToken);
-  const source = await call(first, 'POST', `/v1/admin/organizations/${organization.body.id}/sources`, { name: 'EHR' }, first.adminToken);
-  const destination = await call(first, 'POST', `/v1/admin/organizations/${organization.body.id}/destinations`, { name: 'Lab', url: receiver.url }, first.adminToken);
+  const organization = await call(
+    first,
+    'POST',
+    '/v1/admin/organizations',
+    { name: 'Clinic', alertEmail: 'ops@clinic.example' },
+    first.adminToken,
+  );
+  const source = await call(
+    first,
+    'POST',
+    `/v1/admin/organizations/${organization.body.id}/sources`,
+    { name: 'EHR' },
+    first.adminToken,
+  );
+  const destination = await call(
+    first,
+    'POST',
+    `/v1/admin/organizations/${organization.body.id}/destinations`,
+    { name: 'Lab', url: receiver.url },
+    first.adminToken,
+  );
   expect(destination.status).toBe(201);
-  await call(first, 'POST', '/v1/admin/subscriptions', { sourceId: source.body.id, destinationId: destination.body.id, dataModel: 'PatientAdmin' }, first.adminToken);
+  await call(
+    first,
+    'POST',
+    '/v1/admin/subscriptions',
+    { sourceId: source.body.id, destinationId: destination.body.id, dataModel: 'PatientAdmin' },
+    first.adminToken,
+  );
   const message = { meta: { dataModel: 'PatientAdmin', eventType: 'Arrival' }, data: { n: 1 } };
   expect((await call(first, 'POST', '/v1/messages', message, source.body.apiKey)).status).toBe(200);
   await waitFor(() => receiver.received.length === 1, 'the first delivery');
@@ -74,7 +99,9 @@ it('serves the contract, survives a restart with its state, and stops every chil
   // Same data directory, no --fresh: the same token, source, destination, queue and mapping.
   const second = await start();
   expect(second.adminToken).toBe(first.adminToken);
-  expect((await call(second, 'POST', '/v1/messages', { ...message, data: { n: 2 } }, source.body.apiKey)).status).toBe(200);
+  expect((await call(second, 'POST', '/v1/messages', { ...message, data: { n: 2 } }, source.body.apiKey)).status).toBe(
+    200,
+  );
   await waitFor(() => receiver.received.length === 2, 'the delivery after the restart');
   expect(receiver.received.map((delivery) => delivery.headers['conveyor-sequence'])).toEqual(['1', '2']);
   expect(await stop(second)).toBe(0);

@@ -72,7 +72,11 @@ it('delivers every message to each of its destinations once, in queue order, sig
     { receiver: r2, destination: d2, count: 300 },
     { receiver: r3, destination: d3, count: 300 },
   ];
-  await waitFor(() => expectations.every(({ receiver, count }) => receiver.received.length >= count), 'all deliveries', 180_000);
+  await waitFor(
+    () => expectations.every(({ receiver, count }) => receiver.received.length >= count),
+    'all deliveries',
+    180_000,
+  );
 
   for (const { receiver, destination, count } of expectations) {
     expect(receiver.received).toHaveLength(count);
@@ -91,14 +95,18 @@ it('delivers every message to each of its destinations once, in queue order, sig
     expect(new Set(keys).size).toBe(count);
     // …and each lane's messages in the order the queue accepted them.
     const lanes = new Map<string, number[]>();
-    for (const { data } of bodies) lanes.set(`${data.source}/${data.lane}`, [...(lanes.get(`${data.source}/${data.lane}`) ?? []), data.n]);
+    for (const { data } of bodies)
+      lanes.set(`${data.source}/${data.lane}`, [...(lanes.get(`${data.source}/${data.lane}`) ?? []), data.n]);
     for (const sequence of lanes.values()) expect(sequence).toEqual([...sequence].sort((a, b) => a - b));
 
     // Arrivals are recorded and listed in delivery order, page by page.
     const listed: any[] = [];
     let cursor: string | undefined;
     do {
-      const page = await conveyor.admin('GET', `/v1/admin/destinations/${destination.id}/transmissions?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await conveyor.admin(
+        'GET',
+        `/v1/admin/destinations/${destination.id}/transmissions?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       listed.push(...page.body.items);
       cursor = page.body.cursor;
@@ -111,14 +119,23 @@ it('delivers every message to each of its destinations once, in queue order, sig
 
   // The message view rolls its transmissions up.
   const fannedOut = answers.find(({ payload }) => payload.source === 'ehr')!;
-  const view = await conveyor.request('GET', `/v1/messages/${fannedOut.body.messageId}`, { headers: { authorization: `Bearer ${ehr.apiKey}` } });
+  const view = await conveyor.request('GET', `/v1/messages/${fannedOut.body.messageId}`, {
+    headers: { authorization: `Bearer ${ehr.apiKey}` },
+  });
   expect(view.status).toBe(200);
   expect(view.body).toMatchObject({ messageId: fannedOut.body.messageId, status: 'delivered' });
   expect(view.body.transmissions).toHaveLength(2);
   for (const transmission of view.body.transmissions) {
-    expect(transmission).toMatchObject({ status: 'delivered', attempts: 1, sequence: expect.any(Number), arrivedAt: expect.any(String) });
+    expect(transmission).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      sequence: expect.any(Number),
+      arrivedAt: expect.any(String),
+    });
   }
   // Another organization's source cannot read it.
-  const foreign = await conveyor.request('GET', `/v1/messages/${fannedOut.body.messageId}`, { headers: { authorization: `Bearer ${lis.apiKey}` } });
+  const foreign = await conveyor.request('GET', `/v1/messages/${fannedOut.body.messageId}`, {
+    headers: { authorization: `Bearer ${lis.apiKey}` },
+  });
   expect(foreign).toMatchObject({ status: 404, body: { error: { code: 'message_not_found' } } });
 });

@@ -58,7 +58,10 @@ describe('UndiciDeliverer', () => {
   });
 
   it('reports a refused connection', async () => {
-    expect(await post(deliverer, `http://127.0.0.1:${await freePort()}/`)).toMatchObject({ kind: 'unreachable', reason: 'connection' });
+    expect(await post(deliverer, `http://127.0.0.1:${await freePort()}/`)).toMatchObject({
+      kind: 'unreachable',
+      reason: 'connection',
+    });
   });
 
   it('reads only the start of a large answer', async () => {
@@ -74,23 +77,34 @@ describe('UndiciDeliverer address guard', () => {
     const strict = new UndiciDeliverer({ allowPrivate: false });
 
     for (const host of ['127.0.0.1', '[::1]', '[::ffff:127.0.0.1]', '10.1.2.3']) {
-      expect(await post(strict, `http://${host}:${port()}/ok`)).toMatchObject({ kind: 'unreachable', reason: 'address_refused' });
+      expect(await post(strict, `http://${host}:${port()}/ok`)).toMatchObject({
+        kind: 'unreachable',
+        reason: 'address_refused',
+      });
     }
     expect(seen).toEqual([]);
   });
 
   it('never reaches link-local addresses (instance metadata, the Lambda runtime API), even where private ones are allowed', async () => {
     const lenient = new UndiciDeliverer({ allowPrivate: true });
-    expect(await post(lenient, 'http://169.254.169.254/latest/meta-data/')).toMatchObject({ reason: 'address_refused' });
+    expect(await post(lenient, 'http://169.254.169.254/latest/meta-data/')).toMatchObject({
+      reason: 'address_refused',
+    });
     expect(await post(lenient, 'http://[fd00:ec2::254]/')).toMatchObject({ reason: 'address_refused' });
   });
 
   it('checks a host name at connect time: one that now resolves to a private address is refused (DNS rebinding)', async () => {
     seen.length = 0;
     // At registration this host resolved to a public address; now it points at loopback.
-    const rebound = new UndiciDeliverer({ allowPrivate: false, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const rebound = new UndiciDeliverer({
+      allowPrivate: false,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
 
-    expect(await post(rebound, `http://rebound.example:${port()}/ok`)).toMatchObject({ kind: 'unreachable', reason: 'address_refused' });
+    expect(await post(rebound, `http://rebound.example:${port()}/ok`)).toMatchObject({
+      kind: 'unreachable',
+      reason: 'address_refused',
+    });
     expect(seen).toEqual([]);
   });
 
@@ -108,7 +122,10 @@ describe('UndiciDeliverer address guard', () => {
   it('connects to the address it checked, not to a second resolution', async () => {
     seen.length = 0;
     // `pinned.example` resolves nowhere but through the checked lookup, which answers our receiver.
-    const pinned = new UndiciDeliverer({ allowPrivate: true, resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const pinned = new UndiciDeliverer({
+      allowPrivate: true,
+      resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
 
     expect(await post(pinned, `http://pinned.example:${port()}/ok`)).toMatchObject({ kind: 'answered', status: 200 });
     expect(seen).toEqual(['/ok']);

@@ -23,7 +23,13 @@ import {
 } from '@aws-sdk/client-lambda';
 import { TokenBucket } from 'limiter';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ControlPlaneBusyError, type ControlPlaneRefusal, type EventSourceMappings, type MappingState, type MappingStatus } from '../ports/queues';
+import {
+  ControlPlaneBusyError,
+  type ControlPlaneRefusal,
+  type EventSourceMappings,
+  type MappingState,
+  type MappingStatus,
+} from '../ports/queues';
 
 /** FIFO batches hold at most 10 records; a batch is delivered in order and stops at the first failure. */
 export const DELIVERY_BATCH_SIZE = 10;
@@ -49,7 +55,9 @@ const WAITING_BACKOFF_CAP_MS = 4000;
 export interface LambdaMappingApi {
   createEventSourceMapping(input: CreateEventSourceMappingRequest): Promise<EventSourceMappingConfiguration>;
   getEventSourceMapping(input: GetEventSourceMappingRequest): Promise<EventSourceMappingConfiguration>;
-  listEventSourceMappings(input: ListEventSourceMappingsRequest): Promise<{ EventSourceMappings?: EventSourceMappingConfiguration[]; NextMarker?: string }>;
+  listEventSourceMappings(
+    input: ListEventSourceMappingsRequest,
+  ): Promise<{ EventSourceMappings?: EventSourceMappingConfiguration[]; NextMarker?: string }>;
   updateEventSourceMapping(input: UpdateEventSourceMappingRequest): Promise<EventSourceMappingConfiguration>;
   deleteEventSourceMapping(input: DeleteEventSourceMappingRequest): Promise<EventSourceMappingConfiguration>;
 }
@@ -70,16 +78,27 @@ const REFUSALS: Readonly<Record<string, ControlPlaneRefusal>> = {
   ResourceConflictException: 'conflict',
 };
 
-const refusalOf = (error: unknown): ControlPlaneRefusal | undefined => (error instanceof Error ? REFUSALS[error.name] : undefined);
+const refusalOf = (error: unknown): ControlPlaneRefusal | undefined =>
+  error instanceof Error ? REFUSALS[error.name] : undefined;
 const isNotFound = (error: unknown) => error instanceof Error && error.name === 'ResourceNotFoundException';
 /** A failure of Lambda's side (5xx), worth another attempt. */
 const isServerFault = (error: unknown) => (error as { $fault?: string } | undefined)?.$fault === 'server';
 
-const MAPPING_STATES: readonly string[] = ['Creating', 'Enabling', 'Enabled', 'Disabling', 'Disabled', 'Updating', 'Deleting'];
+const MAPPING_STATES: readonly string[] = [
+  'Creating',
+  'Enabling',
+  'Enabled',
+  'Disabling',
+  'Disabled',
+  'Updating',
+  'Deleting',
+];
 
 const toStatus = (mapping: EventSourceMappingConfiguration): MappingStatus => {
   if (!mapping.UUID || !mapping.EventSourceArn || !MAPPING_STATES.includes(mapping.State ?? '')) {
-    throw new Error(`Lambda described an event-source mapping without its UUID, queue or a known state (${mapping.State})`);
+    throw new Error(
+      `Lambda described an event-source mapping without its UUID, queue or a known state (${mapping.State})`,
+    );
   }
   return { mappingId: mapping.UUID, queueArn: mapping.EventSourceArn, state: mapping.State as MappingState };
 };
@@ -126,7 +145,9 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
   ) {
     const { callsPerSecond } = options;
     // It starts empty: a function that restarts does not burst on top of its last second.
-    this.bucket = options.bucket ?? new TokenBucket({ bucketSize: callsPerSecond, tokensPerInterval: callsPerSecond, interval: 'second' });
+    this.bucket =
+      options.bucket ??
+      new TokenBucket({ bucketSize: callsPerSecond, tokensPerInterval: callsPerSecond, interval: 'second' });
     this.wait = options.wait ?? sleep;
     this.random = options.random ?? Math.random;
   }
@@ -172,7 +193,9 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
     let marker: string | undefined;
     do {
       await this.bucket.removeTokens(1);
-      const page = await this.refusedAsBusy(() => this.api.listEventSourceMappings({ FunctionName: functionArn, MaxItems: LIST_PAGE_SIZE, Marker: marker }));
+      const page = await this.refusedAsBusy(() =>
+        this.api.listEventSourceMappings({ FunctionName: functionArn, MaxItems: LIST_PAGE_SIZE, Marker: marker }),
+      );
       mappings.push(...(page.EventSourceMappings ?? []).map(toStatus));
       marker = page.NextMarker;
     } while (marker);
@@ -192,14 +215,19 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
   }
 
   private requireFunctionArn(verb: string): string {
-    if (!this.options.deliveryFunctionArn) throw new Error(`LambdaEventSourceMappings: to ${verb} mappings it needs the delivery function ARN`);
+    if (!this.options.deliveryFunctionArn)
+      throw new Error(`LambdaEventSourceMappings: to ${verb} mappings it needs the delivery function ARN`);
     return this.options.deliveryFunctionArn;
   }
 
   /** One call if the bucket has a token now; `ControlPlaneBusyError` when it has none or the call is refused. */
   private async callNow<T>(call: () => Promise<T>): Promise<T> {
     if (!this.bucket.tryRemoveTokens(1)) {
-      throw new ControlPlaneBusyError('throttled', 'this function used its share of the control plane for this second', this.bucket.getWaitTime(1));
+      throw new ControlPlaneBusyError(
+        'throttled',
+        'this function used its share of the control plane for this second',
+        this.bucket.getWaitTime(1),
+      );
     }
     return this.refusedAsBusy(call);
   }
@@ -240,4 +268,5 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
 export const createLambdaEventSourceMappings = (
   options: Omit<LambdaEventSourceMappingsOptions, 'wait' | 'random'>,
   clientConfig: LambdaClientConfig = {},
-): LambdaEventSourceMappings => new LambdaEventSourceMappings(sdkMappingApi(new LambdaClient({ ...clientConfig, maxAttempts: 1 })), options);
+): LambdaEventSourceMappings =>
+  new LambdaEventSourceMappings(sdkMappingApi(new LambdaClient({ ...clientConfig, maxAttempts: 1 })), options);

@@ -32,7 +32,9 @@ export const lazyEventSourceMappings = (
   clientConfig: LambdaClientConfig = {},
 ): EventSourceMappings => {
   // Through our own module, which names only the commands it uses, so the bundle keeps only those.
-  const mappings = once(async () => (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(options, clientConfig));
+  const mappings = once(async () =>
+    (await import('./lambda-event-source-mappings')).createLambdaEventSourceMappings(options, clientConfig),
+  );
   return {
     create: async (queueArn) => (await mappings()).create(queueArn),
     describe: async (mappingId) => (await mappings()).describe(mappingId),

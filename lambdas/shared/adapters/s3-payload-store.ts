@@ -14,7 +14,14 @@ export class S3PayloadStore implements PayloadStore {
 
   async put(messageId: string, rawData: string): Promise<string> {
     const key = `payloads/${messageId}`;
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: rawData, ContentType: 'application/json; charset=utf-8' }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: rawData,
+        ContentType: 'application/json; charset=utf-8',
+      }),
+    );
     return key;
   }
 

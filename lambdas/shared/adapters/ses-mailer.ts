@@ -41,6 +41,10 @@ export class SesMailer implements Mailer {
  */
 export const createSesMailer = (fromAddress: string, clientConfig: SESClientConfig = {}): SesMailer =>
   new SesMailer(
-    new SESClient({ ...clientConfig, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }), maxAttempts: 1 }),
+    new SESClient({
+      ...clientConfig,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }),
+      maxAttempts: 1,
+    }),
     fromAddress,
   );

@@ -41,7 +41,11 @@ export const MAX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 export const HEAD_RECEIVE_WAIT_SECONDS = 1;
 
 /** Every entry the queue still holds: visible, received and not yet deleted, and delayed. */
-const DEPTH_COUNTERS = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+const DEPTH_COUNTERS = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
 
 /** A queue policy refusing every request that does not use TLS. */
 export const tlsOnlyPolicy = (queueArn: string) => ({
@@ -97,10 +101,17 @@ export class SqsDestinationQueues implements DestinationQueues, QueueListing {
     );
     const queueUrl = created.QueueUrl!;
     try {
-      const attributes = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+      const attributes = await this.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+      );
       const queueArn = attributes.Attributes!.QueueArn!;
       // TLS only, like every other store of PHI in the stack (the queue is not in the template).
-      await this.client.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) } }));
+      await this.client.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          Attributes: { Policy: JSON.stringify(tlsOnlyPolicy(queueArn)) },
+        }),
+      );
       return { queueUrl, queueArn };
     } catch (error) {
       // The caller never learns this queue's URL: take it away again (no TLS-only policy yet either).
@@ -126,7 +137,13 @@ export class SqsDestinationQueues implements DestinationQueues, QueueListing {
     const listed: ListedQueue[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.client.send(new ListQueuesCommand({ QueueNamePrefix: this.settings.namePrefix, MaxResults: LIST_PAGE_SIZE, NextToken: nextToken }));
+      const page = await this.client.send(
+        new ListQueuesCommand({
+          QueueNamePrefix: this.settings.namePrefix,
+          MaxResults: LIST_PAGE_SIZE,
+          NextToken: nextToken,
+        }),
+      );
       for (const queueUrl of page.QueueUrls ?? []) {
         const destinationId = this.destinationOf(queueUrl);
         if (destinationId) listed.push({ destinationId, queueUrl });
@@ -157,7 +174,9 @@ export class SqsDestinationQueues implements DestinationQueues, QueueListing {
   }
 
   async depth(queueUrl: string): Promise<number> {
-    const result = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_COUNTERS] }));
+    const result = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...DEPTH_COUNTERS] }),
+    );
     return DEPTH_COUNTERS.reduce((sum, counter) => {
       const value = Number(result.Attributes?.[counter]);
       // A missing counter is not a zero: a depth of 0 is what lets the prober resume on an empty queue.
@@ -183,8 +202,14 @@ export class SqsDestinationQueues implements DestinationQueues, QueueListing {
     return (result.Messages ?? []).map((message) => {
       const { SentTimestamp: sentTimestamp, SequenceNumber: position } = message.Attributes ?? {};
       // A FIFO queue always has both; without them the spill could not keep queue order.
-      if (!sentTimestamp || !position) throw new Error('SQS returned a FIFO entry without SentTimestamp or SequenceNumber');
-      return { receiptHandle: message.ReceiptHandle!, body: message.Body ?? '', sentAt: new Date(Number(sentTimestamp)).toISOString(), position };
+      if (!sentTimestamp || !position)
+        throw new Error('SQS returned a FIFO entry without SentTimestamp or SequenceNumber');
+      return {
+        receiptHandle: message.ReceiptHandle!,
+        body: message.Body ?? '',
+        sentAt: new Date(Number(sentTimestamp)).toISOString(),
+        position,
+      };
     });
   }
 

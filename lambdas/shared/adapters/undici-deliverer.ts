@@ -25,7 +25,9 @@ export interface DeliveryAddressPolicy {
 
 const systemResolve = (hostname: string) =>
   new Promise<LookupAddress[]>((resolve, reject) =>
-    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    ),
   );
 
 /**
@@ -33,22 +35,29 @@ const systemResolve = (hostname: string) =>
  * all allowed is refused, and the connection is made to the address that was checked, so a host
  * that resolves differently a moment later (DNS rebinding) cannot slip through.
  */
-const guardedLookup = (policy: DeliveryAddressPolicy) => (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
-  (policy.resolve ?? systemResolve)(hostname).then(
-    (addresses) => {
-      if (!addressesAllowed(addresses.map((entry) => entry.address), policy.allowPrivate)) {
-        callback(new AddressRefusedError(`${hostname} resolves to an address deliveries may not reach`), []);
-        return;
-      }
-      if (options.all) callback(null, addresses);
-      else callback(null, addresses[0]!.address, addresses[0]!.family);
-    },
-    (error: NodeJS.ErrnoException) => callback(error, []),
-  );
-};
+const guardedLookup =
+  (policy: DeliveryAddressPolicy) => (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
+    (policy.resolve ?? systemResolve)(hostname).then(
+      (addresses) => {
+        if (
+          !addressesAllowed(
+            addresses.map((entry) => entry.address),
+            policy.allowPrivate,
+          )
+        ) {
+          callback(new AddressRefusedError(`${hostname} resolves to an address deliveries may not reach`), []);
+          return;
+        }
+        if (options.all) callback(null, addresses);
+        else callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, []),
+    );
+  };
 
 const isAddressRefusal = (error: unknown): boolean => {
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) if (cause instanceof AddressRefusedError) return true;
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof AddressRefusedError) return true;
   return false;
 };
 
@@ -64,7 +73,11 @@ export class UndiciDeliverer implements Deliverer {
   private readonly dispatcher: Agent;
 
   constructor(private readonly policy: DeliveryAddressPolicy) {
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 4, connect: { lookup: guardedLookup(policy) } });
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 4,
+      connect: { lookup: guardedLookup(policy) },
+    });
   }
 
   async post(delivery: DeliveryRequest): Promise<DeliveryOutcome> {
@@ -72,7 +85,8 @@ export class UndiciDeliverer implements Deliverer {
     const elapsed = () => Math.round(performance.now() - started);
     // A literal address is connected to without a lookup: check it here.
     const host = new URL(delivery.url).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !addressesAllowed([host], this.policy.allowPrivate)) return { kind: 'unreachable', reason: 'address_refused', durationMs: 0 };
+    if (isIP(host) && !addressesAllowed([host], this.policy.allowPrivate))
+      return { kind: 'unreachable', reason: 'address_refused', durationMs: 0 };
     try {
       const response = await request(delivery.url, {
         method: 'POST',

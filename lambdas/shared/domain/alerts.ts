@@ -30,7 +30,13 @@ export const pausedAlert = (destination: Destination, pause: Pause, to: string, 
 });
 
 /** The recovery email that ends a pause episode; `how` completes its "How: …" line. */
-export const resumedAlert = (destination: Destination, pause: Pause, to: string, resumedAt: Date, how: string): OutboxEmail => ({
+export const resumedAlert = (
+  destination: Destination,
+  pause: Pause,
+  to: string,
+  resumedAt: Date,
+  how: string,
+): OutboxEmail => ({
   id: randomUUID(),
   to,
   destinationId: destination.id,

@@ -102,9 +102,11 @@ export const checkDestinationUrl = async (value: string, policy: DestinationUrlP
   }
   if (addresses.length === 0) throw invalidRequest('url has a host name that does not resolve.');
   const classes = addresses.map(classifyAddress);
-  if (classes.includes('link-local')) throw invalidRequest('url resolves to a link-local address, which is never allowed.');
+  if (classes.includes('link-local'))
+    throw invalidRequest('url resolves to a link-local address, which is never allowed.');
   const allPublic = classes.every((addressClass) => addressClass === 'public');
   if (!allPublic && !policy.allowPrivate) throw invalidRequest('url resolves to a private or loopback address.');
-  if (url.protocol === 'http:' && allPublic) throw invalidRequest('url must use https (http is allowed only for private addresses).');
+  if (url.protocol === 'http:' && allPublic)
+    throw invalidRequest('url must use https (http is allowed only for private addresses).');
   return url;
 };

@@ -29,7 +29,8 @@ export const isPaused = (destination: Destination): destination is PausedDestina
 
 /** The destination as provisioned; throws `DestinationStateError` when it is not. */
 export const requireProvisioned = (destination: Destination): ProvisionedDestination => {
-  if (!isProvisioned(destination)) throw new DestinationStateError(destination.id, 'provisioned (with a queue and a mapping)');
+  if (!isProvisioned(destination))
+    throw new DestinationStateError(destination.id, 'provisioned (with a queue and a mapping)');
   return destination;
 };
 

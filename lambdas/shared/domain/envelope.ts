@@ -37,7 +37,9 @@ const NOT_PLAIN_QUEUE_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
  * (a fan-out of a large payload does not base64 it once per destination).
  */
 export const envelopeEncoder = (rawData: string): ((header: EnvelopeHeader) => string) => {
-  const encoded = NOT_PLAIN_QUEUE_TEXT.test(rawData) ? { dataEncoding: 'base64' as const, text: Buffer.from(rawData, 'utf8').toString('base64') } : { text: rawData };
+  const encoded = NOT_PLAIN_QUEUE_TEXT.test(rawData)
+    ? { dataEncoding: 'base64' as const, text: Buffer.from(rawData, 'utf8').toString('base64') }
+    : { text: rawData };
   return (header) => {
     if (header.dataRef !== undefined) return encodeReferenceEnvelope(header, header.dataRef);
     const { dataEncoding: _previous, ...plain } = header;
@@ -61,7 +63,8 @@ const headerEnd = (body: string): number => {
 };
 
 /** The header alone, without decoding the data (which may be megabytes of base64). Throws unless `body` is an envelope. */
-export const decodeEnvelopeHeader = (body: string): EnvelopeHeader => envelopeHeaderSchema.parse(JSON.parse(body.slice(0, headerEnd(body))));
+export const decodeEnvelopeHeader = (body: string): EnvelopeHeader =>
+  envelopeHeaderSchema.parse(JSON.parse(body.slice(0, headerEnd(body))));
 
 /**
  * The header and the data as the integrator sent them; `rawData` is empty when the header has a

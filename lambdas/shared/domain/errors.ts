@@ -93,7 +93,11 @@ export const noSuchRoute = (): ApiError => new ApiError(404, 'route_not_found', 
 
 /** 409 `not_paused`: a skip of a destination that is not paused. */
 export const notPaused = (): ApiError =>
-  new ApiError(409, 'not_paused', 'The destination is not paused; only the head of a paused destination can be skipped.');
+  new ApiError(
+    409,
+    'not_paused',
+    'The destination is not paused; only the head of a paused destination can be skipped.',
+  );
 
 /** 409 `not_paused`: the destination resumed while a skip waited for its head. */
 export const resumedBeforeSkip = (): ApiError =>
@@ -101,7 +105,11 @@ export const resumedBeforeSkip = (): ApiError =>
 
 /** 409 `head_in_flight`: a worker kept the head for longer than a skip waits, or the queue showed no head. */
 export const headInFlight = (): ApiError =>
-  new ApiError(409, 'head_in_flight', 'The head is being retried right now, or the queue is empty; try again in a few seconds.');
+  new ApiError(
+    409,
+    'head_in_flight',
+    'The head is being retried right now, or the queue is empty; try again in a few seconds.',
+  );
 
 /** 409 `head_changed`: the head is no longer the transmission the pause named, so a skip changed nothing. */
 export const headChanged = (): ApiError =>
@@ -113,7 +121,11 @@ export const headChanged = (): ApiError =>
 
 /** 409 `cannot_park`: the head could not be kept for replay, so the skip changed nothing. */
 export const cannotPark = (): ApiError =>
-  new ApiError(409, 'cannot_park', 'The head could not be kept for replay (too large for the store), so it was not skipped.');
+  new ApiError(
+    409,
+    'cannot_park',
+    'The head could not be kept for replay (too large for the store), so it was not skipped.',
+  );
 
 /** 409 `not_replayable`: `message` says why (its status, its parked entry gone, no longer skipped). */
 export const notReplayable = (message: string): ApiError => new ApiError(409, 'not_replayable', message);
@@ -151,7 +163,8 @@ export const idempotencyKeyReused = (): ApiError =>
 // 5xx
 
 /** 500 `internal_error`: what any error other than an ApiError is answered with; no internals. */
-export const internalError = (): ApiError => new ApiError(500, 'internal_error', 'An internal error occurred. Retry later.');
+export const internalError = (): ApiError =>
+  new ApiError(500, 'internal_error', 'An internal error occurred. Retry later.');
 
 /**
  * 503 `not_accepted` for `POST /v1/messages`: nothing was acknowledged. `reason` is a sentence

@@ -15,7 +15,11 @@ export const isSuccess = (outcome: AttemptOutcome): boolean =>
  * and worth a quick retry.
  */
 export const isRefusal = (outcome: AttemptOutcome): boolean =>
-  outcome.kind === 'answered' && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 408 && outcome.status !== 429;
+  outcome.kind === 'answered' &&
+  outcome.status >= 400 &&
+  outcome.status < 500 &&
+  outcome.status !== 408 &&
+  outcome.status !== 429;
 
 /** Whose fault a failed attempt is: the sender's for a refusal (see `isRefusal`), else the destination's. */
 export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ? 'sender' : 'destination');
@@ -23,7 +27,8 @@ export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ?
 /** A short, payload-free description of a failed attempt, for logs, the API and alert emails. */
 export const describeOutcome = (outcome: AttemptOutcome): string => {
   if (outcome.kind === 'answered') return `HTTP ${outcome.status}`;
-  if (outcome.reason === 'address_refused') return "refused: the destination's host resolves to an address this deployment does not deliver to";
+  if (outcome.reason === 'address_refused')
+    return "refused: the destination's host resolves to an address this deployment does not deliver to";
   return outcome.reason === 'timeout' ? 'timeout' : 'connection error';
 };
 
@@ -32,7 +37,13 @@ export const describeOutcome = (outcome: AttemptOutcome): string => {
  * (seconds or an HTTP date) when it gave one, else `backoffMs` doubled for each earlier retry;
  * never less than 0 nor more than `capMs`.
  */
-export const inlineRetryDelayMs = (outcome: AttemptOutcome, retry: number, backoffMs: number, capMs: number, now: Date): number => {
+export const inlineRetryDelayMs = (
+  outcome: AttemptOutcome,
+  retry: number,
+  backoffMs: number,
+  capMs: number,
+  now: Date,
+): number => {
   const fallback = backoffMs * 2 ** retry;
   const header = outcome.kind === 'answered' ? outcome.retryAfter?.trim() : undefined;
   let requested: number | undefined;

@@ -14,7 +14,8 @@ export const nestingExceeds = (text: string, limit: number): boolean => {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i++; // skip the escaped character
+      if (code === 0x5c)
+        i++; // skip the escaped character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) {
       inString = true;
@@ -57,7 +58,9 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
     if (duplicate.path === 'data' || duplicate.path.startsWith('data.') || duplicate.path.startsWith('data[')) {
       throw invalidRequest('The body has a key twice in one object inside data; a key may appear once per object.');
     }
-    throw invalidRequest(`The body has the key ${JSON.stringify(duplicate.key)} twice in ${duplicate.path}; a key may appear once per object.`);
+    throw invalidRequest(
+      `The body has the key ${JSON.stringify(duplicate.key)} twice in ${duplicate.path}; a key may appear once per object.`,
+    );
   }
   return value as Record<string, unknown>;
 };

@@ -46,9 +46,11 @@ export type MessageRequest = z.infer<typeof messageRequestSchema>;
 /** Body of `POST /v1/admin/organizations`. */
 export const organizationRequestSchema = z.strictObject({
   name: text(200),
-  alertEmail: z.email({
-    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a valid email address'),
-  }).max(254, 'must be at most 254 characters'),
+  alertEmail: z
+    .email({
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be a valid email address'),
+    })
+    .max(254, 'must be at most 254 characters'),
 });
 
 /** Body of `POST /v1/admin/organizations/{orgId}/sources`. */

@@ -61,7 +61,9 @@ export const REPLAY_HEADER_GROWTH_BYTES = 64;
  * reference (a few hundred bytes).
  */
 export const MAX_INLINE_ENTRY_ESCAPED_BYTES =
-  Math.floor(DELIVERY_EVENT_BUDGET_BYTES / FIFO_BATCH_MAX_RECORDS) - SQS_EVENT_RECORD_OVERHEAD_BYTES - REPLAY_HEADER_GROWTH_BYTES;
+  Math.floor(DELIVERY_EVENT_BUDGET_BYTES / FIFO_BATCH_MAX_RECORDS) -
+  SQS_EVENT_RECORD_OVERHEAD_BYTES -
+  REPLAY_HEADER_GROWTH_BYTES;
 
 /**
  * The bytes a queue entry's body takes inside a Lambda event, at worst: the body as a JSON string,

@@ -5,7 +5,8 @@ import { ApiError, internalError, invalidRequest } from '../domain/errors';
 import { type ApiEvent, type ApiResult, json } from './api';
 
 /** The contract's error body: `{"error": {"code", "message"}}`. */
-const errorAnswer = ({ statusCode, code, message }: ApiError): ApiResult => json(statusCode, { error: { code, message } });
+const errorAnswer = ({ statusCode, code, message }: ApiError): ApiResult =>
+  json(statusCode, { error: { code, message } });
 
 /**
  * Maps errors to the contract's error body: ApiErrors as they are (a 5xx one logged as a warning

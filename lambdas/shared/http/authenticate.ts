@@ -25,7 +25,9 @@ export const authenticateSource = async (
   const key = await directory.findApiKey(hashApiKey(apiKey));
   if (!key) throw unauthorized('The API key in the Authorization header is not valid.');
   if (key.validUntil !== undefined && Date.parse(key.validUntil) <= now.getTime()) {
-    throw unauthorized('The API key in the Authorization header was replaced by a newer key and its grace period is over.');
+    throw unauthorized(
+      'The API key in the Authorization header was replaced by a newer key and its grace period is over.',
+    );
   }
   return key.source;
 };

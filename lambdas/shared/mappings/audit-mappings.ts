@@ -31,27 +31,44 @@ export const auditMappings = async (ports: MappingPorts, memory: ReconcilerMemor
   for (const status of listed) {
     const destinationId = destinationIdOfQueue(status.queueArn);
     if (destinationId) byDestination.set(destinationId, status);
-    else ports.log.warn('A mapping of the delivery function polls a queue that is not a destination queue', { mappingId: status.mappingId });
+    else
+      ports.log.warn('A mapping of the delivery function polls a queue that is not a destination queue', {
+        mappingId: status.mappingId,
+      });
   }
-  const destinations = new Map((await ports.worklist.destinations([...byDestination.keys()])).map((destination) => [destination.id, destination]));
+  const destinations = new Map(
+    (await ports.worklist.destinations([...byDestination.keys()])).map((destination) => [destination.id, destination]),
+  );
   let drifted = 0;
   for (const [destinationId, status] of byDestination) {
     const destination = destinations.get(destinationId);
     if (!destination) {
       // Removing it is the job of the destination's deletion; the audit only reports it.
-      ports.log.warn('A mapping feeds the queue of a destination that does not exist', { destinationId, mappingId: status.mappingId });
+      ports.log.warn('A mapping feeds the queue of a destination that does not exist', {
+        destinationId,
+        mappingId: status.mappingId,
+      });
       continue;
     }
     if (!isProvisioned(destination)) continue;
     if (destination.mappingId !== status.mappingId) {
-      ports.log.warn('A second mapping feeds a destination queue', { destinationId, mappingId: status.mappingId, recordedMappingId: destination.mappingId });
+      ports.log.warn('A second mapping feeds a destination queue', {
+        destinationId,
+        mappingId: status.mappingId,
+        recordedMappingId: destination.mappingId,
+      });
       continue;
     }
     const heading = headingOf(status.state);
     if (heading === undefined || heading === desiredMappingOf(destination)) continue;
     await ports.worklist.add(destinationId, 'audit');
     drifted++;
-    ports.log.warn("A mapping differs from its destination's state: put on the worklist", { destinationId, mappingId: status.mappingId, state: status.state, status: destination.status });
+    ports.log.warn("A mapping differs from its destination's state: put on the worklist", {
+      destinationId,
+      mappingId: status.mappingId,
+      state: status.state,
+      status: destination.status,
+    });
   }
   if (drifted > 0) ports.meter.count(MetricNames.mappingDriftFound, drifted);
   return { observed: new Map(listed.map((status) => [status.mappingId, status])), drifted };

@@ -8,10 +8,12 @@ import type { MappingState } from '../ports/queues';
  * The state a destination's status asks of its mapping: enabled while active, disabled while
  * paused (a paused destination whose spill is being delivered included: the prober delivers it).
  */
-export const desiredMappingOf = (destination: ProvisionedDestination): DesiredMapping => (destination.status === 'paused' ? 'disabled' : 'enabled');
+export const desiredMappingOf = (destination: ProvisionedDestination): DesiredMapping =>
+  destination.status === 'paused' ? 'disabled' : 'enabled';
 
 /** True in the two states Lambda accepts an update in; in the others it answers ResourceInUseException. */
-export const isSettled = (state: MappingState): state is 'Enabled' | 'Disabled' => state === 'Enabled' || state === 'Disabled';
+export const isSettled = (state: MappingState): state is 'Enabled' | 'Disabled' =>
+  state === 'Enabled' || state === 'Disabled';
 
 /** Where a mapping in `state` is or is heading; undefined while it is being created, updated or deleted. */
 export const headingOf = (state: MappingState): DesiredMapping | undefined => {

@@ -13,11 +13,20 @@ export const MAPPING_DRIFT_SECONDS = 300;
  * the worklist for `MAPPING_DRIFT_SECONDS` or more, each logged by id. Returns that count; throws
  * when the worklist cannot be read.
  */
-export const reportMappingDrift = async (ports: Pick<MappingPorts, 'worklist' | 'clock' | 'log' | 'meter'>, thresholdSeconds = MAPPING_DRIFT_SECONDS): Promise<number> => {
+export const reportMappingDrift = async (
+  ports: Pick<MappingPorts, 'worklist' | 'clock' | 'log' | 'meter'>,
+  thresholdSeconds = MAPPING_DRIFT_SECONDS,
+): Promise<number> => {
   const now = ports.clock().getTime();
-  const drifting = (await ports.worklist.list()).filter((item) => now - Date.parse(item.since) >= thresholdSeconds * 1000);
+  const drifting = (await ports.worklist.list()).filter(
+    (item) => now - Date.parse(item.since) >= thresholdSeconds * 1000,
+  );
   for (const item of drifting) {
-    ports.log.warn("A mapping has differed from its destination's state for too long", { destinationId: item.destinationId, since: item.since, reason: item.reason });
+    ports.log.warn("A mapping has differed from its destination's state for too long", {
+      destinationId: item.destinationId,
+      since: item.since,
+      reason: item.reason,
+    });
   }
   ports.meter.count(MetricNames.mappingDrift, drifting.length);
   return drifting.length;

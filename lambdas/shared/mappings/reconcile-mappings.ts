@@ -56,9 +56,14 @@ const turnUntil =
 
 /** The worklist from just after the destination the last pass looked at last (from a random one on the first pass). */
 const rotate = (work: readonly MappingWork[], memory: ReconcilerMemory): MappingWork[] => {
-  const sorted = [...work].sort((a, b) => (a.destinationId < b.destinationId ? -1 : a.destinationId > b.destinationId ? 1 : 0));
+  const sorted = [...work].sort((a, b) =>
+    a.destinationId < b.destinationId ? -1 : a.destinationId > b.destinationId ? 1 : 0,
+  );
   const { lastHandled } = memory;
-  const after = lastHandled === undefined ? Math.floor(memory.random() * sorted.length) : sorted.findIndex((item) => item.destinationId > lastHandled);
+  const after =
+    lastHandled === undefined
+      ? Math.floor(memory.random() * sorted.length)
+      : sorted.findIndex((item) => item.destinationId > lastHandled);
   const start = after === -1 ? 0 : after;
   return [...sorted.slice(start), ...sorted.slice(0, start)];
 };
@@ -67,15 +72,22 @@ const rotate = (work: readonly MappingWork[], memory: ReconcilerMemory): Mapping
  * The actual states for `items` worklist items, by one listing when that takes fewer calls than a
  * describe per item (a listing costs one call per 100 mappings); undefined to describe each.
  */
-const listWhenCheaper = async (items: number, ports: MappingPorts, memory: ReconcilerMemory, turn: Turn): Promise<ReadonlyMap<string, MappingStatus> | undefined> => {
-  if (memory.mappingCount === undefined || items <= Math.ceil(memory.mappingCount / MAPPINGS_PER_LISTING_CALL)) return undefined;
+const listWhenCheaper = async (
+  items: number,
+  ports: MappingPorts,
+  memory: ReconcilerMemory,
+  turn: Turn,
+): Promise<ReadonlyMap<string, MappingStatus> | undefined> => {
+  if (memory.mappingCount === undefined || items <= Math.ceil(memory.mappingCount / MAPPINGS_PER_LISTING_CALL))
+    return undefined;
   const listed = await turn(() => ports.mappings.list());
   memory.mappingCount = listed.length;
   return new Map(listed.map((status) => [status.mappingId, status]));
 };
 
 /** Takes an item off the worklist unless it was rewritten meanwhile (then the next pass sees the new one). */
-const settle = async (item: MappingWork, ports: MappingPorts): Promise<Outcome> => ((await ports.worklist.remove(item)) ? 'settled' : 'waiting');
+const settle = async (item: MappingWork, ports: MappingPorts): Promise<Outcome> =>
+  (await ports.worklist.remove(item)) ? 'settled' : 'waiting';
 
 const reconcileOne = async (
   item: MappingWork,
@@ -99,14 +111,21 @@ const reconcileOne = async (
   const actual = status.state === 'Enabled' ? 'enabled' : 'disabled';
   if (actual === desired) {
     // Only now is the mapping known off for this episode: the spill may move entries from then on.
-    if (isPaused(destination) && !destination.pause.mappingDisabled) await ports.worklist.recordMappingDisabled(destinationId, destination.pause.pausedAt);
+    if (isPaused(destination) && !destination.pause.mappingDisabled)
+      await ports.worklist.recordMappingDisabled(destinationId, destination.pause.pausedAt);
     return settle(item, ports);
   }
   // A paused destination's mapping runs after all: no spill while it might take entries.
-  if (isPaused(destination) && destination.pause.mappingDisabled) await ports.destinationState.recordPauseChange(destinationId, { mappingDisabled: false });
+  if (isPaused(destination) && destination.pause.mappingDisabled)
+    await ports.destinationState.recordPauseChange(destinationId, { mappingDisabled: false });
   await turn(() => ports.mappings.setEnabled(mappingId, desired === 'enabled'));
   ports.meter.count(MetricNames.mappingUpdates);
-  ports.log.info(desired === 'enabled' ? 'Enabling the mapping' : 'Disabling the mapping', { destinationId, mappingId, from: status.state, reason: item.reason });
+  ports.log.info(desired === 'enabled' ? 'Enabling the mapping' : 'Disabling the mapping', {
+    destinationId,
+    mappingId,
+    from: status.state,
+    reason: item.reason,
+  });
   return 'updated';
 };
 
@@ -128,12 +147,21 @@ const reconcileOne = async (
  *
  * Throws only when the worklist or the destinations cannot be read.
  */
-export const reconcileMappings = async (ports: MappingPorts, memory: ReconcilerMemory, options: ReconcileOptions = {}): Promise<ReconcileResult> => {
+export const reconcileMappings = async (
+  ports: MappingPorts,
+  memory: ReconcilerMemory,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> => {
   const { observed, passGoesOn = () => false } = options;
   const work = await ports.worklist.list();
   if (work.length === 0) return { pending: 0, updated: 0, settled: 0 };
   const ordered = rotate(work, memory);
-  const destinations = new Map((await ports.worklist.destinations(ordered.map((item) => item.destinationId))).map((destination) => [destination.id, destination]));
+  const destinations = new Map(
+    (await ports.worklist.destinations(ordered.map((item) => item.destinationId))).map((destination) => [
+      destination.id,
+      destination,
+    ]),
+  );
   const turn = turnUntil(ports.clock().getTime() + RECONCILE_TURN_MS, passGoesOn, ports);
   let updated = 0;
   let settled = 0;
@@ -146,13 +174,19 @@ export const reconcileMappings = async (ports: MappingPorts, memory: ReconcilerM
         if (outcome === 'settled') settled++;
       } catch (error) {
         if (error instanceof ControlPlaneBusyError) throw error;
-        ports.log.error('Could not reconcile the mapping', { destinationId: item.destinationId, ...errorFields(error) });
+        ports.log.error('Could not reconcile the mapping', {
+          destinationId: item.destinationId,
+          ...errorFields(error),
+        });
       }
       memory.lastHandled = item.destinationId;
     }
   } catch (error) {
     if (!(error instanceof ControlPlaneBusyError)) throw error;
-    ports.log.info('Control plane busy: the rest of the mapping worklist waits for the next pass', { refusal: error.refusal, pending: work.length - settled });
+    ports.log.info('Control plane busy: the rest of the mapping worklist waits for the next pass', {
+      refusal: error.refusal,
+      pending: work.length - settled,
+    });
   }
   return { pending: work.length - settled, updated, settled };
 };

@@ -11,7 +11,9 @@ const ALERT_CLAIM_MS = 60_000;
  * (`ALERT_CLAIM_MS`, 60 s) runs out. The flush stops at the first refusal (`failed: 1`); it throws
  * only when the outbox cannot be listed or claimed.
  */
-export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter'>): Promise<{ sent: number; failed: number }> => {
+export const flushOutbox = async (
+  ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter'>,
+): Promise<{ sent: number; failed: number }> => {
   let sent = 0;
   for (const email of await ports.outbox.list()) {
     if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
@@ -22,7 +24,10 @@ export const flushOutbox = async (ports: Pick<PausePorts, 'outbox' | 'mailer' | 
       ports.meter.count(MetricNames.alertsSent);
       ports.log.info('Alert sent', { destinationId: email.destinationId, subject: email.subject });
     } catch (error) {
-      ports.log.error('Alert not sent; it stays in the outbox and is retried', { destinationId: email.destinationId, ...errorFields(error) });
+      ports.log.error('Alert not sent; it stays in the outbox and is retried', {
+        destinationId: email.destinationId,
+        ...errorFields(error),
+      });
       ports.meter.count(MetricNames.alertSendFailures);
       return { sent, failed: 1 };
     }

@@ -46,14 +46,19 @@ const mapAtMost = async <T, R>(limit: number, items: readonly T[], work: (item: 
  * probe or left by the spill. An upper bound on the age: exact while delivery holds the head.
  */
 const oldestPossibleSentAt = ({ destination, headSentAt }: DeliveryHead): number => {
-  const bounds = [headSentAt ?? destination.createdAt, destination.pause?.queueHeadSentAt].filter((time): time is string => time !== undefined);
+  const bounds = [headSentAt ?? destination.createdAt, destination.pause?.queueHeadSentAt].filter(
+    (time): time is string => time !== undefined,
+  );
   return Math.max(...bounds.map((time) => Date.parse(time)));
 };
 
 /** The queue's depth (visible, in flight and delayed entries); undefined, logged, when it cannot be read (deleted meanwhile). */
 const depthOf = (queue: ListedQueue, ports: BacklogPorts): Promise<number | undefined> =>
   ports.queues.depth(queue.queueUrl).catch((error: unknown) => {
-    ports.log.warn('Could not read the depth of a destination queue', { destinationId: queue.destinationId, ...errorFields(error) });
+    ports.log.warn('Could not read the depth of a destination queue', {
+      destinationId: queue.destinationId,
+      ...errorFields(error),
+    });
     return undefined;
   });
 
@@ -62,7 +67,10 @@ const pauseOrLog = (head: DeliveryHead, ports: BacklogPorts): Promise<BacklogPau
   const { destination } = head;
   if (destination.status !== 'active') return Promise.resolve({ outcome: 'head_unknown' });
   return pauseForBacklog(destination, head, ports).catch((error: unknown) => {
-    ports.log.warn('Destination not paused for its backlog; the next run tries again', { destinationId: destination.id, ...errorFields(error) });
+    ports.log.warn('Destination not paused for its backlog; the next run tries again', {
+      destinationId: destination.id,
+      ...errorFields(error),
+    });
     return { outcome: 'head_unknown' };
   });
 };
@@ -90,7 +98,10 @@ const pauseOrLog = (head: DeliveryHead, ports: BacklogPorts): Promise<BacklogPau
 export const watchBacklogAge = async (ports: BacklogPorts): Promise<BacklogAgeResult | undefined> => {
   try {
     const queues = await ports.queueListing.listDestinationQueues();
-    const depths = await mapAtMost(DEPTH_READS_AT_ONCE, queues, async (queue) => ({ queue, depth: await depthOf(queue, ports) }));
+    const depths = await mapAtMost(DEPTH_READS_AT_ONCE, queues, async (queue) => ({
+      queue,
+      depth: await depthOf(queue, ports),
+    }));
     const backlogged = depths.filter(({ depth }) => (depth ?? 0) > 0).map(({ queue }) => queue);
     const heads = await ports.deliveryHeads.deliveryHeads(backlogged.map((queue) => queue.destinationId));
     let oldest = 0;

@@ -41,12 +41,21 @@ const transmissionOf = (body: string) => {
  * holds the queue's head), so it is the head, enqueued at `headSentAt`. Undefined once it was
  * delivered (the mapping is taking the next entry, not known yet) or replayed since.
  */
-const headInHand = async (heldBy: ReservedTransmission | undefined, headSentAt: string | undefined, ports: PausePorts): Promise<KnownHead | undefined> => {
+const headInHand = async (
+  heldBy: ReservedTransmission | undefined,
+  headSentAt: string | undefined,
+  ports: PausePorts,
+): Promise<KnownHead | undefined> => {
   if (!heldBy || !headSentAt) return undefined;
   const message = await ports.messages.getMessage(heldBy.messageId);
-  const transmission = message === undefined || message === 'abandoned' ? undefined : message.transmissions.find((candidate) => candidate.id === heldBy.transmissionId);
+  const transmission =
+    message === undefined || message === 'abandoned'
+      ? undefined
+      : message.transmissions.find((candidate) => candidate.id === heldBy.transmissionId);
   if (!transmission || (transmission.generation ?? 0) !== heldBy.generation) return undefined;
-  return transmission.status === 'queued' || transmission.status === 'paused' ? { transmissionId: heldBy.transmissionId, messageId: heldBy.messageId, sentAt: headSentAt } : undefined;
+  return transmission.status === 'queued' || transmission.status === 'paused'
+    ? { transmissionId: heldBy.transmissionId, messageId: heldBy.messageId, sentAt: headSentAt }
+    : undefined;
 };
 
 /**
@@ -55,7 +64,11 @@ const headInHand = async (heldBy: ReservedTransmission | undefined, headSentAt: 
  * Its `queueHeadSentAt` is the head's, so the spill is due as soon as the mapping is off. False
  * when the destination was no longer active.
  */
-const recordBacklogPause = async (destination: ActiveDestination, head: KnownHead, ports: PausePorts): Promise<boolean> => {
+const recordBacklogPause = async (
+  destination: ActiveDestination,
+  head: KnownHead,
+  ports: PausePorts,
+): Promise<boolean> => {
   const now = ports.clock();
   const pause: Pause = {
     pausedAt: now.toISOString(),
@@ -70,8 +83,19 @@ const recordBacklogPause = async (destination: ActiveDestination, head: KnownHea
   };
   const organization = await ports.directory.getOrganization(destination.organizationId);
   const depth = await waitingCount(destination, ports).catch(() => -1);
-  if (!(await ports.destinationState.recordPause(destination.id, pause, pausedAlert(destination, pause, organization?.alertEmail ?? '', depth)))) return false;
-  ports.log.warn("Destination paused: its backlog is nearing the queue's retention", { destinationId: destination.id, transmissionId: head.transmissionId, headSentAt: head.sentAt });
+  if (
+    !(await ports.destinationState.recordPause(
+      destination.id,
+      pause,
+      pausedAlert(destination, pause, organization?.alertEmail ?? '', depth),
+    ))
+  )
+    return false;
+  ports.log.warn("Destination paused: its backlog is nearing the queue's retention", {
+    destinationId: destination.id,
+    transmissionId: head.transmissionId,
+    headSentAt: head.sentAt,
+  });
   ports.meter.count(MetricNames.pauses);
   // The pause's transaction put the destination on the mapping worklist: the reconciler turns its mapping off.
   await flushOutbox(ports);
@@ -107,15 +131,23 @@ export const pauseForBacklog = async (
   const { queueUrl } = destination;
   const taken = await ports.queues.receiveHead(queueUrl, HEAD_HIDDEN_SECONDS);
   try {
-    const head = taken ? { ...transmissionOf(taken.body), sentAt: taken.sentAt } : await headInHand(delivery.heldBy, delivery.headSentAt, ports);
+    const head = taken
+      ? { ...transmissionOf(taken.body), sentAt: taken.sentAt }
+      : await headInHand(delivery.heldBy, delivery.headSentAt, ports);
     if (!head) return { outcome: 'head_unknown' };
     if (!isNearingRetention(head.sentAt, ports)) return { outcome: 'not_aging', headSentAt: head.sentAt };
-    return { outcome: (await recordBacklogPause(destination, head, ports)) ? 'paused' : 'not_active', headSentAt: head.sentAt };
+    return {
+      outcome: (await recordBacklogPause(destination, head, ports)) ? 'paused' : 'not_active',
+      headSentAt: head.sentAt,
+    };
   } finally {
     if (taken) {
-      await ports.queues
-        .release(queueUrl, [taken.receiptHandle], 0)
-        .catch((error: unknown) => ports.log.warn('Could not put the head back; it shows again after its hiding time', { destinationId: destination.id, ...errorFields(error) }));
+      await ports.queues.release(queueUrl, [taken.receiptHandle], 0).catch((error: unknown) =>
+        ports.log.warn('Could not put the head back; it shows again after its hiding time', {
+          destinationId: destination.id,
+          ...errorFields(error),
+        }),
+      );
     }
   }
 };

@@ -24,7 +24,9 @@ export const reportPauseGauges = async (ports: PausePorts): Promise<void> => {
     spillBacklog += destination.spilled ?? 0;
     // The spill's first entry is older than anything in the queue; without a spill, the queue's
     // head was sent before the pause began, so the pause's age is a floor for it.
-    const oldest = destination.spilled ? (await ports.spill.first(destination.id))?.sentAt : (pause.queueHeadSentAt ?? pause.pausedAt);
+    const oldest = destination.spilled
+      ? (await ports.spill.first(destination.id))?.sentAt
+      : (pause.queueHeadSentAt ?? pause.pausedAt);
     if (oldest) oldestEntry = Math.max(oldestEntry, ageSeconds(oldest));
   }
   ports.meter.count(MetricNames.pausedDestinations, paused.length);

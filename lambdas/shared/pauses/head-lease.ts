@@ -32,7 +32,8 @@ export const withHeadHeld = async <T>(
   const leaseMs = destination.timeoutMs + HEAD_LEASE_MARGIN_MS;
   if (!(await ports.destinationState.holdHead(destinationId, holder, leaseMs))) return 'busy';
   const keepHeld: KeepHeadHeld = async () => {
-    if (!(await ports.destinationState.holdHead(destinationId, holder, leaseMs))) throw new Error(`Lost the head lease of destination ${destinationId}`);
+    if (!(await ports.destinationState.holdHead(destinationId, holder, leaseMs)))
+      throw new Error(`Lost the head lease of destination ${destinationId}`);
   };
   try {
     const current = await ports.directory.getDestination(destinationId);
@@ -41,7 +42,10 @@ export const withHeadHeld = async <T>(
     return await work(requirePaused(current), keepHeld);
   } finally {
     await ports.destinationState.releaseHead(destinationId, holder).catch((error: unknown) =>
-      ports.log.warn('Could not release the head lease; it runs out by itself', { destinationId, ...errorFields(error) }),
+      ports.log.warn('Could not release the head lease; it runs out by itself', {
+        destinationId,
+        ...errorFields(error),
+      }),
     );
   }
 };

@@ -15,31 +15,48 @@ export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
  * resumes the destination, under a lease extended first; failure puts it back and schedules the
  * next rung of the ladder.
  */
-const probeQueueHead = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
+const probeQueueHead = async (
+  destination: PausedDestination,
+  ports: PausePorts,
+  keepHeld: KeepHeadHeld,
+): Promise<ProbeOutcome> => {
   const { pause, queueUrl } = destination;
   // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
   // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
-  const head = await ports.queues.receiveHead(queueUrl, Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000));
+  const head = await ports.queues.receiveHead(
+    queueUrl,
+    Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000),
+  );
   if (!head) {
     // Nothing visible: either the queue is empty (nothing left to hold back) or the head is still
     // hidden by the attempt that paused it.
-    if ((await ports.queues.depth(queueUrl)) === 0) return (await resumeDestination(destination, 'nothing left to deliver', ports, keepHeld)) ? 'resumed' : 'still_paused';
+    if ((await ports.queues.depth(queueUrl)) === 0)
+      return (await resumeDestination(destination, 'nothing left to deliver', ports, keepHeld))
+        ? 'resumed'
+        : 'still_paused';
     await scheduleProbe(destination, ports, pause.probeStep + 1);
     return 'still_paused';
   }
-  if (head.sentAt !== pause.queueHeadSentAt) await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: head.sentAt });
+  if (head.sentAt !== pause.queueHeadSentAt)
+    await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: head.sentAt });
   const result = await deliverTransmission(head.body, destination, ports, { inlineRetries: 0, sentAt: head.sentAt });
   if (result.kind === 'failed') {
     await ports.queues.release(queueUrl, [head.receiptHandle], 0);
     await scheduleProbe(destination, ports, pause.probeStep + 1, result);
-    ports.log.info('Probe of paused destination failed', { destinationId: destination.id, reason: result.reason, probeStep: pause.probeStep + 1 });
+    ports.log.info('Probe of paused destination failed', {
+      destinationId: destination.id,
+      reason: result.reason,
+      probeStep: pause.probeStep + 1,
+    });
     return 'still_paused';
   }
   // The attempt may have taken the whole lease: still ours before the head goes (a lost lease
   // throws, and the head, delivered, comes back to whoever holds it: at least once, never skipped).
   await keepHeld();
   await ports.queues.delete(queueUrl, head.receiptHandle);
-  return (await resumeDestination(destination, 'the head was delivered by an automatic retry', ports, keepHeld)) ? 'resumed' : 'still_paused';
+  return (await resumeDestination(destination, 'the head was delivered by an automatic retry', ports, keepHeld))
+    ? 'resumed'
+    : 'still_paused';
 };
 
 /**
@@ -47,7 +64,11 @@ const probeQueueHead = async (destination: PausedDestination, ports: PausePorts,
  * entry. Once it succeeds, the spill is delivered in order for the rest of the turn; when it is
  * empty, the queue's head is probed next (and its success resumes the destination).
  */
-const probeSpilledHead = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> => {
+const probeSpilledHead = async (
+  destination: PausedDestination,
+  ports: PausePorts,
+  keepHeld: KeepHeadHeld,
+): Promise<ProbeOutcome> => {
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   let delivered = 0;
   for (;;) {
@@ -57,17 +78,28 @@ const probeSpilledHead = async (destination: PausedDestination, ports: PausePort
       await continueNow(destination, ports);
       return 'still_paused';
     }
-    const result = await deliverTransmission(entry.body, destination, ports, { inlineRetries: delivered === 0 ? 0 : destination.inlineRetries, sentAt: entry.sentAt });
+    const result = await deliverTransmission(entry.body, destination, ports, {
+      inlineRetries: delivered === 0 ? 0 : destination.inlineRetries,
+      sentAt: entry.sentAt,
+    });
     if (result.kind === 'failed') {
       await scheduleProbe(destination, ports, delivered === 0 ? destination.pause.probeStep + 1 : 0, result);
-      ports.log.info('Delivery from the spill failed', { destinationId: destination.id, reason: result.reason, delivered });
+      ports.log.info('Delivery from the spill failed', {
+        destinationId: destination.id,
+        reason: result.reason,
+        delivered,
+      });
       return 'still_paused';
     }
     await ports.spill.remove(destination.id, entry.position);
     delivered++;
     if (ports.clock().getTime() > deadline) {
       ports.log.info('Delivering the spill in order', { destinationId: destination.id, delivered });
-      await continueNow(destination, ports, "The endpoint answers again; entries kept beyond the queue's retention are being delivered in order.");
+      await continueNow(
+        destination,
+        ports,
+        "The endpoint answers again; entries kept beyond the queue's retention are being delivered in order.",
+      );
       return 'still_paused';
     }
   }
@@ -77,8 +109,14 @@ const probeSpilledHead = async (destination: PausedDestination, ports: PausePort
  * Retries the head of a paused destination whose head lease the caller holds: the spill's first
  * entry when there is a spill, the queue's head otherwise. Throws what the ports throw.
  */
-export const probeHead = (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<ProbeOutcome> =>
-  (destination.spilled ?? 0) > 0 ? probeSpilledHead(destination, ports, keepHeld) : probeQueueHead(destination, ports, keepHeld);
+export const probeHead = (
+  destination: PausedDestination,
+  ports: PausePorts,
+  keepHeld: KeepHeadHeld,
+): Promise<ProbeOutcome> =>
+  (destination.spilled ?? 0) > 0
+    ? probeSpilledHead(destination, ports, keepHeld)
+    : probeQueueHead(destination, ports, keepHeld);
 
 /**
  * Retries a paused destination's head now, under its head lease (see `probeHead`). `busy` when

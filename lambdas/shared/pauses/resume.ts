@@ -24,14 +24,22 @@ import type { PausePorts } from './pause-ports';
  *
  * Throws what the lease, directory and store ports throw (the prober or operator retries).
  */
-export const resumeDestination = async (destination: Destination, how: string, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<boolean> => {
+export const resumeDestination = async (
+  destination: Destination,
+  how: string,
+  ports: PausePorts,
+  keepHeld: KeepHeadHeld,
+): Promise<boolean> => {
   if (!isPaused(destination)) return false;
   const { pause } = destination;
   // Entries in the spill are older than everything in the queue: the mapping waits for them.
   if ((destination.spilled ?? 0) > 0) return false;
   await keepHeld();
   const organization = await ports.directory.getOrganization(pause.alertedOrganizationId);
-  const resumed = await ports.destinationState.recordResume(destination.id, resumedAlert(destination, pause, organization?.alertEmail ?? '', ports.clock(), how));
+  const resumed = await ports.destinationState.recordResume(
+    destination.id,
+    resumedAlert(destination, pause, organization?.alertEmail ?? '', ports.clock(), how),
+  );
   if (!resumed) return false;
   await ports.messages.setTransmissionStatus(pause.headMessageId, pause.headTransmissionId, 'queued', ['paused']);
   ports.log.info('Destination resumed', { destinationId: destination.id, how });

@@ -9,9 +9,16 @@ import type { PausePorts } from './pause-ports';
 export const later = (now: Date, seconds: number): string => new Date(now.getTime() + seconds * 1000).toISOString();
 
 /** Makes `header`'s transmission the head the pause reports (and marks it paused), if it is a new one. */
-export const noteHead = async (destination: PausedDestination, header: EnvelopeHeader, ports: PausePorts): Promise<void> => {
+export const noteHead = async (
+  destination: PausedDestination,
+  header: EnvelopeHeader,
+  ports: PausePorts,
+): Promise<void> => {
   if (header.transmissionId === destination.pause.headTransmissionId) return;
-  await ports.destinationState.recordPauseChange(destination.id, { headTransmissionId: header.transmissionId, headMessageId: header.messageId });
+  await ports.destinationState.recordPauseChange(destination.id, {
+    headTransmissionId: header.transmissionId,
+    headMessageId: header.messageId,
+  });
   await ports.messages.setTransmissionStatus(header.messageId, header.transmissionId, 'paused', ['queued']);
 };
 
@@ -39,4 +46,8 @@ export const scheduleProbe = async (
  * fails); `reason`, when given, replaces the pause's reason.
  */
 export const continueNow = (destination: PausedDestination, ports: PausePorts, reason?: string): Promise<void> =>
-  ports.destinationState.recordPauseChange(destination.id, { probeStep: 0, nextRetryAt: ports.clock().toISOString(), ...(reason ? { reason } : {}) });
+  ports.destinationState.recordPauseChange(destination.id, {
+    probeStep: 0,
+    nextRetryAt: ports.clock().toISOString(),
+    ...(reason ? { reason } : {}),
+  });

@@ -16,7 +16,10 @@ export const isNearingRetention = (sentAt: string, ports: Pick<PausePorts, 'spil
  * True when a paused destination's queue entries are to move to the spill: its mapping is off and
  * the oldest entry still in the queue was sent `spillAfterSeconds` ago or more.
  */
-export const isSpillDue = (destination: PausedDestination, ports: Pick<PausePorts, 'spillAfterSeconds' | 'clock'>): boolean => {
+export const isSpillDue = (
+  destination: PausedDestination,
+  ports: Pick<PausePorts, 'spillAfterSeconds' | 'clock'>,
+): boolean => {
   const { queueHeadSentAt, mappingDisabled } = destination.pause;
   return !!queueHeadSentAt && !!mappingDisabled && isNearingRetention(queueHeadSentAt, ports);
 };
@@ -28,7 +31,11 @@ export const isSpillDue = (destination: PausedDestination, ports: Pick<PausePort
  * The caller holds the head lease; entries are taken 10 at a time (SQS's most per receive) for
  * up to `SPILL_TURN_MS`. Returns how many entries moved; throws what the ports throw.
  */
-export const spillAgingEntries = async (destination: PausedDestination, ports: PausePorts, keepHeld: KeepHeadHeld): Promise<number> => {
+export const spillAgingEntries = async (
+  destination: PausedDestination,
+  ports: PausePorts,
+  keepHeld: KeepHeadHeld,
+): Promise<number> => {
   const { queueUrl } = destination;
   const deadline = ports.clock().getTime() + SPILL_TURN_MS;
   let moved = 0;
@@ -37,7 +44,10 @@ export const spillAgingEntries = async (destination: PausedDestination, ports: P
     const entries = await ports.queues.receiveHeads(queueUrl, 10, SPILL_RECEIVE_VISIBILITY_SECONDS);
     if (entries.length === 0) {
       // An empty queue holds nothing older than now; a hidden head is looked at again next pass.
-      if ((await ports.queues.depth(queueUrl)) === 0) await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: ports.clock().toISOString() });
+      if ((await ports.queues.depth(queueUrl)) === 0)
+        await ports.destinationState.recordPauseChange(destination.id, {
+          queueHeadSentAt: ports.clock().toISOString(),
+        });
       break;
     }
     const firstYoung = entries.findIndex((entry) => !isNearingRetention(entry.sentAt, ports));
@@ -50,7 +60,11 @@ export const spillAgingEntries = async (destination: PausedDestination, ports: P
     const young = entries.slice(aging.length);
     const [oldestYoung] = young;
     if (oldestYoung) {
-      await ports.queues.release(queueUrl, young.map((entry) => entry.receiptHandle), 0);
+      await ports.queues.release(
+        queueUrl,
+        young.map((entry) => entry.receiptHandle),
+        0,
+      );
       await ports.destinationState.recordPauseChange(destination.id, { queueHeadSentAt: oldestYoung.sentAt });
       break;
     }

@@ -6,5 +6,7 @@ import type { PausePorts } from './pause-ports';
  * and delayed entries) and, during a long
  * pause, in the spill. Throws when the queue's depth cannot be read.
  */
-export const waitingCount = async (destination: ProvisionedDestination, ports: Pick<PausePorts, 'queues'>): Promise<number> =>
-  (await ports.queues.depth(destination.queueUrl)) + (destination.spilled ?? 0);
+export const waitingCount = async (
+  destination: ProvisionedDestination,
+  ports: Pick<PausePorts, 'queues'>,
+): Promise<number> => (await ports.queues.depth(destination.queueUrl)) + (destination.spilled ?? 0);

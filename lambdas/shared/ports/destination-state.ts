@@ -35,7 +35,16 @@ export interface DestinationState {
 }
 
 export type PauseChange = Partial<
-  Pick<Pause, 'probeStep' | 'nextRetryAt' | 'reason' | 'mappingDisabled' | 'headTransmissionId' | 'headMessageId' | 'queueHeadSentAt'>
+  Pick<
+    Pause,
+    | 'probeStep'
+    | 'nextRetryAt'
+    | 'reason'
+    | 'mappingDisabled'
+    | 'headTransmissionId'
+    | 'headMessageId'
+    | 'queueHeadSentAt'
+  >
 >;
 
 /** What a destination needs of its mapping: enabled while it is active, disabled while it is paused. */

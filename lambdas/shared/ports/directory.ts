@@ -13,7 +13,11 @@ export interface Directory {
    * Issues a source a new key; the key it had keeps working until `previousValidUntil`.
    * `conflict` when another rotation of the same source happened in between.
    */
-  rotateSourceKey(sourceId: string, newApiKeyHash: string, previousValidUntil: string): Promise<'rotated' | 'source_not_found' | 'conflict'>;
+  rotateSourceKey(
+    sourceId: string,
+    newApiKeyHash: string,
+    previousValidUntil: string,
+  ): Promise<'rotated' | 'source_not_found' | 'conflict'>;
   putDestination(destination: Destination): Promise<void>;
   getDestination(id: string): Promise<Destination | undefined>;
   markDestinationProvisioned(

@@ -23,7 +23,10 @@ export interface MessageStore {
    * Records an acknowledged message (and the answer for its idempotency key). Throws
    * `MessageAbandonedError` when delivery already gave the message up for lost.
    */
-  commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void>;
+  commitMessage(
+    message: Message,
+    idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage },
+  ): Promise<void>;
   /**
    * Marks a never-committed message as abandoned so its queued copies are dropped, not delivered.
    * Returns false when the message was committed after all.
@@ -40,7 +43,12 @@ export interface MessageStore {
    */
   reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number>;
   /** Sets a transmission's status (`from` guards against overwriting a later state). */
-  setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean>;
+  setTransmissionStatus(
+    messageId: string,
+    transmissionId: string,
+    status: TransmissionStatus,
+    from: readonly TransmissionStatus[],
+  ): Promise<boolean>;
   /** Keeps a skipped transmission's queue entry so it can be replayed. */
   park(transmissionId: string, destinationId: string, envelope: string): Promise<void>;
   getParked(transmissionId: string): Promise<{ destinationId: string; envelope: string } | undefined>;
@@ -59,4 +67,3 @@ export class MessageAbandonedError extends Error {
     this.name = 'MessageAbandonedError';
   }
 }
-

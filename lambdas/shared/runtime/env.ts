@@ -92,7 +92,9 @@ export const envReader = (env: Environment = process.env): EnvReader => {
     try {
       return parse(text);
     } catch (error) {
-      throw new Error(`Environment variable ${key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`Environment variable ${key}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   };
   const parsed = <T>(key: EnvName, parse: (text: string) => T, defaultValue?: T): T => {

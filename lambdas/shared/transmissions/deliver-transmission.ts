@@ -120,7 +120,11 @@ export const deliverTransmission = async (
   const decoded = decodeEnvelope(body);
   const { header } = decoded;
   const generation = header.generation ?? 0;
-  const ids = { messageId: header.messageId, transmissionId: header.transmissionId, destinationId: header.destinationId };
+  const ids = {
+    messageId: header.messageId,
+    transmissionId: header.transmissionId,
+    destinationId: header.destinationId,
+  };
   const message = options.known ?? (await committedMessage(header, ports));
   if (message === 'abandoned') {
     ports.log.warn('Dropped a queued copy of a message that was never acknowledged', ids);
@@ -128,23 +132,56 @@ export const deliverTransmission = async (
   }
   const transmission = message.transmissions.find((candidate) => candidate.id === header.transmissionId);
   if (!transmission) throw new Error(`Message ${header.messageId} has no transmission ${header.transmissionId}`);
-  if (generation < (transmission.generation ?? 0) || transmission.status === 'delivered' || transmission.status === 'skipped') {
-    ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', { ...ids, status: transmission.status, generation });
+  if (
+    generation < (transmission.generation ?? 0) ||
+    transmission.status === 'delivered' ||
+    transmission.status === 'skipped'
+  ) {
+    ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', {
+      ...ids,
+      status: transmission.status,
+      generation,
+    });
     // A delivery recorded on its message may have missed its arrival-log entry (the two writes
     // go out together): write it again, the same entry, before the queue entry goes.
-    if (transmission.status === 'delivered' && generation === (transmission.generation ?? 0) && transmission.sequence !== undefined && transmission.arrivedAt !== undefined) {
-      await ports.messages.recordArrival({ ...ids, sequence: transmission.sequence, arrivedAt: transmission.arrivedAt, attempts: transmission.attempts });
+    if (
+      transmission.status === 'delivered' &&
+      generation === (transmission.generation ?? 0) &&
+      transmission.sequence !== undefined &&
+      transmission.arrivedAt !== undefined
+    ) {
+      await ports.messages.recordArrival({
+        ...ids,
+        sequence: transmission.sequence,
+        arrivedAt: transmission.arrivedAt,
+        attempts: transmission.attempts,
+      });
     }
     return { kind: 'dropped' };
   }
 
   // A payload too large for the queue is read only when it is about to be delivered.
   const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
-  const sequence = await ports.messages.reserveSequence(destination.id, reservationKeyOf(transmission.id, generation), options.sentAt);
+  const sequence = await ports.messages.reserveSequence(
+    destination.id,
+    reservationKeyOf(transmission.id, generation),
+    options.sentAt,
+  );
   const payload = deliveryBody(header, sequence, rawData);
   for (let retry = 0; ; retry++) {
-    const headers = deliveryHeaders({ signingSecret: destination.signingSecret, transmissionId: transmission.id, sequence, body: payload, sentAt: ports.clock() });
-    const outcome = await ports.deliverer.post({ url: destination.url, body: payload, headers, timeoutMs: destination.timeoutMs });
+    const headers = deliveryHeaders({
+      signingSecret: destination.signingSecret,
+      transmissionId: transmission.id,
+      sequence,
+      body: payload,
+      sentAt: ports.clock(),
+    });
+    const outcome = await ports.deliverer.post({
+      url: destination.url,
+      body: payload,
+      headers,
+      timeoutMs: destination.timeoutMs,
+    });
     const attempts = transmission.attempts + retry + 1;
     ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
     if (isSuccess(outcome)) {
@@ -153,7 +190,13 @@ export const deliverTransmission = async (
       ports.meter.count(MetricNames.transmissionsDelivered);
       ports.meter.milliseconds(MetricNames.deliveryLatency, arrivedAt.getTime() - Date.parse(header.receivedAt));
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
-      ports.log.info('Delivered', { ...ids, sequence, status: outcome.kind === 'answered' ? outcome.status : undefined, durationMs: outcome.durationMs, attempts });
+      ports.log.info('Delivered', {
+        ...ids,
+        sequence,
+        status: outcome.kind === 'answered' ? outcome.status : undefined,
+        durationMs: outcome.durationMs,
+        attempts,
+      });
       return { kind: 'delivered' };
     }
     const reason = describeOutcome(outcome);
@@ -161,7 +204,8 @@ export const deliverTransmission = async (
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
-    const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
+    const roomLeft =
+      (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
     if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
       return { kind: 'failed', outcome, reason, header, message };
     }

@@ -39,12 +39,19 @@ export const createEventSourceMappings = (
   options: { readonly deliveryFunctionArn: string; readonly role: 'reconciler' | 'admin' },
 ): EventSourceMappings =>
   lazyEventSourceMappings(
-    { deliveryFunctionArn: options.deliveryFunctionArn, callsPerSecond: options.role === 'admin' ? ADMIN_CALLS_PER_SECOND : RECONCILER_CALLS_PER_SECOND },
+    {
+      deliveryFunctionArn: options.deliveryFunctionArn,
+      callsPerSecond: options.role === 'admin' ? ADMIN_CALLS_PER_SECOND : RECONCILER_CALLS_PER_SECOND,
+    },
     clientSettings(clients.config, 'lambda'),
   );
 
 /** Everything delivery, probing and the operator controls need, and whatever else `edges` brings (the mappings). */
-export const createPausePorts = <E extends PauseEdges>(clients: AwsClients, config: { readonly store: StoreConfig; readonly pauses: PauseConfig }, edges: E): PausePorts & E => ({
+export const createPausePorts = <E extends PauseEdges>(
+  clients: AwsClients,
+  config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
+  edges: E,
+): PausePorts & E => ({
   ...createStorePorts(clients, config.store),
   outbox: new DynamoOutbox(clients.documents, config.store.tableName, systemClock),
   mailer: lazySesMailer(config.pauses.alertFromAddress, clientSettings(clients.config, 'ses')),

@@ -19,7 +19,10 @@ export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
     destinationState: new DynamoDestinationState(clients.documents, config.tableName, systemClock),
     messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock),
     queues: new SqsDestinationQueues(clients.sqs, config.queues),
-    payloads: lazyPayloadStore(config.payloadBucket, { ...clientSettings(clients.config, 's3'), forcePathStyle: clients.config.s3ForcePathStyle ?? false }),
+    payloads: lazyPayloadStore(config.payloadBucket, {
+      ...clientSettings(clients.config, 's3'),
+      forcePathStyle: clients.config.s3ForcePathStyle ?? false,
+    }),
   };
 };
 

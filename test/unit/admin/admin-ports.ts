@@ -3,14 +3,25 @@ import { MemoryMappingWorklist } from '../../fixtures/pause-harness';
 import type { AdminPorts } from '../../../lambdas/admin/directory-admin';
 import { encodeEnvelope, type EnvelopeHeader } from '../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
-import type { ActiveDestination, Message, Organization, PausedDestination, ProvisionedDestination } from '../../../lambdas/shared/domain/model';
+import type {
+  ActiveDestination,
+  Message,
+  Organization,
+  PausedDestination,
+  ProvisionedDestination,
+} from '../../../lambdas/shared/domain/model';
 import { pauseDestination } from '../../../lambdas/shared/pauses/pause';
 import type { DeliveryOutcome } from '../../../lambdas/shared/ports/deliverer';
 import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemorySpill } from '../../fixtures/memory-store';
 import { MemoryMappings, MemoryQueues } from '../../fixtures/memory-queues';
 import { recordingMeter } from '../../fixtures/meter';
 
-export const organization: Organization = { id: newId('organization'), name: 'Lab', alertEmail: 'lab@example.org', createdAt: '' };
+export const organization: Organization = {
+  id: newId('organization'),
+  name: 'Lab',
+  alertEmail: 'lab@example.org',
+  createdAt: '',
+};
 
 /**
  * Fresh ports: `answers` are the endpoint's answers in turn (200 once they run out); `onSleep`
@@ -66,7 +77,20 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
     spillAfterSeconds: 3600,
     urlPolicy: { allowPrivate: false, resolve: async () => ['203.0.113.10'] },
   };
-  return { ports, directory, messages, queues, mappings, meter, posted, sent, slept, hooks, clock, advance: (ms: number) => (now += ms) };
+  return {
+    ports,
+    directory,
+    messages,
+    queues,
+    mappings,
+    meter,
+    posted,
+    sent,
+    slept,
+    hooks,
+    clock,
+    advance: (ms: number) => (now += ms),
+  };
 };
 
 export type AdminFixture = ReturnType<typeof adminPorts>;
@@ -121,15 +145,29 @@ export const messageFor = async ({ messages, clock }: AdminFixture, destination:
 /** Commits a message for `destination` and puts its entry at the tail of its queue. */
 export const enqueue = async (fixture: AdminFixture, destination: ProvisionedDestination) => {
   const entry = await messageFor(fixture, destination);
-  await fixture.ports.queues.send(destination.queueUrl, { groupId: destination.id, deduplicationId: entry.header.transmissionId, body: entry.body });
+  await fixture.ports.queues.send(destination.queueUrl, {
+    groupId: destination.id,
+    deduplicationId: entry.header.transmissionId,
+    body: entry.body,
+  });
   return entry;
 };
 
 /** Pauses `destination` on `head` (an HTTP 500), as delivery does; the head stays first in its queue. */
-export const pauseOn = async (fixture: AdminFixture, destination: ActiveDestination, head: Awaited<ReturnType<typeof messageFor>>): Promise<PausedDestination> => {
+export const pauseOn = async (
+  fixture: AdminFixture,
+  destination: ActiveDestination,
+  head: Awaited<ReturnType<typeof messageFor>>,
+): Promise<PausedDestination> => {
   await pauseDestination(
     destination,
-    { kind: 'failed', outcome: { kind: 'answered', status: 500 }, reason: 'HTTP 500', header: head.header, message: head.message },
+    {
+      kind: 'failed',
+      outcome: { kind: 'answered', status: 500 },
+      reason: 'HTTP 500',
+      header: head.header,
+      message: head.message,
+    },
     fixture.ports,
   );
   return (await fixture.directory.getDestination(destination.id)) as PausedDestination;

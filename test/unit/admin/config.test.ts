@@ -12,10 +12,11 @@ const required: Environment = {
   [ENV.DELIVERY_FUNCTION_ARN]: 'arn:aws:lambda:eu-west-1:123456789012:function:ConveyorTest-delivery',
 };
 
-const without = (name: string): Environment => Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
+const without = (name: string): Environment =>
+  Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
 
 describe('readAdminConfig', () => {
-  it("reads what every pausing function reads, and the delivery function its mappings feed", () => {
+  it('reads what every pausing function reads, and the delivery function its mappings feed', () => {
     expect(readAdminConfig(required)).toEqual({
       ...readPausingFunctionConfig(required),
       deliveryFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:ConveyorTest-delivery',
@@ -23,11 +24,15 @@ describe('readAdminConfig', () => {
   });
 
   it.each(Object.keys(required))('names %s when it is not set', (name) => {
-    expect(messageThrownBy(() => readAdminConfig(without(name)))).toBe(`Environment variable ${name} is required but not set`);
+    expect(messageThrownBy(() => readAdminConfig(without(name)))).toBe(
+      `Environment variable ${name} is required but not set`,
+    );
   });
 
   it('reads private destinations as allowed only when ALLOW_PRIVATE_DESTINATIONS is true', () => {
     expect(readAdminConfig(required).pauses.allowPrivateDestinations).toBe(false);
-    expect(readAdminConfig({ ...required, ALLOW_PRIVATE_DESTINATIONS: 'true' }).pauses.allowPrivateDestinations).toBe(true);
+    expect(readAdminConfig({ ...required, ALLOW_PRIVATE_DESTINATIONS: 'true' }).pauses.allowPrivateDestinations).toBe(
+      true,
+    );
   });
 });

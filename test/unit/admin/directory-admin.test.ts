@@ -22,7 +22,12 @@ describe('createDestination', () => {
 
     const answer = await create();
 
-    expect(answer).toMatchObject({ organizationId: organization.id, name: 'Lab results', url: 'https://lab.example/hook', status: 'active' });
+    expect(answer).toMatchObject({
+      organizationId: organization.id,
+      name: 'Lab results',
+      url: 'https://lab.example/hook',
+      status: 'active',
+    });
     expect(answer.signingSecret).toMatch(/^whsec_/);
     expect([...directory.destinations.keys()]).toEqual([answer.id]);
     expect(queues.queues.size).toBe(1);
@@ -59,7 +64,9 @@ describe('createDestination', () => {
 
   it('removes the mapping, then the queue, then the record, when the destination cannot be marked provisioned', async () => {
     const { create, directory, queues, mappings, removals } = setUp();
-    jest.spyOn(directory, 'markDestinationProvisioned').mockRejectedValue(new Error('ProvisionedThroughputExceededException'));
+    jest
+      .spyOn(directory, 'markDestinationProvisioned')
+      .mockRejectedValue(new Error('ProvisionedThroughputExceededException'));
 
     await expect(create()).rejects.toMatchObject({ statusCode: 503, code: 'provisioning_failed' });
 
@@ -82,7 +89,11 @@ describe('createDestination', () => {
     expect(directory.destinations.size).toBe(0);
     expect(ports.log.error).toHaveBeenCalledWith(
       'Could not remove the mapping of a failed provisioning',
-      expect.objectContaining({ destinationId: expect.stringMatching(/^dst_/), mappingId: 'mapping-1', errorMessage: 'ResourceInUseException' }),
+      expect.objectContaining({
+        destinationId: expect.stringMatching(/^dst_/),
+        mappingId: 'mapping-1',
+        errorMessage: 'ResourceInUseException',
+      }),
     );
   });
 });

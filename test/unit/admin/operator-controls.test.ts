@@ -20,7 +20,11 @@ const statusOf = async ({ messages }: AdminFixture, message: Message) => {
 /** Moves every queue entry of the destination into its spill, in order, as a long pause does. */
 const spillEverything = async (fixture: Awaited<ReturnType<typeof pausedOnFirstOfTwo>>) => {
   for (const entry of [...fixture.queue()]) {
-    await fixture.ports.spill.keep(fixture.destination.id, { position: entry.position, sentAt: entry.sentAt, body: entry.body });
+    await fixture.ports.spill.keep(fixture.destination.id, {
+      position: entry.position,
+      sentAt: entry.sentAt,
+      body: entry.body,
+    });
     await fixture.queues.delete(fixture.destination.queueUrl, entry.receiptHandle);
   }
 };
@@ -45,7 +49,12 @@ describe('resumeNow', () => {
 
     const answer = await resumeNow(destination.id, ports);
 
-    expect(answer).toMatchObject({ status: 'paused', pauseReason: 'HTTP 503', headTransmissionId: first.header.transmissionId, nextRetryAt: new Date(clock().getTime() + 10_000).toISOString() });
+    expect(answer).toMatchObject({
+      status: 'paused',
+      pauseReason: 'HTTP 503',
+      headTransmissionId: first.header.transmissionId,
+      nextRetryAt: new Date(clock().getTime() + 10_000).toISOString(),
+    });
     expect(fixture.queue()[0]).toMatchObject({ body: first.body, hidden: false });
   });
 
@@ -60,7 +69,10 @@ describe('resumeNow', () => {
   });
 
   it('answers 404 for an unknown destination', async () => {
-    await expect(resumeNow('dst_01JZZZZZZZZZZZZZZZZZZZZZZZ', adminPorts().ports)).rejects.toMatchObject({ statusCode: 404, code: 'destination_not_found' });
+    await expect(resumeNow('dst_01JZZZZZZZZZZZZZZZZZZZZZZZ', adminPorts().ports)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'destination_not_found',
+    });
   });
 });
 
@@ -72,7 +84,10 @@ describe('skipHead', () => {
     const answer = await skipHead(destination.id, ports);
 
     expect(answer).toEqual({ skippedTransmissionId: first.header.transmissionId });
-    expect(messages.parked.get(first.header.transmissionId)).toEqual({ destinationId: destination.id, envelope: first.body });
+    expect(messages.parked.get(first.header.transmissionId)).toEqual({
+      destinationId: destination.id,
+      envelope: first.body,
+    });
     expect(await statusOf(fixture, first.message)).toBe('skipped');
     expect(fixture.queue().map((entry) => entry.body)).toEqual([second.body]);
     expect((await fixture.directory.getDestination(destination.id))!.status).toBe('active');
@@ -92,7 +107,10 @@ describe('skipHead', () => {
     expect(fixture.queue()).toEqual([expect.objectContaining({ body: second.body, hidden: false })]);
     expect(messages.parked.size).toBe(0);
     expect(await statusOf(fixture, second.message)).toBe('queued');
-    expect((await fixture.directory.getDestination(destination.id))!).toMatchObject({ status: 'paused', pause: { headTransmissionId: first.header.transmissionId } });
+    expect((await fixture.directory.getDestination(destination.id))!).toMatchObject({
+      status: 'paused',
+      pause: { headTransmissionId: first.header.transmissionId },
+    });
     expect(meter.total('Skips')).toBe(0);
   });
 
@@ -149,7 +167,10 @@ describe('skipHead', () => {
     const fixture = adminPorts();
     const destination = await activeDestination(fixture);
 
-    await expect(skipHead(destination.id, fixture.ports)).rejects.toMatchObject({ statusCode: 409, code: 'not_paused' });
+    await expect(skipHead(destination.id, fixture.ports)).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'not_paused',
+    });
   });
 
   it('answers 409 not_paused, skipping nothing, when the destination resumed while the skip waited', async () => {
@@ -157,11 +178,22 @@ describe('skipHead', () => {
     const { ports, destination, directory, hooks, messages } = fixture;
     directory.headHolders.set(destination.id, 'prober');
     hooks.onSleep = async () => {
-      await directory.recordResume(destination.id, { id: 'resumed', to: 'lab@example.org', subject: 'Resumed', body: '', destinationId: destination.id, createdAt: '' });
+      await directory.recordResume(destination.id, {
+        id: 'resumed',
+        to: 'lab@example.org',
+        subject: 'Resumed',
+        body: '',
+        destinationId: destination.id,
+        createdAt: '',
+      });
       directory.headHolders.delete(destination.id);
     };
 
-    await expect(skipHead(destination.id, ports)).rejects.toMatchObject({ statusCode: 409, code: 'not_paused', message: expect.stringContaining('resumed while the skip waited') });
+    await expect(skipHead(destination.id, ports)).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'not_paused',
+      message: expect.stringContaining('resumed while the skip waited'),
+    });
     expect(messages.parked.size).toBe(0);
   });
 
@@ -187,10 +219,14 @@ describe('skipHead', () => {
     expect((await ports.spill.first(destination.id))!.body).toBe(second.body);
     expect(await statusOf(fixture, first.message)).toBe('skipped');
     // Still paused: the prober delivers the rest of the spill first, then resumes.
-    expect((await fixture.directory.getDestination(destination.id))!).toMatchObject({ status: 'paused', spilled: 1, pause: { probeStep: 0, nextRetryAt: clock().toISOString() } });
+    expect((await fixture.directory.getDestination(destination.id))!).toMatchObject({
+      status: 'paused',
+      spilled: 1,
+      pause: { probeStep: 0, nextRetryAt: clock().toISOString() },
+    });
   });
 
-  it("never parks a spilled entry other than the head the pause names (409 head_changed)", async () => {
+  it('never parks a spilled entry other than the head the pause names (409 head_changed)', async () => {
     const fixture = await pausedOnFirstOfTwo();
     const { ports, destination, second, messages } = fixture;
     await fixture.queues.delete(destination.queueUrl, fixture.queue()[0]!.receiptHandle);
@@ -219,10 +255,17 @@ describe('replayTransmission', () => {
 
     const answer = await replayTransmission(first.header.transmissionId, ports);
 
-    expect(answer).toEqual({ transmissionId: first.header.transmissionId, destinationId: destination.id, status: 'queued' });
+    expect(answer).toEqual({
+      transmissionId: first.header.transmissionId,
+      destinationId: destination.id,
+      status: 'queued',
+    });
     const bodies = fixture.queue().map((entry) => entry.body);
     expect(bodies.slice(0, 2)).toEqual([second.body, third.body]);
-    expect(decodeEnvelopeHeader(bodies[2]!)).toMatchObject({ transmissionId: first.header.transmissionId, generation: 1 });
+    expect(decodeEnvelopeHeader(bodies[2]!)).toMatchObject({
+      transmissionId: first.header.transmissionId,
+      generation: 1,
+    });
     expect(await statusOf(fixture, first.message)).toBe('queued');
     expect(meter.total('Replays')).toBe(1);
   });
@@ -230,11 +273,17 @@ describe('replayTransmission', () => {
   it('answers 409 not_replayable for a transmission that was not skipped', async () => {
     const { ports, second } = await skippedThenMore();
 
-    await expect(replayTransmission(second.header.transmissionId, ports)).rejects.toMatchObject({ statusCode: 409, code: 'not_replayable' });
+    await expect(replayTransmission(second.header.transmissionId, ports)).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'not_replayable',
+    });
   });
 
   it('answers 404 for an unknown transmission', async () => {
-    await expect(replayTransmission('trn_nothing', adminPorts().ports)).rejects.toMatchObject({ statusCode: 404, code: 'transmission_not_found' });
+    await expect(replayTransmission('trn_nothing', adminPorts().ports)).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'transmission_not_found',
+    });
   });
 
   it('answers 503 not_accepted when the queue does not confirm, and the transmission stays skipped', async () => {
@@ -242,7 +291,10 @@ describe('replayTransmission', () => {
     const { ports, first, queues } = fixture;
     jest.spyOn(queues, 'send').mockRejectedValue(new Error('SQS unavailable'));
 
-    await expect(replayTransmission(first.header.transmissionId, ports)).rejects.toMatchObject({ statusCode: 503, code: 'not_accepted' });
+    await expect(replayTransmission(first.header.transmissionId, ports)).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'not_accepted',
+    });
 
     expect(await statusOf(fixture, first.message)).toBe('skipped');
     expect(fixture.queue()).toHaveLength(2);

@@ -14,7 +14,14 @@ const eventOf = (harness: Harness): SQSEvent => ({
     messageId: `sqs-${index}`,
     receiptHandle: entry.receiptHandle,
     body: entry.body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', SequenceNumber: entry.position, MessageGroupId: harness.destination.id },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+      SequenceNumber: entry.position,
+      MessageGroupId: harness.destination.id,
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -25,7 +32,8 @@ const eventOf = (harness: Harness): SQSEvent => ({
 
 const contextWith = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs }) as unknown as Context;
 const plentyOfTime = contextWith(() => 120_000);
-const failuresOf = (event: SQSEvent, from: number) => event.Records.slice(from).map((record) => ({ itemIdentifier: record.messageId }));
+const failuresOf = (event: SQSEvent, from: number) =>
+  event.Records.slice(from).map((record) => ({ itemIdentifier: record.messageId }));
 const transmissionOf = (message: Message) => message.transmissions[0]!.id;
 
 /** Records the calls to `queues.release` (which entries go back, and after how long). */
@@ -48,7 +56,9 @@ describe('deliverBatch', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(harness.posted).toEqual(messages.map(transmissionOf));
-    const delivered = await Promise.all(messages.map(async (message) => (await harness.ports.messages.getMessage(message.id)) as Message));
+    const delivered = await Promise.all(
+      messages.map(async (message) => (await harness.ports.messages.getMessage(message.id)) as Message),
+    );
     expect(delivered.map((message) => [message.transmissions[0]!.status, message.transmissions[0]!.sequence])).toEqual([
       ['delivered', 1],
       ['delivered', 2],
@@ -66,7 +76,12 @@ describe('deliverBatch', () => {
 
     expect(response).toEqual({ batchItemFailures: failuresOf(event, 1) });
     expect(harness.posted).toEqual(messages.slice(0, 2).map(transmissionOf));
-    expect(releases).toEqual([{ handles: event.Records.slice(1).map((record) => record.receiptHandle), seconds: harness.ports.pauseReleaseSeconds }]);
+    expect(releases).toEqual([
+      {
+        handles: event.Records.slice(1).map((record) => record.receiptHandle),
+        seconds: harness.ports.pauseReleaseSeconds,
+      },
+    ]);
   });
 
   it('pauses the destination on a failure that outlived its inline retries, without a call to the control plane', async () => {
@@ -79,10 +94,15 @@ describe('deliverBatch', () => {
     await deliverBatch(eventOf(harness), plentyOfTime, ports);
 
     expect(harness.posted).toEqual([transmissionOf(head), transmissionOf(head), transmissionOf(head)]);
-    expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'paused', pause: { reason: 'HTTP 503', headTransmissionId: transmissionOf(head) } });
+    expect((await directory.getDestination(destination.id))!).toMatchObject({
+      status: 'paused',
+      pause: { reason: 'HTTP 503', headTransmissionId: transmissionOf(head) },
+    });
     expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results']);
     // The mapping is the reconciler's to disable.
-    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, desired: 'disabled' })]);
+    expect(await worklist.list()).toEqual([
+      expect.objectContaining({ destinationId: destination.id, desired: 'disabled' }),
+    ]);
     expect(controlPlane.calls).toEqual([]);
   });
 
@@ -100,8 +120,12 @@ describe('deliverBatch', () => {
 
     expect(response).toEqual({ batchItemFailures: failuresOf(event, 0) });
     expect(harness.posted).toEqual([]);
-    expect(releases).toEqual([{ handles: event.Records.map((record) => record.receiptHandle), seconds: ports.pauseReleaseSeconds }]);
-    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, reason: 'evidence' })]);
+    expect(releases).toEqual([
+      { handles: event.Records.map((record) => record.receiptHandle), seconds: ports.pauseReleaseSeconds },
+    ]);
+    expect(await worklist.list()).toEqual([
+      expect.objectContaining({ destinationId: destination.id, reason: 'evidence' }),
+    ]);
     expect(controlPlane.calls).toEqual([]);
   });
 
@@ -115,7 +139,10 @@ describe('deliverBatch', () => {
     const event = eventOf(harness);
 
     expect(await deliverBatch(event, plentyOfTime, ports)).toEqual({ batchItemFailures: failuresOf(event, 0) });
-    expect(ports.log.warn).toHaveBeenCalledWith('Could not put the destination on the mapping worklist; the audit finds it', expect.objectContaining({ destinationId: destination.id }));
+    expect(ports.log.warn).toHaveBeenCalledWith(
+      'Could not put the destination on the mapping worklist; the audit finds it',
+      expect.objectContaining({ destinationId: destination.id }),
+    );
   });
 
   it('stops before a record the invocation has no time left for, and retries the rest soon, without pausing', async () => {
@@ -162,6 +189,8 @@ describe('deliverBatch', () => {
     await harness.enqueue();
     harness.directory.destinations.delete(harness.destination.id);
 
-    await expect(deliverBatch(eventOf(harness), plentyOfTime, harness.ports)).rejects.toThrow(`Destination ${harness.destination.id} does not exist`);
+    await expect(deliverBatch(eventOf(harness), plentyOfTime, harness.ports)).rejects.toThrow(
+      `Destination ${harness.destination.id} does not exist`,
+    );
   });
 });

@@ -9,7 +9,12 @@ import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-st
 
 const MIB = 1024 * 1024;
 const now = new Date('2026-11-26T10:00:00.000Z');
-const source: Source = { id: newId('source'), organizationId: newId('organization'), name: 'EHR', createdAt: now.toISOString() };
+const source: Source = {
+  id: newId('source'),
+  organizationId: newId('organization'),
+  name: 'EHR',
+  createdAt: now.toISOString(),
+};
 
 const destinationAt = (queueUrl: string): ActiveDestination => ({
   id: newId('destination'),
@@ -59,7 +64,12 @@ const setUp = (destinationCount = 1) => {
     messages: new MemoryMessageStore(),
     queues,
     clock: () => now,
-    log: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as AcceptMessagePorts['log'],
+    log: {
+      debug: jest.fn(),
+      info: jest.fn(),
+      warn: jest.fn(),
+      error: jest.fn(),
+    } as unknown as AcceptMessagePorts['log'],
     idempotencyLeaseMs: 60_000,
     maxQueueMessageBytes: MIB,
     payloads,
@@ -69,7 +79,8 @@ const setUp = (destinationCount = 1) => {
 };
 
 const bodyWith = (data: string) => `{"meta":{"dataModel":"Imaging","eventType":"Report"},"data":${data}}`;
-const accept = (ports: AcceptMessagePorts, data: string) => acceptMessage({ source, idempotencyKey: undefined, body: bodyWith(data) }, ports);
+const accept = (ports: AcceptMessagePorts, data: string) =>
+  acceptMessage({ source, idempotencyKey: undefined, body: bodyWith(data) }, ports);
 
 /**
  * JSON data whose queue entry is `escapedBytes` long, escaped: a string of `x`. The header's
@@ -90,23 +101,26 @@ describe('acceptMessage: which entries travel inline', () => {
     ['control characters (\\u0001)', `"${'\\u0001'.repeat(80_000)}"`],
     ['newlines between values', `[${'1,\n'.repeat(150_000)}1]`],
     ['emoji (base64 in the envelope)', `"${'😀'.repeat(110_000)}"`],
-  ])('sends data of %s through the payload store when its entry, escaped, is over the threshold', async (_case, data) => {
-    const { ports, sent, payloads } = setUp(2);
-    // Prepare: under the threshold and under a queue message as it is, over the threshold escaped.
-    expect(Buffer.byteLength(data)).toBeLessThan(MAX_INLINE_ENTRY_ESCAPED_BYTES);
+  ])(
+    'sends data of %s through the payload store when its entry, escaped, is over the threshold',
+    async (_case, data) => {
+      const { ports, sent, payloads } = setUp(2);
+      // Prepare: under the threshold and under a queue message as it is, over the threshold escaped.
+      expect(Buffer.byteLength(data)).toBeLessThan(MAX_INLINE_ENTRY_ESCAPED_BYTES);
 
-    // Act
-    const answer = await accept(ports, data);
+      // Act
+      const answer = await accept(ports, data);
 
-    // Assess: both entries carry the same reference; the store has the data byte for byte.
-    expect(sent).toHaveLength(2);
-    const headers = sent.map(({ entry }) => decodeEnvelope(entry.body));
-    expect(headers.map(({ header, rawData }) => ({ dataRef: header.dataRef, rawData }))).toEqual([
-      { dataRef: `payloads/${answer.messageId}`, rawData: '' },
-      { dataRef: `payloads/${answer.messageId}`, rawData: '' },
-    ]);
-    expect(payloads.objects.get(`payloads/${answer.messageId}`) === data).toBe(true);
-  });
+      // Assess: both entries carry the same reference; the store has the data byte for byte.
+      expect(sent).toHaveLength(2);
+      const headers = sent.map(({ entry }) => decodeEnvelope(entry.body));
+      expect(headers.map(({ header, rawData }) => ({ dataRef: header.dataRef, rawData }))).toEqual([
+        { dataRef: `payloads/${answer.messageId}`, rawData: '' },
+        { dataRef: `payloads/${answer.messageId}`, rawData: '' },
+      ]);
+      expect(payloads.objects.get(`payloads/${answer.messageId}`) === data).toBe(true);
+    },
+  );
 
   it('keeps an entry of exactly the threshold, escaped, inline', async () => {
     const data = await dataForEscapedEntry(MAX_INLINE_ENTRY_ESCAPED_BYTES);
@@ -143,9 +157,15 @@ describe('acceptMessage: which entries travel inline', () => {
 
   it('answers 503 not_accepted, enqueuing nothing, when the payload store refuses', async () => {
     const { ports, sent } = setUp();
-    const refusing = { ...ports, payloads: { put: async () => Promise.reject(new Error('S3 is down')), get: ports.payloads.get } };
+    const refusing = {
+      ...ports,
+      payloads: { put: async () => Promise.reject(new Error('S3 is down')), get: ports.payloads.get },
+    };
 
-    await expect(accept(refusing, `"${'\\"'.repeat(150_000)}"`)).rejects.toMatchObject({ statusCode: 503, code: 'not_accepted' });
+    await expect(accept(refusing, `"${'\\"'.repeat(150_000)}"`)).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'not_accepted',
+    });
 
     expect(sent).toEqual([]);
   });

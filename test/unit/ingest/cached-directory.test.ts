@@ -14,7 +14,9 @@ const destination = (queueUrl?: string): Destination => {
     signingSecret: 'whsec_x',
     createdAt: '',
   };
-  return queueUrl ? { ...settings, status: 'active', queueUrl, queueArn: 'arn', mappingId: 'mapping-1' } : { ...settings, status: 'provisioning' };
+  return queueUrl
+    ? { ...settings, status: 'active', queueUrl, queueArn: 'arn', mappingId: 'mapping-1' }
+    : { ...settings, status: 'provisioning' };
 };
 
 const setUp = () => {

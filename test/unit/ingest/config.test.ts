@@ -9,7 +9,8 @@ const required: Environment = {
   [ENV.QUEUE_NAME_PREFIX]: 'conveyor-dst-',
 };
 
-const without = (name: string): Environment => Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
+const without = (name: string): Environment =>
+  Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
 
 describe('readIngestConfig', () => {
   it('reads the deployment, the store and ingest settings from one environment, with their defaults', () => {
@@ -18,20 +19,31 @@ describe('readIngestConfig', () => {
       store: {
         tableName: 'conveyor-table',
         payloadBucket: 'conveyor-payloads',
-        queues: { namePrefix: 'conveyor-dst-', visibilityTimeoutSeconds: 720, kmsKeyId: undefined, retentionSeconds: 1_209_600 },
+        queues: {
+          namePrefix: 'conveyor-dst-',
+          visibilityTimeoutSeconds: 720,
+          kmsKeyId: undefined,
+          retentionSeconds: 1_209_600,
+        },
       },
       settings: { cacheTtlMs: 30_000, idempotencyLeaseMs: 60_000, maxQueueMessageBytes: 1024 * 1024 },
     });
   });
 
   it.each(Object.keys(required))('names %s when it is not set', (name) => {
-    expect(messageThrownBy(() => readIngestConfig(without(name)))).toBe(`Environment variable ${name} is required but not set`);
+    expect(messageThrownBy(() => readIngestConfig(without(name)))).toBe(
+      `Environment variable ${name} is required but not set`,
+    );
   });
 });
 
 describe('readIngestSettings', () => {
   it('reads each setting it is given', () => {
-    const settings = readIngestSettings({ INGEST_CACHE_TTL_MS: '0', IDEMPOTENCY_LEASE_MS: '5000', MAX_QUEUE_MESSAGE_BYTES: '262144' });
+    const settings = readIngestSettings({
+      INGEST_CACHE_TTL_MS: '0',
+      IDEMPOTENCY_LEASE_MS: '5000',
+      MAX_QUEUE_MESSAGE_BYTES: '262144',
+    });
 
     expect(settings).toEqual({ cacheTtlMs: 0, idempotencyLeaseMs: 5000, maxQueueMessageBytes: 262_144 });
   });

@@ -38,30 +38,43 @@ const controlPlane = (fidelity: 'default' | 'aws', random = () => 0.5) => {
 describe('LocalLambdaControlPlane, default mode', () => {
   it('applies every change at once, runs a poller while enabled and persists the flags', async () => {
     const { running, plane } = controlPlane('default');
-    const { UUID } = await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    const { UUID } = await plane.createEventSourceMapping({
+      EventSourceArn: queueArn(1),
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+    });
 
     expect((await plane.getEventSourceMapping({ UUID })).State).toBe('Enabled');
     expect(running.has(UUID!)).toBe(true);
     await plane.updateEventSourceMapping({ UUID, Enabled: false });
     expect((await plane.getEventSourceMapping({ UUID })).State).toBe('Disabled');
     expect(running.has(UUID!)).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'mappings.json'), 'utf8'))).toEqual({ [UUID!]: { queueArn: queueArn(1), enabled: false } });
+    expect(JSON.parse(readFileSync(join(dir, 'mappings.json'), 'utf8'))).toEqual({
+      [UUID!]: { queueArn: queueArn(1), enabled: false },
+    });
     // A repeated registration finds its mapping.
-    expect((await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN })).UUID).toBe(UUID);
+    expect(
+      (await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN }))
+        .UUID,
+    ).toBe(UUID);
   });
 });
 
 describe('LocalLambdaControlPlane, fidelity mode (aws)', () => {
   it('takes 1–5 s to change state, polling meanwhile, and refuses another update until then', async () => {
     const { running, plane } = controlPlane('aws', () => 0.5);
-    const { UUID, State } = await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    const { UUID, State } = await plane.createEventSourceMapping({
+      EventSourceArn: queueArn(1),
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+    });
     expect(State).toBe('Creating');
     await jest.advanceTimersByTimeAsync(3000);
     expect((await plane.getEventSourceMapping({ UUID })).State).toBe('Enabled');
     expect(running.has(UUID!)).toBe(true);
 
     expect((await plane.updateEventSourceMapping({ UUID, Enabled: false })).State).toBe('Disabling');
-    await expect(plane.updateEventSourceMapping({ UUID, Enabled: true })).rejects.toBeInstanceOf(ResourceInUseException);
+    await expect(plane.updateEventSourceMapping({ UUID, Enabled: true })).rejects.toBeInstanceOf(
+      ResourceInUseException,
+    );
     await jest.advanceTimersByTimeAsync(2999);
     // Still disabling (1 s + 0.5 × 4 s): the poller still runs.
     expect(running.has(UUID!)).toBe(true);
@@ -75,12 +88,17 @@ describe('LocalLambdaControlPlane, fidelity mode (aws)', () => {
     const { plane } = controlPlane('aws');
     await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
 
-    await expect(plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN })).rejects.toBeInstanceOf(ResourceConflictException);
+    await expect(
+      plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN }),
+    ).rejects.toBeInstanceOf(ResourceConflictException);
   });
 
   it('refuses calls beyond 15 in any second with TooManyRequestsException, whatever the operation', async () => {
     const { plane } = controlPlane('aws');
-    const { UUID } = await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    const { UUID } = await plane.createEventSourceMapping({
+      EventSourceArn: queueArn(1),
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+    });
     for (let call = 0; call < 7; call++) await plane.getEventSourceMapping({ UUID });
     for (let call = 0; call < 7; call++) await plane.listEventSourceMappings({});
 
@@ -92,29 +110,53 @@ describe('LocalLambdaControlPlane, fidelity mode (aws)', () => {
 
   it('lists 100 mappings a page', async () => {
     const { plane } = controlPlane('default');
-    for (let n = 0; n < 150; n++) await plane.createEventSourceMapping({ EventSourceArn: queueArn(n), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    for (let n = 0; n < 150; n++)
+      await plane.createEventSourceMapping({ EventSourceArn: queueArn(n), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
 
     const first = await plane.listEventSourceMappings({ FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
-    const second = await plane.listEventSourceMappings({ FunctionName: LOCAL_DELIVERY_FUNCTION_ARN, Marker: first.NextMarker });
+    const second = await plane.listEventSourceMappings({
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+      Marker: first.NextMarker,
+    });
 
-    expect([first.EventSourceMappings!.length, second.EventSourceMappings!.length, second.NextMarker]).toEqual([100, 50, undefined]);
+    expect([first.EventSourceMappings!.length, second.EventSourceMappings!.length, second.NextMarker]).toEqual([
+      100,
+      50,
+      undefined,
+    ]);
   });
 
   it('lets the shared adapter read its refusals as Lambda’s: throttled and in use are “busy”, never a failure', async () => {
     const { plane } = controlPlane('aws');
-    const { UUID } = await plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    const { UUID } = await plane.createEventSourceMapping({
+      EventSourceArn: queueArn(1),
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+    });
     await jest.advanceTimersByTimeAsync(5000);
-    const mappings = new LambdaEventSourceMappings(plane, { deliveryFunctionArn: LOCAL_DELIVERY_FUNCTION_ARN, callsPerSecond: 100, bucket: new TestBucket() });
+    const mappings = new LambdaEventSourceMappings(plane, {
+      deliveryFunctionArn: LOCAL_DELIVERY_FUNCTION_ARN,
+      callsPerSecond: 100,
+      bucket: new TestBucket(),
+    });
 
     await mappings.setEnabled(UUID!, false);
-    await expect(mappings.setEnabled(UUID!, true)).rejects.toMatchObject({ name: 'ControlPlaneBusyError', refusal: 'in_use' });
+    await expect(mappings.setEnabled(UUID!, true)).rejects.toMatchObject({
+      name: 'ControlPlaneBusyError',
+      refusal: 'in_use',
+    });
     for (let call = 0; call < 13; call++) await mappings.describe(UUID!);
-    await expect(mappings.describe(UUID!)).rejects.toMatchObject({ name: 'ControlPlaneBusyError', refusal: 'throttled' });
+    await expect(mappings.describe(UUID!)).rejects.toMatchObject({
+      name: 'ControlPlaneBusyError',
+      refusal: 'throttled',
+    });
   });
 
   it('applies a change still under way when it stopped, on the next start', async () => {
     const first = controlPlane('aws');
-    const { UUID } = await first.plane.createEventSourceMapping({ EventSourceArn: queueArn(1), FunctionName: LOCAL_DELIVERY_FUNCTION_ARN });
+    const { UUID } = await first.plane.createEventSourceMapping({
+      EventSourceArn: queueArn(1),
+      FunctionName: LOCAL_DELIVERY_FUNCTION_ARN,
+    });
     await jest.advanceTimersByTimeAsync(5000);
     await first.plane.updateEventSourceMapping({ UUID, Enabled: false });
     await first.plane.stop();

@@ -2,7 +2,12 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { MappingPollers, MAX_INVOCATION_EVENT_BYTES } from '../../../local/mapping-pollers';
 
 const messagesOf = (count: number, bodyBytes: number): Message[] =>
-  Array.from({ length: count }, (_, index) => ({ MessageId: `m${index}`, ReceiptHandle: `h${index}`, Body: 'x'.repeat(bodyBytes), Attributes: { SentTimestamp: '0' } }));
+  Array.from({ length: count }, (_, index) => ({
+    MessageId: `m${index}`,
+    ReceiptHandle: `h${index}`,
+    Body: 'x'.repeat(bodyBytes),
+    Attributes: { SentTimestamp: '0' },
+  }));
 
 describe('MappingPollers', () => {
   const quietly = () => jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -22,7 +27,9 @@ describe('MappingPollers', () => {
   });
 
   it('invokes with an event under 6 MB and deletes what the handler did not report as failed', async () => {
-    const deliver = jest.fn().mockResolvedValue({ batchItemFailures: [{ itemIdentifier: 'm8' }, { itemIdentifier: 'm9' }] });
+    const deliver = jest
+      .fn()
+      .mockResolvedValue({ batchItemFailures: [{ itemIdentifier: 'm8' }, { itemIdentifier: 'm9' }] });
     const pollers = new MappingPollers({} as SQSClient, deliver, 120_000);
 
     const deleted = await pollers.invokeBatch('uuid-1', 'arn:aws:sqs:us-east-1:0:q.fifo', messagesOf(10, 550_000));

@@ -13,7 +13,8 @@ const required: Environment = {
   [ENV.DELIVERY_FUNCTION_ARN]: 'arn:aws:lambda:eu-west-1:123456789012:function:conveyor-delivery',
 };
 
-const without = (name: string): Environment => Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
+const without = (name: string): Environment =>
+  Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
 
 describe('readProberConfig', () => {
   it('reads the deployment, the store and the pause settings from one environment, with their defaults', () => {
@@ -22,7 +23,12 @@ describe('readProberConfig', () => {
       store: {
         tableName: 'conveyor-table',
         payloadBucket: 'conveyor-payloads',
-        queues: { namePrefix: 'conveyor-dst-', visibilityTimeoutSeconds: 720, kmsKeyId: undefined, retentionSeconds: 1_209_600 },
+        queues: {
+          namePrefix: 'conveyor-dst-',
+          visibilityTimeoutSeconds: 720,
+          kmsKeyId: undefined,
+          retentionSeconds: 1_209_600,
+        },
       },
       pauses: {
         alertFromAddress: 'alerts@conveyor.example',
@@ -41,7 +47,9 @@ describe('readProberConfig', () => {
   });
 
   it.each(Object.keys(required))('names %s when it is not set', (name) => {
-    expect(messageThrownBy(() => readProberConfig(without(name)))).toBe(`Environment variable ${name} is required but not set`);
+    expect(messageThrownBy(() => readProberConfig(without(name)))).toBe(
+      `Environment variable ${name} is required but not set`,
+    );
   });
 
   it('names PROBE_LADDER_SECONDS when its ladder is malformed', () => {

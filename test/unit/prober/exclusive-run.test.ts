@@ -96,7 +96,10 @@ describe('exclusiveRun', () => {
 
     expect(await handler({}, context)).toEqual({ passes: 3 });
 
-    expect(log.warn).toHaveBeenCalledWith('Could not release the prober lease; it runs out by itself', expect.objectContaining({ errorMessage: 'DynamoDB unavailable' }));
+    expect(log.warn).toHaveBeenCalledWith(
+      'Could not release the prober lease; it runs out by itself',
+      expect.objectContaining({ errorMessage: 'DynamoDB unavailable' }),
+    );
   });
 
   it('fails a run that cannot read the lease rather than run without it', async () => {

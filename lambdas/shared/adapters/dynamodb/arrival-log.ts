@@ -9,7 +9,16 @@ import type { Arrival } from '../../domain/model';
 import type { DeliveryHead, DeliveryHeads } from '../../ports/backlog';
 import { toDestination } from './directory';
 import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from './keys';
-import { batchGetItems, isConditionFailure, type Item, itemExists, refusalsOf, returnFoundItem, strip, type Table } from './table';
+import {
+  batchGetItems,
+  isConditionFailure,
+  type Item,
+  itemExists,
+  refusalsOf,
+  returnFoundItem,
+  strip,
+  type Table,
+} from './table';
 
 // A reservation takes the next number unless the transmission holds the latest one already (a retry).
 const neverReserved = 'attribute_not_exists(sequenceHolder)';
@@ -47,7 +56,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(destinationId),
-          UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
+          UpdateExpression:
+            'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
           ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})`,
           ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey, ':headSentAt': headSentAt },
           ReturnValues: 'UPDATED_NEW',
@@ -58,7 +68,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const found = refusalsOf(error)?.[0]?.found;
-      if (!isHeldBy(found, reservationKey)) throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
+      if (!isHeldBy(found, reservationKey))
+        throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
       return found!.lastSequence as number;
     }
   }
@@ -69,12 +80,16 @@ export class DynamoArrivalLog implements DeliveryHeads {
    * last new reservation wrote them; neither before the first.
    */
   async deliveryHeads(destinationIds: readonly string[]): Promise<Map<string, DeliveryHead>> {
-    const items = await batchGetItems(this.table, [...new Set(destinationIds)].map((id) => destinationKey(id)));
+    const items = await batchGetItems(
+      this.table,
+      [...new Set(destinationIds)].map((id) => destinationKey(id)),
+    );
     return new Map(
       items.map((item) => {
         const destination = toDestination(item);
         const headSentAt = typeof item.headSentAt === 'string' ? item.headSentAt : undefined;
-        const heldBy = typeof item.sequenceHolder === 'string' ? reservedTransmissionOf(item.sequenceHolder) : undefined;
+        const heldBy =
+          typeof item.sequenceHolder === 'string' ? reservedTransmissionOf(item.sequenceHolder) : undefined;
         return [destination.id, { destination, ...(headSentAt ? { headSentAt } : {}), ...(heldBy ? { heldBy } : {}) }];
       }),
     );
@@ -87,7 +102,9 @@ export class DynamoArrivalLog implements DeliveryHeads {
   async append(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { client, tableName } = this.table;
     const { destinationId, ...logged } = arrival;
-    await client.send(new PutCommand({ TableName: tableName, Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged } }));
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged } }),
+    );
   }
 
   /** Up to `limit` arrivals in delivery order, after `cursor` (from the previous page) when given. */

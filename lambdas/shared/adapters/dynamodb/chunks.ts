@@ -21,4 +21,5 @@ export const gzipInChunks = (text: string): Uint8Array[] => {
 };
 
 /** The text back from all its chunks, in order. */
-export const gunzipChunks = (chunks: readonly Uint8Array[]): string => gunzipSync(Buffer.concat(chunks)).toString('utf8');
+export const gunzipChunks = (chunks: readonly Uint8Array[]): string =>
+  gunzipSync(Buffer.concat(chunks)).toString('utf8');

@@ -84,8 +84,15 @@ export class DynamoDestinationState implements DestinationState {
     await this.updateDestinationIf(destinationId, {
       UpdateExpression: `SET ${entries.map(([name]) => `#pause.#${name} = :${name}`).join(', ')}`,
       ConditionExpression: '#status = :paused',
-      ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])) },
-      ExpressionAttributeValues: { ':paused': 'paused', ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])) },
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#pause': 'pause',
+        ...Object.fromEntries(entries.map(([name]) => [`#${name}`, name])),
+      },
+      ExpressionAttributeValues: {
+        ':paused': 'paused',
+        ...Object.fromEntries(entries.map(([name, value]) => [`:${name}`, value])),
+      },
     });
   }
 
@@ -137,9 +144,14 @@ export class DynamoDestinationState implements DestinationState {
   }
 
   /** A conditional update of a destination's item: true when applied, false when its condition did not hold. */
-  private updateDestinationIf(destinationId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
+  private updateDestinationIf(
+    destinationId: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<boolean> {
     const { client, tableName } = this.table;
-    return conditionHeld(client.send(new UpdateCommand({ TableName: tableName, Key: destinationKey(destinationId), ...update })));
+    return conditionHeld(
+      client.send(new UpdateCommand({ TableName: tableName, Key: destinationKey(destinationId), ...update })),
+    );
   }
 
   /**
@@ -163,12 +175,18 @@ export class DynamoDestinationState implements DestinationState {
           UpdateExpression: change.pause ? 'SET #status = :to, #pause = :pause' : 'SET #status = :to REMOVE #pause',
           ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-          ExpressionAttributeValues: { ':from': change.from, ':to': change.to, ...(change.pause ? { ':pause': change.pause } : {}) },
+          ExpressionAttributeValues: {
+            ':from': change.from,
+            ':to': change.to,
+            ...(change.pause ? { ':pause': change.pause } : {}),
+          },
         },
       },
       outboxEmailPut(tableName, alert), // at ALERT_ITEM
       ...alongside,
     ];
-    return conditionHeld(transactWrite(this.table, items), (refusals) => isThisEmail(refusals[ALERT_ITEM]?.found, alert));
+    return conditionHeld(transactWrite(this.table, items), (refusals) =>
+      isThisEmail(refusals[ALERT_ITEM]?.found, alert),
+    );
   }
 }

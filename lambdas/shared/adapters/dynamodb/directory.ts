@@ -31,7 +31,8 @@ const DEFAULT_INLINE_RETRIES = 2;
  * request writes the same item). Attributes left `undefined` are not stored (`removeUndefinedValues`).
  */
 const holdsWritten = (found: Item | undefined, written: Item) =>
-  found !== undefined && Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
+  found !== undefined &&
+  Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
 // A rotation is its own when the source found already has the new key (a hash of a fresh random key).
 const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
 
@@ -91,7 +92,13 @@ export class DynamoDirectory implements Directory {
     try {
       await transactWrite(this.table, [
         { Put: { TableName: tableName, Item: sourceItem, ConditionExpression: itemDoesNotExist, ...returnFoundItem } },
-        { Put: { TableName: tableName, Item: { ...apiKeyKey(apiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...apiKeyKey(apiKeyHash), ...source },
+            ConditionExpression: itemDoesNotExist,
+          },
+        },
       ]);
     } catch (error) {
       if (!holdsWritten(refusalsOf(error)?.[0]?.found, sourceItem)) throw error;
@@ -107,7 +114,9 @@ export class DynamoDirectory implements Directory {
 
   /** The source an API key (by its SHA-256) belongs to, and `validUntil` (ISO 8601) once replaced. */
   async findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
-    const item = strip<Source & { validUntil?: string; expiresAt?: number }>(await getItem(this.table, apiKeyKey(apiKeyHash)));
+    const item = strip<Source & { validUntil?: string; expiresAt?: number }>(
+      await getItem(this.table, apiKeyKey(apiKeyHash)),
+    );
     if (!item) return undefined;
     const { validUntil, expiresAt: _expiresAt, ...source } = item;
     return { source, ...(validUntil ? { validUntil } : {}) };
@@ -128,7 +137,12 @@ export class DynamoDirectory implements Directory {
     const current = await getItem(this.table, sourceKey(sourceId));
     if (!current) return 'source_not_found';
     const { currentKeyHash, ...rest } = strip<Source & { currentKeyHash?: string }>(current)!;
-    const source: Source = { id: rest.id, organizationId: rest.organizationId, name: rest.name, createdAt: rest.createdAt };
+    const source: Source = {
+      id: rest.id,
+      organizationId: rest.organizationId,
+      name: rest.name,
+      createdAt: rest.createdAt,
+    };
     const expiresAt = epochSecondsOf(previousValidUntil) + REPLACED_KEY_KEPT_SECONDS;
     const replacedKey = currentKeyHash
       ? [
@@ -155,7 +169,13 @@ export class DynamoDirectory implements Directory {
             ...returnFoundItem,
           },
         },
-        { Put: { TableName: tableName, Item: { ...apiKeyKey(newApiKeyHash), ...source }, ConditionExpression: itemDoesNotExist } },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...apiKeyKey(newApiKeyHash), ...source },
+            ConditionExpression: itemDoesNotExist,
+          },
+        },
         ...replacedKey,
       ]),
       ([sourceFound]) => hasCurrentKey(sourceFound?.found, newApiKeyHash),
@@ -224,7 +244,9 @@ export class DynamoDirectory implements Directory {
   private async putNew(item: Item): Promise<void> {
     const { client, tableName } = this.table;
     try {
-      await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist, ...returnFoundItem }));
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist, ...returnFoundItem }),
+      );
     } catch (error) {
       if (!holdsWritten(refusalsOf(error)?.[0]?.found, item)) throw error;
     }

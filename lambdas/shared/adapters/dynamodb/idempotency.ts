@@ -7,7 +7,15 @@ import type { AcceptedMessage } from '../../domain/model';
 import type { IdempotencyClaim, IdempotencyRequest } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { idempotencyKey } from './keys';
-import { conditionHeld, epochSeconds, isConditionFailure, type Item, refusalsOf, returnFoundItem, type Table } from './table';
+import {
+  conditionHeld,
+  epochSeconds,
+  isConditionFailure,
+  type Item,
+  refusalsOf,
+  returnFoundItem,
+  type Table,
+} from './table';
 
 /** How long a key keeps its answer (the `expiresAt` TTL of the record). */
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -34,7 +42,8 @@ const stillPending = '#state = :pending';
  *   claim  ── finds the record pending for its message   ──► claimed
  *   commit ── finds the record committed for its message ──► committed
  */
-const isPendingFor = (found: Item | undefined, messageId: string) => found?.state === 'pending' && found.messageId === messageId;
+const isPendingFor = (found: Item | undefined, messageId: string) =>
+  found?.state === 'pending' && found.messageId === messageId;
 
 /** True when `found`, the idempotency record a refused commit found, was committed for `messageId`. */
 export const isCommittedFor = (found: Item | undefined, messageId: string): boolean =>
@@ -59,7 +68,12 @@ export const idempotencyCommitUpdate = (
     UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
     ConditionExpression: `${claimedForMessage} AND ${stillPending}`,
     ExpressionAttributeNames: { '#state': 'state' },
-    ExpressionAttributeValues: { ':committed': 'committed', ':answer': answer, ':messageId': messageId, ':pending': 'pending' },
+    ExpressionAttributeValues: {
+      ':committed': 'committed',
+      ':answer': answer,
+      ':messageId': messageId,
+      ':pending': 'pending',
+    },
     ...returnFoundItem,
   },
 });
@@ -116,7 +130,11 @@ export class DynamoIdempotency {
       const found = refusalsOf(error)?.[0]?.found;
       if (isPendingFor(found, request.messageId)) return { outcome: 'claimed' };
       if (found?.state === 'committed') {
-        return { outcome: 'answered', requestHash: found.requestHash as string, answer: found.answer as AcceptedMessage };
+        return {
+          outcome: 'answered',
+          requestHash: found.requestHash as string,
+          answer: found.answer as AcceptedMessage,
+        };
       }
       return { outcome: 'in_progress' };
     }

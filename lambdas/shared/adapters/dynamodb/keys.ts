@@ -99,7 +99,10 @@ export const arrivalKey = (destinationId: string, sequence: number): ItemKey => 
 });
 
 /** The key a page of the arrival log continues after (`cursor` is the sort key of its last entry). */
-export const arrivalCursorKey = (destinationId: string, cursor: string): ItemKey => ({ pk: arrivalPartition(destinationId), sk: cursor });
+export const arrivalCursorKey = (destinationId: string, cursor: string): ItemKey => ({
+  pk: arrivalPartition(destinationId),
+  sk: cursor,
+});
 
 /** The partition of a parked entry: its first chunk (`parkedKey`) and the others (`parkedChunkKey`). */
 export const parkedPartition = (transmissionId: string) => `PARK#${transmissionId}`;

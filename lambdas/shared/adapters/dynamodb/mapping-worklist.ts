@@ -11,7 +11,13 @@
  * audit only add one where there is none (`add`), so the item keeps its age while the mapping
  * stays wrong. The reconciler removes an item only while it is the version it read.
  */
-import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Destination } from '../../domain/model';
 import type { DesiredMapping, MappingWork, MappingWorklist, MappingWorkReason } from '../../ports/destination-state';
@@ -33,7 +39,12 @@ const stillThisVersion = 'version = :version';
 // The mapping is recorded disabled only on the pause of the episode the reconciler saw.
 const pausedInEpisode = '#status = :paused AND #pause.#pausedAt = :episode';
 
-const workItem = (destinationId: string, reason: MappingWorkReason, now: Date, intent: { desired?: DesiredMapping; episode?: string } = {}) => ({
+const workItem = (
+  destinationId: string,
+  reason: MappingWorkReason,
+  now: Date,
+  intent: { desired?: DesiredMapping; episode?: string } = {},
+) => ({
   ...mappingWorkKey(destinationId),
   destinationId,
   reason,
@@ -47,7 +58,12 @@ const workItem = (destinationId: string, reason: MappingWorkReason, now: Date, i
  * the transaction that records the status (`DynamoDestinationState.recordPause`, `recordResume`).
  * Unconditional, so safe to repeat; it replaces an older item (a new version, a new `since`).
  */
-export const mappingWorkPut = (tableName: string, destinationId: string, intent: { desired: DesiredMapping; episode?: string }, now: Date) => ({
+export const mappingWorkPut = (
+  tableName: string,
+  destinationId: string,
+  intent: { desired: DesiredMapping; episode?: string },
+  now: Date,
+) => ({
   Put: { TableName: tableName, Item: workItem(destinationId, 'status', now, intent) },
 });
 
@@ -84,7 +100,15 @@ export class DynamoMappingWorklist implements MappingWorklist {
   /** Puts an item unless there is one; a repeat (or a retry of an applied put) finds it and writes nothing. */
   async add(destinationId: string, reason: Exclude<MappingWorkReason, 'status'>): Promise<void> {
     const { client, tableName } = this.table;
-    await conditionHeld(client.send(new PutCommand({ TableName: tableName, Item: workItem(destinationId, reason, this.clock()), ConditionExpression: itemDoesNotExist })));
+    await conditionHeld(
+      client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: workItem(destinationId, reason, this.clock()),
+          ConditionExpression: itemDoesNotExist,
+        }),
+      ),
+    );
   }
 
   /** The destinations that exist among these ids, 100 per BatchGetItem (its limit), strongly consistent. */
@@ -95,7 +119,11 @@ export class DynamoMappingWorklist implements MappingWorklist {
     // BatchGetItem may hand some keys back unprocessed under load: ask again for those, backing off.
     for (let round = 0; keys.length > 0; round++) {
       if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys.slice(0, BATCH_GET_KEYS), ConsistentRead: true } } }));
+      const result = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: keys.slice(0, BATCH_GET_KEYS), ConsistentRead: true } },
+        }),
+      );
       found.push(...(result.Responses?.[tableName] ?? []).map(toDestination));
       keys = [...(result.UnprocessedKeys?.[tableName]?.Keys ?? []), ...keys.slice(BATCH_GET_KEYS)];
     }
@@ -112,7 +140,12 @@ export class DynamoMappingWorklist implements MappingWorklist {
           Key: destinationKey(destinationId),
           UpdateExpression: 'SET #pause.#mappingDisabled = :disabled',
           ConditionExpression: pausedInEpisode,
-          ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#pausedAt': 'pausedAt', '#mappingDisabled': 'mappingDisabled' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#pause': 'pause',
+            '#pausedAt': 'pausedAt',
+            '#mappingDisabled': 'mappingDisabled',
+          },
           ExpressionAttributeValues: { ':paused': 'paused', ':episode': episode, ':disabled': true },
         }),
       ),

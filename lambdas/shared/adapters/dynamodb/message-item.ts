@@ -58,7 +58,8 @@ export const storedTransmission = (item: Found, transmissionId: string): StoredT
  * - a status change finds the transmission at the status it sets;
  * - a replay finds its own token on the transmission (another replay leaves another token).
  */
-export const isCommittedMessage = (found: Found, messageId: string) => found?.state === 'committed' && found.id === messageId;
+export const isCommittedMessage = (found: Found, messageId: string) =>
+  found?.state === 'committed' && found.id === messageId;
 export const isTombstone = (found: Found) => found?.state === 'abandoned';
 export const isAtStatus = (found: Found, transmissionId: string, status: TransmissionStatus) =>
   storedTransmission(found, transmissionId)?.status === status;
@@ -77,7 +78,12 @@ export const toStoredMessage = (message: Message): StoredMessage => ({
   transmissions: Object.fromEntries(
     message.transmissions.map((transmission, index) => [
       transmission.id,
-      { destinationId: transmission.destinationId, index, status: transmission.status, attempts: transmission.attempts },
+      {
+        destinationId: transmission.destinationId,
+        index,
+        status: transmission.status,
+        attempts: transmission.attempts,
+      },
     ]),
   ),
 });

@@ -5,18 +5,17 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../../domain/model';
-import { type IdempotencyClaim, type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../../ports/messages';
+import {
+  type IdempotencyClaim,
+  type IdempotencyRequest,
+  MessageAbandonedError,
+  type MessageStore,
+} from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { DynamoArrivalLog } from './arrival-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
 import { messageKey } from './keys';
-import {
-  isCommittedMessage,
-  isTombstone,
-  type StoredMessage,
-  toMessage,
-  toStoredMessage,
-} from './message-item';
+import { isCommittedMessage, isTombstone, type StoredMessage, toMessage, toStoredMessage } from './message-item';
 import { DynamoParking } from './parking';
 import { DynamoTransmissions } from './transmissions';
 import {
@@ -79,7 +78,10 @@ export class DynamoMessageStore implements MessageStore {
    * @throws TransactionCanceledException when the idempotency key no longer belongs to the message
    *   (its claim expired and another request took it); the SDK's error for any other failure
    */
-  async commitMessage(message: Message, idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage }): Promise<void> {
+  async commitMessage(
+    message: Message,
+    idempotency?: { request: IdempotencyRequest; answer: AcceptedMessage },
+  ): Promise<void> {
     const { client, tableName } = this.table;
     const putMessage = {
       TableName: tableName,
@@ -98,7 +100,8 @@ export class DynamoMessageStore implements MessageStore {
     const committed = await conditionHeld(
       write,
       ([messageFound, recordFound]) =>
-        isCommittedMessage(messageFound?.found, message.id) && (!idempotency || isCommittedFor(recordFound?.found, message.id)),
+        isCommittedMessage(messageFound?.found, message.id) &&
+        (!idempotency || isCommittedFor(recordFound?.found, message.id)),
     );
     if (!committed) throw new MessageAbandonedError(message.id);
   }
@@ -130,13 +133,18 @@ export class DynamoMessageStore implements MessageStore {
   /** The message (strongly consistent read), `abandoned` for its tombstone, undefined when there is neither. */
   async getMessage(messageId: string): Promise<Message | 'abandoned' | undefined> {
     const { client, tableName } = this.table;
-    const result = await client.send(new GetCommand({ TableName: tableName, Key: messageKey(messageId), ConsistentRead: true }));
+    const result = await client.send(
+      new GetCommand({ TableName: tableName, Key: messageKey(messageId), ConsistentRead: true }),
+    );
     return result.Item && toMessage(result.Item as StoredMessage);
   }
 
   /** Several messages by id, 100 per BatchGetItem (its limit), strongly consistent; ids not found are absent. */
   async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
-    const items = await batchGetItems<StoredMessage>(this.table, [...new Set(messageIds)].map((id) => messageKey(id)));
+    const items = await batchGetItems<StoredMessage>(
+      this.table,
+      [...new Set(messageIds)].map((id) => messageKey(id)),
+    );
     return new Map(items.map((item) => [item.id, toMessage(item)]));
   }
 
@@ -146,7 +154,12 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** See `DynamoTransmissions.setStatus`. */
-  setTransmissionStatus(messageId: string, transmissionId: string, status: TransmissionStatus, from: readonly TransmissionStatus[]): Promise<boolean> {
+  setTransmissionStatus(
+    messageId: string,
+    transmissionId: string,
+    status: TransmissionStatus,
+    from: readonly TransmissionStatus[],
+  ): Promise<boolean> {
     return this.transmissions.setStatus(messageId, transmissionId, status, from);
   }
 

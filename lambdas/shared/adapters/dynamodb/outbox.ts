@@ -26,11 +26,17 @@ const emailNotYetPut = itemDoesNotExist;
  * earlier attempt).
  */
 export const outboxEmailPut = (tableName: string, email: OutboxEmail) => ({
-  Put: { TableName: tableName, Item: { ...outboxKey(email), ...email }, ConditionExpression: emailNotYetPut, ...returnFoundItem },
+  Put: {
+    TableName: tableName,
+    Item: { ...outboxKey(email), ...email },
+    ConditionExpression: emailNotYetPut,
+    ...returnFoundItem,
+  },
 });
 
 /** True when `found`, the item a refused `outboxEmailPut` found, is that email (by its unique id). */
-export const isThisEmail = (found: Item | undefined, email: OutboxEmail): boolean => found?.pk === OUTBOX_PARTITION && found.id === email.id;
+export const isThisEmail = (found: Item | undefined, email: OutboxEmail): boolean =>
+  found?.pk === OUTBOX_PARTITION && found.id === email.id;
 
 /**
  * Alert emails not yet sent, oldest first, each claimed by one sender at a time. A claim refused by
@@ -65,7 +71,11 @@ export class DynamoOutbox implements Outbox {
       }),
     );
     return (result.Items ?? []).map((item) => {
-      const { claimedUntil: _claimedUntil, claimedBy: _claimedBy, ...email } = strip<OutboxEmail & { claimedUntil?: number; claimedBy?: string }>(item)!;
+      const {
+        claimedUntil: _claimedUntil,
+        claimedBy: _claimedBy,
+        ...email
+      } = strip<OutboxEmail & { claimedUntil?: number; claimedBy?: string }>(item)!;
       return email;
     });
   }

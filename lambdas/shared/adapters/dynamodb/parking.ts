@@ -35,8 +35,15 @@ export class DynamoParking {
     const { tableName } = this.table;
     const [first, ...rest] = gzipInChunks(envelope);
     await transactWrite(this.table, [
-      { Put: { TableName: tableName, Item: { ...parkedKey(transmissionId), destinationId, chunks: rest.length + 1, envelope: first } } },
-      ...rest.map((chunk, index) => ({ Put: { TableName: tableName, Item: { ...parkedChunkKey(transmissionId, index + 1), envelope: chunk } } })),
+      {
+        Put: {
+          TableName: tableName,
+          Item: { ...parkedKey(transmissionId), destinationId, chunks: rest.length + 1, envelope: first },
+        },
+      },
+      ...rest.map((chunk, index) => ({
+        Put: { TableName: tableName, Item: { ...parkedChunkKey(transmissionId, index + 1), envelope: chunk } },
+      })),
     ]);
   }
 
@@ -49,10 +56,14 @@ export class DynamoParking {
     if (!first) return undefined;
     const count = (first.chunks as number | undefined) ?? 1;
     const wanted = Array.from({ length: count - 1 }, (_, index) => parkedChunkKey(transmissionId, index + 1).sk);
-    const found = count === 1 ? [] : await queryAll(this.table, parkedPartition(transmissionId), PARKED_CHUNK_PREFIX, { consistent: true });
+    const found =
+      count === 1
+        ? []
+        : await queryAll(this.table, parkedPartition(transmissionId), PARKED_CHUNK_PREFIX, { consistent: true });
     const rest = wanted.map((sk) => found.find((chunk) => chunk.sk === sk));
     const missing = rest.filter((chunk) => chunk === undefined).length;
-    if (missing > 0) throw new Error(`The parked entry of ${transmissionId} is incomplete: ${count - missing} of ${count} chunks`);
+    if (missing > 0)
+      throw new Error(`The parked entry of ${transmissionId} is incomplete: ${count - missing} of ${count} chunks`);
     return {
       destinationId: first.destinationId as string,
       envelope: gunzipChunks([first, ...rest].map((chunk) => chunk!.envelope as Uint8Array)),
@@ -62,11 +73,16 @@ export class DynamoParking {
   /** Removes the entry, every item of it, in one transaction; nothing when none is parked. */
   async remove(transmissionId: string): Promise<void> {
     const { tableName } = this.table;
-    const items = await queryAll(this.table, parkedPartition(transmissionId), undefined, { consistent: true, keysOnly: true });
+    const items = await queryAll(this.table, parkedPartition(transmissionId), undefined, {
+      consistent: true,
+      keysOnly: true,
+    });
     if (items.length === 0) return;
     await transactWrite(
       this.table,
-      items.map((item) => ({ Delete: { TableName: tableName, Key: { pk: item.pk as string, sk: item.sk as string } } })),
+      items.map((item) => ({
+        Delete: { TableName: tableName, Key: { pk: item.pk as string, sk: item.sk as string } },
+      })),
     );
   }
 }

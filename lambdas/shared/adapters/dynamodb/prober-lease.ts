@@ -59,7 +59,14 @@ export class DynamoProberLease implements ProberLease {
   async release(holder: string): Promise<void> {
     const { client, tableName } = this.table;
     await conditionHeld(
-      client.send(new DeleteCommand({ TableName: tableName, Key: proberLeaseKey(), ConditionExpression: heldBySameHolder, ExpressionAttributeValues: { ':holder': holder } })),
+      client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: proberLeaseKey(),
+          ConditionExpression: heldBySameHolder,
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      ),
     );
   }
 

@@ -84,7 +84,8 @@ export class DynamoSpill implements Spill {
     );
     const firstChunk = head.Items?.[0];
     if (!firstChunk) return undefined;
-    const parts = firstChunk.chunks === 1 ? [firstChunk] : await this.chunksOf(destinationId, firstChunk.position as string);
+    const parts =
+      firstChunk.chunks === 1 ? [firstChunk] : await this.chunksOf(destinationId, firstChunk.position as string);
     return {
       position: firstChunk.position as string,
       sentAt: firstChunk.sentAt as string,

@@ -15,8 +15,19 @@
  * gets a new token; and they keep the adapters right on any stand-in that does not honour tokens
  * (DynamoDB Local 2026-05-28 does honour them; it also returns ALL_OLD items, as DynamoDB does).
  */
-import { type AttributeValue, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ItemKey } from './keys';
@@ -74,9 +85,13 @@ const foundItem = (sent: Record<string, unknown> | undefined): Item | undefined 
  * in order); undefined for a failure that is not a refusal.
  */
 export const refusalsOf = (error: unknown): Refusal[] | undefined => {
-  if (error instanceof ConditionalCheckFailedException) return [{ code: CONDITION_FAILED, found: foundItem(error.Item) }];
+  if (error instanceof ConditionalCheckFailedException)
+    return [{ code: CONDITION_FAILED, found: foundItem(error.Item) }];
   if (error instanceof TransactionCanceledException) {
-    return (error.CancellationReasons ?? []).map((reason) => ({ code: reason.Code ?? 'None', found: foundItem(reason.Item) }));
+    return (error.CancellationReasons ?? []).map((reason) => ({
+      code: reason.Code ?? 'None',
+      found: foundItem(reason.Item),
+    }));
   }
   return undefined;
 };
@@ -90,7 +105,10 @@ export const isConditionFailure = (error: unknown): boolean => error instanceof 
  * did not hold (for a transaction, the condition on its first item, the others being consequences).
  * Any other failure is thrown.
  */
-export const conditionHeld = async (write: Promise<unknown>, isMine?: (refusals: readonly Refusal[]) => boolean): Promise<boolean> => {
+export const conditionHeld = async (
+  write: Promise<unknown>,
+  isMine?: (refusals: readonly Refusal[]) => boolean,
+): Promise<boolean> => {
   try {
     await write;
     return true;
@@ -114,7 +132,8 @@ export const conflictRetryDelayMs = (retry: number, random: () => number = Math.
   random() * CONFLICT_FIRST_WAIT_CAP_MS * 2 ** (retry - 1);
 
 const isConflict = (error: unknown): boolean =>
-  error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === TRANSACTION_CONFLICT);
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === TRANSACTION_CONFLICT);
 
 /**
  * Runs a TransactWriteItems, the one way every adapter writes a transaction. DynamoDB cancels a
@@ -169,7 +188,11 @@ export const batchGetItems = async <T = Item>({ client, tableName }: Table, keys
   let pending: Item[] = [...keys];
   for (let round = 0; pending.length > 0; round++) {
     if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-    const result = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending.slice(0, BATCH_GET_KEYS), ConsistentRead: true } } }));
+    const result = await client.send(
+      new BatchGetCommand({
+        RequestItems: { [tableName]: { Keys: pending.slice(0, BATCH_GET_KEYS), ConsistentRead: true } },
+      }),
+    );
     items.push(...((result.Responses?.[tableName] ?? []) as T[]));
     pending = [...(result.UnprocessedKeys?.[tableName]?.Keys ?? []), ...pending.slice(BATCH_GET_KEYS)];
   }

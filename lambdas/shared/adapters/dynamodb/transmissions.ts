@@ -63,7 +63,10 @@ export class DynamoTransmissions {
           UpdateExpression: 'SET transmissions.#t.#status = :status',
           ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])) },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
+          },
           ...returnFoundItem,
         }),
       ),
@@ -94,7 +97,13 @@ export class DynamoTransmissions {
             'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
           ConditionExpression: transmissionSkipped,
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': replayToken },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':skipped': 'skipped',
+            ':zero': 0,
+            ':one': 1,
+            ':replayToken': replayToken,
+          },
           ReturnValues: 'ALL_NEW',
           ...returnFoundItem,
         }),
@@ -103,7 +112,9 @@ export class DynamoTransmissions {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const found = refusalsOf(error)?.[0]?.found;
-      return isReplayedBy(found, transmissionId, replayToken) ? storedTransmission(found, transmissionId)!.generation : undefined;
+      return isReplayedBy(found, transmissionId, replayToken)
+        ? storedTransmission(found, transmissionId)!.generation
+        : undefined;
     }
   }
 
@@ -117,7 +128,8 @@ export class DynamoTransmissions {
       new UpdateCommand({
         TableName: tableName,
         Key: messageKey(messageId),
-        UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+        UpdateExpression:
+          'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
         ConditionExpression: transmissionExists,
         ExpressionAttributeNames: { '#t': transmissionId },
         ExpressionAttributeValues: { ':one': 1, ':error': error },

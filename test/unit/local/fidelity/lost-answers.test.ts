@@ -11,7 +11,9 @@ let endpoint: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     received.push(String(request.headers['x-amz-target']));
-    request.resume().on('end', () => response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+    request
+      .resume()
+      .on('end', () => response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -22,7 +24,12 @@ beforeEach(() => {
 });
 
 const newClient = () =>
-  new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
+  new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
 
 const sequence = (...values: number[]) => {
   let index = 0;
@@ -34,7 +41,12 @@ describe('loseAnswersOfWrites', () => {
     // Prepare
     const client = newClient();
     const lost: string[] = [];
-    loseAnswersOfWrites(client, { random: sequence(0), probability: 0.5, writeCommands: DYNAMODB_WRITE_COMMANDS, onLost: (name) => lost.push(name) });
+    loseAnswersOfWrites(client, {
+      random: sequence(0),
+      probability: 0.5,
+      writeCommands: DYNAMODB_WRITE_COMMANDS,
+      onLost: (name) => lost.push(name),
+    });
 
     // Act
     await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
@@ -57,7 +69,9 @@ describe('loseAnswersOfWrites', () => {
     const client = newClient();
     loseAnswersOfWrites(client, { random: () => 0, probability: 1, writeCommands: DYNAMODB_WRITE_COMMANDS });
 
-    await expect(client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }))).rejects.toBeInstanceOf(LostAnswerError);
+    await expect(client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }))).rejects.toBeInstanceOf(
+      LostAnswerError,
+    );
 
     expect(received).toHaveLength(3);
   });

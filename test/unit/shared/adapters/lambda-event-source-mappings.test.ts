@@ -13,7 +13,10 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { LambdaEventSourceMappings, sdkMappingApi } from '../../../../lambdas/shared/adapters/lambda-event-source-mappings';
+import {
+  LambdaEventSourceMappings,
+  sdkMappingApi,
+} from '../../../../lambdas/shared/adapters/lambda-event-source-mappings';
 import { ControlPlaneBusyError } from '../../../../lambdas/shared/ports/queues';
 import { TestBucket } from '../../../fixtures/pause-harness';
 
@@ -59,7 +62,9 @@ describe('LambdaEventSourceMappings', () => {
 
     it('finds the mapping a previous attempt created when asked again', async () => {
       lambda.on(CreateEventSourceMappingCommand).rejects(conflict());
-      lambda.on(ListEventSourceMappingsCommand, { EventSourceArn: queueArn, FunctionName: deliveryArn }).resolves({ EventSourceMappings: [{ UUID: 'uuid-existing' }] });
+      lambda
+        .on(ListEventSourceMappingsCommand, { EventSourceArn: queueArn, FunctionName: deliveryArn })
+        .resolves({ EventSourceMappings: [{ UUID: 'uuid-existing' }] });
 
       expect(await adapter().mappings.create(queueArn)).toBe('uuid-existing');
     });
@@ -75,7 +80,11 @@ describe('LambdaEventSourceMappings', () => {
       lambda
         .on(CreateEventSourceMappingCommand)
         .rejectsOnce(throttled())
-        .rejectsOnce(new ServiceException({ $fault: 'server', message: 'internal', $metadata: {} } as ConstructorParameters<typeof ServiceException>[0]))
+        .rejectsOnce(
+          new ServiceException({ $fault: 'server', message: 'internal', $metadata: {} } as ConstructorParameters<
+            typeof ServiceException
+          >[0]),
+        )
         .rejectsOnce(inUse())
         .resolves({ UUID: 'uuid-1' });
       const { mappings, waits, bucket } = adapter();
@@ -104,23 +113,34 @@ describe('LambdaEventSourceMappings', () => {
       await mappings.setEnabled('uuid-1', false);
       await mappings.setEnabled('uuid-1', true);
 
-      expect(lambda).toHaveReceivedNthCommandWith(1, UpdateEventSourceMappingCommand, { UUID: 'uuid-1', Enabled: false });
-      expect(lambda).toHaveReceivedNthCommandWith(2, UpdateEventSourceMappingCommand, { UUID: 'uuid-1', Enabled: true });
+      expect(lambda).toHaveReceivedNthCommandWith(1, UpdateEventSourceMappingCommand, {
+        UUID: 'uuid-1',
+        Enabled: false,
+      });
+      expect(lambda).toHaveReceivedNthCommandWith(2, UpdateEventSourceMappingCommand, {
+        UUID: 'uuid-1',
+        Enabled: true,
+      });
     });
 
     it.each([
       ['throttled', throttled],
       ['in_use', inUse],
       ['conflict', conflict],
-    ])('answers a refusal (%s) as ControlPlaneBusyError after one call, for the next pass to retry', async (refusal, error) => {
-      lambda.on(UpdateEventSourceMappingCommand).rejects(error());
+    ])(
+      'answers a refusal (%s) as ControlPlaneBusyError after one call, for the next pass to retry',
+      async (refusal, error) => {
+        lambda.on(UpdateEventSourceMappingCommand).rejects(error());
 
-      await expect(adapter().mappings.setEnabled('uuid-1', false)).rejects.toEqual(busyWith(refusal));
-      expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 1);
-    });
+        await expect(adapter().mappings.setEnabled('uuid-1', false)).rejects.toEqual(busyWith(refusal));
+        expect(lambda).toHaveReceivedCommandTimes(UpdateEventSourceMappingCommand, 1);
+      },
+    );
 
     it('throws any other error as raised', async () => {
-      lambda.on(UpdateEventSourceMappingCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+      lambda
+        .on(UpdateEventSourceMappingCommand)
+        .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
 
       await expect(adapter().mappings.setEnabled('uuid-1', true)).rejects.toBeInstanceOf(ResourceNotFoundException);
     });
@@ -137,20 +157,31 @@ describe('LambdaEventSourceMappings', () => {
 
   describe('describe and list', () => {
     it('describes a mapping by its state, and one that is gone as undefined', async () => {
-      lambda.on(GetEventSourceMappingCommand, { UUID: 'uuid-1' }).resolves({ UUID: 'uuid-1', EventSourceArn: queueArn, State: 'Disabling' });
-      lambda.on(GetEventSourceMappingCommand, { UUID: 'uuid-2' }).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+      lambda
+        .on(GetEventSourceMappingCommand, { UUID: 'uuid-1' })
+        .resolves({ UUID: 'uuid-1', EventSourceArn: queueArn, State: 'Disabling' });
+      lambda
+        .on(GetEventSourceMappingCommand, { UUID: 'uuid-2' })
+        .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
       const { mappings } = adapter();
 
       expect(await mappings.describe('uuid-1')).toEqual({ mappingId: 'uuid-1', queueArn, state: 'Disabling' });
       expect(await mappings.describe('uuid-2')).toBeUndefined();
     });
 
-    it("lists every mapping of the delivery function, page by page, a token per page", async () => {
+    it('lists every mapping of the delivery function, page by page, a token per page', async () => {
       lambda
         .on(ListEventSourceMappingsCommand, { FunctionName: deliveryArn, MaxItems: 100, Marker: undefined })
-        .resolves({ EventSourceMappings: [{ UUID: 'uuid-1', EventSourceArn: queueArn, State: 'Enabled' }], NextMarker: 'page-2' })
+        .resolves({
+          EventSourceMappings: [{ UUID: 'uuid-1', EventSourceArn: queueArn, State: 'Enabled' }],
+          NextMarker: 'page-2',
+        })
         .on(ListEventSourceMappingsCommand, { FunctionName: deliveryArn, MaxItems: 100, Marker: 'page-2' })
-        .resolves({ EventSourceMappings: [{ UUID: 'uuid-2', EventSourceArn: queueArn.replace('dst_1', 'dst_2'), State: 'Disabled' }] });
+        .resolves({
+          EventSourceMappings: [
+            { UUID: 'uuid-2', EventSourceArn: queueArn.replace('dst_1', 'dst_2'), State: 'Disabled' },
+          ],
+        });
       const bucket = new TestBucket();
       bucket.tokens = 2;
 
@@ -163,7 +194,9 @@ describe('LambdaEventSourceMappings', () => {
   });
 
   it('treats deleting a mapping that is already gone as done', async () => {
-    lambda.on(DeleteEventSourceMappingCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    lambda
+      .on(DeleteEventSourceMappingCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
 
     await expect(adapter().mappings.remove('uuid-1')).resolves.toBeUndefined();
   });
@@ -171,9 +204,14 @@ describe('LambdaEventSourceMappings', () => {
   it('makes at most 5 calls a second by default, from a bucket that starts empty', async () => {
     jest.useFakeTimers();
     lambda.on(UpdateEventSourceMappingCommand).resolves({});
-    const mappings = new LambdaEventSourceMappings(sdkMappingApi(new LambdaClient({})), { deliveryFunctionArn: deliveryArn, callsPerSecond: 5 });
+    const mappings = new LambdaEventSourceMappings(sdkMappingApi(new LambdaClient({})), {
+      deliveryFunctionArn: deliveryArn,
+      callsPerSecond: 5,
+    });
     const tryCalls = async (count: number) => {
-      const results = await Promise.allSettled(Array.from({ length: count }, () => mappings.setEnabled('uuid-1', false)));
+      const results = await Promise.allSettled(
+        Array.from({ length: count }, () => mappings.setEnabled('uuid-1', false)),
+      );
       return results.filter((result) => result.status === 'fulfilled').length;
     };
 

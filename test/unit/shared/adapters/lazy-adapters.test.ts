@@ -17,7 +17,9 @@ describe('adapters loaded on first use', () => {
   it('loads the Lambda adapter when a mapping is first read or changed, and reuses it (one bucket)', async () => {
     jest.useFakeTimers();
     lambda.on(UpdateEventSourceMappingCommand).resolves({});
-    lambda.on(GetEventSourceMappingCommand).resolves({ UUID: 'uuid-1', EventSourceArn: 'arn:aws:sqs:us-east-1:1:q.fifo', State: 'Enabled' });
+    lambda
+      .on(GetEventSourceMappingCommand)
+      .resolves({ UUID: 'uuid-1', EventSourceArn: 'arn:aws:sqs:us-east-1:1:q.fifo', State: 'Enabled' });
     const mappings = lazyEventSourceMappings({ callsPerSecond: 3 });
     // Loaded by the first call, with a bucket that starts empty; one second gives it three tokens.
     await expect(mappings.describe('uuid-1')).rejects.toMatchObject({ refusal: 'throttled' });
@@ -37,8 +39,15 @@ describe('adapters loaded on first use', () => {
   it('sends alerts through SES from the configured address', async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: 'm1' });
 
-    await lazySesMailer('alerts@example.org').send({ to: 'lab@example.org', subject: '[Conveyor] Paused: Lab', body: 'text' });
+    await lazySesMailer('alerts@example.org').send({
+      to: 'lab@example.org',
+      subject: '[Conveyor] Paused: Lab',
+      body: 'text',
+    });
 
-    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, { Source: 'alerts@example.org', Destination: { ToAddresses: ['lab@example.org'] } });
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      Source: 'alerts@example.org',
+      Destination: { ToAddresses: ['lab@example.org'] },
+    });
   });
 });

@@ -24,11 +24,16 @@ describe('SesMailer', () => {
       request.on('end', () => {
         sends++;
         response.writeHead(500, { 'content-type': 'text/xml' });
-        response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>lost</Message></Error><RequestId>r1</RequestId></ErrorResponse>');
+        response.end(
+          '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>lost</Message></Error><RequestId>r1</RequestId></ErrorResponse>',
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    for (const [name, value] of Object.entries({ ...ENV, AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })) {
+    for (const [name, value] of Object.entries({
+      ...ENV,
+      AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    })) {
       saved[name] = process.env[name];
       process.env[name] = value;
     }
@@ -49,7 +54,9 @@ describe('SesMailer', () => {
   it('sends an alert at most once: a failed send is not retried by the SDK (the outbox retries it)', async () => {
     const mailer = createSesMailer('alerts@example.org');
 
-    await expect(mailer.send({ to: 'lab@example.org', subject: '[Conveyor] Paused: Lab', body: 'text' })).rejects.toThrow();
+    await expect(
+      mailer.send({ to: 'lab@example.org', subject: '[Conveyor] Paused: Lab', body: 'text' }),
+    ).rejects.toThrow();
 
     expect(sends).toBe(1);
   });

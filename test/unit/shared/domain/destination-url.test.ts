@@ -1,7 +1,10 @@
 import type { ApiError } from '../../../../lambdas/shared/domain/errors';
 import { checkDestinationUrl, classifyAddress } from '../../../../lambdas/shared/domain/destination-url';
 
-const resolvingTo = (...addresses: string[]) => async () => addresses;
+const resolvingTo =
+  (...addresses: string[]) =>
+  async () =>
+    addresses;
 
 const refusal = async (url: string, allowPrivate: boolean, resolve = resolvingTo('93.184.216.34')) => {
   try {
@@ -55,7 +58,9 @@ describe('checkDestinationUrl', () => {
 
   it('refuses a host with any private address unless the deployment allows them', async () => {
     const resolve = resolvingTo('93.184.216.34', '10.0.0.5');
-    expect(await refusal('https://mixed.example/', false, resolve)).toMatchObject({ message: expect.stringContaining('private') });
+    expect(await refusal('https://mixed.example/', false, resolve)).toMatchObject({
+      message: expect.stringContaining('private'),
+    });
     expect(await refusal('https://mixed.example/', true, resolve)).toBeUndefined();
   });
 
@@ -63,12 +68,18 @@ describe('checkDestinationUrl', () => {
     expect(await refusal('http://127.0.0.1:9000/hook', true)).toBeUndefined();
     expect(await refusal('http://127.0.0.1:9000/hook', false)).toMatchObject({ status: 400 });
     expect(await refusal('http://[::1]:9000/hook', true)).toBeUndefined();
-    expect(await refusal('http://receiver.example/hook', true)).toMatchObject({ message: expect.stringContaining('https') });
+    expect(await refusal('http://receiver.example/hook', true)).toMatchObject({
+      message: expect.stringContaining('https'),
+    });
   });
 
   it('refuses link-local and metadata addresses always', async () => {
-    expect(await refusal('https://169.254.169.254/latest', true)).toMatchObject({ message: expect.stringContaining('link-local') });
-    expect(await refusal('https://rebind.example/', true, resolvingTo('169.254.169.254'))).toMatchObject({ status: 400 });
+    expect(await refusal('https://169.254.169.254/latest', true)).toMatchObject({
+      message: expect.stringContaining('link-local'),
+    });
+    expect(await refusal('https://rebind.example/', true, resolvingTo('169.254.169.254'))).toMatchObject({
+      status: 400,
+    });
     expect(await refusal('http://[fe80::1]/', true)).toMatchObject({ status: 400 });
   });
 
@@ -76,6 +87,8 @@ describe('checkDestinationUrl', () => {
     const failing = async () => {
       throw new Error('ENOTFOUND');
     };
-    expect(await refusal('https://nowhere.invalid/', false, failing)).toMatchObject({ message: expect.stringContaining('does not resolve') });
+    expect(await refusal('https://nowhere.invalid/', false, failing)).toMatchObject({
+      message: expect.stringContaining('does not resolve'),
+    });
   });
 });

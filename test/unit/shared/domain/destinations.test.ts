@@ -53,6 +53,8 @@ describe('destination states', () => {
     expect([provisioning, active, paused, pausedWithoutPause].map(isPaused)).toEqual([false, false, true, false]);
     expect(requirePaused(paused)).toBe(paused);
     expect(() => requirePaused(active)).toThrow(DestinationStateError);
-    expect(() => requirePaused(pausedWithoutPause)).toThrow('Destination dst_1 was expected to be paused (with a pause record) but is not');
+    expect(() => requirePaused(pausedWithoutPause)).toThrow(
+      'Destination dst_1 was expected to be paused (with a pause record) but is not',
+    );
   });
 });

@@ -33,8 +33,13 @@ const { load } = createRequire(__filename)('js-yaml') as { load: (text: string) 
 
 /** The parts of the OpenAPI document this test reads. */
 interface OpenApi {
-  readonly paths: Record<string, Record<string, { responses?: Record<string, { $ref?: string; description?: string }> }>>;
-  readonly components: { readonly responses: { readonly Error: { readonly content: { 'application/json': { schema: ErrorSchema } } } } };
+  readonly paths: Record<
+    string,
+    Record<string, { responses?: Record<string, { $ref?: string; description?: string }> }>
+  >;
+  readonly components: {
+    readonly responses: { readonly Error: { readonly content: { 'application/json': { schema: ErrorSchema } } } };
+  };
 }
 interface ErrorSchema {
   readonly properties: { readonly error: { readonly properties: { readonly code: { readonly enum: string[] } } } };
@@ -73,7 +78,8 @@ describe('API errors', () => {
   });
 
   it('lists exactly the codes the OpenAPI document lists', () => {
-    const documented = openApi.components.responses.Error.content['application/json'].schema.properties.error.properties.code.enum;
+    const documented =
+      openApi.components.responses.Error.content['application/json'].schema.properties.error.properties.code.enum;
     expect(new Set(documented).size).toBe(documented.length);
     expect([...ERROR_CODES].sort()).toEqual([...documented].sort());
   });
@@ -92,9 +98,27 @@ describe('API errors', () => {
     const factories = Object.entries(errors).filter(([, value]) => typeof value === 'function' && value !== ApiError);
     expect(factories.map(([name]) => name).sort()).toEqual(
       [
-        'cannotPark', 'destinationNotAllowed', 'headChanged', 'headInFlight', 'idempotencyKeyReused', 'internalError', 'invalidJson', 'invalidRequest',
-        'keyRotationConflict', 'noDestination', 'noSuchRoute', 'notAccepted', 'notFound', 'notPaused', 'notReplayable', 'payloadTooLarge',
-        'provisioningFailed', 'replayNotAccepted', 'resumedBeforeSkip', 'unauthorized', 'unsupportedMediaType',
+        'cannotPark',
+        'destinationNotAllowed',
+        'headChanged',
+        'headInFlight',
+        'idempotencyKeyReused',
+        'internalError',
+        'invalidJson',
+        'invalidRequest',
+        'keyRotationConflict',
+        'noDestination',
+        'noSuchRoute',
+        'notAccepted',
+        'notFound',
+        'notPaused',
+        'notReplayable',
+        'payloadTooLarge',
+        'provisioningFailed',
+        'replayNotAccepted',
+        'resumedBeforeSkip',
+        'unauthorized',
+        'unsupportedMediaType',
       ].sort(),
     );
     expect(new Set(everyError().map((error) => error.code))).toEqual(new Set(ERROR_CODES));
@@ -111,26 +135,66 @@ describe('API errors', () => {
     ],
     [404, 'destination_not_found', notFound('destination', 'dst_x'), 'No destination with id "dst_x".'],
     [404, 'route_not_found', noSuchRoute(), 'No such route.'],
-    [409, 'not_paused', notPaused(), 'The destination is not paused; only the head of a paused destination can be skipped.'],
-    [409, 'not_paused', resumedBeforeSkip(), 'The destination resumed while the skip waited for its head; nothing was skipped.'],
-    [409, 'head_in_flight', headInFlight(), 'The head is being retried right now, or the queue is empty; try again in a few seconds.'],
+    [
+      409,
+      'not_paused',
+      notPaused(),
+      'The destination is not paused; only the head of a paused destination can be skipped.',
+    ],
+    [
+      409,
+      'not_paused',
+      resumedBeforeSkip(),
+      'The destination resumed while the skip waited for its head; nothing was skipped.',
+    ],
+    [
+      409,
+      'head_in_flight',
+      headInFlight(),
+      'The head is being retried right now, or the queue is empty; try again in a few seconds.',
+    ],
     [
       409,
       'head_changed',
       headChanged(),
       'The head is no longer the transmission the pause reported (it was delivered, or it is being retried); nothing was skipped. Read the destination again.',
     ],
-    [409, 'cannot_park', cannotPark(), 'The head could not be kept for replay (too large for the store), so it was not skipped.'],
-    [409, 'key_rotation_conflict', keyRotationConflict(), 'Another key rotation of this source happened at the same time; retry.'],
+    [
+      409,
+      'cannot_park',
+      cannotPark(),
+      'The head could not be kept for replay (too large for the store), so it was not skipped.',
+    ],
+    [
+      409,
+      'key_rotation_conflict',
+      keyRotationConflict(),
+      'Another key rotation of this source happened at the same time; retry.',
+    ],
     [
       413,
       'payload_too_large',
       payloadTooLarge(3_000_000),
       'The body is larger than 3,000,000 bytes, the most a message carries inline; send larger data with POST /v1/uploads, then POST /v1/messages with dataUpload.',
     ],
-    [415, 'unsupported_media_type', unsupportedMediaType(), 'The Content-Type header must be application/json (UTF-8).'],
-    [422, 'no_destination', noDestination(), 'No subscription of this source covers this meta.dataModel and meta.eventType.'],
-    [422, 'idempotency_key_reused', idempotencyKeyReused(), 'The Idempotency-Key header was already used with a different body.'],
+    [
+      415,
+      'unsupported_media_type',
+      unsupportedMediaType(),
+      'The Content-Type header must be application/json (UTF-8).',
+    ],
+    [
+      422,
+      'no_destination',
+      noDestination(),
+      'No subscription of this source covers this meta.dataModel and meta.eventType.',
+    ],
+    [
+      422,
+      'idempotency_key_reused',
+      idempotencyKeyReused(),
+      'The Idempotency-Key header was already used with a different body.',
+    ],
     [500, 'internal_error', internalError(), 'An internal error occurred. Retry later.'],
     [
       503,
@@ -139,7 +203,12 @@ describe('API errors', () => {
       'The message could not be recorded. Nothing was acknowledged; retry with the same Idempotency-Key.',
     ],
     [503, 'not_accepted', replayNotAccepted(), 'The destination queue did not confirm the replay; retry.'],
-    [503, 'provisioning_failed', provisioningFailed(), 'The destination queue or its mapping could not be created; retry.'],
+    [
+      503,
+      'provisioning_failed',
+      provisioningFailed(),
+      'The destination queue or its mapping could not be created; retry.',
+    ],
   ])('answers %i %s (case %#)', (status, code, error, message) => {
     expect(error).toBeInstanceOf(ApiError);
     expect({ status: error.statusCode, code: error.code, message: error.message }).toEqual({ status, code, message });

@@ -8,7 +8,11 @@ import {
   probeDelaySeconds,
 } from '../../../../lambdas/shared/domain/failures';
 
-const answered = (status: number, retryAfter?: string) => ({ kind: 'answered' as const, status, ...(retryAfter ? { retryAfter } : {}) });
+const answered = (status: number, retryAfter?: string) => ({
+  kind: 'answered' as const,
+  status,
+  ...(retryAfter ? { retryAfter } : {}),
+});
 
 describe('fault attribution', () => {
   it.each([
@@ -35,7 +39,7 @@ describe('fault attribution', () => {
     expect(describeOutcome({ kind: 'unreachable', reason: 'address_refused' })).toMatch(/^refused: .*address/);
   });
 
-  it("blames the destination when its host resolves to an address deliveries may not reach", () => {
+  it('blames the destination when its host resolves to an address deliveries may not reach', () => {
     expect(faultOf({ kind: 'unreachable', reason: 'address_refused' })).toBe('destination');
   });
 });
@@ -44,7 +48,9 @@ describe('inlineRetryDelayMs', () => {
   const now = new Date('2026-11-26T10:00:00Z');
 
   it('doubles the backoff without Retry-After', () => {
-    expect([0, 1, 2].map((retry) => inlineRetryDelayMs(answered(503), retry, 1000, 5000, now))).toEqual([1000, 2000, 4000]);
+    expect([0, 1, 2].map((retry) => inlineRetryDelayMs(answered(503), retry, 1000, 5000, now))).toEqual([
+      1000, 2000, 4000,
+    ]);
   });
 
   it('honours Retry-After in seconds or as an HTTP date, within the cap', () => {

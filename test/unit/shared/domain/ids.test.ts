@@ -1,4 +1,14 @@
-import { hashApiKey, isId, messageIdOfTransmission, newApiKey, newId, newSigningSecret, reservationKeyOf, reservedTransmissionOf, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
+import {
+  hashApiKey,
+  isId,
+  messageIdOfTransmission,
+  newApiKey,
+  newId,
+  newSigningSecret,
+  reservationKeyOf,
+  reservedTransmissionOf,
+  transmissionIdOf,
+} from '../../../../lambdas/shared/domain/ids';
 
 describe('ids', () => {
   it('makes ids of each kind that are recognised as that kind only', () => {
@@ -21,14 +31,15 @@ describe('ids', () => {
     expect(messageIdOfTransmission('trn_nonsense')).toBeUndefined();
   });
 
-  it('names a sequence reservation by its transmission and a replay\'s generation, and reads it back', () => {
+  it("names a sequence reservation by its transmission and a replay's generation, and reads it back", () => {
     const messageId = newId('message');
     const transmissionId = transmissionIdOf(messageId, 1);
     expect(reservationKeyOf(transmissionId, 0)).toBe(transmissionId);
     expect(reservationKeyOf(transmissionId, 2)).toBe(`${transmissionId}#2`);
     expect(reservedTransmissionOf(transmissionId)).toEqual({ transmissionId, messageId, generation: 0 });
     expect(reservedTransmissionOf(`${transmissionId}#2`)).toEqual({ transmissionId, messageId, generation: 2 });
-    for (const malformed of ['trn_nonsense', `${transmissionId}#`, `${transmissionId}#x`, `${transmissionId}#2#3`]) expect(reservedTransmissionOf(malformed)).toBeUndefined();
+    for (const malformed of ['trn_nonsense', `${transmissionId}#`, `${transmissionId}#x`, `${transmissionId}#2#3`])
+      expect(reservedTransmissionOf(malformed)).toBeUndefined();
   });
 
   it('makes distinct secrets and hashes keys deterministically', () => {

@@ -7,7 +7,11 @@ const refusal = (text: string) => {
   try {
     parseJsonObject(text);
   } catch (error) {
-    return { status: (error as ApiError).statusCode, code: (error as ApiError).code, message: (error as ApiError).message };
+    return {
+      status: (error as ApiError).statusCode,
+      code: (error as ApiError).code,
+      message: (error as ApiError).message,
+    };
   }
   throw new Error('expected a refusal');
 };
@@ -45,7 +49,11 @@ describe('parseJsonObject', () => {
     ['{"meta":{},"data":{"p":[{"x":1,"x":2}]}}', 'a key twice in one object inside data'],
     ['{"meta":{},"data":{"a":1,"\\u0061":2}}', 'a key twice in one object inside data'],
   ])('refuses %s: a duplicate key, named with where it is', (text, named) => {
-    expect(refusal(text)).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining(named) });
+    expect(refusal(text)).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      message: expect.stringContaining(named),
+    });
   });
 
   it('never echoes a key from inside data, which is payload', () => {
@@ -57,14 +65,21 @@ describe('parseJsonObject', () => {
   });
 
   it('refuses a stack-busting body without parsing it', () => {
-    expect(refusal(nested(1_000_000))).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining('64 levels') });
+    expect(refusal(nested(1_000_000))).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      message: expect.stringContaining('64 levels'),
+    });
   });
 });
 
 describe('rawPropertyText', () => {
   it('returns the member exactly as sent: number formats, big numbers and escapes survive', () => {
-    const text = '{ "meta": {"a": 1}, "data" : {"big": 12345678901234567890, "f": 1.0, "e": "\\u00e9", "s": [ 1 ,2 ] } }';
-    expect(rawPropertyText(text, 'data')).toBe('{"big": 12345678901234567890, "f": 1.0, "e": "\\u00e9", "s": [ 1 ,2 ] }');
+    const text =
+      '{ "meta": {"a": 1}, "data" : {"big": 12345678901234567890, "f": 1.0, "e": "\\u00e9", "s": [ 1 ,2 ] } }';
+    expect(rawPropertyText(text, 'data')).toBe(
+      '{"big": 12345678901234567890, "f": 1.0, "e": "\\u00e9", "s": [ 1 ,2 ] }',
+    );
   });
 
   it('handles scalar members and absent ones', () => {

@@ -25,7 +25,9 @@ describe('route', () => {
   });
 
   it('matches a subscription without an event type to every event type of its data model', () => {
-    expect(route({ dataModel: 'PatientAdmin', eventType: 'Transfer' }, subscriptions).destinationIds).toEqual(['dst_a']);
+    expect(route({ dataModel: 'PatientAdmin', eventType: 'Transfer' }, subscriptions).destinationIds).toEqual([
+      'dst_a',
+    ]);
   });
 
   it('finds nothing for a data model no subscription names', () => {
@@ -33,7 +35,10 @@ describe('route', () => {
   });
 
   it('keeps explicitly named destinations in the order named and reports those not covered', () => {
-    const routed = route({ dataModel: 'PatientAdmin', eventType: 'Arrival', destinations: ['dst_b', 'dst_d', 'dst_a', 'dst_x'] }, subscriptions);
+    const routed = route(
+      { dataModel: 'PatientAdmin', eventType: 'Arrival', destinations: ['dst_b', 'dst_d', 'dst_a', 'dst_x'] },
+      subscriptions,
+    );
     expect(routed).toEqual({ destinationIds: ['dst_b', 'dst_a'], uncovered: ['dst_d', 'dst_x'] });
   });
 });

@@ -24,7 +24,14 @@ describe('queue envelope', () => {
     const body = deliveryBody(header, 42, '{"n": 1.50}');
     expect(body).toContain('"data":{"n": 1.50}');
     expect(JSON.parse(body)).toEqual({
-      meta: { messageId: 'msg_1', transmissionId: 'trn_1_0', dataModel: 'PatientAdmin', eventType: 'Arrival', receivedAt: header.receivedAt, sequence: 42 },
+      meta: {
+        messageId: 'msg_1',
+        transmissionId: 'trn_1_0',
+        dataModel: 'PatientAdmin',
+        eventType: 'Arrival',
+        receivedAt: header.receivedAt,
+        sequence: 42,
+      },
       data: { n: 1.5 },
     });
   });
@@ -34,7 +41,13 @@ describe('deliveryHeaders', () => {
   it('signs so that the standardwebhooks library verifies, and carries id and sequence', () => {
     const secret = newSigningSecret();
     const body = deliveryBody(header, 3, '{}');
-    const headers = deliveryHeaders({ signingSecret: secret, transmissionId: 'trn_1_0', sequence: 3, body, sentAt: new Date() });
+    const headers = deliveryHeaders({
+      signingSecret: secret,
+      transmissionId: 'trn_1_0',
+      sequence: 3,
+      body,
+      sentAt: new Date(),
+    });
     expect(headers['webhook-id']).toBe('trn_1_0');
     expect(headers['conveyor-sequence']).toBe('3');
     expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
@@ -43,7 +56,13 @@ describe('deliveryHeaders', () => {
   it('does not verify with another secret or a changed body', () => {
     const secret = newSigningSecret();
     const body = deliveryBody(header, 3, '{}');
-    const headers = deliveryHeaders({ signingSecret: secret, transmissionId: 'trn_1_0', sequence: 3, body, sentAt: new Date() });
+    const headers = deliveryHeaders({
+      signingSecret: secret,
+      transmissionId: 'trn_1_0',
+      sequence: 3,
+      body,
+      sentAt: new Date(),
+    });
     expect(() => new Webhook(newSigningSecret()).verify(body, headers)).toThrow();
     expect(() => new Webhook(secret).verify(body.replace('{}', '{"x":1}'), headers)).toThrow();
   });

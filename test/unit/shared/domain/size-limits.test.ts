@@ -89,7 +89,9 @@ describe('the inline request limit', () => {
 describe('the inline queue entry threshold', () => {
   it('is 5,500,000 / 10 less the record overhead and the room a replay needs: 545,840 bytes escaped', () => {
     expect(MAX_INLINE_ENTRY_ESCAPED_BYTES).toBe(545_840);
-    expect(FIFO_BATCH_MAX_RECORDS * (MAX_INLINE_ENTRY_ESCAPED_BYTES + SQS_EVENT_RECORD_OVERHEAD_BYTES)).toBeLessThanOrEqual(DELIVERY_EVENT_BUDGET_BYTES);
+    expect(
+      FIFO_BATCH_MAX_RECORDS * (MAX_INLINE_ENTRY_ESCAPED_BYTES + SQS_EVENT_RECORD_OVERHEAD_BYTES),
+    ).toBeLessThanOrEqual(DELIVERY_EVENT_BUDGET_BYTES);
     expect(DELIVERY_EVENT_BUDGET_BYTES).toBeLessThan(LAMBDA_INVOCATION_MAX_BYTES);
   });
 

@@ -27,7 +27,10 @@ describe('apiErrors', () => {
     expect(response.statusCode).toBe(409);
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
     expect(body).toEqual({
-      error: { code: 'not_paused', message: 'The destination is not paused; only the head of a paused destination can be skipped.' },
+      error: {
+        code: 'not_paused',
+        message: 'The destination is not paused; only the head of a paused destination can be skipped.',
+      },
     });
     expect(logger.warn).not.toHaveBeenCalled();
   });
@@ -43,7 +46,9 @@ describe('apiErrors', () => {
   });
 
   it("answers middy's exposed client errors with their status and a generic invalid_request", async () => {
-    const { response, body } = await answerTo(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, expose: true }));
+    const { response, body } = await answerTo(
+      Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, expose: true }),
+    );
 
     expect(response.statusCode).toBe(415);
     expect(body).toEqual({ error: { code: 'invalid_request', message: 'The request is not valid.' } });

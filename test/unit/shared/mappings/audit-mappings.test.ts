@@ -10,7 +10,11 @@ describe('auditMappings', () => {
     const enablingWhilePaused = addDestination();
     const disablingWhileActive = addDestination();
     const fine = addDestination();
-    await pauseDestination(enablingWhilePaused, harness.failureOf(await harness.enqueue(enablingWhilePaused), 503, enablingWhilePaused), ports);
+    await pauseDestination(
+      enablingWhilePaused,
+      harness.failureOf(await harness.enqueue(enablingWhilePaused), 503, enablingWhilePaused),
+      ports,
+    );
     worklist.items.clear();
     controlPlane.set(offWhileActive.mappingId, offWhileActive.queueArn, 'Disabled');
     controlPlane.set(enablingWhilePaused.mappingId, enablingWhilePaused.queueArn, 'Enabling');
@@ -20,9 +24,15 @@ describe('auditMappings', () => {
     const audit = await auditMappings(ports, memory);
 
     expect(audit.drifted).toBe(3);
-    expect((await worklist.list()).map((item) => item.destinationId).sort()).toEqual([offWhileActive.id, enablingWhilePaused.id, disablingWhileActive.id].sort());
+    expect((await worklist.list()).map((item) => item.destinationId).sort()).toEqual(
+      [offWhileActive.id, enablingWhilePaused.id, disablingWhileActive.id].sort(),
+    );
     expect((await worklist.list()).every((item) => item.reason === 'audit')).toBe(true);
-    expect(audit.observed.get(fine.mappingId)).toEqual({ mappingId: fine.mappingId, queueArn: fine.queueArn, state: 'Enabled' });
+    expect(audit.observed.get(fine.mappingId)).toEqual({
+      mappingId: fine.mappingId,
+      queueArn: fine.queueArn,
+      state: 'Enabled',
+    });
     expect(memory.mappingCount).toBe(5);
     expect(meter.total('MappingDriftFound')).toBe(3);
     expect(controlPlane.calls.map((call) => call.operation)).toEqual(['list']);
@@ -45,11 +55,21 @@ describe('auditMappings', () => {
     const harness = setUp();
     const { ports, memory, controlPlane, worklist } = harness;
     controlPlane.set('stray', 'arn:aws:sqs:us-east-1:123456789012:something-else.fifo', 'Disabled');
-    controlPlane.set('orphan', 'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_01JD0000000000000000000000.fifo', 'Disabled');
+    controlPlane.set(
+      'orphan',
+      'arn:aws:sqs:us-east-1:123456789012:conveyor-dst_01JD0000000000000000000000.fifo',
+      'Disabled',
+    );
 
     expect((await auditMappings(ports, memory)).drifted).toBe(0);
     expect(worklist.items.size).toBe(0);
-    expect(ports.log.warn).toHaveBeenCalledWith('A mapping of the delivery function polls a queue that is not a destination queue', { mappingId: 'stray' });
-    expect(ports.log.warn).toHaveBeenCalledWith('A mapping feeds the queue of a destination that does not exist', expect.objectContaining({ mappingId: 'orphan' }));
+    expect(ports.log.warn).toHaveBeenCalledWith(
+      'A mapping of the delivery function polls a queue that is not a destination queue',
+      { mappingId: 'stray' },
+    );
+    expect(ports.log.warn).toHaveBeenCalledWith(
+      'A mapping feeds the queue of a destination that does not exist',
+      expect.objectContaining({ mappingId: 'orphan' }),
+    );
   });
 });

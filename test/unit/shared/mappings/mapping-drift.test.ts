@@ -14,7 +14,10 @@ describe('reportMappingDrift', () => {
     expect(await reportMappingDrift(ports)).toBe(1);
 
     expect(meter.recorded.filter((entry) => entry.name === 'MappingDrift').map((entry) => entry.value)).toEqual([0, 1]);
-    expect(ports.log.warn).toHaveBeenCalledWith("A mapping has differed from its destination's state for too long", expect.objectContaining({ destinationId: destination.id, reason: 'audit' }));
+    expect(ports.log.warn).toHaveBeenCalledWith(
+      "A mapping has differed from its destination's state for too long",
+      expect.objectContaining({ destinationId: destination.id, reason: 'audit' }),
+    );
   });
 
   it('starts counting again when a status change rewrites the item', async () => {

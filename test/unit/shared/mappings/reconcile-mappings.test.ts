@@ -34,7 +34,9 @@ describe('reconcileMappings', () => {
 
     expect((await directory.getDestination(destination.id))!.pause!.mappingDisabled).toBe(true);
     expect(worklist.items.size).toBe(0);
-    expect(controlPlane.callsOf('update')).toEqual([{ operation: 'update', mappingId: destination.mappingId, enabled: false }]);
+    expect(controlPlane.callsOf('update')).toEqual([
+      { operation: 'update', mappingId: destination.mappingId, enabled: false },
+    ]);
   });
 
   it('repairs a retried disable that landed after a resume: the audit finds the active destination’s mapping off and the reconciler enables it', async () => {
@@ -88,7 +90,9 @@ describe('reconcileMappings', () => {
       throw new Error('process killed');
     };
 
-    await expect(probeDestination((await directory.getDestination(destination.id))!, ports)).rejects.toThrow('process killed');
+    await expect(probeDestination((await directory.getDestination(destination.id))!, ports)).rejects.toThrow(
+      'process killed',
+    );
     expect((await directory.getDestination(destination.id))!.status).toBe('active');
     expect(controlPlane.stateOf(destination.mappingId)).toBe('Disabled');
     await reconcileUntilSettled(harness);
@@ -225,7 +229,10 @@ describe('reconcileMappings', () => {
     controlPlane.states.delete(destination.mappingId);
 
     expect(await reconcileMappings(ports, memory)).toEqual({ pending: 1, updated: 0, settled: 0 });
-    expect(ports.log.error).toHaveBeenCalledWith("The destination's event-source mapping does not exist", expect.objectContaining({ destinationId: destination.id }));
+    expect(ports.log.error).toHaveBeenCalledWith(
+      "The destination's event-source mapping does not exist",
+      expect.objectContaining({ destinationId: destination.id }),
+    );
   });
 
   it('keeps an item rewritten meanwhile: a removal never takes away a newer desired state', async () => {

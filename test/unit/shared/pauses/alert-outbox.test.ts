@@ -29,7 +29,14 @@ describe('flushOutbox', () => {
     await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
     sent.length = 0;
     const directory = ports.directory as MemoryDirectory;
-    directory.outbox.push({ id: 'racing', to: 'lab@example.org', subject: 'race', body: '', destinationId: destination.id, createdAt: '' });
+    directory.outbox.push({
+      id: 'racing',
+      to: 'lab@example.org',
+      subject: 'race',
+      body: '',
+      destinationId: destination.id,
+      createdAt: '',
+    });
 
     await Promise.all([flushOutbox(ports), flushOutbox(ports)]);
 

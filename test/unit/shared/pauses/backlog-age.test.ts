@@ -5,7 +5,13 @@
  */
 import { encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
-import type { ActiveDestination, Destination, Message, Organization, PausedDestination } from '../../../../lambdas/shared/domain/model';
+import type {
+  ActiveDestination,
+  Destination,
+  Message,
+  Organization,
+  PausedDestination,
+} from '../../../../lambdas/shared/domain/model';
 import { type BacklogPorts, watchBacklogAge } from '../../../../lambdas/shared/pauses/backlog-age';
 import { BACKLOG_PAUSE_REASON } from '../../../../lambdas/shared/pauses/backlog-pause';
 import { probeDueDestinations } from '../../../../lambdas/shared/pauses/prober-pass';
@@ -14,13 +20,24 @@ import type { EventSourceMappings, QueuedEntry } from '../../../../lambdas/share
 import { type MappingPorts, ReconcilerMemory } from '../../../../lambdas/shared/mappings/mapping-ports';
 import { reconcileMappings } from '../../../../lambdas/shared/mappings/reconcile-mappings';
 import { MemoryMappingWorklist, MemoryPauseState } from '../../../fixtures/pause-harness';
-import { MemoryDeliveryHeads, MemoryMessageStore, MemoryPayloadStore, MemoryQueueListing, MemorySpill } from '../../../fixtures/memory-store';
+import {
+  MemoryDeliveryHeads,
+  MemoryMessageStore,
+  MemoryPayloadStore,
+  MemoryQueueListing,
+  MemorySpill,
+} from '../../../fixtures/memory-store';
 import { recordingMeter } from '../../../fixtures/meter';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** As deployed: entries move to the spill at 12 of SQS's 14 days. */
 const SPILL_AFTER_SECONDS = 12 * 24 * 60 * 60;
-const sender: Organization = { id: newId('organization'), name: 'Hospital', alertEmail: 'hospital@example.org', createdAt: '' };
+const sender: Organization = {
+  id: newId('organization'),
+  name: 'Hospital',
+  alertEmail: 'hospital@example.org',
+  createdAt: '',
+};
 const receiver: Organization = { id: newId('organization'), name: 'Lab', alertEmail: 'lab@example.org', createdAt: '' };
 
 /** A queue entry, and whether someone (the mapping, a probe) has it in flight: FIFO hands out nothing behind it then. */
@@ -37,8 +54,12 @@ const setUp = () => {
   const recordPause = directory.recordPause.bind(directory);
   directory.recordPause = async (destinationId, pause, alert) => {
     const message = await messages.getMessage(pause.headMessageId);
-    const head = message === 'abandoned' ? undefined : message?.transmissions.find((transmission) => transmission.id === pause.headTransmissionId);
-    if (head?.status !== 'queued' && head?.status !== 'paused') throw new Error('TransactionCanceledException: the head is not waiting');
+    const head =
+      message === 'abandoned'
+        ? undefined
+        : message?.transmissions.find((transmission) => transmission.id === pause.headTransmissionId);
+    if (head?.status !== 'queued' && head?.status !== 'paused')
+      throw new Error('TransactionCanceledException: the head is not waiting');
     if (!(await recordPause(destinationId, pause, alert))) return false;
     await messages.setTransmissionStatus(pause.headMessageId, pause.headTransmissionId, 'paused', ['queued', 'paused']);
     return true;
@@ -85,7 +106,11 @@ const setUp = () => {
       depth: async (url) => queueOf(url).length,
       receiveHead: async (url) => (await receiveHeads(url, 1))[0],
       receiveHeads,
-      delete: async (url, handle) => void queues.set(url, queueOf(url).filter((entry) => entry.receiptHandle !== handle)),
+      delete: async (url, handle) =>
+        void queues.set(
+          url,
+          queueOf(url).filter((entry) => entry.receiptHandle !== handle),
+        ),
       release: async (url, handles) => {
         for (const entry of queueOf(url)) if (handles.includes(entry.receiptHandle)) entry.inFlight = false;
       },
@@ -156,9 +181,25 @@ const setUp = () => {
       transmissions: [{ id: transmissionId, destinationId: destination.id, status: 'queued', attempts: 0 }],
     };
     await messages.commitMessage(message);
-    const header = { v: 1 as const, messageId: id, transmissionId, destinationId: destination.id, sourceId: 'src_1', dataModel: 'Results', eventType: 'New', receivedAt: sentAt };
+    const header = {
+      v: 1 as const,
+      messageId: id,
+      transmissionId,
+      destinationId: destination.id,
+      sourceId: 'src_1',
+      dataModel: 'Results',
+      eventType: 'New',
+      receivedAt: sentAt,
+    };
     position += 7;
-    const entry: Entry = { receiptHandle: `handle-${id}`, body: encodeEnvelope(header, `{"n":${position}}`), sentAt, position: String(position), inFlight: false, message };
+    const entry: Entry = {
+      receiptHandle: `handle-${id}`,
+      body: encodeEnvelope(header, `{"n":${position}}`),
+      sentAt,
+      position: String(position),
+      inFlight: false,
+      message,
+    };
     queues.get(destination.queueUrl!)!.push(entry);
     return entry;
   };
@@ -173,8 +214,18 @@ const setUp = () => {
   const deliveryFinishes = async (destination: ActiveDestination, head: Entry) => {
     const { last } = messages.counters.get(destination.id)!;
     const transmissionId = head.message.transmissions[0]!.id;
-    await messages.recordArrival({ destinationId: destination.id, messageId: head.message.id, transmissionId, sequence: last, arrivedAt: new Date(now).toISOString(), attempts: 1 });
-    queues.set(destination.queueUrl, queueOf(destination.queueUrl).filter((entry) => entry !== head));
+    await messages.recordArrival({
+      destinationId: destination.id,
+      messageId: head.message.id,
+      transmissionId,
+      sequence: last,
+      arrivedAt: new Date(now).toISOString(),
+      attempts: 1,
+    });
+    queues.set(
+      destination.queueUrl,
+      queueOf(destination.queueUrl).filter((entry) => entry !== head),
+    );
   };
   const statusOf = async (entry: Entry) => {
     const message = await messages.getMessage(entry.message.id);
@@ -245,7 +296,7 @@ describe('the backlog age', () => {
     expect(world.sent).toEqual([]);
   });
 
-  it('bounds the age of a queue delivery never took from by its destination\'s creation', async () => {
+  it("bounds the age of a queue delivery never took from by its destination's creation", async () => {
     const world = setUp();
     const stuck = world.addDestination();
     await world.enqueue(stuck, 60_000);
@@ -257,7 +308,12 @@ describe('the backlog age', () => {
   it('publishes 0 when there are no destination queues', async () => {
     const world = setUp();
 
-    expect(await watchBacklogAge(world.ports)).toEqual({ queues: 0, backlogged: 0, oldestEntryAgeSeconds: 0, paused: 0 });
+    expect(await watchBacklogAge(world.ports)).toEqual({
+      queues: 0,
+      backlogged: 0,
+      oldestEntryAgeSeconds: 0,
+      paused: 0,
+    });
     expect(world.meter.recorded).toEqual([{ name: 'OldestEntryAge', value: 0 }]);
   });
 
@@ -267,7 +323,10 @@ describe('the backlog age', () => {
     const head = await world.enqueue(destination, SPILL_AFTER_SECONDS * 1000 - 60_000);
     await world.deliveryTakesHead(destination);
 
-    expect(await watchBacklogAge(world.ports)).toMatchObject({ paused: 0, oldestEntryAgeSeconds: SPILL_AFTER_SECONDS - 60 });
+    expect(await watchBacklogAge(world.ports)).toMatchObject({
+      paused: 0,
+      oldestEntryAgeSeconds: SPILL_AFTER_SECONDS - 60,
+    });
 
     expect((await world.directory.getDestination(destination.id))!.status).toBe('active');
     expect(await world.statusOf(head)).toBe('queued');
@@ -285,7 +344,10 @@ describe('an active destination whose oldest entry nears the retention', () => {
     const young = await world.enqueue(destination, 60 * 60_000);
     await world.deliveryTakesHead(destination);
 
-    expect(await watchBacklogAge(world.ports)).toMatchObject({ paused: 1, oldestEntryAgeSeconds: SPILL_AFTER_SECONDS + 60 });
+    expect(await watchBacklogAge(world.ports)).toMatchObject({
+      paused: 1,
+      oldestEntryAgeSeconds: SPILL_AFTER_SECONDS + 60,
+    });
 
     const paused = (await world.directory.getDestination(destination.id))!;
     expect(paused).toMatchObject({
@@ -314,7 +376,11 @@ describe('an active destination whose oldest entry nears the retention', () => {
     await world.deliveryFinishes(destination, head);
     expect(await world.statusOf(head)).toBe('delivered');
     // The prober's passes, as for any paused destination: move the aging entry, deliver the spill, then the queue's head.
-    for (let pass = 0; pass < 4 && (await world.directory.getDestination(destination.id))!.status === 'paused'; pass++) {
+    for (
+      let pass = 0;
+      pass < 4 && (await world.directory.getDestination(destination.id))!.status === 'paused';
+      pass++
+    ) {
       world.advance(5000);
       await world.reconcile();
       await probeDueDestinations(world.ports);
@@ -323,18 +389,23 @@ describe('an active destination whose oldest entry nears the retention', () => {
     await world.reconcile();
 
     expect(world.meter.total('EntriesSpilled')).toBe(1);
-    expect(world.posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
+    expect(
+      world.posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']]),
+    ).toEqual([
       [aging.message.transmissions[0]!.id, '2'],
       [young.message.transmissions[0]!.id, '3'],
     ]);
     expect((await world.directory.getDestination(destination.id))!).toMatchObject({ status: 'active', spilled: 0 });
     expect(world.mappingCalls).toEqual([`disable ${destination.mappingId}`, `enable ${destination.mappingId}`]);
-    expect(world.sent.map((email) => email.subject)).toEqual([`[Conveyor] Paused: ${destination.name}`, `[Conveyor] Resumed: ${destination.name}`]);
+    expect(world.sent.map((email) => email.subject)).toEqual([
+      `[Conveyor] Paused: ${destination.name}`,
+      `[Conveyor] Resumed: ${destination.name}`,
+    ]);
     // The head delivered during the pause stays delivered: the resume leaves it be.
     expect(await world.statusOf(head)).toBe('delivered');
   });
 
-  it('is paused on the queue\'s own head when nothing consumes the queue, and the head is put back', async () => {
+  it("is paused on the queue's own head when nothing consumes the queue, and the head is put back", async () => {
     const world = setUp();
     const destination = world.addDestination();
     // Delivery last took an entry long ago and delivered it; since then the mapping stopped.
@@ -342,14 +413,22 @@ describe('an active destination whose oldest entry nears the retention', () => {
     await world.deliveryFinishes(destination, await world.deliveryTakesHead(destination));
     const head = await world.enqueue(destination, SPILL_AFTER_SECONDS * 1000 + 1000);
 
-    expect(await watchBacklogAge(world.ports)).toMatchObject({ paused: 1, oldestEntryAgeSeconds: SPILL_AFTER_SECONDS + 1 });
+    expect(await watchBacklogAge(world.ports)).toMatchObject({
+      paused: 1,
+      oldestEntryAgeSeconds: SPILL_AFTER_SECONDS + 1,
+    });
 
-    expect((await world.directory.getDestination(destination.id))!.pause).toMatchObject({ headTransmissionId: head.message.transmissions[0]!.id, queueHeadSentAt: head.sentAt });
+    expect((await world.directory.getDestination(destination.id))!.pause).toMatchObject({
+      headTransmissionId: head.message.transmissions[0]!.id,
+      queueHeadSentAt: head.sentAt,
+    });
     expect(await world.statusOf(head)).toBe('paused');
-    expect(world.queueOf(destination.queueUrl)).toEqual([expect.objectContaining({ receiptHandle: head.receiptHandle, inFlight: false })]);
+    expect(world.queueOf(destination.queueUrl)).toEqual([
+      expect.objectContaining({ receiptHandle: head.receiptHandle, inFlight: false }),
+    ]);
   });
 
-  it('is left alone when its own head shows the recorded time was stale, and the age is the head\'s', async () => {
+  it("is left alone when its own head shows the recorded time was stale, and the age is the head's", async () => {
     const world = setUp();
     const destination = world.addDestination();
     // Delivered 20 days ago, idle since, and a message arrived a minute ago.
@@ -360,7 +439,9 @@ describe('an active destination whose oldest entry nears the retention', () => {
     expect(await watchBacklogAge(world.ports)).toMatchObject({ paused: 0, oldestEntryAgeSeconds: 60 });
 
     expect((await world.directory.getDestination(destination.id))!.status).toBe('active');
-    expect(world.queueOf(destination.queueUrl)).toEqual([expect.objectContaining({ receiptHandle: head.receiptHandle, inFlight: false })]);
+    expect(world.queueOf(destination.queueUrl)).toEqual([
+      expect.objectContaining({ receiptHandle: head.receiptHandle, inFlight: false }),
+    ]);
     expect([world.mappingCalls, world.sent]).toEqual([[], []]);
   });
 
@@ -402,10 +483,21 @@ describe('an active destination whose oldest entry nears the retention', () => {
       { destinationId: orphan.id, queueUrl: orphan.queueUrl },
     ];
 
-    expect(await watchBacklogAge(world.ports)).toMatchObject({ queues: 3, backlogged: 3, paused: 1, oldestEntryAgeSeconds: 13 * 24 * 3600 });
+    expect(await watchBacklogAge(world.ports)).toMatchObject({
+      queues: 3,
+      backlogged: 3,
+      paused: 1,
+      oldestEntryAgeSeconds: 13 * 24 * 3600,
+    });
 
     expect((await world.directory.getDestination(other.id))!.status).toBe('paused');
-    expect(world.log.warn).toHaveBeenCalledWith(expect.stringContaining('not paused'), expect.objectContaining({ destinationId: failing.id }));
-    expect(world.log.warn).toHaveBeenCalledWith(expect.stringContaining('no destination'), expect.objectContaining({ destinationId: orphan.id }));
+    expect(world.log.warn).toHaveBeenCalledWith(
+      expect.stringContaining('not paused'),
+      expect.objectContaining({ destinationId: failing.id }),
+    );
+    expect(world.log.warn).toHaveBeenCalledWith(
+      expect.stringContaining('no destination'),
+      expect.objectContaining({ destinationId: orphan.id }),
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('reportPauseGauges', () => {
       { kind: 'answered', status: 503, durationMs: 1 },
     ]);
     await reportPauseGauges(ports);
-    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([0, 0, 0]);
+    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([
+      0, 0, 0,
+    ]);
 
     const head = await enqueue();
     advance(30_000);
@@ -23,7 +25,9 @@ describe('reportPauseGauges', () => {
     advance(90_000);
     await reportPauseGauges(ports);
     // Before any probe read the head, the pause's own age is the floor for the head's.
-    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([1, 90, 90]);
+    expect([meter.last('PausedDestinations'), meter.last('LongestPause'), meter.last('OldestPausedEntryAge')]).toEqual([
+      1, 90, 90,
+    ]);
 
     // A probe reads the head's own send time; the next pass moves it to the spill (older than 60 s).
     await probeDueDestinations(ports);

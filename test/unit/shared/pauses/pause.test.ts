@@ -8,10 +8,17 @@ describe('pauseDestination', () => {
     const head = await enqueue();
 
     await pauseDestination(destination, failureOf(head, 400), ports);
-    await pauseDestination((await directory.getDestination(destination.id)) as ProvisionedDestination, failureOf(head, 400), ports);
+    await pauseDestination(
+      (await directory.getDestination(destination.id)) as ProvisionedDestination,
+      failureOf(head, 400),
+      ports,
+    );
 
     expect(sent).toEqual([{ to: 'hospital@example.org', subject: '[Conveyor] Paused: Lab results' }]);
-    expect((await directory.getDestination(destination.id))!.pause).toMatchObject({ fault: 'sender', reason: 'HTTP 400' });
+    expect((await directory.getDestination(destination.id))!.pause).toMatchObject({
+      fault: 'sender',
+      reason: 'HTTP 400',
+    });
   });
 
   it.each([500, 408, 429])('alerts the destination organization for HTTP %s', async (status) => {
@@ -26,7 +33,9 @@ describe('pauseDestination', () => {
     await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
 
     const paused = (await directory.getDestination(destination.id))!;
-    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, desired: 'disabled', episode: paused.pause!.pausedAt })]);
+    expect(await worklist.list()).toEqual([
+      expect.objectContaining({ destinationId: destination.id, desired: 'disabled', episode: paused.pause!.pausedAt }),
+    ]);
     // Not known disabled until the reconciler sees it so: the spill waits for that.
     expect(paused.pause!.mappingDisabled).toBeUndefined();
     expect(controlPlane.calls).toEqual([]);

@@ -40,7 +40,9 @@ describe('probeDestination', () => {
     };
     advance(5000);
 
-    await expect(probeDestination((await directory.getDestination(destination.id))!, ports)).rejects.toThrow('Lost the head lease');
+    await expect(probeDestination((await directory.getDestination(destination.id))!, ports)).rejects.toThrow(
+      'Lost the head lease',
+    );
     expect((await directory.getDestination(destination.id))!.status).toBe('paused');
     // Nothing deleted: the next head is still behind this one, so a skip parks this one, never the next.
     expect(queue).toHaveLength(2);

@@ -38,8 +38,16 @@ describe('probeDueDestinations', () => {
     expect(queue).toHaveLength(1);
     expect(controlPlane.callsOf('update').map((call) => call.enabled)).toEqual([false, true]);
     expect(controlPlane.stateOf(destination.mappingId)).toBe('Enabled');
-    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
-    expect([meter.total('Pauses'), meter.total('Resumes'), meter.total('AlertsSent'), meter.total('FailedAttempts')]).toEqual([1, 1, 2, 2]);
+    expect(sent.map((email) => email.subject)).toEqual([
+      '[Conveyor] Paused: Lab results',
+      '[Conveyor] Resumed: Lab results',
+    ]);
+    expect([
+      meter.total('Pauses'),
+      meter.total('Resumes'),
+      meter.total('AlertsSent'),
+      meter.total('FailedAttempts'),
+    ]).toEqual([1, 1, 2, 2]);
   });
 
   it('resumes a paused destination whose queue emptied', async () => {
@@ -53,7 +61,9 @@ describe('probeDueDestinations', () => {
   });
 
   it('never calls the control plane itself: a pass with a pause recorded but not yet reconciled changes no mapping', async () => {
-    const { ports, destination, controlPlane, enqueue, failureOf, advance } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+    const { ports, destination, controlPlane, enqueue, failureOf, advance } = setUp([
+      { kind: 'answered', status: 503, durationMs: 1 },
+    ]);
     await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
     advance(5000);
 

@@ -14,7 +14,8 @@ const pausedAndDisabled = async () => {
   harness.controlPlane.calls.length = 0;
   return harness;
 };
-const current = async ({ directory, destination }: Harness) => (await directory.getDestination(destination.id)) as Destination;
+const current = async ({ directory, destination }: Harness) =>
+  (await directory.getDestination(destination.id)) as Destination;
 const keepHeld = jest.fn(async () => undefined);
 
 describe('resumeDestination', () => {
@@ -27,8 +28,13 @@ describe('resumeDestination', () => {
     expect(await resumeDestination(await current(harness), 'test', ports, keepHeld)).toBe(true);
 
     expect((await current(harness)).status).toBe('active');
-    expect(await worklist.list()).toEqual([expect.objectContaining({ destinationId: destination.id, desired: 'enabled' })]);
-    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
+    expect(await worklist.list()).toEqual([
+      expect.objectContaining({ destinationId: destination.id, desired: 'enabled' }),
+    ]);
+    expect(sent.map((email) => email.subject)).toEqual([
+      '[Conveyor] Paused: Lab results',
+      '[Conveyor] Resumed: Lab results',
+    ]);
     expect(controlPlane.calls).toEqual([]);
   });
 
@@ -39,7 +45,9 @@ describe('resumeDestination', () => {
       throw new Error('table unavailable');
     };
 
-    await expect(resumeDestination(await current(harness), 'test', ports, keepHeld)).rejects.toThrow('table unavailable');
+    await expect(resumeDestination(await current(harness), 'test', ports, keepHeld)).rejects.toThrow(
+      'table unavailable',
+    );
 
     expect((await current(harness)).status).toBe('paused');
     expect(controlPlane.stateOf(destination.mappingId)).toBe('Disabled');
@@ -51,7 +59,9 @@ describe('resumeDestination', () => {
       throw new Error('Lost the head lease');
     });
 
-    await expect(resumeDestination(await current(harness), 'test', harness.ports, lost)).rejects.toThrow('Lost the head lease');
+    await expect(resumeDestination(await current(harness), 'test', harness.ports, lost)).rejects.toThrow(
+      'Lost the head lease',
+    );
 
     expect((await current(harness)).status).toBe('paused');
     expect(harness.worklist.items.size).toBe(0);

@@ -7,7 +7,8 @@ import type { DeliveryOutcome } from '../../../../lambdas/shared/ports/deliverer
 import { type Harness, setUp } from '../../../fixtures/pause-harness';
 
 const transmissionsOf = (messages: Message[]) => messages.map((message) => message.transmissions[0]!.id);
-const failing = (count: number): DeliveryOutcome[] => Array.from({ length: count }, () => ({ kind: 'answered', status: 503, durationMs: 1 }));
+const failing = (count: number): DeliveryOutcome[] =>
+  Array.from({ length: count }, () => ({ kind: 'answered', status: 503, durationMs: 1 }));
 
 /** The reconciler disables the paused destination's mapping and, on its next pass, sees it disabled. */
 const disableMapping = async ({ ports, memory, controlPlane }: Harness) => {
@@ -37,8 +38,12 @@ describe('pauses longer than the queue retention', () => {
     expect(await probeDueDestinations(ports)).toMatchObject({ spilled: 3 });
     expect(meter.total('EntriesSpilled')).toBe(3);
 
-    expect(spill.entries.get(destination.id)!.map((entry) => entry.body)).toEqual(old.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
-    expect(queue.map((entry) => entry.body)).toEqual(young.map((message) => expect.stringContaining(message.transmissions[0]!.id)));
+    expect(spill.entries.get(destination.id)!.map((entry) => entry.body)).toEqual(
+      old.map((message) => expect.stringContaining(message.transmissions[0]!.id)),
+    );
+    expect(queue.map((entry) => entry.body)).toEqual(
+      young.map((message) => expect.stringContaining(message.transmissions[0]!.id)),
+    );
     expect(queue.every((entry) => !entry.hidden)).toBe(true);
     const paused = (await directory.getDestination(destination.id))!;
     expect(paused).toMatchObject({ status: 'paused', spilled: 3, pause: { queueHeadSentAt: young[0]!.receivedAt } });
@@ -59,7 +64,8 @@ describe('pauses longer than the queue retention', () => {
 
   it('delivers the spill before the queue once the endpoint answers, then resumes with one email', async () => {
     const setup = await pausedWithAgingBacklog();
-    const { ports, directory, destination, queue, spill, posted, sent, controlPlane, memory, old, young, advance } = setup;
+    const { ports, directory, destination, queue, spill, posted, sent, controlPlane, memory, old, young, advance } =
+      setup;
     await probeDueDestinations(ports);
     posted.length = 0;
 
@@ -75,7 +81,10 @@ describe('pauses longer than the queue retention', () => {
     expect(queue).toHaveLength(1);
     expect((await directory.getDestination(destination.id))!).toMatchObject({ status: 'active', spilled: 0 });
     expect(controlPlane.callsOf('update').map((call) => call.enabled)).toEqual([false, true]);
-    expect(sent.map((email) => email.subject)).toEqual(['[Conveyor] Paused: Lab results', '[Conveyor] Resumed: Lab results']);
+    expect(sent.map((email) => email.subject)).toEqual([
+      '[Conveyor] Paused: Lab results',
+      '[Conveyor] Resumed: Lab results',
+    ]);
   });
 
   it('reports the spilled entry that fails as the head, and tries it on the ladder', async () => {
@@ -91,7 +100,11 @@ describe('pauses longer than the queue retention', () => {
     await probeDueDestinations(ports);
 
     const paused = (await directory.getDestination(destination.id))!;
-    expect(paused).toMatchObject({ status: 'paused', spilled: 2, pause: { headTransmissionId: old[1]!.transmissions[0]!.id, reason: 'HTTP 500' } });
+    expect(paused).toMatchObject({
+      status: 'paused',
+      spilled: 2,
+      pause: { headTransmissionId: old[1]!.transmissions[0]!.id, reason: 'HTTP 500' },
+    });
     expect(Date.parse(paused.pause!.nextRetryAt) - ports.clock().getTime()).toBe(5000);
   });
 

@@ -21,7 +21,8 @@ const required: Environment = {
 };
 
 /** `required` without `name`. */
-const without = (name: string): Environment => Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
+const without = (name: string): Environment =>
+  Object.fromEntries(Object.entries(required).filter(([key]) => key !== name));
 
 /** SQS's longest retention, 14 days, in seconds. */
 const FOURTEEN_DAYS = 1_209_600;
@@ -49,7 +50,10 @@ describe('readPowertoolsSettings', () => {
   });
 
   it('leaves the level to Powertools when unset or unknown, and disables metrics as the caller defaults', () => {
-    expect(readPowertoolsSettings({}, { metricsDisabled: true })).toEqual({ logLevel: undefined, metricsDisabled: true });
+    expect(readPowertoolsSettings({}, { metricsDisabled: true })).toEqual({
+      logLevel: undefined,
+      metricsDisabled: true,
+    });
     expect(readPowertoolsSettings({ POWERTOOLS_LOG_LEVEL: 'verbose' }, { metricsDisabled: false })).toEqual({
       logLevel: undefined,
       metricsDisabled: false,
@@ -81,7 +85,12 @@ describe('readStoreConfig', () => {
     expect(readStoreConfig(required)).toEqual({
       tableName: 'conveyor-table',
       payloadBucket: 'conveyor-payloads',
-      queues: { namePrefix: 'conveyor-dst-', visibilityTimeoutSeconds: 720, kmsKeyId: undefined, retentionSeconds: FOURTEEN_DAYS },
+      queues: {
+        namePrefix: 'conveyor-dst-',
+        visibilityTimeoutSeconds: 720,
+        kmsKeyId: undefined,
+        retentionSeconds: FOURTEEN_DAYS,
+      },
     });
   });
 
@@ -102,13 +111,17 @@ describe('readStoreConfig', () => {
   });
 
   it.each([ENV.TABLE_NAME, ENV.PAYLOAD_BUCKET, ENV.QUEUE_NAME_PREFIX])('names %s when it is not set', (name) => {
-    expect(messageThrownBy(() => readStoreConfig(without(name)))).toBe(`Environment variable ${name} is required but not set`);
+    expect(messageThrownBy(() => readStoreConfig(without(name)))).toBe(
+      `Environment variable ${name} is required but not set`,
+    );
   });
 
   it('names QUEUE_VISIBILITY_TIMEOUT_SECONDS when it is not an integer', () => {
     const read = () => readStoreConfig({ ...required, QUEUE_VISIBILITY_TIMEOUT_SECONDS: '12 minutes' });
 
-    expect(messageThrownBy(read)).toBe('Environment variable QUEUE_VISIBILITY_TIMEOUT_SECONDS: must be an integer, got "12 minutes"');
+    expect(messageThrownBy(read)).toBe(
+      'Environment variable QUEUE_VISIBILITY_TIMEOUT_SECONDS: must be an integer, got "12 minutes"',
+    );
   });
 });
 
@@ -171,7 +184,9 @@ describe('readAllowPrivateDestinations', () => {
 
 describe('readPauseConfig', () => {
   it('reads the alert sender, the private-destination policy and the pause settings', () => {
-    expect(readPauseConfig({ ALERT_FROM_ADDRESS: 'alerts@conveyor.example', ALLOW_PRIVATE_DESTINATIONS: 'true' })).toEqual({
+    expect(
+      readPauseConfig({ ALERT_FROM_ADDRESS: 'alerts@conveyor.example', ALLOW_PRIVATE_DESTINATIONS: 'true' }),
+    ).toEqual({
       alertFromAddress: 'alerts@conveyor.example',
       allowPrivateDestinations: true,
       settings: readPauseSettings({}),
@@ -179,7 +194,9 @@ describe('readPauseConfig', () => {
   });
 
   it('names ALERT_FROM_ADDRESS when it is not set', () => {
-    expect(messageThrownBy(() => readPauseConfig({}))).toBe('Environment variable ALERT_FROM_ADDRESS is required but not set');
+    expect(messageThrownBy(() => readPauseConfig({}))).toBe(
+      'Environment variable ALERT_FROM_ADDRESS is required but not set',
+    );
   });
 });
 
@@ -193,6 +210,8 @@ describe('readPausingFunctionConfig', () => {
   });
 
   it.each(Object.keys(required))('names %s when it is not set', (name) => {
-    expect(messageThrownBy(() => readPausingFunctionConfig(without(name)))).toBe(`Environment variable ${name} is required but not set`);
+    expect(messageThrownBy(() => readPausingFunctionConfig(without(name)))).toBe(
+      `Environment variable ${name} is required but not set`,
+    );
   });
 });

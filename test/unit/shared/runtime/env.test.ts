@@ -26,7 +26,9 @@ describe('envReader', () => {
       ['unset', {}],
       ['empty', { TABLE_NAME: '' }],
     ])('throws naming the variable when it is %s and has no default', (_case, env) => {
-      expect(messageThrownBy(() => envReader(env).string(ENV.TABLE_NAME))).toBe('Environment variable TABLE_NAME is required but not set');
+      expect(messageThrownBy(() => envReader(env).string(ENV.TABLE_NAME))).toBe(
+        'Environment variable TABLE_NAME is required but not set',
+      );
     });
   });
 
@@ -43,11 +45,16 @@ describe('envReader', () => {
       expect(envReader({}).integer(ENV.COMMIT_GRACE_MS, 30_000)).toBe(30_000);
     });
 
-    it.each(['12s', '1.5', 'ten', 'NaN', 'Infinity'])('throws naming the variable and quoting the value for %j', (text) => {
-      const read = () => envReader({ COMMIT_GRACE_MS: text }).integer(ENV.COMMIT_GRACE_MS, 30_000);
+    it.each(['12s', '1.5', 'ten', 'NaN', 'Infinity'])(
+      'throws naming the variable and quoting the value for %j',
+      (text) => {
+        const read = () => envReader({ COMMIT_GRACE_MS: text }).integer(ENV.COMMIT_GRACE_MS, 30_000);
 
-      expect(messageThrownBy(read)).toBe(`Environment variable COMMIT_GRACE_MS: must be an integer, got ${JSON.stringify(text)}`);
-    });
+        expect(messageThrownBy(read)).toBe(
+          `Environment variable COMMIT_GRACE_MS: must be an integer, got ${JSON.stringify(text)}`,
+        );
+      },
+    );
 
     it('throws naming the variable when it is unset and has no default', () => {
       const read = () => envReader({}).integer(ENV.COMMIT_GRACE_MS);
@@ -61,7 +68,9 @@ describe('envReader', () => {
       ['true', true],
       ['false', false],
     ])('parses %j as %s', (text, value) => {
-      expect(envReader({ ALLOW_PRIVATE_DESTINATIONS: text }).boolean(ENV.ALLOW_PRIVATE_DESTINATIONS, !value)).toBe(value);
+      expect(envReader({ ALLOW_PRIVATE_DESTINATIONS: text }).boolean(ENV.ALLOW_PRIVATE_DESTINATIONS, !value)).toBe(
+        value,
+      );
     });
 
     it('answers the default when the variable is unset', () => {
@@ -82,7 +91,10 @@ describe('envReader', () => {
     };
 
     it('answers what the parser makes of the value', () => {
-      expect(envReader({ PROBE_LADDER_SECONDS: '5,10' }).parsed(ENV.PROBE_LADDER_SECONDS, parseList)).toEqual(['5', '10']);
+      expect(envReader({ PROBE_LADDER_SECONDS: '5,10' }).parsed(ENV.PROBE_LADDER_SECONDS, parseList)).toEqual([
+        '5',
+        '10',
+      ]);
     });
 
     it('answers the default, unparsed, when the variable is unset', () => {
@@ -124,16 +136,17 @@ describe('envReader', () => {
     });
 
     it('answers the text when set and no parser is given', () => {
-      expect(envReader({ QUEUE_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1' }).optional(ENV.QUEUE_KMS_KEY_ID)).toBe(
-        'arn:aws:kms:eu-west-1:123456789012:key/1',
-      );
+      expect(
+        envReader({ QUEUE_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1' }).optional(ENV.QUEUE_KMS_KEY_ID),
+      ).toBe('arn:aws:kms:eu-west-1:123456789012:key/1');
     });
 
     it('answers the parsed value when set, and names the variable when the parser throws', () => {
-      const read = (text: string) => envReader({ BENCH_MESSAGES: text }).optional(ENV.BENCH_MESSAGES, (value) => {
-        if (!/^\d+$/.test(value)) throw new Error('must be a count');
-        return Number(value);
-      });
+      const read = (text: string) =>
+        envReader({ BENCH_MESSAGES: text }).optional(ENV.BENCH_MESSAGES, (value) => {
+          if (!/^\d+$/.test(value)) throw new Error('must be a count');
+          return Number(value);
+        });
 
       expect(read('250')).toBe(250);
       expect(messageThrownBy(() => read('many'))).toBe('Environment variable BENCH_MESSAGES: must be a count');

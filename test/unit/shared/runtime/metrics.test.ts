@@ -16,7 +16,9 @@ const setUp = () => {
 describe('publishMetrics', () => {
   it('publishes what an invocation recorded, in the Conveyor namespace', async () => {
     const { metrics, published } = setUp();
-    const handler = middy(async () => meterOver(metrics).count('TransmissionsDelivered', 2)).use(publishMetrics(metrics));
+    const handler = middy(async () => meterOver(metrics).count('TransmissionsDelivered', 2)).use(
+      publishMetrics(metrics),
+    );
 
     await handler({}, {} as never);
 

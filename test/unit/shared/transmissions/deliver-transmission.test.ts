@@ -39,19 +39,19 @@ const newMessage = (): Message => {
 };
 
 const recordOf = (message: Message, rawData = '{"mrn": 1.0}'): string =>
-    encodeEnvelope(
-      {
-        v: 1,
-        messageId: message.id,
-        transmissionId: message.transmissions[0]!.id,
-        destinationId: destination.id,
-        sourceId: message.sourceId,
-        dataModel: message.dataModel,
-        eventType: message.eventType,
-        receivedAt: message.receivedAt,
-      },
-      rawData,
-    );
+  encodeEnvelope(
+    {
+      v: 1,
+      messageId: message.id,
+      transmissionId: message.transmissions[0]!.id,
+      destinationId: destination.id,
+      sourceId: message.sourceId,
+      dataModel: message.dataModel,
+      eventType: message.eventType,
+      receivedAt: message.receivedAt,
+    },
+    rawData,
+  );
 
 const setUp = (answers: DeliveryOutcome[]) => {
   const messages = new MemoryMessageStore();
@@ -109,18 +109,32 @@ describe('deliverTransmission', () => {
     expect(request!.headers['webhook-id']).toBe(message.transmissions[0]!.id);
     expect(() => new Webhook(destination.signingSecret).verify(request!.body, request!.headers)).not.toThrow();
     expect(messages.arrivals).toEqual([
-      { messageId: message.id, transmissionId: message.transmissions[0]!.id, destinationId: destination.id, sequence: 1, arrivedAt: now.toISOString(), attempts: 1 },
+      {
+        messageId: message.id,
+        transmissionId: message.transmissions[0]!.id,
+        destinationId: destination.id,
+        sequence: 1,
+        arrivedAt: now.toISOString(),
+        attempts: 1,
+      },
     ]);
   });
 
-  it('records when the entry it delivers was enqueued with its sequence number: the age of the queue\'s head', async () => {
+  it("records when the entry it delivers was enqueued with its sequence number: the age of the queue's head", async () => {
     const { ports, messages } = setUp([]);
     const message = newMessage();
     await messages.commitMessage(message);
 
-    await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 0, sentAt: '2025-12-20T08:00:00.000Z' });
+    await deliverTransmission(recordOf(message), destination, ports, {
+      inlineRetries: 0,
+      sentAt: '2025-12-20T08:00:00.000Z',
+    });
 
-    expect(messages.counters.get(destination.id)).toEqual({ last: 1, holder: message.transmissions[0]!.id, headSentAt: '2025-12-20T08:00:00.000Z' });
+    expect(messages.counters.get(destination.id)).toEqual({
+      last: 1,
+      holder: message.transmissions[0]!.id,
+      headSentAt: '2025-12-20T08:00:00.000Z',
+    });
   });
 
   it.each([
@@ -134,7 +148,10 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toMatchObject({ kind: 'failed', reason });
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toMatchObject({
+      kind: 'failed',
+      reason,
+    });
 
     expect(messages.failedAttempts).toEqual([{ transmissionId: message.transmissions[0]!.id, error: reason }]);
     expect(messages.arrivals).toHaveLength(0);
@@ -177,7 +194,9 @@ describe('deliverTransmission', () => {
     await messages.commitMessage(message);
     const getMessage = jest.spyOn(messages, 'getMessage');
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { ...once, known: message })).toEqual({ kind: 'delivered' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, { ...once, known: message })).toEqual({
+      kind: 'delivered',
+    });
     expect(getMessage).not.toHaveBeenCalled();
     expect(posted).toHaveLength(1);
   });
@@ -187,7 +206,14 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     const sleep = ports.sleep;
     let naps = 0;
-    const waiting = { ...ports, sleep: async (ms: number) => { naps++; if (naps === 3) await messages.commitMessage(message); await sleep(ms); } };
+    const waiting = {
+      ...ports,
+      sleep: async (ms: number) => {
+        naps++;
+        if (naps === 3) await messages.commitMessage(message);
+        await sleep(ms);
+      },
+    };
 
     await deliverTransmission(recordOf(message), destination, waiting, once);
 
@@ -227,7 +253,9 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toEqual({ kind: 'delivered' });
+    expect(
+      await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
+    ).toEqual({ kind: 'delivered' });
     expect([meter.total('FailedAttempts'), meter.total('TransmissionsDelivered')]).toEqual([2, 1]);
 
     expect(naps).toEqual([1000, 2000]);
@@ -241,7 +269,9 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
+    expect(
+      await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
+    ).toMatchObject({ kind: 'failed', reason: 'HTTP 500' });
     expect(posted).toHaveLength(3);
   });
 
@@ -250,7 +280,9 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
+    expect(
+      await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
+    ).toMatchObject({ kind: 'failed', reason: 'HTTP 422' });
     expect(posted).toHaveLength(1);
   });
 
@@ -262,7 +294,9 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT })).toEqual({ kind: 'delivered' });
+    expect(
+      await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
+    ).toEqual({ kind: 'delivered' });
     expect(naps).toEqual([2000, 5000]);
   });
 
@@ -271,7 +305,11 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    const result = await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT, remainingMs: () => 6000 });
+    const result = await deliverTransmission(recordOf(message), destination, ports, {
+      inlineRetries: 2,
+      sentAt: SENT_AT,
+      remainingMs: () => 6000,
+    });
 
     expect(result).toMatchObject({ kind: 'failed' });
     expect(posted).toHaveLength(1);
@@ -291,7 +329,9 @@ describe('deliverTransmission', () => {
     expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
     expect(await deliverTransmission(replay, destination, ports, once)).toEqual({ kind: 'delivered' });
 
-    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([[transmissionId, '2']]);
+    expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
+      [transmissionId, '2'],
+    ]);
     expect(messages.parked.has(transmissionId)).toBe(false);
   });
 });

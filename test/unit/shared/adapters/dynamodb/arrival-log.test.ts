@@ -10,8 +10,10 @@ const reservation = (transmissionId: string) => ({
   TableName: TABLE,
   Key: destinationKey,
   // The same UpdateItem that numbers the delivery records the age of the queue's head: no extra write.
-  UpdateExpression: 'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
-  ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
+  UpdateExpression:
+    'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
+  ConditionExpression:
+    'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
   ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId, ':headSentAt': SENT_AT },
   ReturnValues: 'UPDATED_NEW',
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -34,7 +36,9 @@ describe('DynamoArrivalLog', () => {
 
   it('gives a retry with the same holder the number it already has, read from the refusal', async () => {
     // Also the SDK's retry of a reservation that was applied and whose answer was lost.
-    ddb.on(UpdateCommand).rejects(conditionFailed({ ...destinationKey, id: 'dst_1', lastSequence: 8, sequenceHolder: 'trn_1_0' }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(conditionFailed({ ...destinationKey, id: 'dst_1', lastSequence: 8, sequenceHolder: 'trn_1_0' }));
 
     const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
@@ -59,19 +63,43 @@ describe('DynamoArrivalLog', () => {
   it('appends an arrival under its zero-padded sequence number, so writing it again overwrites it', async () => {
     ddb.on(PutCommand).resolves({});
 
-    await log.append({ destinationId: 'dst_1', transmissionId: 'trn_1', messageId: 'msg_1', sequence: 7, arrivedAt: '2026-01-01T00:00:00.000Z', attempts: 1 });
+    await log.append({
+      destinationId: 'dst_1',
+      transmissionId: 'trn_1',
+      messageId: 'msg_1',
+      sequence: 7,
+      arrivedAt: '2026-01-01T00:00:00.000Z',
+      attempts: 1,
+    });
 
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      Item: { pk: 'ARR#dst_1', sk: '000000000007', transmissionId: 'trn_1', messageId: 'msg_1', sequence: 7, arrivedAt: '2026-01-01T00:00:00.000Z', attempts: 1 },
+      Item: {
+        pk: 'ARR#dst_1',
+        sk: '000000000007',
+        transmissionId: 'trn_1',
+        messageId: 'msg_1',
+        sequence: 7,
+        arrivedAt: '2026-01-01T00:00:00.000Z',
+        attempts: 1,
+      },
     });
   });
 
   it('lists arrivals a page at a time, continuing after the cursor', async () => {
-    const arrival = { transmissionId: 'trn_2', messageId: 'msg_2', sequence: 2, arrivedAt: '2026-01-01T00:00:00.000Z', attempts: 1 };
+    const arrival = {
+      transmissionId: 'trn_2',
+      messageId: 'msg_2',
+      sequence: 2,
+      arrivedAt: '2026-01-01T00:00:00.000Z',
+      attempts: 1,
+    };
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ pk: 'ARR#dst_1', sk: '000000000002', ...arrival }], LastEvaluatedKey: { pk: 'ARR#dst_1', sk: '000000000002' } })
+      .resolvesOnce({
+        Items: [{ pk: 'ARR#dst_1', sk: '000000000002', ...arrival }],
+        LastEvaluatedKey: { pk: 'ARR#dst_1', sk: '000000000002' },
+      })
       .resolvesOnce({ Items: [] });
 
     expect(await log.list('dst_1', 1, '000000000001')).toEqual({ items: [arrival], cursor: '000000000002' });
@@ -85,7 +113,13 @@ describe('DynamoArrivalLog', () => {
         Limit: 1,
         ExclusiveStartKey: { pk: 'ARR#dst_1', sk: '000000000001' },
       },
-      { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ARR#dst_1' }, Limit: 1, ExclusiveStartKey: undefined },
+      {
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'ARR#dst_1' },
+        Limit: 1,
+        ExclusiveStartKey: undefined,
+      },
     ]);
   });
 
@@ -115,7 +149,12 @@ describe('DynamoArrivalLog', () => {
       ddb.on(BatchGetCommand).resolves({
         Responses: {
           [TABLE]: [
-            destinationItem('dst_1', { sequenceHolder: `${transmissionId}#2`, headSentAt: SENT_AT, headHolder: 'prober', headHeldUntil: 1 }),
+            destinationItem('dst_1', {
+              sequenceHolder: `${transmissionId}#2`,
+              headSentAt: SENT_AT,
+              headHolder: 'prober',
+              headHeldUntil: 1,
+            }),
             destinationItem('dst_2', {}),
           ],
         },
@@ -127,12 +166,17 @@ describe('DynamoArrivalLog', () => {
         { RequestItems: { [TABLE]: { Keys: [destinationKey, { pk: 'DST#dst_2', sk: 'DST' }], ConsistentRead: true } } },
       ]);
       expect(heads.get('dst_1')).toEqual({
-        destination: expect.objectContaining({ id: 'dst_1', status: 'active', queueUrl: 'https://sqs.example/q/dst_1' }),
+        destination: expect.objectContaining({
+          id: 'dst_1',
+          status: 'active',
+          queueUrl: 'https://sqs.example/q/dst_1',
+        }),
         headSentAt: SENT_AT,
         heldBy: { transmissionId, messageId, generation: 2 },
       });
       // The counter, its holder and the head lease stay with their owners.
-      for (const name of ['lastSequence', 'sequenceHolder', 'headSentAt', 'headHolder', 'headHeldUntil', 'pk']) expect(heads.get('dst_1')!.destination).not.toHaveProperty(name);
+      for (const name of ['lastSequence', 'sequenceHolder', 'headSentAt', 'headHolder', 'headHeldUntil', 'pk'])
+        expect(heads.get('dst_1')!.destination).not.toHaveProperty(name);
       // Never delivered to: nothing recorded yet.
       expect(heads.get('dst_2')).toEqual({ destination: expect.objectContaining({ id: 'dst_2' }) });
     });
@@ -141,12 +185,17 @@ describe('DynamoArrivalLog', () => {
       const ids = Array.from({ length: 101 }, (_, index) => `dst_${index}`);
       ddb
         .on(BatchGetCommand)
-        .resolvesOnce({ Responses: { [TABLE]: [destinationItem('dst_0', {})] }, UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'DST#dst_1', sk: 'DST' }] } } })
+        .resolvesOnce({
+          Responses: { [TABLE]: [destinationItem('dst_0', {})] },
+          UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'DST#dst_1', sk: 'DST' }] } },
+        })
         .resolves({ Responses: { [TABLE]: [destinationItem('dst_1', { headSentAt: SENT_AT })] } });
 
       const heads = await log.deliveryHeads(ids);
 
-      const requested = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE]!.Keys!.map((key) => key.pk));
+      const requested = ddb
+        .commandCalls(BatchGetCommand)
+        .map((call) => call.args[0].input.RequestItems![TABLE]!.Keys!.map((key) => key.pk));
       expect(requested.map((keys) => keys.length)).toEqual([100, 2]);
       expect(requested[1]).toEqual(['DST#dst_1', 'DST#dst_100']);
       expect([...heads.keys()]).toEqual(['dst_0', 'dst_1']);

@@ -89,7 +89,16 @@ describe('DynamoDestinationState', () => {
         {
           Put: {
             TableName: TABLE,
-            Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'status', desired: 'disabled', episode: pause.pausedAt, since: NOW.toISOString(), version: expect.any(String) },
+            Item: {
+              pk: 'MAPPINGS',
+              sk: 'dst_1',
+              destinationId: 'dst_1',
+              reason: 'status',
+              desired: 'disabled',
+              episode: pause.pausedAt,
+              since: NOW.toISOString(),
+              version: expect.any(String),
+            },
           },
         },
       ],
@@ -104,21 +113,29 @@ describe('DynamoDestinationState', () => {
 
   it('recognises its own pause: a retry that finds its alert in the outbox answers true', async () => {
     // The first attempt was applied and its answer lost: the status is paused and the alert (a unique id) is there.
-    const found = [refused({ ...destinationItem('dst_1', 'paused'), pause }), refused({ ...outboxPut.Put.Item, claimedUntil: NOW_MS })];
+    const found = [
+      refused({ ...destinationItem('dst_1', 'paused'), pause }),
+      refused({ ...outboxPut.Put.Item, claimedUntil: NOW_MS }),
+    ];
     ddb.on(TransactWriteCommand).rejects(transactionCanceled(found[0]!, found[1]!, 'None', 'None'));
 
     expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
   });
 
   it('answers false when another pause put its own alert (the status condition failed, this alert is not there)', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(refused({ ...destinationItem('dst_1', 'paused'), pause }), 'None', 'None', 'None'));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(transactionCanceled(refused({ ...destinationItem('dst_1', 'paused'), pause }), 'None', 'None', 'None'));
 
     expect(await state.recordPause('dst_1', pause, alert)).toBe(false);
   });
 
   it('retries a pause cancelled by a transaction conflict (on the head’s message item), then records it', async () => {
     jest.spyOn(Math, 'random').mockReturnValue(0);
-    ddb.on(TransactWriteCommand).rejectsOnce(transactionCanceled('None', 'None', 'None', 'TransactionConflict')).resolves({});
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled('None', 'None', 'None', 'TransactionConflict'))
+      .resolves({});
 
     expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
@@ -127,7 +144,9 @@ describe('DynamoDestinationState', () => {
   it('recognises its own resume: a retry that finds its recovery alert in the outbox answers true', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(transactionCanceled(refused(destinationItem('dst_1', 'active')), refused(outboxPut.Put.Item), 'None'))
+      .rejectsOnce(
+        transactionCanceled(refused(destinationItem('dst_1', 'active')), refused(outboxPut.Put.Item), 'None'),
+      )
       .rejectsOnce(transactionCanceled(refused(destinationItem('dst_1', 'active')), 'None', 'None'));
 
     expect(await state.recordResume('dst_1', alert)).toBe(true);
@@ -141,7 +160,10 @@ describe('DynamoDestinationState', () => {
   });
 
   it('records a resume in one transaction: the status from paused, the pause removed, the alert (put once), out of the PAUSED set, on the mapping worklist', async () => {
-    ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+    ddb
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
 
     expect(await state.recordResume('dst_1', alert)).toBe(true);
     expect(await state.recordResume('dst_1', alert)).toBe(false);
@@ -161,7 +183,20 @@ describe('DynamoDestinationState', () => {
         outboxPut,
         { Delete: { TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } } },
         // On the mapping worklist, for the reconciler to enable the mapping.
-        { Put: { TableName: TABLE, Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'status', desired: 'enabled', since: NOW.toISOString(), version: expect.any(String) } } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: {
+              pk: 'MAPPINGS',
+              sk: 'dst_1',
+              destinationId: 'dst_1',
+              reason: 'status',
+              desired: 'enabled',
+              since: NOW.toISOString(),
+              version: expect.any(String),
+            },
+          },
+        },
       ],
     });
   });
@@ -169,14 +204,23 @@ describe('DynamoDestinationState', () => {
   it('sets only the given fields of the pause, and only while paused', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await state.recordPauseChange('dst_1', { probeStep: 3, nextRetryAt: '2026-01-01T00:10:00.000Z', reason: undefined });
+    await state.recordPauseChange('dst_1', {
+      probeStep: 3,
+      nextRetryAt: '2026-01-01T00:10:00.000Z',
+      reason: undefined,
+    });
 
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: { pk: 'DST#dst_1', sk: 'DST' },
       UpdateExpression: 'SET #pause.#probeStep = :probeStep, #pause.#nextRetryAt = :nextRetryAt',
       ConditionExpression: '#status = :paused',
-      ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#probeStep': 'probeStep', '#nextRetryAt': 'nextRetryAt' },
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#pause': 'pause',
+        '#probeStep': 'probeStep',
+        '#nextRetryAt': 'nextRetryAt',
+      },
       ExpressionAttributeValues: { ':paused': 'paused', ':probeStep': 3, ':nextRetryAt': '2026-01-01T00:10:00.000Z' },
     });
   });
@@ -197,7 +241,8 @@ describe('DynamoDestinationState', () => {
       TableName: TABLE,
       Key: { pk: 'DST#dst_1', sk: 'DST' },
       UpdateExpression: 'SET headHolder = :holder, headHeldUntil = :until',
-      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(headHeldUntil) OR headHeldUntil < :now OR headHolder = :holder)',
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(headHeldUntil) OR headHeldUntil < :now OR headHolder = :holder)',
       ExpressionAttributeValues: { ':holder': 'prober-1', ':until': NOW_MS + 30_000, ':now': NOW_MS },
     });
   });
@@ -226,8 +271,15 @@ describe('DynamoDestinationState', () => {
     ddb
       .on(QueryCommand)
       .resolvesOnce({ Items: [{ pk: 'PAUSED', sk: 'dst_1' }], LastEvaluatedKey: { pk: 'PAUSED', sk: 'dst_1' } })
-      .resolvesOnce({ Items: [{ pk: 'PAUSED', sk: 'dst_2' }, { pk: 'PAUSED', sk: 'dst_3' }] });
-    ddb.on(GetCommand, { Key: { pk: 'DST#dst_1', sk: 'DST' } }).resolves({ Item: { ...destinationItem('dst_1', 'paused'), pause } });
+      .resolvesOnce({
+        Items: [
+          { pk: 'PAUSED', sk: 'dst_2' },
+          { pk: 'PAUSED', sk: 'dst_3' },
+        ],
+      });
+    ddb
+      .on(GetCommand, { Key: { pk: 'DST#dst_1', sk: 'DST' } })
+      .resolves({ Item: { ...destinationItem('dst_1', 'paused'), pause } });
     ddb.on(GetCommand, { Key: { pk: 'DST#dst_2', sk: 'DST' } }).resolves({ Item: destinationItem('dst_2', 'active') });
     ddb.on(GetCommand, { Key: { pk: 'DST#dst_3', sk: 'DST' } }).resolves({});
 
@@ -248,9 +300,23 @@ describe('DynamoDestinationState', () => {
       },
     ]);
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'PAUSED' }, ExclusiveStartKey: undefined },
-      { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'PAUSED' }, ExclusiveStartKey: { pk: 'PAUSED', sk: 'dst_1' } },
+      {
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'PAUSED' },
+        ExclusiveStartKey: undefined,
+      },
+      {
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'PAUSED' },
+        ExclusiveStartKey: { pk: 'PAUSED', sk: 'dst_1' },
+      },
     ]);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'DST#dst_1', sk: 'DST' }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: TABLE,
+      Key: { pk: 'DST#dst_1', sk: 'DST' },
+      ConsistentRead: true,
+    });
   });
 });

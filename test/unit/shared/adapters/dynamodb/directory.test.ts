@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
 import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
@@ -39,14 +46,24 @@ describe('DynamoDirectory', () => {
 
   it('recognises its own create: a retry that finds the very item it wrote succeeds; another item is refused', async () => {
     // The first attempt was applied and its answer lost; the retry fails attribute_not_exists.
-    ddb.on(PutCommand).rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization })).rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }));
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization }))
+      .rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }));
 
     await expect(directory.putOrganization(organization)).resolves.toBeUndefined();
     await expect(directory.putOrganization(organization)).rejects.toThrow('The conditional request failed');
   });
 
   it('recognises its own subscription, whose optional attributes left out are not stored', async () => {
-    const subscription = { id: 'sub_1', sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results', eventType: undefined, createdAt: '2026-01-01T00:00:00.000Z' };
+    const subscription = {
+      id: 'sub_1',
+      sourceId: 'src_1',
+      destinationId: 'dst_1',
+      dataModel: 'Results',
+      eventType: undefined,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
     const { eventType: _eventType, ...stored } = subscription;
     ddb.on(PutCommand).rejects(conditionFailed({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }));
 
@@ -54,18 +71,29 @@ describe('DynamoDirectory', () => {
   });
 
   it('recognises its own source: a retry that finds the source with its key hash succeeds', async () => {
-    ddb.on(TransactWriteCommand).rejects(
-      transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }), refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source })),
-    );
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCanceled(
+          refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }),
+          refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }),
+        ),
+      );
 
     await expect(directory.putSource(source, 'keyhash1')).resolves.toBeUndefined();
   });
 
   it('recognises its own rotation: a retry that finds the source on its new key answers rotated', async () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } });
-    ddb.on(TransactWriteCommand).rejects(
-      transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }), refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }), 'None'),
-    );
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCanceled(
+          refused({ pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' }),
+          refused({ pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }),
+          'None',
+        ),
+      );
 
     expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('rotated');
   });
@@ -85,24 +113,39 @@ describe('DynamoDirectory', () => {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ],
     });
   });
 
   it('reads a source without its current key hash', async () => {
-    ddb.on(GetCommand).resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' } }).resolvesOnce({});
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' } })
+      .resolvesOnce({});
 
     expect(await directory.getSource('src_1')).toEqual(source);
     expect(await directory.getSource('src_1')).toBeUndefined();
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: { pk: 'SRC#src_1', sk: 'SRC' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'SRC#src_1', sk: 'SRC' },
+      ConsistentRead: true,
+    });
   });
 
   it('finds the source of a key, and until when a replaced key works', async () => {
     ddb
       .on(GetCommand)
       .resolvesOnce({ Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source } })
-      .resolvesOnce({ Item: { pk: 'APIKEY#keyhash0', sk: 'APIKEY', ...source, validUntil: '2026-01-02T00:00:00.000Z', expiresAt: 1 } });
+      .resolvesOnce({
+        Item: { pk: 'APIKEY#keyhash0', sk: 'APIKEY', ...source, validUntil: '2026-01-02T00:00:00.000Z', expiresAt: 1 },
+      });
 
     expect(await directory.findApiKey('keyhash1')).toEqual({ source });
     expect(await directory.findApiKey('keyhash0')).toEqual({ source, validUntil: '2026-01-02T00:00:00.000Z' });
@@ -126,14 +169,23 @@ describe('DynamoDirectory', () => {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        { Put: { TableName: TABLE, Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'APIKEY#keyhash1', sk: 'APIKEY', ...source },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         {
           Update: {
             TableName: TABLE,
             Key: { pk: 'APIKEY#keyhash0', sk: 'APIKEY' },
             UpdateExpression: 'SET validUntil = :until, expiresAt = :expiresAt',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':until': '2026-01-02T00:00:00.000Z', ':expiresAt': Date.UTC(2026, 0, 9) / 1000 },
+            ExpressionAttributeValues: {
+              ':until': '2026-01-02T00:00:00.000Z',
+              ':expiresAt': Date.UTC(2026, 0, 9) / 1000,
+            },
           },
         },
       ],
@@ -148,11 +200,17 @@ describe('DynamoDirectory', () => {
 
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(items).toHaveLength(2);
-    expect(items[0]!.Update).toMatchObject({ ConditionExpression: 'attribute_not_exists(currentKeyHash)', ExpressionAttributeValues: { ':new': 'keyhash1' } });
+    expect(items[0]!.Update).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(currentKeyHash)',
+      ExpressionAttributeValues: { ':new': 'keyhash1' },
+    });
   });
 
   it('answers conflict when another rotation changed the key first, and source_not_found without a source', async () => {
-    ddb.on(GetCommand).resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } }).resolvesOnce({});
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } })
+      .resolvesOnce({});
     ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
 
     expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('conflict');
@@ -175,17 +233,47 @@ describe('DynamoDirectory', () => {
 
   it('reads a destination without its counter and head lease; one registered before inline retries gets 2', async () => {
     const { inlineRetries: _inlineRetries, ...older } = destination;
-    ddb.on(GetCommand).resolves({ Item: { ...destinationKey, ...older, lastSequence: 3, sequenceHolder: 'trn_1_0', headHolder: 'prober', headHeldUntil: 1, spilled: 2 } });
+    ddb.on(GetCommand).resolves({
+      Item: {
+        ...destinationKey,
+        ...older,
+        lastSequence: 3,
+        sequenceHolder: 'trn_1_0',
+        headHolder: 'prober',
+        headHeldUntil: 1,
+        spilled: 2,
+      },
+    });
 
     expect(await directory.getDestination('dst_1')).toEqual({ ...destination, inlineRetries: 2, spilled: 2 });
   });
 
   it('marks a destination provisioned with its queue and mapping, answering the updated destination', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { ...destinationKey, ...destination, status: 'active', queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid', lastSequence: 0 } });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: {
+        ...destinationKey,
+        ...destination,
+        status: 'active',
+        queueUrl: 'q',
+        queueArn: 'arn',
+        mappingId: 'uuid',
+        lastSequence: 0,
+      },
+    });
 
-    const provisioned = await directory.markDestinationProvisioned('dst_1', { queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid' });
+    const provisioned = await directory.markDestinationProvisioned('dst_1', {
+      queueUrl: 'q',
+      queueArn: 'arn',
+      mappingId: 'uuid',
+    });
 
-    expect(provisioned).toEqual({ ...destination, status: 'active', queueUrl: 'q', queueArn: 'arn', mappingId: 'uuid' });
+    expect(provisioned).toEqual({
+      ...destination,
+      status: 'active',
+      queueUrl: 'q',
+      queueArn: 'arn',
+      mappingId: 'uuid',
+    });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: destinationKey,
@@ -202,21 +290,36 @@ describe('DynamoDirectory', () => {
 
     await directory.removeDestination('dst_1');
 
-    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: TABLE, Key: destinationKey }]);
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Key: destinationKey },
+    ]);
   });
 
   it('keeps subscriptions in their source’s partition and reads them all, page by page', async () => {
-    const subscription = (id: string) => ({ id, sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results', createdAt: '2026-01-01T00:00:00.000Z' });
+    const subscription = (id: string) => ({
+      id,
+      sourceId: 'src_1',
+      destinationId: 'dst_1',
+      dataModel: 'Results',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     ddb.on(PutCommand).resolves({});
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') }], LastEvaluatedKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' } })
+      .resolvesOnce({
+        Items: [{ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') }],
+        LastEvaluatedKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      })
       .resolvesOnce({ Items: [{ pk: 'SRC#src_1', sk: 'SUB#sub_2', ...subscription('sub_2') }] });
 
     await directory.putSubscription(subscription('sub_1'));
     const subscriptions = await directory.listSubscriptionsOfSource('src_1');
 
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({
+      pk: 'SRC#src_1',
+      sk: 'SUB#sub_1',
+      ...subscription('sub_1'),
+    });
     expect(subscriptions).toEqual([subscription('sub_1'), subscription('sub_2')]);
     expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input).toEqual({
       TableName: TABLE,

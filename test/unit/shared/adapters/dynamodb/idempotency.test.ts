@@ -4,7 +4,13 @@ import { DynamoIdempotency } from '../../../../../lambdas/shared/adapters/dynamo
 import type { IdempotencyRequest } from '../../../../../lambdas/shared/ports/messages';
 import { client, clock, conditionFailed, ddb, NOW_MS, NOW_SECONDS, TABLE } from './mock-table';
 
-const request: IdempotencyRequest = { sourceId: 'src_1', key: 'order-42', requestHash: 'hash-of-request', messageId: 'msg_1', leaseMs: 60_000 };
+const request: IdempotencyRequest = {
+  sourceId: 'src_1',
+  key: 'order-42',
+  requestHash: 'hash-of-request',
+  messageId: 'msg_1',
+  leaseMs: 60_000,
+};
 const key = { pk: `IDEM#src_1#${createHash('sha256').update('order-42').digest('hex')}`, sk: 'IDEM' };
 const answer = { messageId: 'msg_1', transmissions: [{ id: 'trn_1', destinationId: 'dst_1', status: 'queued' }] };
 
@@ -29,7 +35,8 @@ describe('DynamoIdempotency', () => {
         leaseUntil: NOW_MS + 60_000,
         expiresAt: NOW_SECONDS + 24 * 60 * 60,
       },
-      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now) OR expiresAt < :nowSeconds',
+      ConditionExpression:
+        'attribute_not_exists(pk) OR (#state = :pending AND leaseUntil < :now) OR expiresAt < :nowSeconds',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':pending': 'pending', ':now': NOW_MS, ':nowSeconds': NOW_SECONDS },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -38,7 +45,16 @@ describe('DynamoIdempotency', () => {
   });
 
   it('answers a taken, committed key with the answer and the hash of the request that got it, from the refusal', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed({ ...key, state: 'committed', messageId: 'msg_0', requestHash: 'hash-of-first', answer, expiresAt: 1 }));
+    ddb.on(PutCommand).rejects(
+      conditionFailed({
+        ...key,
+        state: 'committed',
+        messageId: 'msg_0',
+        requestHash: 'hash-of-first',
+        answer,
+        expiresAt: 1,
+      }),
+    );
 
     const claim = await idempotency.claim(request);
 
@@ -48,7 +64,14 @@ describe('DynamoIdempotency', () => {
 
   it('recognises its own claim: a retry that finds the key pending for its message has claimed it', async () => {
     // The first attempt was applied and its answer lost; the retry fails its own condition.
-    const mine = { ...key, state: 'pending', messageId: 'msg_1', requestHash: 'hash-of-request', leaseUntil: NOW_MS + 60_000, expiresAt: NOW_SECONDS + 86_400 };
+    const mine = {
+      ...key,
+      state: 'pending',
+      messageId: 'msg_1',
+      requestHash: 'hash-of-request',
+      leaseUntil: NOW_MS + 60_000,
+      expiresAt: NOW_SECONDS + 86_400,
+    };
     ddb.on(PutCommand).rejects(conditionFailed(mine));
     ddb.on(GetCommand).resolves({ Item: mine });
 
@@ -56,7 +79,15 @@ describe('DynamoIdempotency', () => {
   });
 
   it('answers in_progress while another request holds the key', async () => {
-    ddb.on(PutCommand).rejects(conditionFailed({ ...key, state: 'pending', messageId: 'msg_0', requestHash: 'hash-of-first', leaseUntil: NOW_MS + 1 }));
+    ddb.on(PutCommand).rejects(
+      conditionFailed({
+        ...key,
+        state: 'pending',
+        messageId: 'msg_0',
+        requestHash: 'hash-of-first',
+        leaseUntil: NOW_MS + 1,
+      }),
+    );
 
     expect(await idempotency.claim(request)).toEqual({ outcome: 'in_progress' });
   });

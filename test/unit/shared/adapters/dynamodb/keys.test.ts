@@ -68,13 +68,19 @@ describe('the table layout', () => {
 
     const sorted = positions.map((position) => spillChunkKey('dst_1', position, 0).sk).sort();
 
-    expect(sorted).toEqual(['18849496460467696128', '99999999999999999999', '100000000000000000001'].map((position) => spillChunkKey('dst_1', position, 0).sk));
+    expect(sorted).toEqual(
+      ['18849496460467696128', '99999999999999999999', '100000000000000000001'].map(
+        (position) => spillChunkKey('dst_1', position, 0).sk,
+      ),
+    );
     expect(spillChunkKey('dst_1', '5', 12)).toEqual({ pk: 'SPILL#dst_1', sk: `${'5'.padStart(40, '0')}#012` });
     expect(spilledEntryPrefix('5')).toBe(`${'5'.padStart(40, '0')}#`);
   });
 
   it('keeps a parked entry’s chunks after its first item, in order, under a prefix the first item lacks', () => {
-    const sorted = [parkedChunkKey('trn_1', 10), parkedKey('trn_1'), parkedChunkKey('trn_1', 2)].map((key) => key.sk).sort();
+    const sorted = [parkedChunkKey('trn_1', 10), parkedKey('trn_1'), parkedChunkKey('trn_1', 2)]
+      .map((key) => key.sk)
+      .sort();
 
     expect(sorted).toEqual(['PARK', 'PARK#002', 'PARK#010']);
     expect(parkedChunkKey('trn_1', 2)).toEqual({ pk: 'PARK#trn_1', sk: 'PARK#002' });

@@ -1,5 +1,8 @@
 import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoMappingWorklist, mappingWorkPut } from '../../../../../lambdas/shared/adapters/dynamodb/mapping-worklist';
+import {
+  DynamoMappingWorklist,
+  mappingWorkPut,
+} from '../../../../../lambdas/shared/adapters/dynamodb/mapping-worklist';
 import { client, clock, conditionFailed, ddb, NOW, TABLE } from './mock-table';
 
 describe('DynamoMappingWorklist', () => {
@@ -14,17 +17,31 @@ describe('DynamoMappingWorklist', () => {
     expect(first).toEqual({
       Put: {
         TableName: TABLE,
-        Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'status', desired: 'disabled', episode: '2026-01-01T00:00:00.000Z', since: NOW.toISOString(), version: expect.any(String) },
+        Item: {
+          pk: 'MAPPINGS',
+          sk: 'dst_1',
+          destinationId: 'dst_1',
+          reason: 'status',
+          desired: 'disabled',
+          episode: '2026-01-01T00:00:00.000Z',
+          since: NOW.toISOString(),
+          version: expect.any(String),
+        },
       },
     });
     expect(first.Put.Item.version).not.toBe(second.Put.Item.version);
   });
 
   it('lists the items of the MAPPINGS partition, strongly consistent, without their keys', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'evidence', since: 's', version: 'v1' }] });
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'evidence', since: 's', version: 'v1' }],
+    });
 
     expect(await worklist.list()).toEqual([{ destinationId: 'dst_1', reason: 'evidence', since: 's', version: 'v1' }]);
-    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ ExpressionAttributeValues: { ':pk': 'MAPPINGS' }, ConsistentRead: true });
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':pk': 'MAPPINGS' },
+      ConsistentRead: true,
+    });
   });
 
   it('adds an item only where there is none (one found keeps its age)', async () => {
@@ -33,7 +50,14 @@ describe('DynamoMappingWorklist', () => {
     await expect(worklist.add('dst_1', 'audit')).resolves.toBeUndefined();
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      Item: { pk: 'MAPPINGS', sk: 'dst_1', destinationId: 'dst_1', reason: 'audit', since: NOW.toISOString(), version: expect.any(String) },
+      Item: {
+        pk: 'MAPPINGS',
+        sk: 'dst_1',
+        destinationId: 'dst_1',
+        reason: 'audit',
+        since: NOW.toISOString(),
+        version: expect.any(String),
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
   });
@@ -43,7 +67,10 @@ describe('DynamoMappingWorklist', () => {
     const item = (id: string) => ({ pk: `DST#${id}`, sk: 'DST', id, status: 'active', headHolder: 'x' });
     ddb
       .on(BatchGetCommand)
-      .resolvesOnce({ Responses: { [TABLE]: ids.slice(0, 99).map(item) }, UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'DST#dst_99', sk: 'DST' }] } } })
+      .resolvesOnce({
+        Responses: { [TABLE]: ids.slice(0, 99).map(item) },
+        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'DST#dst_99', sk: 'DST' }] } },
+      })
       .resolves({ Responses: { [TABLE]: ids.slice(99).map(item) } });
 
     const found = await worklist.destinations(ids);
@@ -67,7 +94,12 @@ describe('DynamoMappingWorklist', () => {
       Key: { pk: 'DST#dst_1', sk: 'DST' },
       UpdateExpression: 'SET #pause.#mappingDisabled = :disabled',
       ConditionExpression: '#status = :paused AND #pause.#pausedAt = :episode',
-      ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#pausedAt': 'pausedAt', '#mappingDisabled': 'mappingDisabled' },
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#pause': 'pause',
+        '#pausedAt': 'pausedAt',
+        '#mappingDisabled': 'mappingDisabled',
+      },
       ExpressionAttributeValues: { ':paused': 'paused', ':episode': 'episode-1', ':disabled': true },
     });
   });

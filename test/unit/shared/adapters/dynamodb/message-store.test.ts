@@ -1,4 +1,11 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { DynamoMessageStore } from '../../../../../lambdas/shared/adapters/dynamodb/message-store';
 import type { AcceptedMessage, Message } from '../../../../../lambdas/shared/domain/model';
@@ -38,9 +45,20 @@ const putMessage = {
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
 };
 const request = { sourceId: 'src_1', key: 'order-42', requestHash: 'hash', messageId: 'msg_1', leaseMs: 60_000 };
-const answer: AcceptedMessage = { messageId: 'msg_1', receivedAt: message.receivedAt, transmissions: [{ id: 'trn_b', destinationId: 'dst_2', status: 'queued' }] };
+const answer: AcceptedMessage = {
+  messageId: 'msg_1',
+  receivedAt: message.receivedAt,
+  transmissions: [{ id: 'trn_b', destinationId: 'dst_2', status: 'queued' }],
+};
 const idempotencyKey = { pk: `IDEM#src_1#${createHash('sha256').update('order-42').digest('hex')}`, sk: 'IDEM' };
-const committedRecord = (messageId: string) => ({ ...idempotencyKey, state: 'committed', messageId, requestHash: 'hash', answer, expiresAt: NOW_SECONDS + 86_400 });
+const committedRecord = (messageId: string) => ({
+  ...idempotencyKey,
+  state: 'committed',
+  messageId,
+  requestHash: 'hash',
+  answer,
+  expiresAt: NOW_SECONDS + 86_400,
+});
 const tombstone = { ...messageKey, state: 'abandoned', id: 'msg_1', expiresAt: NOW_SECONDS };
 /** The message's item with transmission trn_a changed. */
 const withTransmissionA = (change: Record<string, unknown>) => ({
@@ -78,7 +96,12 @@ describe('DynamoMessageStore', () => {
             UpdateExpression: 'SET #state = :committed, answer = :answer REMOVE leaseUntil',
             ConditionExpression: 'messageId = :messageId AND #state = :pending',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':committed': 'committed', ':answer': answer, ':messageId': 'msg_1', ':pending': 'pending' },
+            ExpressionAttributeValues: {
+              ':committed': 'committed',
+              ':answer': answer,
+              ':messageId': 'msg_1',
+              ':pending': 'pending',
+            },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
@@ -102,7 +125,9 @@ describe('DynamoMessageStore', () => {
   });
 
   it('recognises its own commit with an idempotency key: the message and the key’s answer committed for it', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(refused({ ...messageKey, ...storedMessage }), refused(committedRecord('msg_1'))));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(transactionCanceled(refused({ ...messageKey, ...storedMessage }), refused(committedRecord('msg_1'))));
 
     await expect(store.commitMessage(message, { request, answer })).resolves.toBeUndefined();
   });
@@ -146,7 +171,10 @@ describe('DynamoMessageStore', () => {
   });
 
   it('does not abandon a committed message, and recognises its own earlier tombstone, from the refusal', async () => {
-    ddb.on(PutCommand).rejectsOnce(conditionFailed({ ...messageKey, ...storedMessage })).rejectsOnce(conditionFailed(tombstone));
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(conditionFailed({ ...messageKey, ...storedMessage }))
+      .rejectsOnce(conditionFailed(tombstone));
 
     expect(await store.abandonMessage('msg_1')).toBe(false);
     expect(await store.abandonMessage('msg_1')).toBe(true);
@@ -154,12 +182,20 @@ describe('DynamoMessageStore', () => {
   });
 
   it('reads a message with its transmissions in their order (without replay tokens), or its tombstone', async () => {
-    ddb.on(GetCommand).resolvesOnce({ Item: withTransmissionA({ replayToken: 'token-of-a-replay' }) }).resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } }).resolvesOnce({});
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: withTransmissionA({ replayToken: 'token-of-a-replay' }) })
+      .resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } })
+      .resolvesOnce({});
 
     expect(await store.getMessage('msg_1')).toEqual(message);
     expect(await store.getMessage('msg_1')).toBe('abandoned');
     expect(await store.getMessage('msg_1')).toBeUndefined();
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: messageKey, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      ConsistentRead: true,
+    });
   });
 
   it('reads many messages 100 keys at a time and asks again for the keys handed back unprocessed', async () => {
@@ -167,7 +203,10 @@ describe('DynamoMessageStore', () => {
     const item = (id: string) => ({ ...storedMessage, pk: `MSG#${id}`, sk: 'MSG', id });
     ddb
       .on(BatchGetCommand)
-      .resolvesOnce({ Responses: { [TABLE]: ids.slice(1, 100).map(item) }, UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }] } } })
+      .resolvesOnce({
+        Responses: { [TABLE]: ids.slice(1, 100).map(item) },
+        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }] } },
+      })
       .resolvesOnce({ Responses: { [TABLE]: [item('msg_0'), item('msg_100')] } });
 
     const found = await store.getMessages([...ids, 'msg_5']);
@@ -176,7 +215,13 @@ describe('DynamoMessageStore', () => {
     expect(found.get('msg_7')).toEqual({ ...message, id: 'msg_7' });
     const batches = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE]!);
     expect(batches.map((batch) => batch.Keys!.length)).toEqual([100, 2]);
-    expect(batches[1]).toEqual({ Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }, { pk: 'MSG#msg_100', sk: 'MSG' }], ConsistentRead: true });
+    expect(batches[1]).toEqual({
+      Keys: [
+        { pk: 'MSG#msg_0', sk: 'MSG' },
+        { pk: 'MSG#msg_100', sk: 'MSG' },
+      ],
+      ConsistentRead: true,
+    });
   });
 
   it('sets a transmission status only from the given ones', async () => {
@@ -213,16 +258,27 @@ describe('DynamoMessageStore', () => {
         'transmissions.#t.replayToken = :replayToken REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
       ConditionExpression: 'transmissions.#t.#status = :skipped',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':queued': 'queued', ':skipped': 'skipped', ':zero': 0, ':one': 1, ':replayToken': expect.any(String) },
+      ExpressionAttributeValues: {
+        ':queued': 'queued',
+        ':skipped': 'skipped',
+        ':zero': 0,
+        ':one': 1,
+        ':replayToken': expect.any(String),
+      },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    const tokens = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues![':replayToken']);
+    const tokens = ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input.ExpressionAttributeValues![':replayToken']);
     expect(new Set(tokens).size).toBe(2);
   });
 
   it('recognises its own status change: a retry that finds the transmission at the target status answers true', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(conditionFailed(withTransmissionA({ status: 'skipped' }))).rejectsOnce(conditionFailed(withTransmissionA({ status: 'delivered' })));
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(withTransmissionA({ status: 'skipped' })))
+      .rejectsOnce(conditionFailed(withTransmissionA({ status: 'delivered' })));
 
     expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(true);
     expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(false);
@@ -231,14 +287,22 @@ describe('DynamoMessageStore', () => {
   it('recognises its own replay: a retry that finds its token on the transmission answers the generation it produced', async () => {
     // The first attempt moved trn_a to queued with generation 3 and this call's token; its answer was lost.
     ddb.on(UpdateCommand).callsFake((input) => {
-      throw conditionFailed(withTransmissionA({ status: 'queued', generation: 3, replayToken: input.ExpressionAttributeValues[':replayToken'] }));
+      throw conditionFailed(
+        withTransmissionA({
+          status: 'queued',
+          generation: 3,
+          replayToken: input.ExpressionAttributeValues[':replayToken'],
+        }),
+      );
     });
 
     expect(await store.prepareReplay('msg_1', 'trn_a')).toBe(3);
   });
 
   it('does not take another replay’s increment for its own', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed(withTransmissionA({ status: 'queued', generation: 3, replayToken: 'another-call' })));
+    ddb
+      .on(UpdateCommand)
+      .rejects(conditionFailed(withTransmissionA({ status: 'queued', generation: 3, replayToken: 'another-call' })));
 
     expect(await store.prepareReplay('msg_1', 'trn_a')).toBeUndefined();
   });
@@ -251,7 +315,8 @@ describe('DynamoMessageStore', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: messageKey,
-      UpdateExpression: 'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+      UpdateExpression:
+        'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
       ConditionExpression: 'attribute_exists(transmissions.#t)',
       ExpressionAttributeNames: { '#t': 'trn_a' },
       ExpressionAttributeValues: { ':one': 1, ':error': 'HTTP 503' },
@@ -261,13 +326,28 @@ describe('DynamoMessageStore', () => {
   it('records an arrival in the destination log and on the transmission, both at once', async () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
-    const arrival = { destinationId: 'dst_1', transmissionId: 'trn_a', messageId: 'msg_1', sequence: 42, arrivedAt: '2026-01-01T00:00:01.000Z', attempts: 2 };
+    const arrival = {
+      destinationId: 'dst_1',
+      transmissionId: 'trn_a',
+      messageId: 'msg_1',
+      sequence: 42,
+      arrivedAt: '2026-01-01T00:00:01.000Z',
+      attempts: 2,
+    };
 
     await store.recordArrival(arrival);
 
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      Item: { pk: 'ARR#dst_1', sk: '000000000042', transmissionId: 'trn_a', messageId: 'msg_1', sequence: 42, arrivedAt: '2026-01-01T00:00:01.000Z', attempts: 2 },
+      Item: {
+        pk: 'ARR#dst_1',
+        sk: '000000000042',
+        transmissionId: 'trn_a',
+        messageId: 'msg_1',
+        sequence: 42,
+        arrivedAt: '2026-01-01T00:00:01.000Z',
+        attempts: 2,
+      },
     });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
@@ -276,7 +356,12 @@ describe('DynamoMessageStore', () => {
         'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts REMOVE transmissions.#t.lastError',
       ConditionExpression: 'attribute_exists(transmissions.#t)',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':delivered': 'delivered', ':arrivedAt': '2026-01-01T00:00:01.000Z', ':sequence': 42, ':attempts': 2 },
+      ExpressionAttributeValues: {
+        ':delivered': 'delivered',
+        ':arrivedAt': '2026-01-01T00:00:01.000Z',
+        ':sequence': 42,
+        ':attempts': 2,
+      },
     });
   });
 

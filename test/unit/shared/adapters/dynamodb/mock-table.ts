@@ -1,5 +1,9 @@
 /** The mocked document client, clock and DynamoDB refusals the DynamoDB adapter tests share. */
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -34,7 +38,11 @@ export const conditionFailed = (found?: Record<string, unknown>) =>
   });
 
 /** The reason of a transaction's item whose condition failed, with the item it found (ALL_OLD). */
-export const refused = (found: Record<string, unknown>) => ({ Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: asSent(found) });
+export const refused = (found: Record<string, unknown>) => ({
+  Code: 'ConditionalCheckFailed',
+  Message: 'The conditional request failed',
+  Item: asSent(found),
+});
 
 /**
  * A transaction refused, with the reason of each of its items: a code ('None' for the items that

@@ -20,7 +20,12 @@ describe('DynamoOutbox', () => {
 
   it('puts an email in the outbox keyed by its creation time, once, for the transaction of its state change', () => {
     expect(outboxEmailPut(TABLE, email)).toEqual({
-      Put: { TableName: TABLE, Item: { ...key, ...email }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+      Put: {
+        TableName: TABLE,
+        Item: { ...key, ...email },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
     });
   });
 
@@ -51,21 +56,30 @@ describe('DynamoOutbox', () => {
       ExpressionAttributeValues: { ':until': NOW_MS + 60_000, ':now': NOW_MS, ':claimant': expect.any(String) },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    const claimants = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues![':claimant']);
+    const claimants = ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input.ExpressionAttributeValues![':claimant']);
     expect(new Set(claimants).size).toBe(2);
   });
 
   it('recognises its own claim: a retry that finds its own claimant on the email answers true', async () => {
     // The first attempt was applied and its answer lost: the email is claimed, by this call.
     ddb.on(UpdateCommand).callsFake((input) => {
-      throw conditionFailed({ ...key, ...email, claimedUntil: input.ExpressionAttributeValues[':until'], claimedBy: input.ExpressionAttributeValues[':claimant'] });
+      throw conditionFailed({
+        ...key,
+        ...email,
+        claimedUntil: input.ExpressionAttributeValues[':until'],
+        claimedBy: input.ExpressionAttributeValues[':claimant'],
+      });
     });
 
     expect(await outbox.claim(email, 60_000)).toBe(true);
   });
 
   it('does not take another sender’s claim with the same lease for its own', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed({ ...key, ...email, claimedUntil: NOW_MS + 60_000, claimedBy: 'another-sender' }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(conditionFailed({ ...key, ...email, claimedUntil: NOW_MS + 60_000, claimedBy: 'another-sender' }));
 
     expect(await outbox.claim(email, 60_000)).toBe(false);
   });

@@ -20,7 +20,16 @@ describe('DynamoParking', () => {
     await parking.park('trn_1', 'dst_1', envelope);
 
     const input = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input;
-    expect(input).toEqual({ TransactItems: [{ Put: { TableName: TABLE, Item: { ...key, destinationId: 'dst_1', chunks: 1, envelope: expect.any(Uint8Array) } } }] });
+    expect(input).toEqual({
+      TransactItems: [
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { ...key, destinationId: 'dst_1', chunks: 1, envelope: expect.any(Uint8Array) },
+          },
+        },
+      ],
+    });
     expect(gunzipSync(input.TransactItems![0]!.Put!.Item!.envelope as Uint8Array).toString('utf8')).toBe(envelope);
   });
 
@@ -36,18 +45,26 @@ describe('DynamoParking', () => {
     expect(puts[0]!.Item).toMatchObject({ destinationId: 'dst_1', chunks: 3 });
     expect(puts.every((put) => (put.Item!.envelope as Uint8Array).length <= 350_000)).toBe(true);
     expect(puts.every((put) => put.ConditionExpression === undefined)).toBe(true);
-    expect(gunzipSync(Buffer.concat(puts.map((put) => put.Item!.envelope as Uint8Array))).toString('utf8')).toBe(largeEnvelope);
+    expect(gunzipSync(Buffer.concat(puts.map((put) => put.Item!.envelope as Uint8Array))).toString('utf8')).toBe(
+      largeEnvelope,
+    );
   });
 
   it('reads a chunked entry back whole, the other chunks by one consistent query', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await parking.park('trn_1', 'dst_1', largeEnvelope);
-    const [head, ...rest] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((item) => item.Put!.Item!);
+    const [head, ...rest] = ddb
+      .commandCalls(TransactWriteCommand)[0]!
+      .args[0].input.TransactItems!.map((item) => item.Put!.Item!);
     ddb.on(GetCommand).resolves({ Item: head });
     ddb.on(QueryCommand).resolves({ Items: rest });
 
     expect(await parking.get('trn_1')).toEqual({ destinationId: 'dst_1', envelope: largeEnvelope });
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE, Key: key, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: key,
+      ConsistentRead: true,
+    });
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -92,7 +109,10 @@ describe('DynamoParking', () => {
       ProjectionExpression: 'pk, sk',
     });
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
-      TransactItems: [{ Delete: { TableName: TABLE, Key: key } }, { Delete: { TableName: TABLE, Key: { pk: 'PARK#trn_1', sk: 'PARK#001' } } }],
+      TransactItems: [
+        { Delete: { TableName: TABLE, Key: key } },
+        { Delete: { TableName: TABLE, Key: { pk: 'PARK#trn_1', sk: 'PARK#001' } } },
+      ],
     });
   });
 

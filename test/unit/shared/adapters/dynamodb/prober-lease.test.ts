@@ -50,7 +50,12 @@ describe('DynamoProberLease', () => {
     await lease.release('run-1');
 
     expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual(
-      Array.from({ length: 2 }, () => ({ TableName: TABLE, Key: leaseKey, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': 'run-1' } })),
+      Array.from({ length: 2 }, () => ({
+        TableName: TABLE,
+        Key: leaseKey,
+        ConditionExpression: 'holder = :holder',
+        ExpressionAttributeValues: { ':holder': 'run-1' },
+      })),
     );
   });
 
@@ -59,6 +64,8 @@ describe('DynamoProberLease', () => {
 
     await lease.clear();
 
-    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: TABLE, Key: leaseKey }]);
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Key: leaseKey },
+    ]);
   });
 });

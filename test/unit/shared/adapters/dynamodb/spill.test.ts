@@ -7,8 +7,22 @@ import { client, ddb, TABLE, transactionCanceled } from './mock-table';
 const position = '18849496460467696128';
 const paddedPosition = `00000000000000000000${position}`;
 const entry = { position, sentAt: '2026-01-01T00:00:00.000Z', body: '{"n":1}' };
-const countIn = { Update: { TableName: TABLE, Key: { pk: 'DST#dst_1', sk: 'DST' }, UpdateExpression: 'ADD spilled :one', ExpressionAttributeValues: { ':one': 1 } } };
-const countOut = { Update: { TableName: TABLE, Key: { pk: 'DST#dst_1', sk: 'DST' }, UpdateExpression: 'ADD spilled :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } } };
+const countIn = {
+  Update: {
+    TableName: TABLE,
+    Key: { pk: 'DST#dst_1', sk: 'DST' },
+    UpdateExpression: 'ADD spilled :one',
+    ExpressionAttributeValues: { ':one': 1 },
+  },
+};
+const countOut = {
+  Update: {
+    TableName: TABLE,
+    Key: { pk: 'DST#dst_1', sk: 'DST' },
+    UpdateExpression: 'ADD spilled :minusOne',
+    ExpressionAttributeValues: { ':minusOne': -1 },
+  },
+};
 const chunk = (index: number, chunks: number, data: Uint8Array) => ({
   pk: 'SPILL#dst_1',
   sk: `${paddedPosition}#${String(index).padStart(3, '0')}`,
@@ -30,7 +44,13 @@ describe('DynamoSpill', () => {
 
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
       TransactItems: [
-        { Put: { TableName: TABLE, Item: chunk(0, 1, expect.any(Uint8Array)), ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: chunk(0, 1, expect.any(Uint8Array)),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         countIn,
       ],
     });
@@ -51,9 +71,14 @@ describe('DynamoSpill', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     const puts = items.slice(0, -1).map((item) => item.Put!);
     expect(puts.length).toBeGreaterThan(1);
-    expect(puts.map((put) => put.Item!.sk)).toEqual(puts.map((_, index) => `${paddedPosition}#${String(index).padStart(3, '0')}`));
+    expect(puts.map((put) => put.Item!.sk)).toEqual(
+      puts.map((_, index) => `${paddedPosition}#${String(index).padStart(3, '0')}`),
+    );
     expect(puts.map((put) => put.Item!.chunks)).toEqual(puts.map(() => puts.length));
-    expect(puts.map((put) => put.ConditionExpression)).toEqual(['attribute_not_exists(pk)', ...puts.slice(1).map(() => undefined)]);
+    expect(puts.map((put) => put.ConditionExpression)).toEqual([
+      'attribute_not_exists(pk)',
+      ...puts.slice(1).map(() => undefined),
+    ]);
     expect(puts.every((put) => (put.Item!.data as Uint8Array).length <= 350_000)).toBe(true);
     expect(items.at(-1)).toEqual(countIn);
   });
@@ -70,7 +95,13 @@ describe('DynamoSpill', () => {
 
     expect(first).toEqual({ position, sentAt: entry.sentAt, body: 'a body split in two' });
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'SPILL#dst_1' }, ConsistentRead: true, Limit: 1 },
+      {
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'SPILL#dst_1' },
+        ConsistentRead: true,
+        Limit: 1,
+      },
       {
         TableName: TABLE,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -89,14 +120,23 @@ describe('DynamoSpill', () => {
   it('removes every chunk of an entry and counts it out, once however often it is removed', async () => {
     const data = gzipSync('x');
     ddb.on(QueryCommand).resolves({ Items: [chunk(0, 2, data), chunk(1, 2, data)] });
-    ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+    ddb
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
 
     await spill.remove('dst_1', position);
     await spill.remove('dst_1', position);
 
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
       TransactItems: [
-        { Delete: { TableName: TABLE, Key: { pk: 'SPILL#dst_1', sk: `${paddedPosition}#000` }, ConditionExpression: 'attribute_exists(pk)' } },
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: { pk: 'SPILL#dst_1', sk: `${paddedPosition}#000` },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
         { Delete: { TableName: TABLE, Key: { pk: 'SPILL#dst_1', sk: `${paddedPosition}#001` } } },
         countOut,
       ],

@@ -15,7 +15,14 @@ import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } fro
 const table = { client, tableName: TABLE };
 const items = [
   { Put: { TableName: TABLE, Item: { pk: 'a', sk: 'a' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-  { Update: { TableName: TABLE, Key: { pk: 'b', sk: 'b' }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': 1 } } },
+  {
+    Update: {
+      TableName: TABLE,
+      Key: { pk: 'b', sk: 'b' },
+      UpdateExpression: 'ADD n :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  },
 ];
 
 describe('the table helpers', () => {
@@ -27,8 +34,12 @@ describe('the table helpers', () => {
     expect(await conditionHeld(Promise.reject(conditionFailed()))).toBe(false);
     // A transaction counts as refused only when its first item's condition failed.
     expect(await conditionHeld(Promise.reject(transactionCanceled('ConditionalCheckFailed', 'None')))).toBe(false);
-    await expect(conditionHeld(Promise.reject(transactionCanceled('None', 'ConditionalCheckFailed')))).rejects.toThrow('Transaction cancelled');
-    await expect(conditionHeld(Promise.reject(transactionCanceled('TransactionConflict', 'None')))).rejects.toThrow('Transaction cancelled');
+    await expect(conditionHeld(Promise.reject(transactionCanceled('None', 'ConditionalCheckFailed')))).rejects.toThrow(
+      'Transaction cancelled',
+    );
+    await expect(conditionHeld(Promise.reject(transactionCanceled('TransactionConflict', 'None')))).rejects.toThrow(
+      'Transaction cancelled',
+    );
     await expect(conditionHeld(Promise.reject(new Error('throttled')))).rejects.toThrow('throttled');
   });
 
@@ -37,10 +48,22 @@ describe('the table helpers', () => {
     const isMine = ([refusal]: readonly Refusal[]) => mine(refusal?.found);
 
     expect(await conditionHeld(Promise.reject(conditionFailed({ pk: 'a', sk: 'a', owner: 'me' })), isMine)).toBe(true);
-    expect(await conditionHeld(Promise.reject(conditionFailed({ pk: 'a', sk: 'a', owner: 'other' })), isMine)).toBe(false);
-    expect(await conditionHeld(Promise.reject(transactionCanceled(refused({ pk: 'a', sk: 'a', owner: 'me' }), 'None')), isMine)).toBe(true);
+    expect(await conditionHeld(Promise.reject(conditionFailed({ pk: 'a', sk: 'a', owner: 'other' })), isMine)).toBe(
+      false,
+    );
+    expect(
+      await conditionHeld(
+        Promise.reject(transactionCanceled(refused({ pk: 'a', sk: 'a', owner: 'me' }), 'None')),
+        isMine,
+      ),
+    ).toBe(true);
     // Recognised even when the first item's condition held and a later one found the earlier write.
-    expect(await conditionHeld(Promise.reject(transactionCanceled('None', refused({ pk: 'b', sk: 'b', owner: 'me' }))), (refusals) => mine(refusals[1]?.found))).toBe(true);
+    expect(
+      await conditionHeld(
+        Promise.reject(transactionCanceled('None', refused({ pk: 'b', sk: 'b', owner: 'me' }))),
+        (refusals) => mine(refusals[1]?.found),
+      ),
+    ).toBe(true);
     await expect(conditionHeld(Promise.reject(new Error('throttled')), isMine)).rejects.toThrow('throttled');
   });
 
@@ -50,7 +73,9 @@ describe('the table helpers', () => {
     expect(refusalsOf(conditionFailed(found))).toEqual([{ code: 'ConditionalCheckFailed', found }]);
     expect(refusalsOf(conditionFailed())).toEqual([{ code: 'ConditionalCheckFailed', found: undefined }]);
     // An item already unmarshalled (a newer document client) is taken as it is.
-    expect(refusalsOf(Object.assign(conditionFailed(), { Item: found }))).toEqual([{ code: 'ConditionalCheckFailed', found }]);
+    expect(refusalsOf(Object.assign(conditionFailed(), { Item: found }))).toEqual([
+      { code: 'ConditionalCheckFailed', found },
+    ]);
     expect(refusalsOf(transactionCanceled('None', refused(found), 'TransactionConflict'))).toEqual([
       { code: 'None', found: undefined },
       { code: 'ConditionalCheckFailed', found },
@@ -64,7 +89,9 @@ describe('the table helpers', () => {
 
     await transactWrite(table, items);
 
-    expect(ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input)).toEqual([{ TransactItems: items }]);
+    expect(ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input)).toEqual([
+      { TransactItems: items },
+    ]);
   });
 
   it('sends a transaction cancelled by a conflict again, a new request each time, until it goes through', async () => {
@@ -78,7 +105,11 @@ describe('the table helpers', () => {
     await transactWrite(table, items);
 
     const calls = ddb.commandCalls(TransactWriteCommand);
-    expect(calls.map((call) => call.args[0].input)).toEqual([{ TransactItems: items }, { TransactItems: items }, { TransactItems: items }]);
+    expect(calls.map((call) => call.args[0].input)).toEqual([
+      { TransactItems: items },
+      { TransactItems: items },
+      { TransactItems: items },
+    ]);
     // A new command each time, so the SDK gives each a new ClientRequestToken (a cancelled one wrote nothing).
     expect(new Set(calls.map((call) => call.args[0])).size).toBe(3);
   });
@@ -92,7 +123,10 @@ describe('the table helpers', () => {
   });
 
   it('does not send again a transaction refused by a condition, or failed otherwise', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None')).rejectsOnce(new Error('throttled'));
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None'))
+      .rejectsOnce(new Error('throttled'));
 
     await expect(transactWrite(table, items)).rejects.toThrow('Transaction cancelled');
     await expect(transactWrite(table, items)).rejects.toThrow('throttled');
@@ -125,9 +159,17 @@ describe('the table helpers', () => {
 
     const items = await queryAll({ client, tableName: TABLE }, 'p', 'a#');
 
-    expect(items).toEqual([{ pk: 'p', sk: 'a#1' }, { pk: 'p', sk: 'a#2' }]);
+    expect(items).toEqual([
+      { pk: 'p', sk: 'a#1' },
+      { pk: 'p', sk: 'a#2' },
+    ]);
     expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': 'p', ':prefix': 'a#' }, ExclusiveStartKey: undefined },
+      {
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'p', ':prefix': 'a#' },
+        ExclusiveStartKey: undefined,
+      },
       {
         TableName: TABLE,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
