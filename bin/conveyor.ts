@@ -10,5 +10,10 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
   alertFromAddress: app.node.tryGetContext('alertFromAddress') ?? 'conveyor-alerts@example.com',
   // Operators who should be paged: `cdk deploy -c alarmEmail=oncall@your.org`.
   alarmEmail: app.node.tryGetContext('alarmEmail'),
+  // Concurrency kept for integrators whatever deliveries do: `cdk deploy -c ingestReservedConcurrency=50`.
+  ingestReservedConcurrency:
+    app.node.tryGetContext('ingestReservedConcurrency') === undefined
+      ? undefined
+      : Number(app.node.tryGetContext('ingestReservedConcurrency')),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

@@ -22,6 +22,8 @@ export interface ConveyorStackProps extends StackProps {
   readonly alertFromAddress: string;
   /** An address subscribed to the alarm topic (it must confirm the subscription). @default none */
   readonly alarmEmail?: string;
+  /** Concurrent executions reserved for ingest, kept from any delivery surge (`IngestApiProps`). @default none */
+  readonly ingestReservedConcurrency?: number;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -41,7 +43,7 @@ export class ConveyorStack extends Stack {
       key: dataKey,
       deliveryTimeout: delivery.function.timeout!,
     });
-    const api = new IngestApi(this, 'IngestApi');
+    const api = new IngestApi(this, 'IngestApi', { ingestReservedConcurrency: props.ingestReservedConcurrency });
     const prober = new Prober(this, 'Prober');
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
     const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey });

@@ -101,6 +101,10 @@ export const startDynamoDb = async (port: number, dataDir: string, inMemory = fa
 export const startSes = async (port: number): Promise<StandIn> => {
   const { default: startServer } = await import('aws-ses-v2-local');
   const server = await startServer({ port, host: '127.0.0.1' });
+  // The stand-in keeps its mail in module memory: a second start in the same process (a test that
+  // runs Conveyor twice) would otherwise list the first one's emails too.
+  const cleared = await fetch(`http://127.0.0.1:${port}/clear-store`, { method: 'POST' });
+  if (!cleared.ok) throw new Error(`The SES stand-in did not clear its store: HTTP ${cleared.status}`);
   return {
     url: `http://127.0.0.1:${port}`,
     stop: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),

@@ -12,6 +12,14 @@ export interface IngestApiProps {
   readonly rateLimit?: number;
   /** Burst of requests the API accepts. @default 2000 */
   readonly burstLimit?: number;
+  /**
+   * Concurrent executions reserved for the ingest function, so a delivery surge (one delivery
+   * per destination with a backlog, at most `MaximumConcurrency` 2 each) can never take the
+   * account's concurrency from integrators. Off by default: reserving needs headroom above the 10
+   * unreserved executions Lambda keeps, which a new account's quota of 10 does not have (AWS Lambda
+   * quotas). @default none
+   */
+  readonly ingestReservedConcurrency?: number;
 }
 
 /**
@@ -31,6 +39,7 @@ export class IngestApi extends Construct {
       // API Gateway gives up after 30 s; the delivery side's commit grace must exceed this.
       timeout: Duration.seconds(15),
       memorySize: 1024,
+      reservedConcurrentExecutions: props.ingestReservedConcurrency,
     });
     this.adminFunction = new ConveyorFunction(this, 'AdminFunction', {
       lambda: 'admin',

@@ -158,6 +158,21 @@ describe('ConveyorStack', () => {
     expect(functions.filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
   });
 
+  it('reserves concurrency for ingest only when the deployment asks (a delivery surge can then never starve integrators)', () => {
+    const app = newApp();
+    const reserved = Template.fromStack(
+      new ConveyorStack(app, 'ConveyorReserved', {
+        alertFromAddress: 'alerts@example.org',
+        ingestReservedConcurrency: 50,
+      }),
+    );
+    const functions = Object.values(reserved.findResources('AWS::Lambda::Function'));
+    const withReserve = functions.filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(withReserve.map((fn) => [fn.Properties.Description, fn.Properties.ReservedConcurrentExecutions])).toEqual([
+      [expect.stringMatching(/^Conveyor: accepts messages/), 50],
+    ]);
+  });
+
   it('lets ingest only send and delivery only consume', () => {
     const ingest = actionsOf(policyStatementsOf(functionLogicalId('accepts')));
     expect(ingest).toEqual(expect.arrayContaining(['sqs:SendMessage', 'kms:GenerateDataKey']));

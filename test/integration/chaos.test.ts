@@ -6,6 +6,7 @@
  * destinations finish while others are paused, and a skipped head leaves a visible gap and can be
  * replayed.
  */
+import { destinationIdOfQueue } from '../../lambdas/shared/mappings/desired-state';
 import { accepted, type Received, type Receiver, startReceiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
@@ -226,7 +227,23 @@ it.each(['default', 'aws'] as const)(
     // The replayed transmission came last, with its own id and a new, higher number.
     const last = accepted(down.receiver).at(-1)!;
     expect(last.headers['webhook-id']).toBe(paused.headTransmissionId);
+    // Eventually every destination's mapping matches its state: active and enabled, or paused and disabled.
+    const { controlPlane } = conveyor.local.mappings;
+    const mappingsMatch = async () => {
+      for (const lane of lanes) {
+        const { status } = await destinationState(lane);
+        const mapping = controlPlane
+          .snapshot()
+          .find((candidate) => destinationIdOfQueue(candidate.queueArn) === lane.destination.id);
+        if (mapping?.state !== (status === 'active' ? 'Enabled' : 'Disabled')) return false;
+      }
+      return true;
+    };
+    await waitFor(mappingsMatch, 'every mapping to match its destination', 60_000);
+
     const { mode, seed, lostAnswers } = conveyor.local.fidelity;
+    const pauseEpisodes = emails.filter((email) => email.subject.startsWith('[Conveyor] Paused')).length;
+    const { calls } = controlPlane;
     console.log(
       JSON.stringify({
         fidelity: mode,
@@ -236,6 +253,11 @@ it.each(['default', 'aws'] as const)(
         repeatedAttempts: duplicates,
         emails: emails.length,
         lostAnswers: Object.fromEntries(lostAnswers),
+        pauseEpisodes,
+        controlPlaneCalls: calls,
+        // Creations excluded: they belong to registration, not to pauses.
+        callsPerPauseEpisode:
+          pauseEpisodes === 0 ? 0 : Number(((calls.update + calls.get + calls.list) / pauseEpisodes).toFixed(2)),
       }),
     );
   },
