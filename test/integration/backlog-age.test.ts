@@ -63,9 +63,11 @@ it.each(['default', 'aws'] as const)(
     };
     const describe = async () => (await started.admin('GET', `/v1/admin/destinations/${destination.id}`)).body;
 
-    // A burst the receiver needs seconds to work through: its oldest entries pass the 3 s "retention" mark.
+    // A burst the receiver needs many seconds to work through: its oldest entries pass the 3 s
+    // "retention" mark. More than a batch: the batch in hand when the pause lands is delivered to its
+    // end (as on AWS), and what waits behind it is what the spill must take.
     const burst = [];
-    for (let n = 0; n < 10; n++) burst.push(await send(n));
+    for (let n = 0; n < 25; n++) burst.push(await send(n));
     await waitFor(async () => (await describe()).status === 'paused', 'the pause for the backlog', 30_000);
     const paused = await describe();
     expect(paused.pauseReason).toContain(BACKLOG_PAUSE_REASON);
@@ -74,7 +76,7 @@ it.each(['default', 'aws'] as const)(
 
     // Newer messages queue behind the spill.
     const newer = [];
-    for (let n = 10; n < 13; n++) newer.push(await send(n));
+    for (let n = 25; n < 28; n++) newer.push(await send(n));
 
     const expected = [...burst, ...newer];
     await waitFor(

@@ -66,7 +66,9 @@ const depthOf = (queue: ListedQueue, ports: BacklogPorts): Promise<number | unde
 const pauseOrLog = (head: DeliveryHead, ports: BacklogPorts): Promise<BacklogPauseOutcome> => {
   const { destination } = head;
   if (destination.status !== 'active') return Promise.resolve({ outcome: 'head_unknown' });
-  return pauseForBacklog(destination, head, ports).catch((error: unknown) => {
+  const whereDeliveryStands = async () =>
+    (await ports.deliveryHeads.deliveryHeads([destination.id])).get(destination.id);
+  return pauseForBacklog(destination, whereDeliveryStands, ports).catch((error: unknown) => {
     ports.log.warn('Destination not paused for its backlog; the next run tries again', {
       destinationId: destination.id,
       ...errorFields(error),

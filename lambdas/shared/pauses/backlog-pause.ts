@@ -115,9 +115,10 @@ const recordBacklogPause = async (
  *
  * 1. Take the queue's head if one is visible (nothing consumes the queue, or between batches): it
  *    is hidden while the pause is recorded, so nothing delivers it meanwhile.
- * 2. Else the mapping has the head in flight: the transmission delivery last took is the head while
- *    it still waits (see `headInHand`); delivered, the head is not known yet (`head_unknown`: the
- *    next run looks again).
+ * 2. Else the mapping has the head in flight: the transmission delivery last took — read again now,
+ *    after the receive's long poll, by `whereDeliveryStands` (what the caller read before the poll
+ *    is a second old, a whole delivery at a fast receiver) — is the head while it still waits (see
+ *    `headInHand`); delivered, the head is not known yet (`head_unknown`: the next run looks again).
  * 3. A head younger than `spillAfterSeconds`: `not_aging`, nothing changes.
  * 4. Record the pause (`recordBacklogPause`). A head delivered at that very moment refuses the write:
  *    nothing is recorded, and what the store throws is thrown.
@@ -125,15 +126,16 @@ const recordBacklogPause = async (
  */
 export const pauseForBacklog = async (
   destination: ActiveDestination,
-  delivery: Pick<DeliveryHead, 'headSentAt' | 'heldBy'>,
+  whereDeliveryStands: () => Promise<Pick<DeliveryHead, 'headSentAt' | 'heldBy'> | undefined>,
   ports: PausePorts,
 ): Promise<BacklogPauseOutcome> => {
   const { queueUrl } = destination;
   const taken = await ports.queues.receiveHead(queueUrl, HEAD_HIDDEN_SECONDS);
   try {
+    const delivery = taken ? undefined : await whereDeliveryStands();
     const head = taken
       ? { ...transmissionOf(taken.body), sentAt: taken.sentAt }
-      : await headInHand(delivery.heldBy, delivery.headSentAt, ports);
+      : await headInHand(delivery?.heldBy, delivery?.headSentAt, ports);
     if (!head) return { outcome: 'head_unknown' };
     if (!isNearingRetention(head.sentAt, ports)) return { outcome: 'not_aging', headSentAt: head.sentAt };
     return {
