@@ -120,14 +120,20 @@ it.each(['default', 'aws'] as const)(
       });
       expect(view.body.transmissions).toEqual([expect.objectContaining({ status: 'delivered' })]);
     }
-    // One episode: one Paused and one Resumed email, to the destination's organization. (The SES
-    // stand-in's store is shared by every instance in this process: the other mode's emails are there too.)
+    // Each episode: one Paused then one Resumed email, to the destination's organization. With a 3 s
+    // "retention", entries that wait for a mapping being turned back on (seconds, in the aws mode)
+    // can age past it again: a second backlog episode is right, so the count is not fixed.
     const emails = ((await (await fetch(`${started.local.sesUrl}/store`)).json()) as { emails: Email[] }).emails;
     const aboutThisDestination = emails.filter((email) => email.body.text?.includes(destination.id));
-    expect(aboutThisDestination.map((email) => [email.subject, email.destination.to])).toEqual([
-      ['[Conveyor] Paused: Test destination', ['alerts@example.org']],
-      ['[Conveyor] Resumed: Test destination', ['alerts@example.org']],
-    ]);
+    expect(aboutThisDestination.length).toBeGreaterThanOrEqual(2);
+    aboutThisDestination.forEach((email, index) => {
+      const kind = index % 2 === 0 ? 'Paused' : 'Resumed';
+      expect([email.subject, email.destination.to]).toEqual([
+        `[Conveyor] ${kind}: Test destination`,
+        ['alerts@example.org'],
+      ]);
+    });
+    expect(aboutThisDestination.length % 2).toBe(0);
     expect(organization.id).toBe(final.organizationId);
   },
 );
