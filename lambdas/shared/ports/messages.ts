@@ -60,7 +60,12 @@ export interface MessageStore {
    * `attempt` to its attempt log, all in one write. Keyed by the attempt's number: recording the
    * same attempt again (a retry of a write whose answer was lost) neither counts nor logs it twice.
    */
-  recordFailedAttempt(messageId: string, transmissionId: string, error: string, attempt: RecordedAttempt): Promise<void>;
+  recordFailedAttempt(
+    messageId: string,
+    transmissionId: string,
+    error: string,
+    attempt: RecordedAttempt,
+  ): Promise<void>;
   /**
    * Records a delivery: the arrival-log entry (with the delivering attempt's status, duration and
    * excerpt when the arrival carries them) and the transmission delivered.

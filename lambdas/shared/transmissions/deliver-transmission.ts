@@ -222,7 +222,10 @@ export const deliverTransmission = async (
       return { kind: 'delivered' };
     }
     const reason = describeOutcome(outcome);
-    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason, { attempt: attempts, ...entry });
+    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason, {
+      attempt: attempts,
+      ...entry,
+    });
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
