@@ -19,8 +19,9 @@
  *                                   worklist)
  *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts
  *                                   abandoned tombstone
- *   MSG#<id>         ATT#<trnId>#<n>  failed attempt number n of one of its transmissions  attempt-log.ts
- *                                   (n zero-padded to 6 digits; TTL `expiresAt`)
+ *   MSG#<id>         ATT#<trn>#<n>  failed attempt n of a transmission of that message   attempt-log.ts
+ *                                   (n zero-padded to 6 digits), for its attempt log;
+ *                                   TTL `expiresAt`
  *   IDEM#<src>#<h>   IDEM           idempotency record of one (source,                   idempotency.ts
  *                                   sha256(Idempotency-Key))
  *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order      arrival-log.ts
