@@ -19,17 +19,6 @@ import {
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
 import { describeTransmission } from './transmission-detail';
-import { notFound } from '../shared/domain/errors';
-
-/** The transmission id of a route; a badly encoded one (`%ff`) is an unknown transmission, 404. */
-const transmissionIdParameter = (event: ApiEvent): string => {
-  try {
-    return pathParameter(event, 'transmissionId');
-  } catch (error) {
-    if (error instanceof URIError) throw notFound('transmission', event.pathParameters?.transmissionId ?? '');
-    throw error;
-  }
-};
 
 export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
   const routes = [
@@ -104,7 +93,7 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
     {
       method: 'GET' as const,
       path: '/v1/admin/transmissions/{transmissionId}',
-      handler: async (event: ApiEvent) => json(200, await describeTransmission(transmissionIdParameter(event), ports)),
+      handler: async (event: ApiEvent) => json(200, await describeTransmission(pathParameter(event, 'transmissionId'), ports)),
     },
   ];
   return middy<ApiEvent, ApiResult>()

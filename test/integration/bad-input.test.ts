@@ -591,6 +591,7 @@ const ROUTES_WITH_IDS: ReadonlyArray<[method: string, path: string, code: string
   ['POST', '/v1/admin/destinations/{id}/resume', 'destination_not_found', true],
   ['POST', '/v1/admin/destinations/{id}/skip', 'destination_not_found', true],
   ['POST', '/v1/admin/transmissions/{id}/replay', 'transmission_not_found', true],
+  ['GET', '/v1/admin/transmissions/{id}', 'transmission_not_found', true],
 ];
 
 /** Ids no resource has: percent-encoding junk, control characters, an overlong UTF-8 slash, a wrong prefix. */
