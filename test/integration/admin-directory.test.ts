@@ -20,7 +20,10 @@ beforeAll(async () => {
   working = await startReceiver();
 });
 
+const cleanUp: Array<() => Promise<void>> = [];
+
 afterAll(async () => {
+  for (const step of cleanUp) await step();
   await conveyor?.stop();
   await failing?.close();
   await working?.close();
@@ -237,19 +240,18 @@ it('lists paused destinations oldest pause first; a URL changed while paused is 
     'destination_not_found',
   );
 
-  // More behind the head, then the fix: the URL, then resume.
+  // More behind the head, then the fix: the URL (a receiver of its own), then resume.
+  const fixed = await startReceiver();
+  cleanUp.push(() => fixed.close());
   expect((await send('First', 2)).status).toBe(200);
   expect((await send('First', 3)).status).toBe(200);
-  const patched = await conveyor.admin('PATCH', path, { url: working.url, timeoutMs: 5000 });
+  const patched = await conveyor.admin('PATCH', path, { url: fixed.url, timeoutMs: 5000 });
   expect(patched.status).toBe(200);
-  expect(patched.body).toMatchObject({ id: first.id, url: working.url, timeoutMs: 5000, status: 'paused' });
+  expect(patched.body).toMatchObject({ id: first.id, url: fixed.url, timeoutMs: 5000, status: 'paused' });
   expect((await conveyor.admin('POST', `${path}/resume`)).status).toBe(200);
-  const deliveredTo = () =>
-    accepted(working)
-      .map((delivery) => JSON.parse(delivery.body))
-      .filter((body) => body.n !== undefined && body.dataModel === undefined);
+  const deliveredTo = () => accepted(fixed).map((delivery) => JSON.parse(delivery.body).data.n);
   await waitFor(() => deliveredTo().length >= 3, 'the three messages at the new URL');
-  expect(deliveredTo().map((body) => body.n)).toEqual([1, 2, 3]);
+  expect(deliveredTo()).toEqual([1, 2, 3]);
   expect((await describeDestination(first.id)).status).toBe('active');
 });
 
