@@ -253,6 +253,17 @@ it('lists paused destinations oldest pause first; a URL changed while paused is 
   await waitFor(() => deliveredTo().length >= 3, 'the three messages at the new URL');
   expect(deliveredTo()).toEqual([1, 2, 3]);
   expect((await describeDestination(first.id)).status).toBe('active');
+
+  // The second is skipped with a reason, which only the audit trail keeps.
+  const skip = `/v1/admin/destinations/${second.id}/skip`;
+  expectError(await conveyor.admin('POST', skip, { reason: 'x'.repeat(501) }), 400, 'invalid_request', 'reason');
+  expectError(await conveyor.admin('POST', skip, { reason: 7 }), 400, 'invalid_request', 'reason');
+  expect((await conveyor.admin('POST', skip, { reason: 'poison message, see ticket 42' })).status).toBe(200);
+  const audited = await conveyor.admin('GET', `/v1/admin/audit?target=${second.id}`);
+  expect(audited.body.items.map(({ action, reason }: any) => ({ action, reason }))).toEqual([
+    { action: 'destination.skip', reason: 'poison message, see ticket 42' },
+    { action: 'destination.create', reason: undefined },
+  ]);
 });
 
 it('records every admin write in the audit trail, with actor local-admin, filtered by target and time', async () => {
