@@ -142,7 +142,8 @@ export class DynamoDirectoryCatalog implements DirectoryCatalog {
     const keys = listed.items.map((item) => destinationKey((item.sk as string).split('#')[1] ?? ''));
     const items = inOrder(keys, await batchGetItems(this.table, keys))
       .map(toDestination)
-      .filter((destination) => destination.status !== 'provisioning')
+      // Only provisioned ones: never one being provisioned (nor any other state a later version adds).
+      .filter((destination) => destination.status === 'active' || destination.status === 'paused')
       .filter((destination) => filter.status === undefined || destination.status === filter.status);
     return { items, ...(listed.after ? { after: listed.after } : {}) };
   }
