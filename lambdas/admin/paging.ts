@@ -31,6 +31,8 @@ const parseLimit = (value: string | undefined): number => {
   return limit;
 };
 
+const POSITION = /^[\x20-\x7e]{1,1024}$/;
+
 const badCursor = () => invalidRequest('cursor is not a cursor this listing returned.');
 
 /**
@@ -65,7 +67,8 @@ const decodeCursor = (listing: string, filters: object, cursor: string): string 
     throw badCursor();
   }
   const { l, f, a } = (decoded ?? {}) as { l?: unknown; f?: unknown; a?: unknown };
-  if (l !== listing || JSON.stringify(f) !== JSON.stringify(filters) || typeof a !== 'string' || a.length === 0) {
+  // Positions are sort keys and the like: printable ASCII, within DynamoDB's 1,024-byte sort key.
+  if (l !== listing || JSON.stringify(f) !== JSON.stringify(filters) || typeof a !== 'string' || !POSITION.test(a)) {
     throw badCursor();
   }
   return a;

@@ -197,6 +197,23 @@ describe('errors, in the contract error body', () => {
     },
   );
 
+  it('checks a skip reason before anything else, and never logs it nor audits a refused skip', async () => {
+    const { call, directory, ports } = setUp();
+    const destination = activeDestination(newId('organization'));
+    directory.destinations.set(destination.id, destination);
+    const skip = (body: unknown) =>
+      call('POST', `/v1/admin/destinations/${destination.id}/skip`, { headers: json, body: JSON.stringify(body) });
+
+    const tooLong = await skip({ reason: 'x'.repeat(501) });
+    const refused = await skip({ reason: 'Patient Jane Doe asked us to stop' });
+
+    expect(tooLong.statusCode).toBe(400);
+    expect(JSON.parse(tooLong.body!).error.message).toContain('reason');
+    expect(refused.statusCode).toBe(409);
+    expect(JSON.stringify(output.logs())).not.toContain('Jane Doe');
+    expect((ports.audit as MemoryAuditTrail).entries).toEqual([]);
+  });
+
   it('answers 409 not_paused for a skip of an active destination', async () => {
     const { call, directory } = setUp();
     const destination = activeDestination(newId('organization'));
