@@ -559,7 +559,7 @@ const adminCases: Record<string, Case> = {
     code: 'destination_not_found',
   },
   'admin: unknown route': {
-    request: () => admin('GET', '/v1/admin/organizations'),
+    request: () => admin('GET', '/v1/admin/widgets'),
     status: 404,
     code: 'route_not_found',
   },
