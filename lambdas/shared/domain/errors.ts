@@ -5,7 +5,14 @@
  */
 
 /** The resources whose unknown ids answer 404 `<resource>_not_found`. */
-export const NOT_FOUND_RESOURCES = ['organization', 'source', 'destination', 'message', 'transmission'] as const;
+export const NOT_FOUND_RESOURCES = [
+  'organization',
+  'source',
+  'destination',
+  'message',
+  'transmission',
+  'subscription',
+] as const;
 /** One of `NOT_FOUND_RESOURCES`. */
 export type NotFoundResource = (typeof NOT_FOUND_RESOURCES)[number];
 
@@ -34,6 +41,7 @@ export const ERROR_CODES = [
   'internal_error',
   'not_accepted',
   'provisioning_failed',
+  'subscription_not_found',
 ] as const;
 
 /** One of `ERROR_CODES`. */

@@ -1,5 +1,6 @@
 /** The directory port: organizations, sources (and their API keys), destinations and subscriptions. */
-import type { Destination, Organization, Source, Subscription } from '../domain/model';
+import type { Destination, DestinationSettings, Organization, Source, Subscription } from '../domain/model';
+import type { Page, PageRequest } from './pages';
 
 /** Organizations, sources, destinations and subscriptions: what routing and the admin API read and write. */
 export interface Directory {
@@ -38,4 +39,56 @@ export interface ApiKeyHolder {
   readonly source: Source;
   /** Set once the key was replaced: it stops working at this time. */
   readonly validUntil?: string;
+}
+
+/** What `DirectoryCatalog.updateDestination` may change: the settings each attempt reads. */
+export type DestinationChange = Partial<Pick<DestinationSettings, 'name' | 'url' | 'timeoutMs' | 'inlineRetries'>>;
+
+/** What `DirectoryCatalog.updateOrganization` may change. */
+export type OrganizationChange = Partial<Pick<Organization, 'name' | 'alertEmail'>>;
+
+/** Which destinations a listing answers: of one organization, in one status (provisioned ones only, always). */
+export interface DestinationFilter {
+  readonly organizationId?: string;
+  readonly status?: 'active' | 'paused';
+}
+
+/** Which subscriptions a listing answers. */
+export interface SubscriptionFilter {
+  readonly sourceId?: string;
+  readonly destinationId?: string;
+}
+
+/**
+ * The admin API's listings, changes and deletions of the directory: only the admin function uses
+ * these, so routing's `Directory` (and its fakes) stay as they are. Every listing reads strongly
+ * consistent, so what an admin write just did shows in the next listing.
+ */
+export interface DirectoryCatalog {
+  /** Organizations, in id order. */
+  listOrganizations(page: PageRequest): Promise<Page<Organization>>;
+  /** Changes only the named fields; undefined when there is no such organization. */
+  updateOrganization(id: string, change: OrganizationChange): Promise<Organization | undefined>;
+  /** The organization's sources, in id order, without their key hashes. */
+  listSources(organizationId: string, page: PageRequest): Promise<Page<Source>>;
+  /**
+   * Removes the source, its subscriptions and its API keys (current and replaced): from the answer
+   * on, its keys are refused (401) by every reader. False when there is no such source.
+   */
+  deleteSource(sourceId: string): Promise<boolean>;
+  /**
+   * Provisioned destinations (never `provisioning`), in (organization, id) order; paused ones (with
+   * `status: 'paused'`) oldest pause first, then by id.
+   */
+  listDestinations(filter: DestinationFilter, page: PageRequest): Promise<Page<Destination>>;
+  /**
+   * Changes only the named settings of a provisioned destination, leaving its status, pause and
+   * leases as they are; undefined when there is no such destination or it is still provisioning.
+   */
+  updateDestination(id: string, change: DestinationChange): Promise<Destination | undefined>;
+  getSubscription(id: string): Promise<Subscription | undefined>;
+  /** Subscriptions in id order. */
+  listSubscriptions(filter: SubscriptionFilter, page: PageRequest): Promise<Page<Subscription>>;
+  /** False when there is no such subscription. */
+  deleteSubscription(id: string): Promise<boolean>;
 }
