@@ -59,6 +59,7 @@ const setUp = (destinationCount = 1) => {
   const ports: AcceptMessagePorts = {
     directory: {
       getDestination: async (id) => destinations.find((destination) => destination.id === id),
+      getDestinationNow: async (id) => destinations.find((destination) => destination.id === id),
       listSubscriptionsOfSource: async () => subscriptions,
     },
     messages: new MemoryMessageStore(),
