@@ -1,9 +1,17 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
-import type { ApiKeyHolder, Directory } from '../../ports/directory';
-import { apiKeyKey, destinationKey, organizationKey, sourceKey, subscriptionKey, subscriptionsOfSource } from './keys';
+import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
+import {
+  apiKeyKey,
+  destinationKey,
+  organizationKey,
+  pausedKey,
+  sourceKey,
+  subscriptionKey,
+  subscriptionsOfSource,
+} from './keys';
 import {
   conditionHeld,
   epochSecondsOf,
@@ -238,6 +246,113 @@ export class DynamoDirectory implements Directory {
   async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
     const { pk, prefix } = subscriptionsOfSource(sourceId);
     return (await queryAll(this.table, pk, prefix)).map((item) => strip<Subscription>(item)!);
+  }
+
+  // ── Deleting a destination (admin/delete-destination.ts) ──
+
+  /**
+   * One transaction: the destination goes from `from` to `deleting` (its `pause` removed,
+   * `deletingAt` and `forced` set) on condition that its status is still `from` and, unless forced,
+   * its spill is empty; its PAUSED item goes. True also when the item found is already deleting
+   * from this very start (`deletingAt`: this call's earlier attempt, its answer lost).
+   * @throws TransactionCanceledException when conflicts persisted; the SDK's error otherwise
+   */
+  async recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean> {
+    const { tableName } = this.table;
+    const spillEmpty = 'AND (attribute_not_exists(spilled) OR spilled = :zero)';
+    return conditionHeld(
+      transactWrite(this.table, [
+        {
+          // First: conditionHeld reads a refusal of this item as "not in `from`".
+          Update: {
+            TableName: tableName,
+            Key: destinationKey(id),
+            UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+            ConditionExpression: `#status = :from ${start.forced ? '' : spillEmpty}`,
+            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
+            ExpressionAttributeValues: {
+              ':deleting': 'deleting',
+              ':at': start.deletingAt,
+              ':forced': start.forced,
+              ':from': from,
+              ...(start.forced ? {} : { ':zero': 0 }),
+            },
+            ...returnFoundItem,
+          },
+        },
+        { Delete: { TableName: tableName, Key: pausedKey(id) } },
+      ]),
+      ([destination]) =>
+        destination?.found?.status === 'deleting' && destination.found.deletingAt === start.deletingAt,
+    );
+  }
+
+  /** Back to `active` on condition that it is still deleting from `start` (safe to repeat: false then). */
+  async restoreDeletingDestination(id: string, start: DeletionStart): Promise<boolean> {
+    const { client, tableName } = this.table;
+    return conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :active REMOVE deletingAt, forced',
+          ConditionExpression: '#status = :deleting AND deletingAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':deleting': 'deleting', ':at': start.deletingAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * `deleting` → `deleted` with `deletedAt`, removing the signing secret and the head lease; a
+   * destination already deleted is left as it is (the condition refuses, which counts as done).
+   */
+  async recordDestinationDeleted(id: string, deletedAt: string): Promise<void> {
+    const { client, tableName } = this.table;
+    await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+          ConditionExpression: '#status = :deleting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':deleting': 'deleting', ':at': deletedAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Finds the destination's subscriptions with a Scan of the table (subscriptions live in their
+   * source's partition, and no index is keyed by destination): a whole-table read, paid once per
+   * deletion, which is rare. Eventually consistent: a subscription written in the same second may
+   * be missed (routing ignores a subscription to a deleted destination anyway). Each is deleted.
+   */
+  async removeSubscriptionsOfDestination(destinationId: string): Promise<Subscription[]> {
+    const { client, tableName } = this.table;
+    const found: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: 'begins_with(sk, :subscription) AND destinationId = :destinationId',
+          ExpressionAttributeValues: { ':subscription': 'SUB#', ':destinationId': destinationId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const subscriptions = found.map((item) => strip<Subscription>(item)!);
+    for (const subscription of subscriptions) {
+      await client.send(
+        new DeleteCommand({ TableName: tableName, Key: subscriptionKey(subscription.sourceId, subscription.id) }),
+      );
+    }
+    return subscriptions;
   }
 
   /** Creates an item; a put of a key another item holds is refused (ConditionalCheckFailedException). */
