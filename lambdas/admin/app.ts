@@ -6,7 +6,15 @@ import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import { apiErrors } from '../shared/http/api-errors';
-import { type ApiEvent, type ApiResult, json, jsonBody, pathParameter, routeNotFound } from '../shared/http/api';
+import {
+  type ApiEvent,
+  type ApiResult,
+  json,
+  jsonBody,
+  noContent,
+  pathParameter,
+  routeNotFound,
+} from '../shared/http/api';
 import {
   type AdminPorts,
   createDestination,
@@ -18,6 +26,7 @@ import {
   rotateSourceKey,
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
+import { deleteDestination } from './delete-destination';
 
 export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
   const routes = [
@@ -87,6 +96,15 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
       path: '/v1/admin/transmissions/{transmissionId}/replay',
       handler: async (event: ApiEvent) =>
         json(200, await replayTransmission(pathParameter(event, 'transmissionId'), ports)),
+    },
+    // audit: destination.delete
+    {
+      method: 'DELETE' as const,
+      path: '/v1/admin/destinations/{destinationId}',
+      handler: async (event: ApiEvent) => {
+        await deleteDestination(pathParameter(event, 'destinationId'), event.queryStringParameters ?? {}, ports);
+        return noContent();
+      },
     },
   ];
   return middy<ApiEvent, ApiResult>()

@@ -44,8 +44,9 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *
  * 1. Decode each record's envelope header once (its data only when it is delivered).
  * 2. Read the destination and every message of the batch, together.
- * 3. Deleted destination (or being deleted): its entries are cancelled; answer the batch done
- *    without delivering anything, so they leave the queue. Paused destination: put it on the mapping worklist (the batch is evidence that its mapping
+ * 3. Destination being deleted (or deleted): its entries are cancelled; hand every record back
+ *    (visible again after `pauseReleaseSeconds`, unless the queue is gone by then) and stop.
+ *    Paused destination: put it on the mapping worklist (the batch is evidence that its mapping
  *    still runs, which the reconciler looks at), hand every record back (visible again after
  *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
@@ -76,10 +77,22 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   ]);
   if (destination && isRemoved(destination)) {
     // Its mapping may still invoke while it is being deleted (a deleted mapping stays `Deleting` for
-    // a while on AWS): its entries are cancelled, never delivered. They leave the queue (which goes
-    // too), so the mapping does not spin on them.
-    ports.log.info('Batch dropped: destination deleted', { destinationId, records: event.Records.length });
-    return { batchItemFailures: [] };
+    // a while on AWS): its entries are cancelled, never delivered. They are handed back, not
+    // dropped (a deletion without force that finds entries after all is undone), and go with the queue.
+    if (destination.queueUrl !== undefined) {
+      await ports.queues
+        .release(
+          destination.queueUrl,
+          event.Records.map((record) => record.receiptHandle),
+          ports.pauseReleaseSeconds,
+        )
+        .catch(() => undefined);
+    }
+    ports.log.info('Batch handed back: destination is being deleted', {
+      destinationId,
+      records: event.Records.length,
+    });
+    return failAll(event.Records);
   }
   if (!destination || !isProvisioned(destination)) throw new Error(`Destination ${destinationId} does not exist`);
   const { queueUrl } = destination;
