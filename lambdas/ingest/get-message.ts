@@ -66,9 +66,9 @@ const removedDestinations = async (
   transmissions: readonly Transmission[],
   ports: GetMessagePorts,
 ): Promise<Set<string>> => {
-  const ids = [
-    ...new Set(transmissions.filter((t) => WAITING.includes(t.status)).map((t) => t.destinationId)),
-  ];
+  const ids = [...new Set(transmissions.filter((t) => WAITING.includes(t.status)).map((t) => t.destinationId))];
   const destinations = await Promise.all(ids.map((id) => ports.directory.getDestination(id)));
-  return new Set(destinations.flatMap((destination) => (destination && isRemoved(destination) ? [destination.id] : [])));
+  return new Set(
+    destinations.flatMap((destination) => (destination && isRemoved(destination) ? [destination.id] : [])),
+  );
 };

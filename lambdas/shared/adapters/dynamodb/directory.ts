@@ -1,5 +1,11 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
 import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
@@ -282,8 +288,7 @@ export class DynamoDirectory implements Directory {
         },
         { Delete: { TableName: tableName, Key: pausedKey(id) } },
       ]),
-      ([destination]) =>
-        destination?.found?.status === 'deleting' && destination.found.deletingAt === start.deletingAt,
+      ([destination]) => destination?.found?.status === 'deleting' && destination.found.deletingAt === start.deletingAt,
     );
   }
 
