@@ -75,13 +75,7 @@ describe('CachedDirectory.getDestinationNow', () => {
     const { directory, cached, getDestination } = setUp();
     await directory.putDestination(destination('queue-1'));
     await cached.getDestination('dst_1');
-    const {
-      signingSecret: _secret,
-      queueUrl: _url,
-      ...settings
-    } = destination('queue-1') as Destination & {
-      queueUrl: string;
-    };
+    const { signingSecret: _secret, ...settings } = destination('queue-1') as ActiveDestination;
     await directory.putDestination({ ...settings, status: 'deleted', deletingAt: '', deletedAt: '', forced: false });
 
     expect(await cached.getDestinationNow('dst_1')).toMatchObject({ status: 'deleted' });
