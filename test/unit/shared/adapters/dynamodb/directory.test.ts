@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -327,5 +328,80 @@ describe('DynamoDirectory', () => {
       ExpressionAttributeValues: { ':pk': 'SRC#src_1', ':prefix': 'SUB#' },
       ExclusiveStartKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
     });
+  });
+});
+
+describe('DynamoDirectory: deleting a destination', () => {
+  const directory = new DynamoDirectory(client, TABLE);
+  const start = { deletingAt: '2026-01-02T00:00:00.000Z', forced: false };
+
+  beforeEach(() => ddb.reset());
+
+  it('records it deleting in one transaction conditional on its status and, without force, an empty spill; it leaves the paused set', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'paused', start)).toBe(true);
+
+    const [update, paused] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(update!.Update).toMatchObject({
+      Key: destinationKey,
+      UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+      ConditionExpression: '#status = :from AND (attribute_not_exists(spilled) OR spilled = :zero)',
+      ExpressionAttributeValues: { ':from': 'paused', ':deleting': 'deleting', ':at': start.deletingAt, ':zero': 0 },
+    });
+    expect(paused!.Delete).toEqual({ TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } });
+  });
+
+  it('recognises its own earlier attempt (same deletingAt); a status changed by another writer is refused', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        transactionCanceled(refused({ ...destinationKey, status: 'deleting', deletingAt: start.deletingAt }), 'None'),
+      )
+      .rejectsOnce(transactionCanceled(refused({ ...destinationKey, status: 'paused' }), 'None'));
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(true);
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(false);
+  });
+
+  it('marks it deleted without its secret or head lease; an already deleted one is left as it is', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:01.000Z');
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:02.000Z');
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+      ConditionExpression: '#status = :deleting',
+    });
+  });
+
+  it('finds its subscriptions across sources page by page and deletes each', async () => {
+    const subscription = (id: string, sourceId: string) => ({
+      pk: `SRC#${sourceId}`,
+      sk: `SUB#${id}`,
+      id,
+      sourceId,
+      destinationId: 'dst_1',
+      dataModel: 'Results',
+      createdAt: '',
+    });
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [subscription('sub_1', 'src_1')], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
+      .resolvesOnce({ Items: [subscription('sub_2', 'src_2')] });
+    ddb.on(DeleteCommand).resolves({});
+
+    const removed = await directory.removeSubscriptionsOfDestination('dst_1');
+
+    expect(removed.map((s) => s.id)).toEqual(['sub_1', 'sub_2']);
+    expect(ddb.commandCalls(ScanCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({
+      ':subscription': 'SUB#',
+      ':destinationId': 'dst_1',
+    });
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      { pk: 'SRC#src_2', sk: 'SUB#sub_2' },
+    ]);
   });
 });
