@@ -44,7 +44,13 @@ const deleteUntilDone = async (started: TestConveyor, path: string): Promise<Htt
 it.each(['default', 'aws'] as const)(
   'refuses, then forces away a paused backlog, and deletes an empty destination (%s fidelity)',
   async (fidelity) => {
-    const started = await startTestConveyor({ CONVEYOR_LOCAL_FIDELITY: fidelity, PROBE_LADDER_SECONDS: '600' });
+    const started = await startTestConveyor({
+      CONVEYOR_LOCAL_FIDELITY: fidelity,
+      PROBE_LADDER_SECONDS: '600',
+      // The failing endpoint pauses its destination after its inline retries: keep them short.
+      INLINE_RETRY_BACKOFF_MS: '10',
+      INLINE_RETRY_CAP_MS: '10',
+    });
     conveyor = started;
     const [healthy, failing] = [await startReceiver(), await startReceiver()];
     receivers.push(healthy, failing);
