@@ -98,8 +98,9 @@ const whyNotEmpty = async (destination: ProvisionedDestination, ports: AdminPort
  * 9. Mark it `deleted`: a tombstone that keeps the id unusable and lets message reads answer
  *    `cancelled`; its signing secret goes.
  *
- * A failure or a wait beyond `DELETE_BUDGET_MS` in steps 6–9 answers 503 `deletion_incomplete`
- * and leaves the destination `deleting`; a repeated DELETE continues from step 6. Every step is
+ * A failure or a wait beyond `DELETE_BUDGET_MS` in steps 5–9 answers 503 `deletion_incomplete`
+ * and leaves the destination `deleting`; a repeated DELETE continues from step 5 (its
+ * subscriptions again, then step 6). Every step is
  * safe to repeat. A delivery or probe already under way when step 4 lands may finish its attempt
  * (and record its outcome truthfully); nothing starts after it.
  */
@@ -121,15 +122,27 @@ export const deleteDestination = async (
       const recorded: DeletingDestination = { ...destination, status: 'deleting', ...start, pause: undefined };
       ports.log.info('Destination deletion recorded', { destinationId, forced: force, from: destination.status });
       await stopRouting(destination, start, ports);
-      destination = recorded;
-      break;
+      await removeEverything(recorded, deadline, ports);
+      return;
     }
-    if (race === STATUS_RACES) throw deletionIncomplete('its status kept changing, so nothing');
+    if (race === STATUS_RACES)
+      throw deletionIncomplete('its status kept changing (pauses, resumes) while it was read, so nothing was changed');
     destination = await findDeletable(destinationId, ports);
   }
+  // A repeat: its subscriptions may be left from a deletion that stopped before they went.
+  await removeSubscriptions(destinationId, ports);
   await removeEverything(destination, deadline, ports);
-  ports.log.info('Destination deleted', { destinationId, forced: destination.forced });
 };
+
+/** Removes the destination's subscriptions and answers them; 503 `deletion_incomplete` when that fails. */
+const removeSubscriptions = (destinationId: string, ports: AdminPorts) =>
+  ports.directory.removeSubscriptionsOfDestination(destinationId).catch((error: unknown) => {
+    ports.log.error('Could not remove the subscriptions of a deleting destination', {
+      destinationId,
+      ...errorFields(error),
+    });
+    throw deletionIncomplete('its subscriptions are not removed yet');
+  });
 
 /**
  * Step 5: its subscriptions go; without force, an entry that arrived meanwhile undoes the
@@ -137,13 +150,7 @@ export const deleteDestination = async (
  */
 const stopRouting = async (destination: ProvisionedDestination, start: DeletionStart, ports: AdminPorts) => {
   const destinationId = destination.id;
-  const removed = await ports.directory.removeSubscriptionsOfDestination(destinationId).catch((error: unknown) => {
-    ports.log.error('Could not remove the subscriptions of a deleting destination', {
-      destinationId,
-      ...errorFields(error),
-    });
-    throw deletionIncomplete('its subscriptions are');
-  });
+  const removed = await removeSubscriptions(destinationId, ports);
   if (start.forced) return;
   const waiting = await waitingCount(destination, ports).catch(() => -1);
   if (waiting === 0) return;
@@ -174,16 +181,19 @@ const removeEverything = async (destination: DeletingDestination, deadline: numb
         step: what,
         ...errorFields(error),
       });
-      throw deletionIncomplete(what);
+      throw deletionIncomplete(`${what} not removed yet`);
     }
   };
   const timeLeft = () => deadline - ports.clock().getTime();
-  await step('a worker still holds its head, so nothing', () => holdHeadForGood(destination, timeLeft, ports));
-  await step('its event-source mapping', () => ports.mappings.remove(mappingId));
-  await step('its queue', () => ports.queues.remove(queueUrl));
-  await step('its spill', () => emptySpill(destinationId, timeLeft, ports));
-  await step('its event-source mapping (still being deleted)', () => waitForMappingGone(mappingId, timeLeft, ports));
-  await step('its record', () => ports.directory.recordDestinationDeleted(destinationId, ports.clock().toISOString()));
+  await step('a worker still holds its head, so nothing is', () => holdHeadForGood(destination, timeLeft, ports));
+  await step('its event-source mapping is', () => ports.mappings.remove(mappingId));
+  await step('its queue is', () => ports.queues.remove(queueUrl));
+  await step('its spill is', () => emptySpill(destinationId, timeLeft, ports));
+  await step('its event-source mapping (still being deleted) is', () => waitForMappingGone(mappingId, timeLeft, ports));
+  await step('its record is', () =>
+    ports.directory.recordDestinationDeleted(destinationId, ports.clock().toISOString()),
+  );
+  ports.log.info('Destination deleted', { destinationId, forced: destination.forced });
 };
 
 /** Step 6: the head lease, for as long as a deletion can take; throws when another holder keeps it past the budget. */

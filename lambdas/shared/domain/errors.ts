@@ -196,13 +196,10 @@ export const provisioningFailed = (): ApiError =>
   new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');
 
 /**
- * 503 `deletion_incomplete`: a destination's deletion was recorded but its mapping, queue or spill
- * is not removed yet (a control-plane call failed, or the mapping is still being deleted). The
- * destination already answers 404 and nothing delivers to it; a repeated DELETE finishes the job.
+ * 503 `deletion_incomplete`: a destination's deletion did not finish; `detail` says what is left
+ * (its mapping, queue or spill not removed yet: a call failed, or the mapping is still being
+ * deleted) or why nothing was changed. Once recorded, the destination already answers 404 and
+ * nothing delivers to it; a repeated DELETE finishes the job.
  */
-export const deletionIncomplete = (what: string): ApiError =>
-  new ApiError(
-    503,
-    'deletion_incomplete',
-    `The destination is being deleted, but ${what} is not removed yet; repeat the DELETE to finish.`,
-  );
+export const deletionIncomplete = (detail: string): ApiError =>
+  new ApiError(503, 'deletion_incomplete', `The destination's deletion did not finish: ${detail}. Repeat the DELETE.`);

@@ -177,6 +177,30 @@ describe('deleteDestination', () => {
     expect(mappings.calls.filter((call) => call.startsWith('remove'))).toHaveLength(2);
   });
 
+  it('removes the subscriptions on a repeat when the first DELETE could not', async () => {
+    const fixture = adminPorts();
+    const { ports, directory } = fixture;
+    const destination = await activeDestination(fixture);
+    directory.subscriptionsByDestination.push(subscriptionTo(destination.id));
+    const remove = directory.removeSubscriptionsOfDestination.bind(directory);
+    directory.removeSubscriptionsOfDestination = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+
+    expect(await apiErrorOf(deleteDestination(destination.id, {}, ports))).toMatchObject({
+      statusCode: 503,
+      code: 'deletion_incomplete',
+      message: expect.stringContaining('its subscriptions are not removed yet'),
+    });
+    expect(await statusOf(fixture, destination.id)).toBe('deleting');
+
+    directory.removeSubscriptionsOfDestination = remove;
+    await deleteDestination(destination.id, {}, ports);
+
+    expect(await statusOf(fixture, destination.id)).toBe('deleted');
+    expect(directory.subscriptionsByDestination).toEqual([]);
+  });
+
   it('waits for a mapping Lambda still reports as deleting, and gives up with 503 past its budget', async () => {
     const fixture = adminPorts();
     const { ports, mappings } = fixture;

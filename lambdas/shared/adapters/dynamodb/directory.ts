@@ -265,7 +265,7 @@ export class DynamoDirectory implements Directory {
    */
   async recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean> {
     const { tableName } = this.table;
-    const spillEmpty = 'AND (attribute_not_exists(spilled) OR spilled = :zero)';
+    const spillEmpty = '(attribute_not_exists(spilled) OR spilled = :zero)';
     return conditionHeld(
       transactWrite(this.table, [
         {
@@ -274,7 +274,7 @@ export class DynamoDirectory implements Directory {
             TableName: tableName,
             Key: destinationKey(id),
             UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
-            ConditionExpression: `#status = :from ${start.forced ? '' : spillEmpty}`,
+            ConditionExpression: start.forced ? '#status = :from' : `#status = :from AND ${spillEmpty}`,
             ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
             ExpressionAttributeValues: {
               ':deleting': 'deleting',
