@@ -386,8 +386,9 @@ describe('DynamoDirectory: deleting a destination', () => {
       dataModel: 'Results',
       createdAt: '',
     });
+    ddb.on(ScanCommand).resolves({ Items: [] });
     ddb
-      .on(ScanCommand)
+      .on(ScanCommand, { Segment: 0 })
       .resolvesOnce({ Items: [subscription('sub_1', 'src_1')], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
       .resolvesOnce({ Items: [subscription('sub_2', 'src_2')] });
     ddb.on(DeleteCommand).resolves({});
@@ -395,10 +396,10 @@ describe('DynamoDirectory: deleting a destination', () => {
     const removed = await directory.removeSubscriptionsOfDestination('dst_1');
 
     expect(removed.map((s) => s.id)).toEqual(['sub_1', 'sub_2']);
-    expect(ddb.commandCalls(ScanCommand)[0]!.args[0].input.ExpressionAttributeValues).toEqual({
-      ':subscription': 'SUB#',
-      ':destinationId': 'dst_1',
-    });
+    const scans = ddb.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scans).toHaveLength(9); // 8 segments, the first one two pages long
+    expect(new Set(scans.map((scan) => scan.Segment))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
+    expect(scans[0]!.ExpressionAttributeValues).toEqual({ ':subscription': 'SUB#', ':destinationId': 'dst_1' });
     expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
       { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
       { pk: 'SRC#src_2', sk: 'SUB#sub_2' },
