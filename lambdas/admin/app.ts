@@ -42,6 +42,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const queryOf = (event: ApiEvent) => event.queryStringParameters ?? {};
 /** An optional JSON body: absent or empty reads as `{}`. */
 const optionalBody = (event: ApiEvent) => (event.body ? jsonBody(event) : {});
+import { deleteDestination } from './delete-destination';
 
 export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
   // Every write goes through `audit`, which records it once it succeeded (see audited.ts).
@@ -161,6 +162,20 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
             id,
           ),
         ),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/admin/destinations/{destinationId}',
+      handler: async (event) => {
+        const destinationId = param(event, 'destinationId');
+        await audit(
+          event,
+          'destination.delete',
+          deleteDestination(destinationId, queryOf(event), ports),
+          () => destinationId,
+        );
+        return noContent();
+      },
     },
     {
       method: 'GET',

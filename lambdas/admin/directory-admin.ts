@@ -1,6 +1,6 @@
 import { keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
-import { requireProvisioned } from '../shared/domain/destinations';
+import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type {
   Arrival,
@@ -55,15 +55,17 @@ export const requireOrganization = async (organizationId: string, directory: Dir
 
 /**
  * The destination with this id, provisioned. Throws 404 `destination_not_found` for an id of the
- * wrong shape, an unknown id, or a destination still being provisioned (or whose provisioning
- * failed); `DestinationStateError` when it is recorded active or paused without its queue.
+ * wrong shape, an unknown id, a destination still being provisioned (or whose provisioning
+ * failed), or one being deleted or deleted; `DestinationStateError` when it is recorded active or
+ * paused without its queue.
  */
 export const requireDestination = async (
   destinationId: string,
   directory: Directory,
 ): Promise<ProvisionedDestination> => {
   const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
-  if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
+  if (!destination || destination.status === 'provisioning' || isRemoved(destination))
+    throw notFound('destination', destinationId);
   return requireProvisioned(destination);
 };
 

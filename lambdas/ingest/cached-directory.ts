@@ -36,6 +36,12 @@ export class CachedDirectory implements IngestDirectory {
     return this.remembered(this.destinations, id, () => this.directory.getDestination(id), isProvisioned);
   }
 
+  /** The destination as stored now, never from memory (and not remembered either). */
+  getDestinationNow(id: string): Promise<Destination | undefined> {
+    this.destinations.delete(id);
+    return this.directory.getDestination(id);
+  }
+
   listSubscriptionsOfSource(sourceId: string) {
     return this.directory.listSubscriptionsOfSource(sourceId);
   }

@@ -9,7 +9,7 @@ import type {
   SubscriptionFilter,
 } from '../../ports/directory';
 import type { Page, PageRequest } from '../../ports/pages';
-import { toDestination } from './directory';
+import { SUBSCRIPTIONS_PER_TRANSACTION, toDestination } from './directory';
 import {
   apiKeyKey,
   DESTINATIONS_LISTING,
@@ -40,9 +40,6 @@ import {
   transactWrite,
   type TransactItems,
 } from './table';
-
-/** Subscriptions removed per transaction when a source goes: two items each, under DynamoDB's 100. */
-const SUBSCRIPTIONS_PER_TRANSACTION = 40;
 
 /** The names and placeholders of an update that sets only the named attributes. */
 const setOnly = (change: Record<string, unknown>) => {

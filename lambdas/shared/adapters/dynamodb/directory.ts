@@ -1,14 +1,16 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
-import type { ApiKeyHolder, Directory } from '../../ports/directory';
+import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
 import {
   apiKeyKey,
   destinationKey,
   destinationListingKey,
   organizationKey,
   organizationListingKey,
+  pausedKey,
+  SUBSCRIPTIONS_LISTING,
   sourceKey,
   sourceListingKey,
   subscriptionKey,
@@ -44,6 +46,12 @@ const DEFAULT_INLINE_RETRIES = 2;
 const holdsWritten = (found: Item | undefined, written: Item) =>
   found !== undefined &&
   Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
+/**
+ * Subscriptions removed per transaction when their source or destination goes: two items each
+ * (the subscription and its listing item), under DynamoDB's 100 items per transaction.
+ */
+export const SUBSCRIPTIONS_PER_TRANSACTION = 40;
+
 // A rotation is its own when the source found already has the new key (a hash of a fresh random key).
 const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
 
@@ -288,6 +296,106 @@ export class DynamoDirectory implements Directory {
   async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
     const { pk, prefix } = subscriptionsOfSource(sourceId);
     return (await queryAll(this.table, pk, prefix, { consistent: true })).map((item) => strip<Subscription>(item)!);
+  }
+
+  // ── Deleting a destination (admin/delete-destination.ts) ──
+
+  /**
+   * One transaction: the destination goes from `from` to `deleting` (its `pause` removed,
+   * `deletingAt` and `forced` set) on condition that its status is still `from` and, unless forced,
+   * its spill is empty; its PAUSED item goes. True also when the item found is already deleting
+   * from this very start (`deletingAt`: this call's earlier attempt, its answer lost).
+   * @throws TransactionCanceledException when conflicts persisted; the SDK's error otherwise
+   */
+  async recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean> {
+    const { tableName } = this.table;
+    const spillEmpty = '(attribute_not_exists(spilled) OR spilled = :zero)';
+    return conditionHeld(
+      transactWrite(this.table, [
+        {
+          // First: conditionHeld reads a refusal of this item as "not in `from`".
+          Update: {
+            TableName: tableName,
+            Key: destinationKey(id),
+            UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+            ConditionExpression: start.forced ? '#status = :from' : `#status = :from AND ${spillEmpty}`,
+            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
+            ExpressionAttributeValues: {
+              ':deleting': 'deleting',
+              ':at': start.deletingAt,
+              ':forced': start.forced,
+              ':from': from,
+              ...(start.forced ? {} : { ':zero': 0 }),
+            },
+            ...returnFoundItem,
+          },
+        },
+        { Delete: { TableName: tableName, Key: pausedKey(id) } },
+      ]),
+      ([destination]) => destination?.found?.status === 'deleting' && destination.found.deletingAt === start.deletingAt,
+    );
+  }
+
+  /** Back to `active` on condition that it is still deleting from `start` (safe to repeat: false then). */
+  async restoreDeletingDestination(id: string, start: DeletionStart): Promise<boolean> {
+    const { client, tableName } = this.table;
+    return conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :active REMOVE deletingAt, forced',
+          ConditionExpression: '#status = :deleting AND deletingAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':deleting': 'deleting', ':at': start.deletingAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * `deleting` → `deleted` with `deletedAt`, removing the signing secret and the head lease; a
+   * destination already deleted is left as it is (the condition refuses, which counts as done).
+   */
+  async recordDestinationDeleted(id: string, deletedAt: string): Promise<void> {
+    const { client, tableName } = this.table;
+    await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+          ConditionExpression: '#status = :deleting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':deleting': 'deleting', ':at': deletedAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Removes the destination's subscriptions, found in the subscription listing (`SUBSCRIPTIONS`,
+   * read strongly consistent and filtered by destination: subscriptions are few, and deletion is
+   * rare), each with its listing item, in transactions of `SUBSCRIPTIONS_PER_TRANSACTION`.
+   * Answers what it removed, so a deletion undone can put them back.
+   */
+  async removeSubscriptionsOfDestination(destinationId: string): Promise<Subscription[]> {
+    const { tableName } = this.table;
+    const subscriptions = (await queryAll(this.table, SUBSCRIPTIONS_LISTING, undefined, { consistent: true }))
+      .map((item) => strip<Subscription>(item)!)
+      .filter((subscription) => subscription.destinationId === destinationId);
+    for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_TRANSACTION) {
+      await transactWrite(
+        this.table,
+        subscriptions
+          .slice(first, first + SUBSCRIPTIONS_PER_TRANSACTION)
+          .flatMap((subscription) => [
+            { Delete: { TableName: tableName, Key: subscriptionKey(subscription.sourceId, subscription.id) } },
+            { Delete: { TableName: tableName, Key: subscriptionListingKey(subscription.id) } },
+          ]),
+      );
+    }
+    return subscriptions;
   }
 
   /**

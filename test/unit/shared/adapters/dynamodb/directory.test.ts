@@ -1,8 +1,15 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
-import { client, ddb, refused, TABLE, transactionCanceled } from './mock-table';
+import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
 
 const organization = { id: 'org_1', name: 'Lab', alertEmail: 'ops@example.org', createdAt: '2026-01-01T00:00:00.000Z' };
 const source = { id: 'src_1', organizationId: 'org_1', name: 'LIS', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -355,5 +362,88 @@ describe('DynamoDirectory', () => {
       ExclusiveStartKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
       ConsistentRead: true,
     });
+  });
+});
+
+describe('DynamoDirectory: deleting a destination', () => {
+  const directory = new DynamoDirectory(client, TABLE);
+  const start = { deletingAt: '2026-01-02T00:00:00.000Z', forced: false };
+
+  beforeEach(() => ddb.reset());
+
+  it('records it deleting in one transaction conditional on its status and, without force, an empty spill; it leaves the paused set', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'paused', start)).toBe(true);
+
+    const [update, paused] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(update!.Update).toMatchObject({
+      Key: destinationKey,
+      UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+      ConditionExpression: '#status = :from AND (attribute_not_exists(spilled) OR spilled = :zero)',
+      ExpressionAttributeValues: { ':from': 'paused', ':deleting': 'deleting', ':at': start.deletingAt, ':zero': 0 },
+    });
+    expect(paused!.Delete).toEqual({ TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } });
+  });
+
+  it('recognises its own earlier attempt (same deletingAt); a status changed by another writer is refused', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        transactionCanceled(refused({ ...destinationKey, status: 'deleting', deletingAt: start.deletingAt }), 'None'),
+      )
+      .rejectsOnce(transactionCanceled(refused({ ...destinationKey, status: 'paused' }), 'None'));
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(true);
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(false);
+  });
+
+  it('marks it deleted without its secret or head lease; an already deleted one is left as it is', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:01.000Z');
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:02.000Z');
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+      ConditionExpression: '#status = :deleting',
+    });
+  });
+
+  it('finds its subscriptions in the subscription listing, strongly consistent, and deletes each with its listing item', async () => {
+    const subscription = (id: string, sourceId: string, destinationId: string) => ({
+      pk: 'SUBSCRIPTIONS',
+      sk: id,
+      id,
+      sourceId,
+      destinationId,
+      dataModel: 'Results',
+      createdAt: '',
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [subscription('sub_1', 'src_1', 'dst_1'), subscription('sub_x', 'src_1', 'dst_other')],
+        LastEvaluatedKey: { pk: 'SUBSCRIPTIONS', sk: 'sub_x' },
+      })
+      .resolvesOnce({ Items: [subscription('sub_2', 'src_2', 'dst_1')] });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    const removed = await directory.removeSubscriptionsOfDestination('dst_1');
+
+    expect(removed.map((s) => s.id)).toEqual(['sub_1', 'sub_2']);
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries.every((query) => query.ConsistentRead === true)).toBe(true);
+    expect(queries[0]!.ExpressionAttributeValues).toMatchObject({ ':pk': 'SUBSCRIPTIONS' });
+    const deleted = ddb
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => call.args[0].input.TransactItems!.map((item) => item.Delete!.Key));
+    expect(deleted).toEqual([
+      { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      { pk: 'SUBSCRIPTIONS', sk: 'sub_1' },
+      { pk: 'SRC#src_2', sk: 'SUB#sub_2' },
+      { pk: 'SUBSCRIPTIONS', sk: 'sub_2' },
+    ]);
   });
 });
