@@ -1,5 +1,5 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
 import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
