@@ -6,7 +6,7 @@ import { type AdminPorts, requireOrganization } from './directory-admin';
 import { pageAnswer, type Query, readListingQuery } from './paging';
 
 /** An organization as the admin API shows it (as its creation answered it). */
-const showOrganization = ({ id, name, alertEmail }: Organization) => ({ id, name, alertEmail });
+const showOrganization = ({ id, name, alertEmail, createdAt }: Organization) => ({ id, name, alertEmail, createdAt });
 
 /** `GET /v1/admin/organizations/{orgId}` */
 export const getOrganization = async (organizationId: string, ports: AdminPorts) =>

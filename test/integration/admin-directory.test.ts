@@ -81,11 +81,12 @@ it('lists, reads and changes organizations, page by page, refusing every wrong f
     id: first!.id,
     name: 'Organization 0',
     alertEmail: 'alerts@example.org',
+    createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
   });
   const patched = await conveyor.admin('PATCH', path, { name: 'Renamed' });
   expect(patched).toEqual({
     status: 200,
-    body: { id: first!.id, name: 'Renamed', alertEmail: 'alerts@example.org' },
+    body: { id: first!.id, name: 'Renamed', alertEmail: 'alerts@example.org', createdAt: expect.any(String) },
   });
   expectError(await conveyor.admin('PATCH', path, {}), 400, 'invalid_request', 'at least one field');
   expectError(await conveyor.admin('PATCH', path, { colour: 'red' }), 400, 'invalid_request', 'colour');

@@ -9,12 +9,14 @@ describe('organizations', () => {
       id: organization.id,
       name: 'Lab',
       alertEmail: 'lab@example.org',
+      createdAt: organization.createdAt,
     });
     expect((await listOrganizations({}, ports)).items).toEqual([await getOrganization(organization.id, ports)]);
     expect(await updateOrganization(organization.id, () => ({ alertEmail: 'new@example.org' }), ports)).toEqual({
       id: organization.id,
       name: 'Lab',
       alertEmail: 'new@example.org',
+      createdAt: organization.createdAt,
     });
     expect(directory.organizations.get(organization.id)).toMatchObject({ name: 'Lab', alertEmail: 'new@example.org' });
   });
