@@ -1,9 +1,81 @@
 #!/usr/bin/env node
-// `conveyor`, the operators' CLI (the package's `bin`; source in bin/cli/). Its TypeScript runs
-// through tsx's loader, as `npm start` does, so a checkout needs no build step and has nothing stale.
+// `conveyor`, the operators' CLI (the package's `bin`; source in bin/cli/, entry bin/cli/main.ts).
+//
+// The TypeScript is bundled by esbuild (a devDependency, as the functions' bundling uses) into
+// node_modules/.cache/conveyor-cli/<checkout>/, rebuilt only when one of its source files changed,
+// and the bundle is run. Why not register tsx's loader on each run: it cost 1–2 s per command on a
+// busy machine, against ~0.5 s for a prepared bundle; a build happens once per change (~0.1 s).
+// Packages stay external: they load from node_modules, as in `npm start`.
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import process from 'node:process';
-import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('./cli/main.ts');
+// Bump when the build options change, so existing bundles are not reused.
+const BUILD_FORMAT = 1;
+
+const checkout = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..'));
+// One cache per checkout: worktrees of one repository may share a node_modules.
+const key = createHash('sha256').update(`${BUILD_FORMAT}:${checkout}`).digest('hex').slice(0, 16);
+const cache = join(checkout, 'node_modules', '.cache', 'conveyor-cli', key);
+const manifestFile = join(cache, 'current.json');
+
+/** The manifest of the last build, when none of the files it was built from changed since. */
+const freshBuild = () => {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    for (const input of manifest.inputs) {
+      if (statSync(join(checkout, input)).mtimeMs > manifest.startedAtMs) return undefined;
+    }
+  } catch {
+    return undefined; // no build yet, or a source file was removed
+  }
+  return manifest;
+};
+
+/** Builds into a new directory, then points the manifest at it (a rename: a concurrent run sees one or the other). */
+const build = async () => {
+  const startedAtMs = Date.now();
+  const outdir = join(cache, `build-${startedAtMs}-${process.pid}`);
+  const { build: esbuild } = await import('esbuild');
+  const result = await esbuild({
+    absWorkingDir: checkout,
+    entryPoints: ['bin/cli/main.ts'],
+    bundle: true,
+    splitting: true, // the SigV4 signer, imported only on AWS, is its own chunk
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    logLevel: 'error',
+  });
+  const manifest = { startedAtMs, entry: join(outdir, 'main.mjs'), inputs: Object.keys(result.metafile.inputs) };
+  mkdirSync(cache, { recursive: true });
+  const temporary = `${manifestFile}.${process.pid}`;
+  writeFileSync(temporary, JSON.stringify(manifest));
+  renameSync(temporary, manifestFile);
+  // Earlier builds, once no run can still be about to load them (a run loads within a second).
+  for (const name of readdirSync(cache)) {
+    const builtAt = Number(/^build-(\d+)-/.exec(name)?.[1]);
+    if (builtAt < startedAtMs - 60_000) rmSync(join(cache, name), { recursive: true, force: true });
+  }
+  return manifest;
+};
+
+const { entry } = freshBuild() ?? (await build());
+const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv);

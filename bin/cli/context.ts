@@ -10,7 +10,6 @@ import { resolveEndpoint } from './endpoint';
 import { UnreachableError } from './errors';
 import { type ApiClient, type Authenticate, bearer, createApiClient } from './http-client';
 import { createOutput, type Output } from './output';
-import { requestSigner } from './sigv4';
 
 /** What the CLI takes from its process; tests give their own. */
 export interface CliSurroundings {
@@ -67,7 +66,8 @@ export const contextOf = (command: Command, surroundings: CliSurroundings): Comm
   let authenticate: Authenticate | undefined;
   const admin = async () =>
     (authenticate ??= aws
-      ? requestSigner({
+      ? // Loaded only on AWS: the signer's modules take a second to load on a busy machine.
+        (await import('./sigv4')).requestSigner({
           region: aws.region,
           credentials: surroundings.awsCredentials ?? defaultChain,
           now: surroundings.now,
