@@ -21,8 +21,8 @@ import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// Bump when the build options change, so existing bundles are not reused.
-const BUILD_FORMAT = 1;
+// Bump when the build options or the manifest change, so existing bundles are not reused.
+const BUILD_FORMAT = 2;
 
 const checkout = realpathSync(join(dirname(fileURLToPath(import.meta.url)), '..'));
 // One cache per checkout: worktrees of one repository may share a node_modules.
@@ -30,13 +30,17 @@ const key = createHash('sha256').update(`${BUILD_FORMAT}:${checkout}`).digest('h
 const cache = join(checkout, 'node_modules', '.cache', 'conveyor-cli', key);
 const manifestFile = join(cache, 'current.json');
 
-/** The manifest of the last build, when none of the files it was built from changed since. */
+/**
+ * The manifest of the last build, when every file it was built from is as it was then: the same
+ * modification time (older, as after a checkout of an older commit, counts as changed), and that
+ * time before the build started (a file saved during the build may not be in it).
+ */
 const freshBuild = () => {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    for (const input of manifest.inputs) {
-      if (statSync(join(checkout, input)).mtimeMs > manifest.startedAtMs) return undefined;
+    for (const [input, mtimeMs] of Object.entries(manifest.inputs)) {
+      if (statSync(join(checkout, input)).mtimeMs !== mtimeMs || mtimeMs >= manifest.startedAtMs) return undefined;
     }
   } catch {
     return undefined; // no build yet, or a source file was removed
@@ -63,7 +67,10 @@ const build = async () => {
     metafile: true,
     logLevel: 'error',
   });
-  const manifest = { startedAtMs, entry: join(outdir, 'main.mjs'), inputs: Object.keys(result.metafile.inputs) };
+  const inputs = Object.fromEntries(
+    Object.keys(result.metafile.inputs).map((input) => [input, statSync(join(checkout, input)).mtimeMs]),
+  );
+  const manifest = { startedAtMs, entry: join(outdir, 'main.mjs'), inputs };
   mkdirSync(cache, { recursive: true });
   const temporary = `${manifestFile}.${process.pid}`;
   writeFileSync(temporary, JSON.stringify(manifest));
@@ -77,5 +84,5 @@ const build = async () => {
 };
 
 const { entry } = freshBuild() ?? (await build());
-const { main } = await import(pathToFileURL(entry).href);
-process.exitCode = await main(process.argv);
+const { main, processSurroundings } = await import(pathToFileURL(entry).href);
+process.exitCode = await main(process.argv, processSurroundings(checkout));

@@ -14,8 +14,12 @@ import { createOutput, type Output } from './output';
 /** What the CLI takes from its process; tests give their own. */
 export interface CliSurroundings {
   readonly env: Environment;
-  /** Where a relative data directory is found (the process's working directory). */
-  readonly cwd: string;
+  /**
+   * The checkout: a relative `CONVEYOR_DATA_DIR` (and the default `.conveyor`) is resolved against
+   * it, as `npm start` (run by npm in the package's root) resolves it, whatever directory the
+   * operator runs `conveyor` from.
+   */
+  readonly checkout: string;
   readonly now: () => Date;
   readonly fetch: typeof fetch;
   readonly stdout: (text: string) => void;
@@ -72,7 +76,7 @@ export const contextOf = (command: Command, surroundings: CliSurroundings): Comm
           credentials: surroundings.awsCredentials ?? defaultChain,
           now: surroundings.now,
         })
-      : bearer(resolveAdminToken(surroundings.env, surroundings.cwd)));
+      : bearer(resolveAdminToken(surroundings.env, surroundings.checkout)));
   return {
     client: createApiClient({ baseUrl: endpoint.baseUrl, admin, fetch: surroundings.fetch }),
     output: createOutput(globals.json === true, surroundings.stdout, surroundings.stderr),

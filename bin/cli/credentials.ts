@@ -14,15 +14,16 @@ export const DEFAULT_DATA_DIR = '.conveyor';
 /**
  * The admin token for local mode, first found of:
  * 1. `CONVEYOR_ADMIN_TOKEN` (what `npm start` uses when set);
- * 2. the file `<CONVEYOR_DATA_DIR or .conveyor>/admin-token`, relative to `cwd`, which `npm start`
+ * 2. the file `<CONVEYOR_DATA_DIR or .conveyor>/admin-token`, relative to `checkout` (where
+ *    `npm start` runs), which `npm start`
  *    writes when it generates the token (`local/conveyor-local.ts`).
  *
  * @throws UnreachableError (exit 3) when neither holds a token.
  */
-export const resolveAdminToken = (env: Environment, cwd: string): string => {
+export const resolveAdminToken = (env: Environment, checkout: string): string => {
   const fromEnv = envValue(env, CLI_ENV.CONVEYOR_ADMIN_TOKEN);
   if (fromEnv !== undefined) return fromEnv;
-  const file = resolve(cwd, envValue(env, CLI_ENV.CONVEYOR_DATA_DIR) ?? DEFAULT_DATA_DIR, 'admin-token');
+  const file = resolve(checkout, envValue(env, CLI_ENV.CONVEYOR_DATA_DIR) ?? DEFAULT_DATA_DIR, 'admin-token');
   let fromFile = '';
   try {
     fromFile = readFileSync(file, 'utf8').trim();
@@ -31,8 +32,8 @@ export const resolveAdminToken = (env: Environment, cwd: string): string => {
   }
   if (fromFile !== '') return fromFile;
   throw new UnreachableError(
-    `No admin token: set ${CLI_ENV.CONVEYOR_ADMIN_TOKEN} to the token npm start printed, or run conveyor in the ` +
-      `checkout where npm start runs (it reads ${file}). On AWS, give --region or the execute-api URL.`,
+    `No admin token: set ${CLI_ENV.CONVEYOR_ADMIN_TOKEN} to the token npm start printed, or run npm start in this ` +
+      `checkout (it writes ${file} when it generates the token). On AWS, give --region or the execute-api URL.`,
   );
 };
 

@@ -10,10 +10,10 @@ import { createProgram } from './program';
 // Commander's codes for help that was asked for, as opposed to help shown because of an error.
 const HELP_ASKED = new Set(['commander.helpDisplayed', 'commander.version']);
 
-/** The process's own surroundings. */
-export const processSurroundings = (): CliSurroundings => ({
+/** The process's own surroundings; `checkout` is the repository root the CLI runs from. */
+export const processSurroundings = (checkout: string): CliSurroundings => ({
   env: process.env,
-  cwd: process.cwd(),
+  checkout,
   now: () => new Date(),
   fetch: globalThis.fetch,
   stdout: (text) => process.stdout.write(text),
@@ -24,7 +24,7 @@ export const processSurroundings = (): CliSurroundings => ({
  * Runs `conveyor` with `argv` (as `process.argv`: node, script, then the arguments); resolves
  * with the exit code, never rejects.
  */
-export const main = async (argv: readonly string[], surroundings = processSurroundings()): Promise<ExitCode> => {
+export const main = async (argv: readonly string[], surroundings: CliSurroundings): Promise<ExitCode> => {
   try {
     await createProgram(surroundings).parseAsync([...argv]);
     return EXIT.ok;

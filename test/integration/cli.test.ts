@@ -5,7 +5,7 @@
  * with codes scripts can test.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
@@ -40,7 +40,7 @@ interface CliRun {
 }
 
 /** Runs the CLI (asynchronously: the API under test runs in this process). */
-const conveyorCli = (args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) =>
+const conveyorCli = (args: string[], options: { env?: Record<string, string | undefined> } = {}) =>
   new Promise<CliRun>((resolveRun) => {
     const env: Record<string, string | undefined> = {
       ...process.env,
@@ -49,15 +49,10 @@ const conveyorCli = (args: string[], options: { env?: Record<string, string | un
       ...options.env,
     };
     for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? process.cwd() },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolveRun({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolveRun({ code, stdout, stderr });
+    });
   });
 
 /** Runs the CLI with `--json` and expects success: the parsed answer. */
@@ -164,33 +159,25 @@ describe('conveyor CLI against a local instance', () => {
     expect(run.stderr).toMatch(/^destination_not_found: .+\n$/);
   });
 
-  it('reads the admin token npm start wrote, and exits 1 with unauthorized for a wrong one', async () => {
-    const checkout = mkdtempSync(join(tmpdir(), 'conveyor-cli-'));
+  it('reads the admin token npm start wrote in its data directory, and exits 1 with unauthorized for a wrong one', async () => {
+    // Elsewhere than the checkout's own .conveyor, which a running npm start may be using.
+    const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-cli-'));
+    const fromDataDir = { CONVEYOR_ADMIN_TOKEN: undefined, CONVEYOR_DATA_DIR: dataDir };
     try {
-      mkdirSync(join(checkout, '.conveyor'));
-      writeFileSync(join(checkout, '.conveyor', 'admin-token'), 'test-admin-token');
-      const withFile = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], {
-        cwd: checkout,
-        env: { CONVEYOR_ADMIN_TOKEN: undefined },
-      });
+      writeFileSync(join(dataDir, 'admin-token'), 'test-admin-token');
+      const withFile = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], { env: fromDataDir });
       expect(withFile.stderr).toMatch(/^destination_not_found: /); // authenticated: the API looked it up
-      writeFileSync(join(checkout, '.conveyor', 'admin-token'), 'not-the-token');
-      const wrong = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], {
-        cwd: checkout,
-        env: { CONVEYOR_ADMIN_TOKEN: undefined },
-      });
+      writeFileSync(join(dataDir, 'admin-token'), 'not-the-token');
+      const wrong = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], { env: fromDataDir });
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toMatch(/^unauthorized: /);
       expect(wrong.stderr).not.toContain('not-the-token');
-      rmSync(join(checkout, '.conveyor'), { recursive: true });
-      const none = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], {
-        cwd: checkout,
-        env: { CONVEYOR_ADMIN_TOKEN: undefined },
-      });
+      rmSync(join(dataDir, 'admin-token'));
+      const none = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], { env: fromDataDir });
       expect(none.code).toBe(3);
       expect(none.stderr).toContain('No admin token');
     } finally {
-      rmSync(checkout, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -22,7 +22,7 @@ describe('resolveAdminToken', () => {
     expect(resolveAdminToken({ CONVEYOR_ADMIN_TOKEN: 'from-env' }, checkout)).toBe('from-env');
   });
 
-  it('then reads .conveyor/admin-token under the working directory, trimmed', () => {
+  it('then reads .conveyor/admin-token under the checkout, trimmed', () => {
     writeToken('.conveyor', 'from-file');
     expect(resolveAdminToken({}, checkout)).toBe('from-file');
     expect(resolveAdminToken({ CONVEYOR_ADMIN_TOKEN: '' }, checkout)).toBe('from-file');

@@ -22,7 +22,7 @@ export const runCli = async (
   args: string[],
   options: {
     env?: Record<string, string>;
-    cwd?: string;
+    checkout?: string;
     answer?: (request: SentRequest) => Answer;
     now?: Date;
     awsCredentials?: { accessKeyId: string; secretAccessKey: string };
@@ -46,7 +46,7 @@ export const runCli = async (
   }) as typeof fetch;
   const code = await main(['node', 'conveyor', ...args], {
     env: { CONVEYOR_ADMIN_TOKEN: 'unit-admin-token', ...options.env },
-    cwd: options.cwd ?? '/nonexistent',
+    checkout: options.checkout ?? '/nonexistent',
     now: () => options.now ?? new Date('2026-11-30T12:00:00.000Z'),
     fetch: fakeFetch,
     stdout: (text) => (stdout += text),
