@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { freePort } from '../../local/stand-ins';
 
 jest.setTimeout(120_000);
 
@@ -182,11 +183,10 @@ describe('conveyor CLI against a local instance', () => {
   });
 
   it('exits 3 when nothing answers at the API URL', async () => {
-    const run = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], {
-      env: { CONVEYOR_API_URL: 'http://127.0.0.1:9' },
-    });
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const run = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], { env: { CONVEYOR_API_URL: closed } });
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('Could not reach the API at http://127.0.0.1:9');
+    expect(run.stderr).toMatch(new RegExp(`^Could not reach the API at ${closed}: .*ECONNREFUSED`));
   });
 
   it('skips a paused head with a reason, shows the message as its source sees it, and replays the head', async () => {

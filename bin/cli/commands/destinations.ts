@@ -186,7 +186,7 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
       context.output.result(
         skipped,
         () =>
-          `Skipped ${skipped.skippedTransmissionId}; ${id} resumes with the next message.\n` +
+          `Skipped ${skipped.skippedTransmissionId} and resumed ${id}.\n` +
           `Replay it later with: conveyor transmissions replay ${skipped.skippedTransmissionId}`,
       );
     });
