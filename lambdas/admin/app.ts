@@ -18,6 +18,7 @@ import {
   rotateSourceKey,
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
+import { describeTransmission } from './transmission-detail';
 
 export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
   const routes = [
@@ -87,6 +88,12 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
       path: '/v1/admin/transmissions/{transmissionId}/replay',
       handler: async (event: ApiEvent) =>
         json(200, await replayTransmission(pathParameter(event, 'transmissionId'), ports)),
+    },
+    // The attempt log of one transmission (v1.1).
+    {
+      method: 'GET' as const,
+      path: '/v1/admin/transmissions/{transmissionId}',
+      handler: async (event: ApiEvent) => json(200, await describeTransmission(pathParameter(event, 'transmissionId'), ports)),
     },
   ];
   return middy<ApiEvent, ApiResult>()

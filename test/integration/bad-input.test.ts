@@ -559,7 +559,7 @@ const adminCases: Record<string, Case> = {
     code: 'destination_not_found',
   },
   'admin: unknown route': {
-    request: () => admin('GET', '/v1/admin/organizations'),
+    request: () => admin('GET', '/v1/admin/widgets'),
     status: 404,
     code: 'route_not_found',
   },
@@ -574,6 +574,36 @@ describe.each([
     expect(answer.status).toBe(testCase.status);
     expect(answer.body).toEqual({ error: { code: testCase.code, message: expect.any(String) } });
     if (testCase.names) expect(answer.body.error.message).toContain(testCase.names);
+  });
+});
+
+/**
+ * Every route with an id in its path, and the 404 its resource answers: a malformed, unknown or
+ * badly percent-encoded id is that 404, never a 5xx (the contract's "Admin API" preamble).
+ */
+const ROUTES_WITH_IDS: ReadonlyArray<[method: string, path: string, code: string, admin: boolean]> = [
+  ['GET', '/v1/messages/{id}', 'message_not_found', false],
+  ['POST', '/v1/admin/organizations/{id}/sources', 'organization_not_found', true],
+  ['POST', '/v1/admin/organizations/{id}/destinations', 'organization_not_found', true],
+  ['POST', '/v1/admin/sources/{id}/keys', 'source_not_found', true],
+  ['GET', '/v1/admin/destinations/{id}', 'destination_not_found', true],
+  ['GET', '/v1/admin/destinations/{id}/transmissions', 'destination_not_found', true],
+  ['POST', '/v1/admin/destinations/{id}/resume', 'destination_not_found', true],
+  ['POST', '/v1/admin/destinations/{id}/skip', 'destination_not_found', true],
+  ['POST', '/v1/admin/transmissions/{id}/replay', 'transmission_not_found', true],
+  ['GET', '/v1/admin/transmissions/{id}', 'transmission_not_found', true],
+];
+
+/** Ids no resource has: percent-encoding junk, control characters, an overlong UTF-8 slash, a wrong prefix. */
+const BAD_IDS = ['%00%ff', '%', '%zz', '%ff', '%C0%AF', 'dst_%4', '%ED%A0%80', '%00', '..%2F..%2Fetc', 'nope'];
+
+describe.each(ROUTES_WITH_IDS)('%s %s', (method, path, code, isAdmin) => {
+  it.each(BAD_IDS)(`answers ${code} for the id %s`, async (badId) => {
+    const headers = { authorization: `Bearer ${isAdmin ? conveyor.local.adminToken : source.apiKey}` };
+    // A body the route would accept, so only the id can be at fault.
+    const body = method === 'POST' ? {} : undefined;
+    const answer = await conveyor.request(method, path.replace('{id}', badId), { body, headers });
+    expect(answer).toEqual({ status: 404, body: { error: { code, message: expect.any(String) } } });
   });
 });
 

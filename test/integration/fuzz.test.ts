@@ -53,6 +53,33 @@ const fieldValue = (plausible: fc.Arbitrary<unknown>) =>
     { weight: 1, arbitrary: fc.constantFrom('', ' ', 'x'.repeat(5000), null, 0, -1, 1e308, true, [], {}) },
   );
 
+/** Percent-encoding junk no id has: NUL, a lone `%`, non-hex, non-UTF-8, overlong UTF-8, a surrogate, dot segments. */
+const percentJunk = fc.constantFrom(
+  '%00',
+  '%00%ff',
+  '%',
+  '%zz',
+  '%ff',
+  '%C0%AF',
+  '%E0%80%AF',
+  '%ED%A0%80',
+  '..',
+  '%2e%2e',
+);
+
+/** A path segment made of `value`: encoded properly, replaced by junk, or with junk around it. */
+const pathSegment = (value: fc.Arbitrary<string>) =>
+  fc.oneof(
+    { weight: 3, arbitrary: value.map(encodeURIComponent) },
+    { weight: 1, arbitrary: percentJunk },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(percentJunk, value, percentJunk)
+        .map(([before, middle, after]) => `${before}${encodeURIComponent(middle)}${after}`),
+    },
+  );
+
 const expectDocumentedAnswer = (answer: HttpAnswer) => {
   if (answer.status >= 500) tried.fiveHundreds++;
   expect(answer.status).toBeLessThan(500);
@@ -126,12 +153,16 @@ it('answers random integrator requests with a success or a documented 4xx, and e
     { numRuns: 400 },
   );
   await fc.assert(
-    fc.asyncProperty(anyText(80), printable(200), async (messageId, authorization) => {
-      tried.ingest++;
-      expectDocumentedAnswer(
-        await conveyor.request('GET', `/v1/messages/${encodeURIComponent(messageId)}`, { headers: { authorization } }),
-      );
-    }),
+    fc.asyncProperty(
+      pathSegment(anyText(80)),
+      fc.oneof(fc.constant(`Bearer ${source.apiKey}`), printable(200)),
+      async (messageId, authorization) => {
+        tried.ingest++;
+        expectDocumentedAnswer(
+          await conveyor.request('GET', `/v1/messages/${messageId}`, { headers: { authorization } }),
+        );
+      },
+    ),
     { numRuns: 50 },
   );
 
@@ -161,7 +192,7 @@ it('answers random admin requests with a success or a documented 4xx', async () 
     ),
     anyText(60),
   );
-  const path = (template: (value: string) => string) => id.map((value) => template(encodeURIComponent(value)));
+  const path = (template: (value: string) => string) => pathSegment(id).map(template);
   const request = fc.oneof(
     fc.record({
       method: fc.constant('POST'),
@@ -224,10 +255,10 @@ it('answers random admin requests with a success or a documented 4xx', async () 
     fc.record({
       method: fc.constant('GET'),
       path: fc
-        .tuple(id, printable(30), printable(60))
+        .tuple(pathSegment(id), printable(30), printable(60))
         .map(
           ([value, limit, cursor]) =>
-            `/v1/admin/destinations/${encodeURIComponent(value)}/transmissions?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`,
+            `/v1/admin/destinations/${value}/transmissions?limit=${encodeURIComponent(limit)}&cursor=${encodeURIComponent(cursor)}`,
         ),
       body: fc.constant(undefined),
     }),

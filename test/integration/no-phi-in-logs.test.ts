@@ -3,7 +3,9 @@
  * destination, nowhere else. Messages carrying a marker string go through every path that logs,
  * counts or emails — acceptance, delivery, refusals and a pause with its alerts, skip and replay,
  * bad input, reading the message back — with logs at DEBUG and metrics on; the marker must appear
- * in no log line, no metric and no email.
+ * in no log line, no metric and no email. The receiver's answers carry a marker of their own in
+ * their bodies (refusals, a 503 and the 2xx ones): the attempt log keeps them, and
+ * `GET /v1/admin/transmissions/{id}` shows them, but no log line, metric or email does.
  */
 import { randomUUID } from 'node:crypto';
 import { interceptOutput } from '../fixtures/output';
@@ -13,6 +15,9 @@ import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conve
 jest.setTimeout(120_000);
 
 const MARKER = `PHI-MARKER-${randomUUID()}`;
+/** What the receiver answers: an endpoint's answer may echo PHI too. */
+const ANSWER_MARKER = `ANSWER-MARKER-${randomUUID()}`;
+const answer = (status: number) => ({ status, body: `${status} ${ANSWER_MARKER} for Jane Doe` });
 const output: string[] = [];
 let intercepted: { restore: () => void } | undefined;
 
@@ -52,7 +57,7 @@ it('keeps the payload out of every log line, metric and email', async () => {
   });
 
   // A refusal (sender's fault), its pause and alert, then recovery by an operator.
-  receiver.respond = () => 400;
+  receiver.respond = () => answer(400);
   const first = await conveyor.send(source.apiKey, message(1), { 'idempotency-key': randomUUID() });
   expect(first.status).toBe(200);
   await waitFor(
@@ -63,10 +68,10 @@ it('keeps the payload out of every log line, metric and email', async () => {
   // head stays refused until the skip is done: were it accepted first, the prober's next probe
   // could resume the destination before the skip, which would then find nothing to skip.
   expect((await conveyor.send(source.apiKey, message(2))).status).toBe(200);
-  receiver.respond = (request) => (JSON.parse(request.body).data.n === 1 ? 400 : 200);
+  receiver.respond = (request) => answer(JSON.parse(request.body).data.n === 1 ? 400 : 200);
   const skip = await conveyor.admin('POST', `/v1/admin/destinations/${destination.id}/skip`);
   expect(skip.status).toBe(200);
-  receiver.respond = () => 200;
+  receiver.respond = () => answer(200);
   await waitFor(() => accepted(receiver).length >= 1, 'the message behind the skipped head');
   expect(
     (await conveyor.admin('POST', `/v1/admin/transmissions/${skip.body.skippedTransmissionId}/replay`)).status,
@@ -75,7 +80,7 @@ it('keeps the payload out of every log line, metric and email', async () => {
 
   // A transient failure retried in place, and a message read back.
   let failures = 1;
-  receiver.respond = () => (failures-- > 0 ? 503 : 200);
+  receiver.respond = () => answer(failures-- > 0 ? 503 : 200);
   const third = await conveyor.send(source.apiKey, message(3));
   await waitFor(() => accepted(receiver).length >= 3, 'the retried delivery');
   expect(
@@ -106,6 +111,26 @@ it('keeps the payload out of every log line, metric and email', async () => {
   ];
   expect(refused.map((answer) => Math.floor(answer.status / 100))).toEqual([4, 4, 4, 4, 4]);
 
+  // The answers' bodies are in the attempt logs, shown by the admin route: the 400 refusals of the
+  // replayed head, then its delivery; the 503 retried in place, then its delivery. (Read before the
+  // output is checked, so a route that logged its answer would be caught.)
+  const excerptsOf = async (transmissionId: string) => {
+    const path = `/v1/admin/transmissions/${transmissionId}`;
+    await waitFor(async () => (await conveyor.admin('GET', path)).body.status === 'delivered', 'the delivery recorded');
+    const detail = await conveyor.admin('GET', path);
+    return detail.body.attemptLog.map((entry: { outcome: string; responseExcerpt?: string }) => [
+      entry.outcome,
+      entry.responseExcerpt,
+    ]);
+  };
+  const replayed = await excerptsOf(skip.body.skippedTransmissionId);
+  expect(replayed[0]).toEqual(['http_error', `400 ${ANSWER_MARKER} for Jane Doe`]);
+  expect(replayed.at(-1)).toEqual(['delivered', `200 ${ANSWER_MARKER} for Jane Doe`]);
+  expect(await excerptsOf(third.body.transmissions[0].id)).toEqual([
+    ['http_error', `503 ${ANSWER_MARKER} for Jane Doe`],
+    ['delivered', `200 ${ANSWER_MARKER} for Jane Doe`],
+  ]);
+
   const emails = (
     (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as {
       emails: Array<{ subject: string; body: { text?: string; html?: string } }>;
@@ -126,4 +151,6 @@ it('keeps the payload out of every log line, metric and email', async () => {
 
   expect(written.includes(MARKER)).toBe(false);
   expect(JSON.stringify(emails).includes(MARKER)).toBe(false);
+  expect(written.includes(ANSWER_MARKER)).toBe(false);
+  expect(JSON.stringify(emails).includes(ANSWER_MARKER)).toBe(false);
 });

@@ -64,8 +64,15 @@ describe('UndiciDeliverer', () => {
     });
   });
 
-  it('reads only the start of a large answer', async () => {
-    expect(await post(deliverer, `${base}/big`)).toMatchObject({ kind: 'answered', status: 200 });
+  it('reads only the start of a large answer, keeping its first 1,024 bytes as the excerpt', async () => {
+    const outcome = await post(deliverer, `${base}/big`);
+    expect(outcome).toMatchObject({ kind: 'answered', status: 200, responseExcerpt: 'x'.repeat(1024) });
+    // The next attempt is unaffected by the answer cut short.
+    expect(await post(deliverer, `${base}/ok`)).toMatchObject({ kind: 'answered', status: 200 });
+  });
+
+  it('has no excerpt for an answer without a body', async () => {
+    expect(await post(deliverer, `${base}/fail`)).not.toHaveProperty('responseExcerpt');
   });
 });
 

@@ -1,10 +1,15 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import { RESPONSE_EXCERPT_BYTES } from '../domain/attempt-log';
 import { addressesAllowed } from '../domain/destination-url';
 import type { Deliverer, DeliveryOutcome, DeliveryRequest } from '../ports/deliverer';
+import { readResponseExcerpt } from './response-excerpt';
 
-/** At most this much of an endpoint's answer is read: only its status matters. */
+/**
+ * At most this much of an endpoint's answer is read: its status decides, and its first 1,024
+ * bytes are kept for the attempt log; the rest is read only so the connection can be reused.
+ */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Raised by the guarded lookup; the attempt fails without any connection being made. */
@@ -65,8 +70,9 @@ const isAddressRefusal = (error: unknown): boolean => {
  * POSTs over a keep-alive connection pool shared by the invocations of a warm function. Each new
  * connection goes only to an address the policy allows, checked at connect time (the URL was also
  * checked at registration). Redirects are never followed (undici's `request` does not follow them),
- * at most 64 KiB of the answer is read, and the whole exchange up to the status line must fit in
- * the destination's timeout. A failed exchange is an `unreachable` outcome, not an error; durations
+ * at most 64 KiB of the answer is read, of which the first 1,024 bytes are kept as the attempt's
+ * `responseExcerpt` (may hold PHI: never logged), and the whole exchange up to the status line must
+ * fit in the destination's timeout. A failed exchange is an `unreachable` outcome, not an error; durations
  * are in ms.
  */
 export class UndiciDeliverer implements Deliverer {
@@ -98,13 +104,14 @@ export class UndiciDeliverer implements Deliverer {
         bodyTimeout: delivery.timeoutMs,
       });
       const durationMs = elapsed();
-      await response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
+      const responseExcerpt = await readResponseExcerpt(response.body, RESPONSE_EXCERPT_BYTES, MAX_RESPONSE_BYTES);
       const retryAfter = response.headers['retry-after'];
       return {
         kind: 'answered',
         status: response.statusCode,
         durationMs,
         ...(typeof retryAfter === 'string' ? { retryAfter: retryAfter.slice(0, 64) } : {}),
+        ...(responseExcerpt ? { responseExcerpt } : {}),
       };
     } catch (error) {
       if (isAddressRefusal(error)) return { kind: 'unreachable', reason: 'address_refused', durationMs: elapsed() };

@@ -82,9 +82,16 @@ export const destinationNotAllowed = (destinationId: string): ApiError =>
 
 // 404
 
+/** How much of an unknown id a 404 repeats: ids are under 40 characters; a path can be kilobytes of junk. */
+const MAX_ECHOED_ID = 64;
+
 /** 404 `<resource>_not_found`, such as `destination_not_found`; also for ids of the wrong shape. */
 export const notFound = (resource: NotFoundResource, id: string): ApiError =>
-  new ApiError(404, `${resource}_not_found`, `No ${resource.replace(/_/g, ' ')} with id ${JSON.stringify(id)}.`);
+  new ApiError(
+    404,
+    `${resource}_not_found`,
+    `No ${resource.replace(/_/g, ' ')} with id ${JSON.stringify(id.length > MAX_ECHOED_ID ? `${id.slice(0, MAX_ECHOED_ID)}…` : id)}.`,
+  );
 
 /** 404 `route_not_found`: no route matches the method and path (also planned, unserved operations). */
 export const noSuchRoute = (): ApiError => new ApiError(404, 'route_not_found', 'No such route.');

@@ -151,6 +151,40 @@ export interface Arrival {
   readonly sequence: number;
   readonly arrivedAt: string;
   readonly attempts: number;
+  /**
+   * The delivering attempt, as its attempt log shows it (see `AttemptLogEntry`): the 2xx status,
+   * how long it took (ms) and the first 1,024 bytes of the answer. Absent on an entry written
+   * before the attempt log existed, or written again from the transmission alone.
+   */
+  readonly status?: number;
+  readonly durationMs?: number;
+  /** May hold PHI: shown only by `GET /v1/admin/transmissions/{id}`, never logged, metered or emailed. */
+  readonly responseExcerpt?: string;
+}
+
+/** How one attempt ended, as the attempt log names it (see `attemptOutcomeOf` in attempt-log.ts). */
+export type AttemptOutcomeName = 'delivered' | 'http_error' | 'timeout' | 'connection_error' | 'address_refused';
+
+/** One attempt at delivering a transmission, as `GET /v1/admin/transmissions/{id}` shows it. */
+export interface AttemptLogEntry {
+  /** When the attempt ended (its answer, timeout or error), ISO 8601. */
+  readonly at: string;
+  readonly outcome: AttemptOutcomeName;
+  /** The HTTP status, when the endpoint answered. */
+  readonly status?: number;
+  /** From sending to the answer's status line (or the failure), ms; absent only on a delivered entry written without it. */
+  readonly durationMs?: number;
+  /**
+   * The first 1,024 bytes of the answer's body as UTF-8 text (a cut character replaced); absent
+   * for an empty body or no answer. May hold PHI: stored only in the table (encrypted with its
+   * customer-managed key), shown only by the admin route, never logged, metered or emailed.
+   */
+  readonly responseExcerpt?: string;
+}
+
+/** An attempt as stored: its number among the transmission's attempts (1, 2, ...) keys and orders it. */
+export interface RecordedAttempt extends AttemptLogEntry {
+  readonly attempt: number;
 }
 
 /** An email waiting in the outbox (alerts are written with the state change, then sent). */

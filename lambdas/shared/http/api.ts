@@ -37,11 +37,20 @@ export const header = (event: ApiEvent, name: string): string | undefined => {
   return undefined;
 };
 
-/** The path parameter the router matched, percent-decoded; throws when the route has none of that name. */
+/**
+ * The path parameter the router matched, percent-decoded. A malformed or non-UTF-8 encoding
+ * (`%`, `%zz`, `%ff`, overlong forms such as `%C0%AF`) is returned as it came, undecoded: no id has
+ * a `%` in it, so the use case's id check answers the resource's 404 — never a 5xx. Throws (a
+ * programming error) only when the route has no parameter of that name.
+ */
 export const pathParameter = (event: ApiEvent, name: string): string => {
   const value = event.pathParameters?.[name];
   if (value === undefined) throw new Error(`Route has no path parameter ${name}`);
-  return decodeURIComponent(value);
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 };
 
 /**

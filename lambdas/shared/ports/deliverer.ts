@@ -9,8 +9,12 @@ export interface DeliveryRequest {
   readonly timeoutMs: number;
 }
 
-/** How the endpoint answered, and how long the attempt took (ms). */
-export type DeliveryOutcome = AttemptOutcome & { readonly durationMs: number };
+/**
+ * How the endpoint answered, how long the attempt took (ms, up to the answer's status line), and
+ * for an answer with a body its first 1,024 bytes as text (`responseExcerpt`: it may hold PHI, so
+ * it goes only into the attempt log, never into a log line, a metric or an email).
+ */
+export type DeliveryOutcome = AttemptOutcome & { readonly durationMs: number; readonly responseExcerpt?: string };
 
 /** POSTs one transmission to its destination and reports how the endpoint answered. */
 export interface Deliverer {

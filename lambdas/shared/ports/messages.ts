@@ -1,5 +1,5 @@
 /** The message-store port: messages, transmissions, idempotency records, parked entries and arrival logs. */
-import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../domain/model';
+import type { AcceptedMessage, Arrival, Message, RecordedAttempt, TransmissionStatus } from '../domain/model';
 
 export type IdempotencyClaim =
   | { readonly outcome: 'claimed' }
@@ -55,8 +55,29 @@ export interface MessageStore {
   removeParked(transmissionId: string): Promise<void>;
   /** Makes a skipped transmission queued again with the next generation; returns that generation. */
   prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined>;
-  recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void>;
+  /**
+   * Counts a failed attempt, keeps its `error` as the transmission's `lastError`, and adds
+   * `attempt` to its attempt log, all in one write. Keyed by the attempt's number: recording the
+   * same attempt again (a retry of a write whose answer was lost) neither counts nor logs it twice.
+   */
+  recordFailedAttempt(
+    messageId: string,
+    transmissionId: string,
+    error: string,
+    attempt: RecordedAttempt,
+  ): Promise<void>;
+  /**
+   * Records a delivery: the arrival-log entry (with the delivering attempt's status, duration and
+   * excerpt when the arrival carries them) and the transmission delivered.
+   */
   recordArrival(arrival: Arrival & { destinationId: string }): Promise<void>;
+  /**
+   * The last `limit` failed attempts of a transmission, oldest first (its attempt log without the
+   * delivering attempt, which its arrival holds: see `getArrival`).
+   */
+  listFailedAttempts(messageId: string, transmissionId: string, limit: number): Promise<RecordedAttempt[]>;
+  /** The arrival-log entry of a destination's delivery number `sequence`; undefined when there is none. */
+  getArrival(destinationId: string, sequence: number): Promise<Arrival | undefined>;
   listArrivals(destinationId: string, limit: number, cursor?: string): Promise<{ items: Arrival[]; cursor?: string }>;
 }
 

@@ -1,3 +1,4 @@
+import { attemptEntry } from '../domain/attempt-log';
 import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
 import { reservationKeyOf } from '../domain/ids';
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
@@ -5,7 +6,7 @@ import type { DestinationSettings, Message } from '../domain/model';
 import { deliveryHeaders } from '../domain/signature';
 import { MetricNames } from '../domain/metric-names';
 import type { Clock, Log, Meter } from '../ports/observe';
-import type { Deliverer } from '../ports/deliverer';
+import type { Deliverer, DeliveryOutcome } from '../ports/deliverer';
 import type { Directory } from '../ports/directory';
 import type { MessageStore } from '../ports/messages';
 import type { PayloadStore } from '../ports/payloads';
@@ -67,6 +68,15 @@ export interface DeliveryOptions {
   readonly known?: Message | 'abandoned';
 }
 
+/**
+ * The deliverer's outcome without the answer's excerpt, which may hold PHI: only the attempt log
+ * takes it, and what goes on (to a pause, its alert, logs) never carries it.
+ */
+const withoutExcerpt = ({ responseExcerpt, ...outcome }: DeliveryOutcome) => ({
+  responseExcerpt,
+  outcome: outcome as AttemptOutcome & { readonly durationMs: number },
+});
+
 /** Room (ms) left at the end of an invocation for recording an attempt. */
 const RECORDING_MARGIN_MS = 2000;
 
@@ -104,9 +114,10 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
  *    prober's backlog-age pass reads).
  * 5. POST, signed (Standard Webhooks), within the destination's `timeoutMs`.
- * 6. On a 2xx: record the arrival (time, sequence, attempts), count and log it; a replay's parked
- *    entry is removed.
- * 7. Otherwise record the failed attempt; retry after `inlineRetryDelayMs` unless it was a refusal,
+ * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
+ *    the answer's excerpt), count and log it (never the excerpt); a replay's parked entry is removed.
+ * 7. Otherwise record the failed attempt (counted, `lastError`, and its attempt-log entry keyed by
+ *    its number); retry after `inlineRetryDelayMs` unless it was a refusal,
  *    the `inlineRetries` are spent or the invocation has no room left; else answer `failed`.
  *
  * Throws when the entry is not an envelope, its message has no such transmission, or a port throws.
@@ -176,31 +187,45 @@ export const deliverTransmission = async (
       body: payload,
       sentAt: ports.clock(),
     });
-    const outcome = await ports.deliverer.post({
-      url: destination.url,
-      body: payload,
-      headers,
-      timeoutMs: destination.timeoutMs,
-    });
+    const { outcome, responseExcerpt } = withoutExcerpt(
+      await ports.deliverer.post({
+        url: destination.url,
+        body: payload,
+        headers,
+        timeoutMs: destination.timeoutMs,
+      }),
+    );
+    const endedAt = ports.clock();
     const attempts = transmission.attempts + retry + 1;
+    const entry = attemptEntry(outcome, endedAt, outcome.durationMs, responseExcerpt);
     ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
     if (isSuccess(outcome)) {
-      const arrivedAt = ports.clock();
-      await ports.messages.recordArrival({ ...ids, sequence, arrivedAt: arrivedAt.toISOString(), attempts });
+      await ports.messages.recordArrival({
+        ...ids,
+        sequence,
+        arrivedAt: entry.at,
+        attempts,
+        ...(entry.status === undefined ? {} : { status: entry.status }),
+        durationMs: outcome.durationMs,
+        ...(entry.responseExcerpt === undefined ? {} : { responseExcerpt: entry.responseExcerpt }),
+      });
       ports.meter.count(MetricNames.transmissionsDelivered);
-      ports.meter.milliseconds(MetricNames.deliveryLatency, arrivedAt.getTime() - Date.parse(header.receivedAt));
+      ports.meter.milliseconds(MetricNames.deliveryLatency, endedAt.getTime() - Date.parse(header.receivedAt));
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
       ports.log.info('Delivered', {
         ...ids,
         sequence,
-        status: outcome.kind === 'answered' ? outcome.status : undefined,
+        status: entry.status,
         durationMs: outcome.durationMs,
         attempts,
       });
       return { kind: 'delivered' };
     }
     const reason = describeOutcome(outcome);
-    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason);
+    await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason, {
+      attempt: attempts,
+      ...entry,
+    });
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());

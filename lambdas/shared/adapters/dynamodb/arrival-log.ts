@@ -11,8 +11,11 @@ import { toDestination } from './directory';
 import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from './keys';
 import {
   batchGetItems,
+  conditionHeld,
+  getItem,
   isConditionFailure,
   type Item,
+  itemDoesNotExist,
   itemExists,
   refusalsOf,
   returnFoundItem,
@@ -96,15 +99,29 @@ export class DynamoArrivalLog implements DeliveryHeads {
   }
 
   /**
-   * Writes the log entry of an arrival, keyed by its sequence number: an unconditional put, so
-   * writing it again (a retry, a redelivery) overwrites rather than duplicates it.
+   * Writes the log entry of an arrival, keyed by its sequence number, so writing it again (a
+   * retry, a redelivery) overwrites rather than duplicates it. A delivery's own entry carries its
+   * delivering attempt (`status`, `durationMs`, `responseExcerpt`: the one write of the success
+   * path, one more write unit when the excerpt takes the item past 1 KB) and is an unconditional
+   * put. An entry written again from the transmission alone (it has no `durationMs`) is put only
+   * where there is none, so it never erases the attempt a delivery recorded; nor does its refusal
+   * carry the item found, which would hold the excerpt.
    */
   async append(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { client, tableName } = this.table;
     const { destinationId, ...logged } = arrival;
-    await client.send(
-      new PutCommand({ TableName: tableName, Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged } }),
-    );
+    const put = { TableName: tableName, Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged } };
+    if (arrival.durationMs !== undefined) {
+      await client.send(new PutCommand(put));
+      return;
+    }
+    // False: the entry is there already, as its delivery wrote it.
+    await conditionHeld(client.send(new PutCommand({ ...put, ConditionExpression: itemDoesNotExist })));
+  }
+
+  /** The entry of the destination's delivery number `sequence` (strongly consistent); undefined when there is none. */
+  async get(destinationId: string, sequence: number): Promise<Arrival | undefined> {
+    return strip<Arrival>(await getItem(this.table, arrivalKey(destinationId, sequence)));
   }
 
   /** Up to `limit` arrivals in delivery order, after `cursor` (from the previous page) when given. */

@@ -19,6 +19,9 @@
  *                                   worklist)
  *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts
  *                                   abandoned tombstone
+ *   MSG#<id>         ATT#<trn>#<n>  failed attempt n of a transmission of that message   attempt-log.ts
+ *                                   (n zero-padded to 6 digits), for its attempt log;
+ *                                   TTL `expiresAt`
  *   IDEM#<src>#<h>   IDEM           idempotency record of one (source,                   idempotency.ts
  *                                   sha256(Idempotency-Key))
  *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order      arrival-log.ts
@@ -83,6 +86,21 @@ export const PAUSED_PARTITION = 'PAUSED';
 export const pausedKey = (destinationId: string): ItemKey => ({ pk: PAUSED_PARTITION, sk: destinationId });
 
 export const messageKey = (messageId: string): ItemKey => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
+
+/** Attempt numbers are zero-padded so that they sort as numbers (a million attempts is years of probing). */
+const ATTEMPT_DIGITS = 6;
+
+/** Where the failed attempts of a transmission are: its message's partition, sort keys beginning with `prefix`. */
+export const attemptsOfTransmission = (messageId: string, transmissionId: string) => ({
+  pk: messageKey(messageId).pk,
+  prefix: `ATT#${transmissionId}#`,
+});
+
+/** Failed attempt number `attempt` (1, 2, ...) of a transmission, in its message's partition. */
+export const attemptKey = (messageId: string, transmissionId: string, attempt: number): ItemKey => {
+  const { pk, prefix } = attemptsOfTransmission(messageId, transmissionId);
+  return { pk, sk: `${prefix}${String(attempt).padStart(ATTEMPT_DIGITS, '0')}` };
+};
 
 /** The record of one (source, Idempotency-Key): the key is hashed, so any string fits in a key. */
 export const idempotencyKey = (sourceId: string, key: string): ItemKey => {

@@ -4,7 +4,7 @@
  * entries from the adapters of those items.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AcceptedMessage, Arrival, Message, TransmissionStatus } from '../../domain/model';
+import type { AcceptedMessage, Arrival, Message, RecordedAttempt, TransmissionStatus } from '../../domain/model';
 import {
   type IdempotencyClaim,
   type IdempotencyRequest,
@@ -13,6 +13,7 @@ import {
 } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { DynamoArrivalLog } from './arrival-log';
+import { DynamoAttemptLog } from './attempt-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
 import { messageKey } from './keys';
 import { isCommittedMessage, isTombstone, type StoredMessage, toMessage, toStoredMessage } from './message-item';
@@ -42,6 +43,7 @@ export class DynamoMessageStore implements MessageStore {
   private readonly arrivals: DynamoArrivalLog;
   private readonly parking: DynamoParking;
   private readonly transmissions: DynamoTransmissions;
+  private readonly attempts: DynamoAttemptLog;
 
   /**
    * @param client the document client (`adapters/clients.ts`: created once per module, with `removeUndefinedValues`)
@@ -58,6 +60,7 @@ export class DynamoMessageStore implements MessageStore {
     this.arrivals = new DynamoArrivalLog(client, tableName);
     this.parking = new DynamoParking(client, tableName);
     this.transmissions = new DynamoTransmissions(client, tableName);
+    this.attempts = new DynamoAttemptLog(client, tableName);
   }
 
   /** Claims a (source, Idempotency-Key): see `DynamoIdempotency.claim` for the outcomes and the lease (ms). */
@@ -186,9 +189,24 @@ export class DynamoMessageStore implements MessageStore {
     return this.transmissions.prepareReplay(messageId, transmissionId);
   }
 
-  /** See `DynamoTransmissions.recordFailedAttempt`. */
-  recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
-    return this.transmissions.recordFailedAttempt(messageId, transmissionId, error);
+  /** See `DynamoTransmissions.recordFailedAttempt` (one transaction: the count, `lastError` and the attempt's log item). */
+  recordFailedAttempt(
+    messageId: string,
+    transmissionId: string,
+    error: string,
+    attempt: RecordedAttempt,
+  ): Promise<void> {
+    return this.transmissions.recordFailedAttempt(messageId, transmissionId, error, attempt);
+  }
+
+  /** The last `limit` failed attempts of a transmission, oldest first (`DynamoAttemptLog.list`). */
+  listFailedAttempts(messageId: string, transmissionId: string, limit: number): Promise<RecordedAttempt[]> {
+    return this.attempts.list(messageId, transmissionId, limit);
+  }
+
+  /** The arrival-log entry of the destination's delivery number `sequence` (`DynamoArrivalLog.get`). */
+  getArrival(destinationId: string, sequence: number): Promise<Arrival | undefined> {
+    return this.arrivals.get(destinationId, sequence);
   }
 
   /**

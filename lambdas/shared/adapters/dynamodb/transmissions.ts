@@ -5,10 +5,11 @@
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Arrival, TransmissionStatus } from '../../domain/model';
+import type { Arrival, RecordedAttempt, TransmissionStatus } from '../../domain/model';
+import { attemptPut } from './attempt-log';
 import { messageKey } from './keys';
 import { isAtStatus, isReplayedBy, storedTransmission } from './message-item';
-import { conditionHeld, isConditionFailure, refusalsOf, returnFoundItem, type Table } from './table';
+import { conditionHeld, isConditionFailure, refusalsOf, returnFoundItem, type Table, transactWrite } from './table';
 
 /** A transmission's entry in its message's item must exist: an update never creates one. */
 const transmissionExists = 'attribute_exists(transmissions.#t)';
@@ -119,21 +120,37 @@ export class DynamoTransmissions {
   }
 
   /**
-   * Counts a failed attempt and its error. Not recognisable when repeated: a retry of an applied
-   * write counts the attempt twice (the count is informational; nothing is decided on it).
+   * Counts a failed attempt, keeps its error (`lastError`) and logs it (`attemptPut`), in one
+   * transaction so the count and the log agree. Recorded once whatever the repeats: the SDK's retry
+   * of an applied transaction carries its ClientRequestToken (DynamoDB writes nothing again), and
+   * any later repeat is refused by the logged attempt's condition, cancelling the count with it.
+   * On the failure path only: it costs the two items' write units twice (a transaction), and the
+   * success path writes nothing more than before.
+   * @throws TransactionCanceledException when the transmission does not exist; the SDK's error when DynamoDB fails
    */
-  async recordFailedAttempt(messageId: string, transmissionId: string, error: string): Promise<void> {
-    const { client, tableName } = this.table;
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: messageKey(messageId),
-        UpdateExpression:
-          'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
-        ConditionExpression: transmissionExists,
-        ExpressionAttributeNames: { '#t': transmissionId },
-        ExpressionAttributeValues: { ':one': 1, ':error': error },
-      }),
+  async recordFailedAttempt(
+    messageId: string,
+    transmissionId: string,
+    error: string,
+    attempt: RecordedAttempt,
+  ): Promise<void> {
+    const { tableName } = this.table;
+    // False: this attempt is logged (and counted) already.
+    await conditionHeld(
+      transactWrite(this.table, [
+        attemptPut(tableName, messageId, transmissionId, attempt),
+        {
+          Update: {
+            TableName: tableName,
+            Key: messageKey(messageId),
+            UpdateExpression:
+              'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+            ConditionExpression: transmissionExists,
+            ExpressionAttributeNames: { '#t': transmissionId },
+            ExpressionAttributeValues: { ':one': 1, ':error': error },
+          },
+        },
+      ]),
     );
   }
 

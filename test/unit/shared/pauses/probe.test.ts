@@ -1,5 +1,6 @@
 import { pauseDestination } from '../../../../lambdas/shared/pauses/pause';
 import { probeDestination } from '../../../../lambdas/shared/pauses/probe';
+import { describeTransmission } from '../../../../lambdas/admin/transmission-detail';
 import { setUp } from '../../../fixtures/pause-harness';
 
 describe('probeDestination', () => {
@@ -46,5 +47,39 @@ describe('probeDestination', () => {
     expect((await directory.getDestination(destination.id))!.status).toBe('paused');
     // Nothing deleted: the next head is still behind this one, so a skip parks this one, never the next.
     expect(queue).toHaveLength(2);
+  });
+
+  it("logs each probe's attempt on the head's transmission: the failed probe, then the delivering one", async () => {
+    const { ports, directory, destination, enqueue, failureOf, advance } = setUp([
+      { kind: 'answered', status: 502, durationMs: 20, responseExcerpt: 'MARKER bad gateway' },
+      { kind: 'answered', status: 202, durationMs: 6, responseExcerpt: 'MARKER queued' },
+    ]);
+    const head = await enqueue();
+    const transmissionId = head.transmissions[0]!.id;
+    await pauseDestination(destination, failureOf(head, 503), ports);
+    advance(5000);
+    expect(await probeDestination((await directory.getDestination(destination.id))!, ports)).toBe('still_paused');
+    advance(10_000);
+    expect(await probeDestination((await directory.getDestination(destination.id))!, ports)).toBe('resumed');
+
+    const detail = await describeTransmission(transmissionId, ports);
+
+    expect(detail.attemptLog).toEqual([
+      {
+        at: expect.any(String),
+        outcome: 'http_error',
+        status: 502,
+        durationMs: 20,
+        responseExcerpt: 'MARKER bad gateway',
+      },
+      { at: expect.any(String), outcome: 'delivered', status: 202, durationMs: 6, responseExcerpt: 'MARKER queued' },
+    ]);
+    expect(Date.parse(detail.attemptLog[0]!.at)).toBeLessThan(Date.parse(detail.attemptLog[1]!.at));
+    // Neither a log line nor an alert carries it.
+    const logged = JSON.stringify(
+      [ports.log.info, ports.log.warn, ports.log.error].map((fn) => (fn as jest.Mock).mock.calls),
+    );
+    expect(logged).not.toContain('MARKER');
+    expect(JSON.stringify(directory.outbox)).not.toContain('MARKER');
   });
 });

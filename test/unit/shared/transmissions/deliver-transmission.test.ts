@@ -116,6 +116,9 @@ describe('deliverTransmission', () => {
         sequence: 1,
         arrivedAt: now.toISOString(),
         attempts: 1,
+        // The delivering attempt, recorded in the same write (the attempt log reads it there).
+        status: 204,
+        durationMs: 12,
       },
     ]);
   });
@@ -183,9 +186,11 @@ describe('deliverTransmission', () => {
 
     expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
     expect(posted).toHaveLength(1);
-    // The arrival is written again, identical, in case its log entry was the write that was lost.
+    // The arrival is written again in case its log entry was the write that was lost: from the
+    // transmission alone, without the delivering attempt's details (the adapter keeps those).
     expect(messages.arrivals).toHaveLength(2);
-    expect(messages.arrivals[1]).toEqual(messages.arrivals[0]);
+    const { status: _status, durationMs: _durationMs, ...recorded } = messages.arrivals[0]!;
+    expect(messages.arrivals[1]).toEqual(recorded);
   });
 
   it('uses the message read with its batch instead of reading it again', async () => {
@@ -333,5 +338,51 @@ describe('deliverTransmission', () => {
       [transmissionId, '2'],
     ]);
     expect(messages.parked.has(transmissionId)).toBe(false);
+  });
+
+  it('logs every attempt, inline retries included, in order: the failures as they fail, the delivering one with the arrival', async () => {
+    const { ports, messages } = setUp([
+      { kind: 'answered', status: 503, durationMs: 30, responseExcerpt: 'MARKER busy' },
+      { kind: 'unreachable', reason: 'timeout', durationMs: 5000 },
+      { kind: 'answered', status: 200, durationMs: 8, responseExcerpt: 'MARKER accepted' },
+    ]);
+    const message = newMessage();
+    const transmissionId = message.transmissions[0]!.id;
+    await messages.commitMessage(message);
+
+    expect(
+      await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
+    ).toEqual({ kind: 'delivered' });
+
+    expect(await messages.listFailedAttempts(message.id, transmissionId, 50)).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        outcome: 'http_error',
+        status: 503,
+        durationMs: 30,
+        responseExcerpt: 'MARKER busy',
+      }),
+      { attempt: 2, at: expect.any(String), outcome: 'timeout', durationMs: 5000 },
+    ]);
+    expect(messages.arrivals).toEqual([
+      expect.objectContaining({ attempts: 3, status: 200, durationMs: 8, responseExcerpt: 'MARKER accepted' }),
+    ]);
+    // The excerpt goes nowhere else: not into a log line.
+    const logged = JSON.stringify(
+      [ports.log.info, ports.log.warn, ports.log.error].map((fn) => (fn as jest.Mock).mock.calls),
+    );
+    expect(logged).toContain('Delivery attempt failed');
+    expect(logged).not.toContain('MARKER');
+  });
+
+  it('hands a failure on without the answer’s excerpt', async () => {
+    const { ports, messages } = setUp([{ kind: 'answered', status: 400, durationMs: 3, responseExcerpt: 'MARKER' }]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    const result = await deliverTransmission(recordOf(message), destination, ports, once);
+
+    expect(result).toMatchObject({ kind: 'failed', outcome: { kind: 'answered', status: 400 } });
+    expect(JSON.stringify(result)).not.toContain('MARKER');
   });
 });

@@ -70,6 +70,9 @@ describe('DynamoArrivalLog', () => {
       sequence: 7,
       arrivedAt: '2026-01-01T00:00:00.000Z',
       attempts: 1,
+      status: 200,
+      durationMs: 12,
+      responseExcerpt: '{"ok":true}',
     });
 
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
@@ -82,7 +85,50 @@ describe('DynamoArrivalLog', () => {
         sequence: 7,
         arrivedAt: '2026-01-01T00:00:00.000Z',
         attempts: 1,
+        status: 200,
+        durationMs: 12,
+        responseExcerpt: '{"ok":true}',
       },
+    });
+  });
+
+  it('writes an arrival again from its transmission alone only where it is missing, keeping the delivering attempt', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    const rewritten = {
+      destinationId: 'dst_1',
+      transmissionId: 'trn_1',
+      messageId: 'msg_1',
+      sequence: 7,
+      arrivedAt: '2026-01-01T00:00:00.000Z',
+      attempts: 1,
+    };
+
+    await expect(log.append(rewritten)).resolves.toBeUndefined();
+
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: 'ARR#dst_1',
+        sk: '000000000007',
+        transmissionId: 'trn_1',
+        messageId: 'msg_1',
+        sequence: 7,
+        arrivedAt: '2026-01-01T00:00:00.000Z',
+        attempts: 1,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('reads the entry of one delivery by its sequence number', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: { pk: 'ARR#dst_1', sk: '000000000007', transmissionId: 'trn_1', sequence: 7, durationMs: 12 },
+    });
+
+    expect(await log.get('dst_1', 7)).toEqual({ transmissionId: 'trn_1', sequence: 7, durationMs: 12 });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      Key: { pk: 'ARR#dst_1', sk: '000000000007' },
+      ConsistentRead: true,
     });
   });
 

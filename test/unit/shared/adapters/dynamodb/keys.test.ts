@@ -3,6 +3,8 @@ import {
   apiKeyKey,
   arrivalCursorKey,
   arrivalKey,
+  attemptKey,
+  attemptsOfTransmission,
   destinationKey,
   idempotencyKey,
   messageKey,
@@ -89,5 +91,21 @@ describe('the table layout', () => {
 
   it('orders arrivals by sequence as numbers', () => {
     expect([arrivalKey('dst_1', 10).sk, arrivalKey('dst_1', 9).sk].sort()).toEqual(['000000000009', '000000000010']);
+  });
+
+  it("keeps a transmission's failed attempts in its message's partition, ordered by number, apart from the message and from its other transmissions' attempts", () => {
+    const { pk, prefix } = attemptsOfTransmission('msg_1', 'trn_1_0');
+    expect(attemptKey('msg_1', 'trn_1_0', 7)).toEqual({ pk: 'MSG#msg_1', sk: 'ATT#trn_1_0#000007' });
+    expect(pk).toBe(messageKey('msg_1').pk);
+    expect([attemptKey('msg_1', 'trn_1_0', 10).sk, attemptKey('msg_1', 'trn_1_0', 9).sk].sort()).toEqual([
+      'ATT#trn_1_0#000009',
+      'ATT#trn_1_0#000010',
+    ]);
+    expect(attemptKey('msg_1', 'trn_1_1', 1).sk.startsWith(prefix)).toBe(false);
+    // Transmission 1's prefix does not take in transmission 10's attempts.
+    expect(attemptKey('msg_1', 'trn_1_10', 1).sk.startsWith(attemptsOfTransmission('msg_1', 'trn_1_1').prefix)).toBe(
+      false,
+    );
+    expect(messageKey('msg_1').sk.startsWith(prefix)).toBe(false);
   });
 });

@@ -307,19 +307,80 @@ describe('DynamoMessageStore', () => {
     expect(await store.prepareReplay('msg_1', 'trn_a')).toBeUndefined();
   });
 
-  it('counts a failed attempt with its error on an existing transmission', async () => {
-    ddb.on(UpdateCommand).resolves({});
+  const failedAttempt = {
+    attempt: 3,
+    at: '2026-01-01T00:00:00.000Z',
+    outcome: 'http_error' as const,
+    status: 503,
+    durationMs: 120,
+    responseExcerpt: 'busy',
+  };
+  const failedAttemptTransaction = {
+    TransactItems: [
+      {
+        Put: {
+          TableName: TABLE,
+          Item: { pk: 'MSG#msg_1', sk: 'ATT#trn_a#000003', ...failedAttempt, expiresAt: NOW_SECONDS + 30 * 24 * 3600 },
+          // No ReturnValuesOnConditionCheckFailure: a refusal would carry the excerpt into an error.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: TABLE,
+          Key: messageKey,
+          UpdateExpression:
+            'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
+          ConditionExpression: 'attribute_exists(transmissions.#t)',
+          ExpressionAttributeNames: { '#t': 'trn_a' },
+          ExpressionAttributeValues: { ':one': 1, ':error': 'HTTP 503' },
+        },
+      },
+    ],
+  };
 
-    await store.recordFailedAttempt('msg_1', 'trn_a', 'HTTP 503');
+  it('counts a failed attempt with its error and logs it under its number, in one transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
 
-    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+    await store.recordFailedAttempt('msg_1', 'trn_a', 'HTTP 503', failedAttempt);
+
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual(failedAttemptTransaction);
+  });
+
+  it('neither counts nor logs again an attempt logged already', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+
+    await expect(store.recordFailedAttempt('msg_1', 'trn_a', 'HTTP 503', failedAttempt)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('throws when the transmission does not exist', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'ConditionalCheckFailed'));
+
+    await expect(store.recordFailedAttempt('msg_1', 'trn_a', 'HTTP 503', failedAttempt)).rejects.toThrow(
+      'Transaction cancelled',
+    );
+  });
+
+  it('reads the last failed attempts of a transmission newest first, and answers them oldest first', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'MSG#msg_1', sk: 'ATT#trn_a#000003', ...failedAttempt, expiresAt: 1 },
+        { pk: 'MSG#msg_1', sk: 'ATT#trn_a#000002', ...failedAttempt, attempt: 2, expiresAt: 1 },
+      ],
+    });
+
+    expect(await store.listFailedAttempts('msg_1', 'trn_a', 50)).toEqual([
+      { ...failedAttempt, attempt: 2 },
+      failedAttempt,
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      Key: messageKey,
-      UpdateExpression:
-        'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
-      ConditionExpression: 'attribute_exists(transmissions.#t)',
-      ExpressionAttributeNames: { '#t': 'trn_a' },
-      ExpressionAttributeValues: { ':one': 1, ':error': 'HTTP 503' },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'MSG#msg_1', ':prefix': 'ATT#trn_a#' },
+      ScanIndexForward: false,
+      Limit: 50,
+      ConsistentRead: true,
     });
   });
 
@@ -333,6 +394,9 @@ describe('DynamoMessageStore', () => {
       sequence: 42,
       arrivedAt: '2026-01-01T00:00:01.000Z',
       attempts: 2,
+      status: 200,
+      durationMs: 35,
+      responseExcerpt: 'ok',
     };
 
     await store.recordArrival(arrival);
@@ -347,6 +411,10 @@ describe('DynamoMessageStore', () => {
         sequence: 42,
         arrivedAt: '2026-01-01T00:00:01.000Z',
         attempts: 2,
+        // The delivering attempt rides in the same put: no extra write on the success path.
+        status: 200,
+        durationMs: 35,
+        responseExcerpt: 'ok',
       },
     });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
