@@ -16,6 +16,9 @@ jest.setTimeout(120_000);
 
 const CLI = resolve('bin/conveyor-cli.mjs');
 const UNKNOWN_DESTINATION = 'dst_01J00000000000000000000000';
+/** What the failing receiver answers: a line break and more than a table cell holds. */
+const FAILURE_BODY = `upstream database unavailable\n${'x'.repeat(200)}`;
+const fail = () => ({ status: 500, body: FAILURE_BODY });
 
 let conveyor: TestConveyor;
 let failing: Receiver;
@@ -25,7 +28,7 @@ beforeAll(async () => {
   // A handed-back head is visible again after 1 s (default 5 s), so a skip finds it at once.
   conveyor = await startTestConveyor({ PAUSE_RELEASE_SECONDS: '1' });
   [failing, working] = [await startReceiver(), await startReceiver()];
-  failing.respond = () => 500;
+  failing.respond = fail;
 });
 
 afterAll(async () => {
@@ -228,7 +231,7 @@ describe('conveyor CLI against a local instance', () => {
       const delivered = await cliJson(['messages', 'show', route.messageId, '--api-key', route.source.apiKey]);
       expect(delivered).toMatchObject({ messageId: route.messageId, status: 'delivered' });
     } finally {
-      failing.respond = () => 500;
+      failing.respond = fail;
     }
   });
 
@@ -280,15 +283,21 @@ describe('conveyor CLI against a local instance', () => {
     ).toEqual([]);
   });
 
-  it('[needs GET /v1/admin/transmissions/{id}] shows the paused head’s attempt log', async () => {
+  it('shows the paused head’s attempt log, the answer’s excerpt cut in the table and whole in --json', async () => {
     const route = await pausedRoute('AttemptLogTest');
     const shown = await conveyorCli(['transmissions', 'show', route.headTransmissionId]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^AT +OUTCOME +STATUS +DURATION MS +RESPONSE$/m);
-    expect(shown.stdout).toMatch(/^\S+ +http_error +500 +\d+ /m);
+    expect(shown.stdout).toMatch(/^\S+ +http_error +500 +\d+ +upstream database unavailable\\u000axxx+…$/m);
+    expect(shown.stdout).not.toContain('x'.repeat(100));
     const json = await cliJson(['transmissions', 'show', route.headTransmissionId]);
     expect(json).toMatchObject({ id: route.headTransmissionId, messageId: route.messageId, status: 'paused' });
-    expect(json.attemptLog[0]).toMatchObject({ outcome: 'http_error', status: 500, durationMs: expect.any(Number) });
+    expect(json.attemptLog[0]).toMatchObject({
+      outcome: 'http_error',
+      status: 500,
+      durationMs: expect.any(Number),
+      responseExcerpt: FAILURE_BODY,
+    });
   });
 
   it('[needs PATCH /v1/admin/destinations/{id}] fixes a receiver-side pause by changing the URL and resuming', async () => {

@@ -30,7 +30,7 @@ export const renderTransmission = (transmission: Record<string, unknown>): strin
   return [
     renderFields(transmission, ['attemptLog']),
     '',
-    `Attempt log (last ${attempts.length}, newest last):`,
+    `Attempts (${attempts.length}, newest last; the API keeps the last 50):`,
     renderTable(ATTEMPT_COLUMNS, attempts),
   ].join('\n');
 };

@@ -230,7 +230,7 @@ describe('conveyor requests', () => {
     });
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines).toContain('Attempt log (last 2, newest last):');
+    expect(lines).toContain('Attempts (2, newest last; the API keeps the last 50):');
     expect(run.stdout).toMatch(/^AT +OUTCOME +STATUS +DURATION MS +RESPONSE$/m);
     expect(run.stdout).toContain('2026-11-30T11:00:05.000Z  timeout     -       10000        -');
     expect(run.stdout).not.toContain('\u001b');
