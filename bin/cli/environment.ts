@@ -4,6 +4,7 @@
  */
 import { ENV, type Environment } from '../../lambdas/shared/runtime/env';
 
+/** The variables the CLI reads, by name. */
 export const CLI_ENV = {
   /** The API's base URL, as `npm start` prints it or as the stack's `ApiUrl` output gives it. */
   CONVEYOR_API_URL: 'CONVEYOR_API_URL',

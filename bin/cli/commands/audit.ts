@@ -24,6 +24,7 @@ const AUDIT_COLUMNS: Column<AuditItem>[] = [
   { header: 'REASON', value: (row) => row.reason, maxWidth: 60 },
 ];
 
+/** Adds `audit` to `program`; `now` turns relative times (`7d`) into ISO-8601. */
 export const registerAudit = (program: Command, contextFor: ContextFor, now: () => Date): void => {
   withPaging(
     program

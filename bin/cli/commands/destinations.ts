@@ -49,6 +49,7 @@ const DELIVERED_COLUMNS: Column<DeliveredItem>[] = [
 
 const destinationPath = (id: string, ...rest: string[]) => pathOf('v1', 'admin', 'destinations', id, ...rest);
 
+/** Adds `destinations list|show|create|update|delete|resume|skip|transmissions` to `program`. */
 export const registerDestinations = (program: Command, contextFor: ContextFor): void => {
   const destinations = program.command('destinations').description('find, inspect, change and unblock destinations');
 

@@ -30,6 +30,7 @@ const TRANSMISSION_COLUMNS: Column<TransmissionItem>[] = [
   { header: 'LAST ERROR', value: (row) => row.lastError, maxWidth: 48 },
 ];
 
+/** Adds `messages show` (as the sending source, with its API key) to `program`. */
 export const registerMessages = (program: Command, contextFor: ContextFor): void => {
   const messages = program.command('messages').description('look up messages (as their sending source)');
 
@@ -37,7 +38,10 @@ export const registerMessages = (program: Command, contextFor: ContextFor): void
     .command('show')
     .description('show a message’s status and its transmissions')
     .argument('<id>', 'message id (msg_…)')
-    .option('--api-key <key>', `the sending source's API key (default: $${CLI_ENV.CONVEYOR_API_KEY})`)
+    .option(
+      '--api-key <key>',
+      `the sending source's API key (default: $${CLI_ENV.CONVEYOR_API_KEY}, better: a command line shows in ps)`,
+    )
     .action(async (id: string, options, command: Command) => {
       const context = contextFor(command);
       const apiKey = resolveApiKey(options.apiKey, context.env);

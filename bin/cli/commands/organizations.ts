@@ -23,6 +23,7 @@ const ORGANIZATION_COLUMNS: Column<OrganizationItem>[] = [
 const organizationPath = (id?: string) =>
   id === undefined ? pathOf('v1', 'admin', 'organizations') : pathOf('v1', 'admin', 'organizations', id);
 
+/** Adds `organizations list|show|create|update` to `program`. */
 export const registerOrganizations = (program: Command, contextFor: ContextFor): void => {
   const organizations = program.command('organizations').description('list, inspect, create and change organizations');
 

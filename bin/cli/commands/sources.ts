@@ -26,6 +26,7 @@ const SOURCE_COLUMNS: Column<SourceItem>[] = [
 
 const KEY_NOTE = 'The API key is shown only now: hand it to the integrator over a secure channel.';
 
+/** Adds `sources list|create|delete|rotate-key` to `program`. */
 export const registerSources = (program: Command, contextFor: ContextFor): void => {
   const sources = program.command('sources').description('list, create, delete sources and rotate their keys');
 

@@ -23,6 +23,7 @@ const SUBSCRIPTION_COLUMNS: Column<SubscriptionItem>[] = [
   { header: 'EVENT TYPE', value: (row) => row.eventType },
 ];
 
+/** Adds `subscriptions list|create|delete` to `program`. */
 export const registerSubscriptions = (program: Command, contextFor: ContextFor): void => {
   const subscriptions = program.command('subscriptions').description('list, create and delete subscriptions');
 

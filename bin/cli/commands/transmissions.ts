@@ -35,6 +35,7 @@ export const renderTransmission = (transmission: Record<string, unknown>): strin
   ].join('\n');
 };
 
+/** Adds `transmissions show|replay` to `program`. */
 export const registerTransmissions = (program: Command, contextFor: ContextFor): void => {
   const transmissions = program.command('transmissions').description('inspect and replay transmissions');
 
