@@ -35,6 +35,7 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
+/** What a command's action uses: the client (auth resolved on first request), the output, the clock. */
 export interface CommandContext {
   readonly client: ApiClient;
   readonly output: Output;

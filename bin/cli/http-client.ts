@@ -4,6 +4,7 @@
  */
 import { ApiAnswerError, UnreachableError } from './errors';
 import type { OutgoingRequest } from './sigv4';
+import { cellText, truncate } from './table';
 
 /** Adds the authentication headers to a request that is otherwise ready to send. */
 export type Authenticate = (request: OutgoingRequest) => Promise<Record<string, string>>;
@@ -20,6 +21,7 @@ export interface ApiRequest {
   readonly as: 'admin' | { readonly apiKey: string };
 }
 
+/** Talks to one deployment's API. */
 export interface ApiClient {
   /**
    * Sends the request; resolves with the parsed JSON answer (undefined for an empty 2xx, e.g. 204).
@@ -30,6 +32,7 @@ export interface ApiClient {
   send<T = unknown>(request: ApiRequest): Promise<T>;
 }
 
+/** Where the API is, how admin requests authenticate, and the `fetch` to send with. */
 export interface ApiClientOptions {
   readonly baseUrl: string;
   /** How admin requests authenticate: a bearer token locally, SigV4 on AWS. Called per request. */
@@ -68,9 +71,11 @@ const errorOf = (status: number, statusText: string, text: string): ApiAnswerErr
       : typeof body.message === 'string'
         ? body.message
         : `The API answered ${status}${statusText === '' ? '' : ` ${statusText}`}.`;
-  return new ApiAnswerError(status, code, message);
+  // Printed to a terminal: one line, no escape sequences, whatever answered.
+  return new ApiAnswerError(status, truncate(cellText(code), 64), truncate(cellText(message), 500));
 };
 
+/** A client sending each request once (no retries: an operator's write is not repeated behind their back). */
 export const createApiClient = (options: ApiClientOptions): ApiClient => ({
   send: async <T>(request: ApiRequest): Promise<T> => {
     const url = new URL(`${options.baseUrl}${request.path}`);

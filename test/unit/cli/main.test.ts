@@ -80,6 +80,13 @@ describe('conveyor exit codes', () => {
     expect(run).toMatchObject({ code: 1, stderr: 'http_403: Forbidden\n' });
   });
 
+  it('keeps whatever answered to one terminal-safe line on stderr', async () => {
+    const run = await runCli(['destinations', 'show', DESTINATION], {
+      answer: () => ({ status: 502, body: { message: 'Bad gateway\n\u001b[2Jcleared' } }),
+    });
+    expect(run).toMatchObject({ code: 1, stderr: 'http_502: Bad gateway\\u000a\\u001b[2Jcleared\n' });
+  });
+
   it('exits 3 when the API cannot be reached', async () => {
     const run = await runCli(['destinations', 'show', DESTINATION], {
       answer: () => new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:3000') }),
