@@ -47,7 +47,26 @@ const readBody = (request: IncomingMessage): Promise<Buffer | undefined> =>
     request.on('error', reject);
   });
 
-const toEvent = (request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 => {
+/**
+ * The principal of an admin request in local mode, where API Gateway's IAM authorization puts the
+ * caller's ARN (`requestContext.authorizer.iam.userArn`): the audit trail records it as the actor.
+ */
+export const LOCAL_ADMIN_PRINCIPAL = 'local-admin';
+
+/** The request context's `authorizer` of an admin request that passed the token check, shaped like IAM's. */
+const localAdminAuthorizer = {
+  iam: {
+    accessKey: '',
+    accountId: '000000000000',
+    callerId: LOCAL_ADMIN_PRINCIPAL,
+    cognitoIdentity: null,
+    principalOrgId: null,
+    userArn: LOCAL_ADMIN_PRINCIPAL,
+    userId: LOCAL_ADMIN_PRINCIPAL,
+  },
+};
+
+const toEvent = (request: IncomingMessage, body: Buffer, isAdmin: boolean): APIGatewayProxyEventV2 => {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -84,8 +103,9 @@ const toEvent = (request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(isAdmin ? { authorizer: localAdminAuthorizer } : {}),
     },
-  };
+  } as APIGatewayProxyEventV2;
 };
 
 export const startGateway = async (options: GatewayOptions): Promise<{ url: string; stop: () => Promise<void> }> => {
@@ -93,8 +113,9 @@ export const startGateway = async (options: GatewayOptions): Promise<{ url: stri
     void (async () => {
       const body = await readBody(request);
       if (body === undefined) return sendError(response, 413, 'payload_too_large', 'The body is larger than 10 MB.');
-      const event = toEvent(request, body);
-      const isAdmin = event.rawPath === '/v1/admin' || event.rawPath.startsWith('/v1/admin/');
+      const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+      const isAdmin = path === '/v1/admin' || path.startsWith('/v1/admin/');
+      const event = toEvent(request, body, isAdmin);
       if (isAdmin && !tokenMatches(event.headers.authorization, options.adminToken)) {
         return sendError(response, 401, 'unauthorized', 'The Authorization header must be "Bearer <admin token>".');
       }

@@ -1,6 +1,6 @@
-import { invalidRequest, keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
+import { keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
-import { requireProvisioned } from '../shared/domain/destinations';
+import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type {
   Arrival,
@@ -23,8 +23,10 @@ import {
 import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { waitingCount } from '../shared/pauses/waiting-count';
-import type { Directory } from '../shared/ports/directory';
+import type { AuditTrail } from '../shared/ports/audit';
+import type { Directory, DirectoryCatalog } from '../shared/ports/directory';
 import type { EventSourceMappings } from '../shared/ports/queues';
+import { type Query, pageAnswer, readListingQuery } from './paging';
 
 /** What the admin use cases take: the pause episode's ports and settings, the mappings it creates, and the URL policy. */
 export interface AdminPorts extends PausePorts {
@@ -36,9 +38,14 @@ export interface AdminPorts extends PausePorts {
   readonly mappings: EventSourceMappings;
   /** Which destination URLs a deployment accepts (see `checkDestinationUrl`). */
   readonly urlPolicy: DestinationUrlPolicy;
+  /** The directory's listings, changes and deletions. */
+  readonly catalog: DirectoryCatalog;
+  /** Where every admin write is recorded. */
+  readonly audit: AuditTrail;
 }
 
-const requireOrganization = async (organizationId: string, directory: Directory): Promise<Organization> => {
+/** The organization with this id; 404 `organization_not_found` for an unknown id or one of the wrong shape. */
+export const requireOrganization = async (organizationId: string, directory: Directory): Promise<Organization> => {
   const organization = isId('organization', organizationId)
     ? await directory.getOrganization(organizationId)
     : undefined;
@@ -48,15 +55,17 @@ const requireOrganization = async (organizationId: string, directory: Directory)
 
 /**
  * The destination with this id, provisioned. Throws 404 `destination_not_found` for an id of the
- * wrong shape, an unknown id, or a destination still being provisioned (or whose provisioning
- * failed); `DestinationStateError` when it is recorded active or paused without its queue.
+ * wrong shape, an unknown id, a destination still being provisioned (or whose provisioning
+ * failed), or one being deleted or deleted; `DestinationStateError` when it is recorded active or
+ * paused without its queue.
  */
 export const requireDestination = async (
   destinationId: string,
   directory: Directory,
 ): Promise<ProvisionedDestination> => {
   const destination = isId('destination', destinationId) ? await directory.getDestination(destinationId) : undefined;
-  if (!destination || destination.status === 'provisioning') throw notFound('destination', destinationId);
+  if (!destination || destination.status === 'provisioning' || isRemoved(destination))
+    throw notFound('destination', destinationId);
   return requireProvisioned(destination);
 };
 
@@ -223,28 +232,20 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
   };
 };
 
-const LISTING_LIMITS = { default: 50, max: 100 } as const;
-
 /**
  * `GET /v1/admin/destinations/{id}/transmissions?limit=&cursor=`: the delivered transmissions in
  * delivery order (by arrival, then sequence; sequences are handed out in delivery order).
  */
-export const listDeliveredTransmissions = async (
-  destinationId: string,
-  query: Readonly<Record<string, string | undefined>>,
-  ports: AdminPorts,
-) => {
+export const listDeliveredTransmissions = async (destinationId: string, query: Query, ports: AdminPorts) => {
   await requireDestination(destinationId, ports.directory);
-  const unknown = Object.keys(query).find((name) => name !== 'limit' && name !== 'cursor');
-  if (unknown !== undefined) throw invalidRequest(`${unknown.slice(0, 64)} is not a known query parameter.`);
-  const limit = query.limit === undefined ? LISTING_LIMITS.default : Number(query.limit);
-  if (!/^\d+$/.test(query.limit ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > LISTING_LIMITS.max) {
-    throw invalidRequest(`limit must be an integer from 1 to ${LISTING_LIMITS.max}.`);
-  }
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const page = await ports.messages.listArrivals(destinationId, limit, after);
-  return {
-    items: page.items.map((arrival: Arrival) => ({
+  // Positions are arrival-log sort keys: zero-padded sequences.
+  const request = readListingQuery('transmissions', query, [], (position) => /^\d{12}$/.test(position));
+  const page = await ports.messages.listArrivals(destinationId, request.page.limit, request.page.after);
+  return pageAnswer(
+    'transmissions',
+    request,
+    { items: page.items, ...(page.cursor === undefined ? {} : { after: page.cursor }) },
+    (arrival: Arrival) => ({
       id: arrival.transmissionId,
       messageId: arrival.messageId,
       destinationId,
@@ -252,13 +253,6 @@ export const listDeliveredTransmissions = async (
       sequence: arrival.sequence,
       arrivedAt: arrival.arrivedAt,
       attempts: arrival.attempts,
-    })),
-    ...(page.cursor === undefined ? {} : { cursor: Buffer.from(page.cursor).toString('base64url') }),
-  };
-};
-
-const decodeCursor = (cursor: string): string => {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{12}$/.test(decoded)) throw invalidRequest('cursor is not a cursor this listing returned.');
-  return decoded;
+    }),
+  );
 };

@@ -1,7 +1,7 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverTransmission, type DeliveryResult } from '../shared/transmissions/deliver-transmission';
-import { isProvisioned } from '../shared/domain/destinations';
+import { isProvisioned, isRemoved } from '../shared/domain/destinations';
 import { decodeEnvelopeHeader, type EnvelopeHeader } from '../shared/domain/envelope';
 import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
@@ -44,7 +44,9 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *
  * 1. Decode each record's envelope header once (its data only when it is delivered).
  * 2. Read the destination and every message of the batch, together.
- * 3. Paused destination: put it on the mapping worklist (the batch is evidence that its mapping
+ * 3. Destination being deleted (or deleted): its entries are cancelled; hand every record back
+ *    (visible again after `pauseReleaseSeconds`, unless the queue is gone by then) and stop.
+ *    Paused destination: put it on the mapping worklist (the batch is evidence that its mapping
  *    still runs, which the reconciler looks at), hand every record back (visible again after
  *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
@@ -55,7 +57,7 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *    were not reached in time) after 10 s.
  *
  * Throws (the whole batch is retried) when a header cannot be decoded or the destination does
- * not exist with a queue; answers every other failure as batchItemFailures.
+ * not exist with a queue (a deleted one's tombstone is not that); answers every other failure as batchItemFailures.
  */
 export const deliverBatch = async (event: SQSEvent, context: Context, ports: PausePorts): Promise<SQSBatchResponse> => {
   // Each record's header once, by SQS message id (its data is decoded only when it is delivered).
@@ -73,6 +75,25 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     ports.directory.getDestination(destinationId),
     ports.messages.getMessages([...headerOf.values()].map((header) => header.messageId)),
   ]);
+  if (destination && isRemoved(destination)) {
+    // Its mapping may still invoke while it is being deleted (a deleted mapping stays `Deleting` for
+    // a while on AWS): its entries are cancelled, never delivered. They are handed back, not
+    // dropped (a deletion without force that finds entries after all is undone), and go with the queue.
+    if (destination.queueUrl !== undefined) {
+      await ports.queues
+        .release(
+          destination.queueUrl,
+          event.Records.map((record) => record.receiptHandle),
+          ports.pauseReleaseSeconds,
+        )
+        .catch(() => undefined);
+    }
+    ports.log.info('Batch handed back: destination is being deleted', {
+      destinationId,
+      records: event.Records.length,
+    });
+    return failAll(event.Records);
+  }
   if (!destination || !isProvisioned(destination)) throw new Error(`Destination ${destinationId} does not exist`);
   const { queueUrl } = destination;
   const release = (records: readonly SQSRecord[], seconds: number) =>

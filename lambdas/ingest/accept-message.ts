@@ -31,7 +31,14 @@ import type { PayloadStore } from '../shared/ports/payloads';
 
 /** What `acceptMessage` takes: its ports and its settings. */
 export interface AcceptMessagePorts {
-  readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'>;
+  /**
+   * Destinations and subscriptions. `getDestination` may answer from a warm function's memory
+   * (`CachedDirectory`); `getDestinationNow` always reads the store, for the rare named destination
+   * no subscription covers (one deleted since it was remembered has lost its subscriptions).
+   */
+  readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'> & {
+    getDestinationNow(id: string): Promise<Destination | undefined>;
+  };
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly clock: Clock;
@@ -265,14 +272,17 @@ const abandon = async (messageId: string, ports: AcceptMessagePorts) => {
   });
 };
 
-/** A destination ingest can route to: it exists and has its queue. */
+/** A destination ingest can route to: it exists, has its queue and is neither being deleted nor deleted. */
 const usable = (destination: Destination | undefined): destination is ProvisionedDestination =>
   destination !== undefined && isProvisioned(destination);
 
 /**
  * The destinations a message goes to: each one it names must exist (404) and be covered by one of
  * the source's subscriptions (403); without names, every destination a covering subscription
- * points to. None at all is 422.
+ * points to. None at all is 422. A deleted destination (or one being deleted) counts as absent:
+ * its deletion removes its subscriptions first, so routing by subscription never reaches it, and a
+ * named one that no subscription covers is read again from the store (not the warm cache, which
+ * may remember it from before its deletion) to tell 404 from 403.
  */
 const resolveDestinations = async (
   source: Source,
@@ -282,10 +292,11 @@ const resolveDestinations = async (
   const subscriptions = await directory.listSubscriptionsOfSource(source.id);
   const routed = route(request.meta, subscriptions);
   const named = request.meta.destinations ?? [];
-  const lookups = await Promise.all(
-    [...new Set([...routed.destinationIds, ...routed.uncovered])].map((id) => directory.getDestination(id)),
-  );
-  const byId = new Map(lookups.filter(usable).map((destination) => [destination.id, destination]));
+  const [covered, uncovered] = await Promise.all([
+    Promise.all(routed.destinationIds.map((id) => directory.getDestination(id))),
+    Promise.all(routed.uncovered.map((id) => directory.getDestinationNow(id))),
+  ]);
+  const byId = new Map([...covered, ...uncovered].filter(usable).map((destination) => [destination.id, destination]));
 
   const missing = named.find((id) => !byId.has(id));
   if (missing !== undefined) throw notFound('destination', missing);

@@ -71,7 +71,9 @@ export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Met
 
   const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
     const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
-    return json(200, await getMessage(source, pathParameter(event, 'messageId'), ports.messages));
+    // The directory itself, not the warm cache: a deleted destination's transmissions read `cancelled` at once.
+    const readPorts = { messages: ports.messages, directory: ports.directory };
+    return json(200, await getMessage(source, pathParameter(event, 'messageId'), readPorts));
   };
 
   return middy<ApiEvent, ApiResult>()

@@ -7,15 +7,18 @@ import type { Clock } from '../shared/ports/observe';
 export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;
 
 /**
- * Ingest's directory reads, with API keys and destinations remembered for `ttlMs` by a warm
- * function: both are looked up on every message and change rarely (a key's source never changes;
- * ingest uses only a destination's id and queue). Misses are not remembered, so a new key or
- * destination works at once; subscriptions are always read, so routing changes apply at once.
- * A key replaced while remembered stops working at most `ttlMs` after its grace period ends.
- * Only provisioned destinations are remembered; each map is cleared once it holds 10,000 entries.
+ * Ingest's directory reads, with destinations remembered for `ttlMs` by a warm function: they are
+ * looked up on every message and change rarely (ingest uses only a destination's id and queue,
+ * which never change). Misses are not remembered, so a new destination works at once;
+ * subscriptions are always read, so routing changes apply at once. Only provisioned destinations
+ * are remembered; the map is cleared once it holds 10,000 entries.
+ *
+ * API keys are not remembered: a deleted source's keys must be refused on the very next request
+ * (the contract's "keys stop working at once"), and a warm cache would keep them working. Each
+ * request reads the key's record (one strongly consistent GetItem), which deleting the source
+ * removes in the same transaction as the source.
  */
 export class CachedDirectory implements IngestDirectory {
-  private readonly keys = new Map<string, { value: ApiKeyHolder; until: number }>();
   private readonly destinations = new Map<string, { value: Destination; until: number }>();
 
   constructor(
@@ -25,17 +28,18 @@ export class CachedDirectory implements IngestDirectory {
   ) {}
 
   findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
-    return this.remembered(
-      this.keys,
-      apiKeyHash,
-      () => this.directory.findApiKey(apiKeyHash),
-      () => true,
-    );
+    return this.directory.findApiKey(apiKeyHash);
   }
 
   getDestination(id: string): Promise<Destination | undefined> {
     // Only a provisioned destination: one still being provisioned gets its queue any moment.
     return this.remembered(this.destinations, id, () => this.directory.getDestination(id), isProvisioned);
+  }
+
+  /** The destination as stored now, never from memory (and not remembered either). */
+  getDestinationNow(id: string): Promise<Destination | undefined> {
+    this.destinations.delete(id);
+    return this.directory.getDestination(id);
   }
 
   listSubscriptionsOfSource(sourceId: string) {

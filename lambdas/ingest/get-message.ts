@@ -1,8 +1,16 @@
 import { notFound } from '../shared/domain/errors';
 import { isId } from '../shared/domain/ids';
-import type { Source } from '../shared/domain/model';
+import { isRemoved } from '../shared/domain/destinations';
+import type { Source, Transmission, TransmissionStatus } from '../shared/domain/model';
 import { type MessageStatus, rollUpStatus } from '../shared/domain/status';
+import type { Directory } from '../shared/ports/directory';
 import type { MessageStore } from '../shared/ports/messages';
+
+/** What a message read takes: the message store, and the directory to learn which destinations were deleted. */
+export interface GetMessagePorts {
+  readonly messages: Pick<MessageStore, 'getMessage'>;
+  readonly directory: Pick<Directory, 'getDestination'>;
+}
 
 /** The answer to `GET /v1/messages/{messageId}` (MessageView in docs/openapi.yaml). */
 export interface MessageView {
@@ -20,19 +28,47 @@ export interface MessageView {
   }>;
 }
 
+/** Statuses of a transmission still waiting for its destination: `cancelled` once that is deleted. */
+const WAITING: readonly TransmissionStatus[] = ['queued', 'paused'];
+
 /**
  * `GET /v1/messages/{messageId}`: the message with its transmissions and rolled-up status. Only the
  * sending source's organization may read it; anyone else is answered 404, as for an unknown id.
+ *
+ * `cancelled` is derived here, not stored: a transmission recorded `queued` or `paused` whose
+ * destination is deleted (or being deleted) will never be delivered, and reads `cancelled`. A
+ * forced DELETE could not mark each waiting transmission itself: finding them means reading the
+ * whole queue (and spill), ten entries a call, which a backlog of thousands does not finish within
+ * API Gateway's 29 s integration timeout; deriving it costs one strongly consistent read per
+ * distinct destination that still has a waiting transmission, only for such messages.
  */
-export const getMessage = async (source: Source, messageId: string, messages: MessageStore): Promise<MessageView> => {
-  const message = isId('message', messageId) ? await messages.getMessage(messageId) : undefined;
+export const getMessage = async (source: Source, messageId: string, ports: GetMessagePorts): Promise<MessageView> => {
+  const message = isId('message', messageId) ? await ports.messages.getMessage(messageId) : undefined;
   if (message === undefined || message === 'abandoned' || message.organizationId !== source.organizationId) {
     throw notFound('message', messageId);
   }
+  const removed = await removedDestinations(message.transmissions, ports);
+  const transmissions = message.transmissions.map((transmission) =>
+    WAITING.includes(transmission.status) && removed.has(transmission.destinationId)
+      ? { ...transmission, status: 'cancelled' as const }
+      : { ...transmission },
+  );
   return {
     messageId: message.id,
     receivedAt: message.receivedAt,
-    status: rollUpStatus(message.transmissions.map((transmission) => transmission.status)),
-    transmissions: message.transmissions.map((transmission) => ({ ...transmission })),
+    status: rollUpStatus(transmissions.map((transmission) => transmission.status)),
+    transmissions,
   };
+};
+
+/** The ids of the destinations of waiting transmissions that are deleted or being deleted. */
+const removedDestinations = async (
+  transmissions: readonly Transmission[],
+  ports: GetMessagePorts,
+): Promise<Set<string>> => {
+  const ids = [...new Set(transmissions.filter((t) => WAITING.includes(t.status)).map((t) => t.destinationId))];
+  const destinations = await Promise.all(ids.map((id) => ports.directory.getDestination(id)));
+  return new Set(
+    destinations.flatMap((destination) => (destination && isRemoved(destination) ? [destination.id] : [])),
+  );
 };

@@ -57,7 +57,8 @@ export class Delivery extends Construct {
   /**
    * Lets the admin function create (and delete) mappings to this delivery function, and no other
    * mappings: registration creates a destination's mapping (listing to find one a retried create
-   * made). It changes no mapping's state: the prober's reconciler does.
+   * made); a destination's deletion deletes it and reads it until it is gone. It changes no
+   * mapping's state: the prober's reconciler does.
    */
   grantCreateMappings(fn: LambdaFunction & IGrantable): void {
     fn.addEnvironment(ENV.DELIVERY_FUNCTION_ARN, this.functionArnForConditions);
@@ -70,7 +71,8 @@ export class Delivery extends Construct {
     );
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['lambda:DeleteEventSourceMapping'],
+        // Get: a deletion answers only once Lambda no longer describes the mapping.
+        actions: ['lambda:DeleteEventSourceMapping', 'lambda:GetEventSourceMapping'],
         resources: [this.mappingArns()],
         conditions: this.onlyThisFunction(),
       }),

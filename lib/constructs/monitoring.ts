@@ -169,6 +169,12 @@ export class Monitoring extends Construct {
       conveyorMetric(MetricNames.alertSendFailures, 'Sum'),
       1,
     );
+    alarm(
+      'AuditWriteFailures',
+      'An admin write succeeded but its audit entry could not be stored: the admin function logged the entry at ERROR ("Audit entry not stored; the write itself succeeded") instead. Copy it from the log into your records; check the table\'s health.',
+      conveyorMetric(MetricNames.auditWriteFailures, 'Sum'),
+      1,
+    );
 
     const queueAge = new MathExpression({
       expression: `MAX(SEARCH('{AWS/SQS,QueueName} MetricName="ApproximateAgeOfOldestMessage" QueueName="${props.queueNamePrefix}"', 'Maximum', 300))`,

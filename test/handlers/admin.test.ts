@@ -6,7 +6,8 @@ import { createAdminApi } from '../../lambdas/admin/app';
 import { isId, newId } from '../../lambdas/shared/domain/ids';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../../lambdas/shared/runtime/metrics';
-import { type ApiRequest, apiEvent, type CapturedOutput, captureOutput, lambdaContext } from './lambda';
+import type { MemoryAuditTrail } from '../fixtures/memory-store';
+import { type ApiRequest, apiEvent, type CapturedOutput, captureOutput, lambdaContext, OPERATOR_ARN } from './lambda';
 import { activeDestination, organization, paused, pausePorts } from './ports';
 
 let output: CapturedOutput;
@@ -31,7 +32,7 @@ const levelsAndMessages = () => output.logs().map(({ level, message }) => `${lev
 
 describe('routes', () => {
   it('POST /v1/admin/organizations answers 201 with the new organization, and publishes nothing', async () => {
-    const { call, directory } = setUp();
+    const { call, directory, ports } = setUp();
 
     const answer = await call('POST', '/v1/admin/organizations', {
       headers: json,
@@ -47,6 +48,47 @@ describe('routes', () => {
     expect(levelsAndMessages()).toEqual(['INFO Organization created']);
     expect(output.logs()[0]).toMatchObject({ organizationId: body.id, function_name: 'conveyor-admin' });
     expect(output.metrics()).toEqual([]);
+    expect((ports.audit as MemoryAuditTrail).entries).toEqual([
+      { at: expect.any(String), actor: OPERATOR_ARN, action: 'organization.create', target: body.id },
+    ]);
+  });
+
+  it('answers a done write as done when its audit entry cannot be stored: the entry logged at ERROR, counted', async () => {
+    const { call, ports } = setUp();
+    (ports.audit as MemoryAuditTrail).failing = true;
+
+    const answer = await call('POST', '/v1/admin/organizations', {
+      headers: json,
+      body: '{"name":"Hospital","alertEmail":"ops@hospital.example"}',
+    });
+
+    expect(answer.statusCode).toBe(201);
+    const { id } = JSON.parse(answer.body!);
+    const failure = output.logs().find((line) => line.level === 'ERROR');
+    expect(failure).toMatchObject({
+      message: 'Audit entry not stored; the write itself succeeded',
+      audit: { actor: OPERATOR_ARN, action: 'organization.create', target: id, hadReason: false },
+    });
+    expect(JSON.stringify(output.metrics())).toContain('AuditWriteFailures');
+  });
+
+  it('records an admin request without an IAM principal as actor unknown, with a warning', async () => {
+    const { ports } = setUp();
+    const logger = createLogger('conveyor-admin', { logLevel: 'DEBUG' });
+    const api = createAdminApi(ports, logger, createMetrics({ deployment: 'conveyor-test' }));
+    const event = apiEvent('POST', '/v1/admin/organizations', {
+      headers: json,
+      body: '{"name":"Hospital","alertEmail":"ops@hospital.example"}',
+    });
+    const { authorizer: _authorizer, ...requestContext } = event.requestContext as typeof event.requestContext & {
+      authorizer?: unknown;
+    };
+
+    const answer = await api({ ...event, requestContext }, lambdaContext('conveyor-admin'));
+
+    expect(answer.statusCode).toBe(201);
+    expect((ports.audit as MemoryAuditTrail).entries[0]?.actor).toBe('unknown');
+    expect(levelsAndMessages()).toContain('WARN Admin request without an IAM principal; audited as unknown');
   });
 
   it('POST /v1/admin/organizations/{organizationId}/destinations answers 201 once its queue and mapping exist', async () => {
@@ -133,7 +175,7 @@ describe('errors, in the contract error body', () => {
       `No organization with id "${unknownOrganization}".`,
       { headers: json, body: '{"name":"EHR"}' },
     ],
-    ['a path no route serves', 'GET', '/v1/admin/organizations', 404, 'route_not_found', 'No such route.', {}],
+    ['a path no route serves', 'GET', '/v1/admin/nothing', 404, 'route_not_found', 'No such route.', {}],
     [
       'a path outside the admin API',
       'POST',
@@ -154,6 +196,23 @@ describe('errors, in the contract error body', () => {
       expect(output.metrics()).toEqual([]);
     },
   );
+
+  it('checks a skip reason before anything else, and never logs it nor audits a refused skip', async () => {
+    const { call, directory, ports } = setUp();
+    const destination = activeDestination(newId('organization'));
+    directory.destinations.set(destination.id, destination);
+    const skip = (body: unknown) =>
+      call('POST', `/v1/admin/destinations/${destination.id}/skip`, { headers: json, body: JSON.stringify(body) });
+
+    const tooLong = await skip({ reason: 'x'.repeat(501) });
+    const refused = await skip({ reason: 'Patient Jane Doe asked us to stop' });
+
+    expect(tooLong.statusCode).toBe(400);
+    expect(JSON.parse(tooLong.body!).error.message).toContain('reason');
+    expect(refused.statusCode).toBe(409);
+    expect(JSON.stringify(output.logs())).not.toContain('Jane Doe');
+    expect((ports.audit as MemoryAuditTrail).entries).toEqual([]);
+  });
 
   it('answers 409 not_paused for a skip of an active destination', async () => {
     const { call, directory } = setUp();

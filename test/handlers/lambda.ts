@@ -29,30 +29,36 @@ export interface ApiRequest {
 }
 
 /** A request as API Gateway's HTTP API hands it to the function: lowercased headers, no path parameters yet. */
-export const apiEvent = (method: string, path: string, request: ApiRequest = {}): APIGatewayProxyEventV2 => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: new URLSearchParams(request.query ?? {}).toString(),
-  headers: Object.fromEntries(
-    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-  ),
-  queryStringParameters: request.query,
-  body: request.body,
-  isBase64Encoded: false,
-  requestContext: {
-    accountId: '123456789012',
-    apiId: 'api',
-    domainName: 'api.example.org',
-    domainPrefix: 'api',
-    http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
-    requestId: 'request-1',
+export const apiEvent = (method: string, path: string, request: ApiRequest = {}): APIGatewayProxyEventV2 =>
+  ({
+    version: '2.0',
     routeKey: '$default',
-    stage: '$default',
-    time: '26/Nov/2026:10:00:00 +0000',
-    timeEpoch: Date.parse('2026-11-26T10:00:00.000Z'),
-  },
-});
+    rawPath: path,
+    rawQueryString: new URLSearchParams(request.query ?? {}).toString(),
+    headers: Object.fromEntries(
+      Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
+    queryStringParameters: request.query,
+    body: request.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.org',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      requestId: 'request-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '26/Nov/2026:10:00:00 +0000',
+      timeEpoch: Date.parse('2026-11-26T10:00:00.000Z'),
+      // Admin routes are IAM-authorized on AWS: API Gateway puts the caller's principal here.
+      ...(path.startsWith('/v1/admin/') ? { authorizer: { iam: { userArn: OPERATOR_ARN } } } : {}),
+    },
+  }) as APIGatewayProxyEventV2;
+
+/** The IAM principal of the admin requests `apiEvent` builds. */
+export const OPERATOR_ARN = 'arn:aws:iam::123456789012:user/operator';
 
 /** One record of a destination's FIFO queue, as the event-source mapping delivers it. */
 export const sqsRecord = (messageId: string, body: string, groupId: string): SQSRecord => ({

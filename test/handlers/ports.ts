@@ -21,7 +21,9 @@ import type { Log, Meter } from '../../lambdas/shared/ports/observe';
 import type { DestinationQueues, EventSourceMappings, QueueEntry } from '../../lambdas/shared/ports/queues';
 import {
   MemoryDeliveryHeads,
+  MemoryAuditTrail,
   MemoryDirectory,
+  MemoryDirectoryCatalog,
   MemoryMessageStore,
   MemoryPayloadStore,
   MemoryQueueListing,
@@ -203,6 +205,8 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const slept: number[] = [];
   const mailed: Array<{ to: string; subject: string }> = [];
   const ports: AdminPorts & BacklogDependencies = {
+    catalog: new MemoryDirectoryCatalog(directory as unknown as MemoryDirectory),
+    audit: new MemoryAuditTrail(),
     directory,
     destinationState: directory,
     worklist,

@@ -301,6 +301,7 @@ describe('ConveyorStack', () => {
     it('alarms on ingest 5xx, delivery and prober errors, alert-send failures and mapping drift, all to one encrypted topic', () => {
       expect(alarmOn('5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
       expect(alarmOn('AlertSendFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
+      expect(alarmOn('AuditWriteFailures')).toMatchObject({ Namespace: 'Conveyor', Threshold: 1 });
       expect(alarmOn('MappingDrift')).toMatchObject({
         Namespace: 'Conveyor',
         Statistic: 'Maximum',

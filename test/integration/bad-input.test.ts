@@ -592,6 +592,12 @@ const ROUTES_WITH_IDS: ReadonlyArray<[method: string, path: string, code: string
   ['POST', '/v1/admin/destinations/{id}/skip', 'destination_not_found', true],
   ['POST', '/v1/admin/transmissions/{id}/replay', 'transmission_not_found', true],
   ['GET', '/v1/admin/transmissions/{id}', 'transmission_not_found', true],
+  ['GET', '/v1/admin/organizations/{id}', 'organization_not_found', true],
+  ['PATCH', '/v1/admin/organizations/{id}', 'organization_not_found', true],
+  ['GET', '/v1/admin/organizations/{id}/sources', 'organization_not_found', true],
+  ['DELETE', '/v1/admin/sources/{id}', 'source_not_found', true],
+  ['PATCH', '/v1/admin/destinations/{id}', 'destination_not_found', true],
+  ['DELETE', '/v1/admin/subscriptions/{id}', 'subscription_not_found', true],
 ];
 
 /** Ids no resource has: percent-encoding junk, control characters, an overlong UTF-8 slash, a wrong prefix. */
@@ -600,8 +606,8 @@ const BAD_IDS = ['%00%ff', '%', '%zz', '%ff', '%C0%AF', 'dst_%4', '%ED%A0%80', '
 describe.each(ROUTES_WITH_IDS)('%s %s', (method, path, code, isAdmin) => {
   it.each(BAD_IDS)(`answers ${code} for the id %s`, async (badId) => {
     const headers = { authorization: `Bearer ${isAdmin ? conveyor.local.adminToken : source.apiKey}` };
-    // A body the route would accept, so only the id can be at fault.
-    const body = method === 'POST' ? {} : undefined;
+    // An empty body where the route takes one: the path's resource is resolved first (404), then the body.
+    const body = method === 'POST' || method === 'PATCH' ? {} : undefined;
     const answer = await conveyor.request(method, path.replace('{id}', badId), { body, headers });
     expect(answer).toEqual({ status: 404, body: { error: { code, message: expect.any(String) } } });
   });

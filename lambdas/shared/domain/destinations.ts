@@ -3,7 +3,7 @@
  * were written (cast, not parsed); these guards check the fields the state promises, so a use case
  * reads `destination.pause` or `destination.queueUrl` without a `!`.
  */
-import type { Destination, PausedDestination, ProvisionedDestination } from './model';
+import type { Destination, PausedDestination, ProvisionedDestination, RemovedDestination } from './model';
 
 /**
  * A destination was found in a state its store's writes never leave it in (for example listed as
@@ -19,9 +19,20 @@ export class DestinationStateError extends Error {
   }
 }
 
-/** True once the destination has its queue and mapping (status `active` or `paused`). */
+/**
+ * True while the destination has its queue and mapping and is in use (status `active` or
+ * `paused`); false while it is being provisioned, being deleted or deleted.
+ */
 export const isProvisioned = (destination: Destination): destination is ProvisionedDestination =>
-  destination.status !== 'provisioning' && destination.queueUrl !== undefined;
+  (destination.status === 'active' || destination.status === 'paused') && destination.queueUrl !== undefined;
+
+/**
+ * True once the destination's deletion was recorded (status `deleting` or `deleted`): nothing may
+ * deliver to it, probe it, pause it or change its mapping, and its waiting transmissions are
+ * cancelled.
+ */
+export const isRemoved = (destination: Destination): destination is RemovedDestination =>
+  destination.status === 'deleting' || destination.status === 'deleted';
 
 /** True while the destination is paused (its pause record says why and since when). */
 export const isPaused = (destination: Destination): destination is PausedDestination =>

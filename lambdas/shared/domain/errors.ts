@@ -5,7 +5,14 @@
  */
 
 /** The resources whose unknown ids answer 404 `<resource>_not_found`. */
-export const NOT_FOUND_RESOURCES = ['organization', 'source', 'destination', 'message', 'transmission'] as const;
+export const NOT_FOUND_RESOURCES = [
+  'organization',
+  'source',
+  'destination',
+  'message',
+  'transmission',
+  'subscription',
+] as const;
 /** One of `NOT_FOUND_RESOURCES`. */
 export type NotFoundResource = (typeof NOT_FOUND_RESOURCES)[number];
 
@@ -34,6 +41,10 @@ export const ERROR_CODES = [
   'internal_error',
   'not_accepted',
   'provisioning_failed',
+  'subscription_not_found',
+  // DELETE /v1/admin/destinations/{id}
+  'destination_not_empty',
+  'deletion_incomplete',
 ] as const;
 
 /** One of `ERROR_CODES`. */
@@ -141,6 +152,17 @@ export const notReplayable = (message: string): ApiError => new ApiError(409, 'n
 export const keyRotationConflict = (): ApiError =>
   new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
 
+/**
+ * 409 `destination_not_empty`: a DELETE without `force=true` of a destination with entries waiting
+ * (`waiting` of them, by SQS's approximate counts and the spill), or paused (its head waits).
+ */
+export const destinationNotEmpty = (why: string): ApiError =>
+  new ApiError(
+    409,
+    'destination_not_empty',
+    `${why} Nothing was changed; deliver or skip them first, or delete with force=true to cancel them.`,
+  );
+
 // 413, 415, 422
 
 /**
@@ -187,3 +209,12 @@ export const replayNotAccepted = (): ApiError =>
 /** 503 `provisioning_failed`: the destination's queue or mapping could not be created. */
 export const provisioningFailed = (): ApiError =>
   new ApiError(503, 'provisioning_failed', 'The destination queue or its mapping could not be created; retry.');
+
+/**
+ * 503 `deletion_incomplete`: a destination's deletion did not finish; `detail` says what is left
+ * (its mapping, queue or spill not removed yet: a call failed, or the mapping is still being
+ * deleted) or why nothing was changed. Once recorded, the destination already answers 404 and
+ * nothing delivers to it; a repeated DELETE finishes the job.
+ */
+export const deletionIncomplete = (detail: string): ApiError =>
+  new ApiError(503, 'deletion_incomplete', `The destination's deletion did not finish: ${detail}. Repeat the DELETE.`);

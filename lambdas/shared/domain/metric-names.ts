@@ -51,6 +51,8 @@ export const MetricNames = {
    * empty): the one SQS's retention would drop first. Published by the prober's backlog-age pass.
    */
   oldestEntryAge: 'OldestEntryAge',
+  /** Admin writes that succeeded but whose audit entry could not be stored (the entry is logged at ERROR instead). */
+  auditWriteFailures: 'AuditWriteFailures',
 } as const;
 
 /** One of `MetricNames`' values. */

@@ -16,8 +16,11 @@ export interface Source {
   readonly createdAt: string;
 }
 
-/** Where a destination stands: being provisioned, delivering, or paused. */
-export type DestinationStatus = 'provisioning' | 'active' | 'paused';
+/**
+ * Where a destination stands: being provisioned, delivering, paused, being deleted (its queue,
+ * mapping and spill being removed), or deleted (a tombstone).
+ */
+export type DestinationStatus = 'provisioning' | 'active' | 'paused' | 'deleting' | 'deleted';
 
 /** What every destination has, whatever its state: who owns it, where and how it is delivered to. */
 export interface DestinationSettings {
@@ -73,8 +76,44 @@ export interface PausedDestination extends DestinationSettings, DestinationQueue
  */
 export type ProvisionedDestination = ActiveDestination | PausedDestination;
 
-/** A destination in any state; `status` tells which (see the guards in destination-state.ts). */
-export type Destination = ProvisioningDestination | ProvisionedDestination;
+/**
+ * Being deleted (`DELETE /v1/admin/destinations/{id}`): recorded in one conditional write from
+ * active or paused, before its mapping, queue and spill are removed. It keeps their ids so a
+ * repeated DELETE can finish the job. From this write on nothing delivers to it, probes it, pauses
+ * it or changes its mapping, ingest does not route to it, and its waiting transmissions read
+ * `cancelled`.
+ */
+export interface DeletingDestination extends DestinationSettings, DestinationQueue {
+  readonly status: 'deleting';
+  /** When the deletion was recorded (ISO 8601). */
+  readonly deletingAt: string;
+  /** The DELETE that started it had `force=true`: entries were (or may have been) waiting. */
+  readonly forced: boolean;
+  readonly pause?: undefined;
+}
+
+/**
+ * Deleted: its queue, mapping and spill are gone. The item stays as a tombstone, so the id stays
+ * unusable (404 everywhere) and a message read can answer `cancelled` for its waiting
+ * transmissions. Its signing secret is removed.
+ */
+export interface DeletedDestination extends Omit<DestinationSettings, 'signingSecret'> {
+  readonly status: 'deleted';
+  readonly deletingAt: string;
+  readonly deletedAt: string;
+  readonly forced: boolean;
+  readonly signingSecret?: undefined;
+  readonly queueUrl?: string;
+  readonly queueArn?: string;
+  readonly mappingId?: string;
+  readonly pause?: undefined;
+}
+
+/** A destination whose deletion was recorded (being deleted, or deleted). */
+export type RemovedDestination = DeletingDestination | DeletedDestination;
+
+/** A destination in any state; `status` tells which (see the guards in destinations.ts). */
+export type Destination = ProvisioningDestination | ProvisionedDestination | RemovedDestination;
 
 /** Why and since when a destination is paused, and when its head is tried next. */
 export interface Pause {
@@ -110,8 +149,11 @@ export interface Subscription {
   readonly createdAt: string;
 }
 
-/** Where one transmission stands (`paused`: it is the head of a paused destination). */
-export type TransmissionStatus = 'queued' | 'delivered' | 'paused' | 'skipped';
+/**
+ * Where one transmission stands (`paused`: it is the head of a paused destination; `cancelled`:
+ * it was waiting when its destination was deleted, and will never be delivered).
+ */
+export type TransmissionStatus = 'queued' | 'delivered' | 'paused' | 'skipped' | 'cancelled';
 
 /** One message's delivery to one destination. */
 export interface Transmission {

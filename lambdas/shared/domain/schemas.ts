@@ -43,15 +43,22 @@ export const messageRequestSchema = z.strictObject(
 /** A valid body of `POST /v1/messages`. */
 export type MessageRequest = z.infer<typeof messageRequestSchema>;
 
+/** An alert address: a valid email address (254 characters at most, RFC 5321's path limit). */
+const alertEmail = z
+  .email({
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a valid email address'),
+  })
+  .max(254, 'must be at most 254 characters');
+
 /** Body of `POST /v1/admin/organizations`. */
-export const organizationRequestSchema = z.strictObject({
-  name: text(200),
-  alertEmail: z
-    .email({
-      error: (issue) => (issue.input === undefined ? 'is required' : 'must be a valid email address'),
-    })
-    .max(254, 'must be at most 254 characters'),
-});
+export const organizationRequestSchema = z.strictObject({ name: text(200), alertEmail });
+
+/** A change must name at least one field: an empty body is refused (400), not taken as a no-op. */
+const someField = (value: object) => Object.keys(value).length > 0;
+const NO_FIELD = 'must name at least one field to change';
+
+/** Body of `PATCH /v1/admin/organizations/{orgId}`: the creation's fields, each optional, at least one. */
+export const organizationUpdateSchema = organizationRequestSchema.partial().refine(someField, NO_FIELD);
 
 /** Body of `POST /v1/admin/organizations/{orgId}/sources`. */
 export const sourceRequestSchema = z.strictObject({ name: text(200) });
@@ -89,6 +96,15 @@ export const destinationRequestSchema = z.strictObject({
     .max(INLINE_RETRY_LIMITS.max, `must be at most ${INLINE_RETRY_LIMITS.max}`)
     .optional(),
 });
+
+/**
+ * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
+ * `timeoutMs` in ms, `inlineRetries`), each optional, at least one.
+ */
+export const destinationUpdateSchema = destinationRequestSchema.partial().refine(someField, NO_FIELD);
+
+/** Body of `POST /v1/admin/destinations/{id}/skip` (optional): why, for the audit trail only. */
+export const skipRequestSchema = z.strictObject({ reason: text(500).optional() });
 
 /** Body of `POST /v1/admin/subscriptions`. */
 export const subscriptionRequestSchema = z.strictObject({

@@ -6,12 +6,13 @@ export type MessageStatus = 'queued' | 'delivered' | 'partially_delivered' | 'pa
 /**
  * The contract's roll-up of a message's transmissions into one status: delivered when all are;
  * else paused when any is; else skipped when any is and the rest are delivered; else
- * partially_delivered when some are delivered; else queued.
+ * partially_delivered when some are delivered; else queued. A `cancelled` transmission (its
+ * destination was deleted while it waited) counts as skipped: it ends without delivery, as a skip does.
  */
 export const rollUpStatus = (statuses: readonly TransmissionStatus[]): MessageStatus => {
   const count = (status: TransmissionStatus) => statuses.filter((s) => s === status).length;
   const delivered = count('delivered');
-  const skipped = count('skipped');
+  const skipped = count('skipped') + count('cancelled');
   if (statuses.length > 0 && delivered === statuses.length) return 'delivered';
   if (count('paused') > 0) return 'paused';
   if (skipped > 0 && skipped + delivered === statuses.length) return 'skipped';

@@ -1,4 +1,4 @@
-import { requirePaused } from '../domain/destinations';
+import { isRemoved, requirePaused } from '../domain/destinations';
 import { errorFields } from '../runtime/logging';
 import { flushOutbox } from './alert-outbox';
 import { withHeadHeld } from './head-lease';
@@ -47,7 +47,9 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPas
           spilled += await spillAgingEntries(current, ports, keepHeld);
           await keepHeld();
           const reread = await ports.directory.getDestination(current.id);
-          // Still paused: this worker holds its head, and only the holder resumes a destination.
+          // Still paused (this worker holds its head, and only the holder resumes a destination),
+          // unless its deletion was recorded meanwhile: then nothing of it is probed.
+          if (reread && isRemoved(reread)) return 'not_paused' as const;
           if (reread) current = requirePaused(reread);
         }
         if (!probeDue) return 'still_paused';

@@ -146,9 +146,10 @@ export const deliverTransmission = async (
   if (
     generation < (transmission.generation ?? 0) ||
     transmission.status === 'delivered' ||
-    transmission.status === 'skipped'
+    transmission.status === 'skipped' ||
+    transmission.status === 'cancelled'
   ) {
-    ports.log.info('Queue entry needs no delivery (duplicate, skipped or superseded by a replay)', {
+    ports.log.info('Queue entry needs no delivery (duplicate, skipped, cancelled or superseded by a replay)', {
       ...ids,
       status: transmission.status,
       generation,

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoAuditTrail } from '../adapters/dynamodb/audit-trail';
+import { DynamoDirectoryCatalog } from '../adapters/dynamodb/directory-catalog';
 import { DynamoMappingWorklist } from '../adapters/dynamodb/mapping-worklist';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox';
 import { DynamoSpill } from '../adapters/dynamodb/spill';
@@ -6,6 +8,8 @@ import { lazyEventSourceMappings, lazySesMailer } from '../adapters/lazy-adapter
 import { UndiciDeliverer } from '../adapters/undici-deliverer';
 import type { DestinationUrlPolicy } from '../domain/destination-url';
 import type { PausePorts } from '../pauses/pause-ports';
+import type { AuditTrail } from '../ports/audit';
+import type { DirectoryCatalog } from '../ports/directory';
 import type { Log, Meter } from '../ports/observe';
 import type { EventSourceMappings } from '../ports/queues';
 import type { PauseConfig, StoreConfig } from '../runtime/config';
@@ -63,12 +67,18 @@ export const createPausePorts = <E extends PauseEdges>(
   ...edges,
 });
 
-/** The admin function's ports: the pause ports, the mappings it creates and the check of a destination's URL. */
+/**
+ * The admin function's ports: the pause ports, the mappings it creates, the check of a
+ * destination's URL, the directory's listings and changes, and the audit trail.
+ */
 export const createAdminPorts = <E extends PauseEdges & { readonly mappings: EventSourceMappings }>(
   clients: AwsClients,
   config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
   edges: E,
-): PausePorts & E & { readonly urlPolicy: DestinationUrlPolicy } => ({
+): PausePorts &
+  E & { readonly urlPolicy: DestinationUrlPolicy; readonly catalog: DirectoryCatalog; readonly audit: AuditTrail } => ({
   ...createPausePorts(clients, config, edges),
   urlPolicy: { allowPrivate: config.pauses.allowPrivateDestinations, resolve: resolveAllAddresses },
+  catalog: new DynamoDirectoryCatalog(clients.documents, config.store.tableName),
+  audit: new DynamoAuditTrail(clients.documents, config.store.tableName),
 });

@@ -12,7 +12,14 @@ import type {
 } from '../../../lambdas/shared/domain/model';
 import { pauseDestination } from '../../../lambdas/shared/pauses/pause';
 import type { DeliveryOutcome } from '../../../lambdas/shared/ports/deliverer';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore, MemorySpill } from '../../fixtures/memory-store';
+import {
+  MemoryAuditTrail,
+  MemoryDirectory,
+  MemoryDirectoryCatalog,
+  MemoryMessageStore,
+  MemoryPayloadStore,
+  MemorySpill,
+} from '../../fixtures/memory-store';
 import { MemoryMappings, MemoryQueues } from '../../fixtures/memory-queues';
 import { recordingMeter } from '../../fixtures/meter';
 
@@ -40,7 +47,10 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
   const sent: string[] = [];
   const slept: number[] = [];
   const hooks: { onSleep?: () => void | Promise<void> } = {};
+  const audit = new MemoryAuditTrail();
   const ports: AdminPorts = {
+    catalog: new MemoryDirectoryCatalog(directory),
+    audit,
     meter,
     payloads: new MemoryPayloadStore(),
     directory,
@@ -79,6 +89,7 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
   };
   return {
     ports,
+    audit,
     directory,
     messages,
     queues,

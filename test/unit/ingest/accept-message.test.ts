@@ -59,6 +59,7 @@ const setUp = (destinationCount = 1) => {
   const ports: AcceptMessagePorts = {
     directory: {
       getDestination: async (id) => destinations.find((destination) => destination.id === id),
+      getDestinationNow: async (id) => destinations.find((destination) => destination.id === id),
       listSubscriptionsOfSource: async () => subscriptions,
     },
     messages: new MemoryMessageStore(),
@@ -168,5 +169,47 @@ describe('acceptMessage: which entries travel inline', () => {
     });
 
     expect(sent).toEqual([]);
+  });
+});
+
+describe('acceptMessage: a deleted destination', () => {
+  const namedBody = (destinationId: string) =>
+    JSON.stringify({ meta: { dataModel: 'Imaging', eventType: 'Report', destinations: [destinationId] }, data: {} });
+
+  it('answers 404 destination_not_found for a named one, even while the cache remembers it active', async () => {
+    const { ports, sent } = setUp(1);
+    const subscriptions = await ports.directory.listSubscriptionsOfSource(source.id);
+    const active = (await ports.directory.getDestination(subscriptions[0]!.destinationId)) as ActiveDestination;
+    // Deleted: its subscriptions removed, and only a fresh read knows it is gone.
+    subscriptions.length = 0;
+    ports.directory.getDestinationNow = async () => ({
+      ...active,
+      status: 'deleted',
+      deletingAt: '',
+      deletedAt: '',
+      forced: false,
+      signingSecret: undefined,
+    });
+
+    await expect(
+      acceptMessage({ source, idempotencyKey: undefined, body: namedBody(active.id) }, ports),
+    ).rejects.toMatchObject({ statusCode: 404, code: 'destination_not_found' });
+    expect(sent).toEqual([]);
+  });
+
+  it('routes by subscription around one being deleted', async () => {
+    const { ports, sent } = setUp(2);
+    const [first, second] = await ports.directory.listSubscriptionsOfSource(source.id);
+    const deleting = (await ports.directory.getDestination(first!.destinationId)) as ActiveDestination;
+    const getDestination = ports.directory.getDestination;
+    ports.directory.getDestination = async (id) =>
+      id === deleting.id
+        ? { ...deleting, status: 'deleting', deletingAt: '', forced: true, pause: undefined }
+        : getDestination(id);
+
+    const answer = await accept(ports, '{}');
+
+    expect(answer.transmissions.map((transmission) => transmission.destinationId)).toEqual([second!.destinationId]);
+    expect(sent).toHaveLength(1);
   });
 });

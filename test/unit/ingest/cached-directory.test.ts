@@ -1,4 +1,4 @@
-import type { Destination, Source } from '../../../lambdas/shared/domain/model';
+import type { ActiveDestination, Destination, Source } from '../../../lambdas/shared/domain/model';
 import { CachedDirectory } from '../../../lambdas/ingest/cached-directory';
 import { MemoryDirectory } from '../../fixtures/memory-store';
 
@@ -29,15 +29,12 @@ const setUp = () => {
 };
 
 describe('CachedDirectory', () => {
-  it('remembers an API key for the time to live, then reads it again', async () => {
-    const { cached, findSource, advance } = setUp();
+  it('reads an API key on every request, so a deleted source is refused at once even by a warm function', async () => {
+    const { cached, findSource } = setUp();
 
     expect(await cached.findApiKey('hash')).toEqual({ source });
-    advance(29_999);
-    expect(await cached.findApiKey('hash')).toEqual({ source });
-    expect(findSource).toHaveBeenCalledTimes(1);
-    advance(1);
-    await cached.findApiKey('hash');
+    findSource.mockResolvedValueOnce(undefined);
+    expect(await cached.findApiKey('hash')).toBeUndefined();
     expect(findSource).toHaveBeenCalledTimes(2);
   });
 
@@ -67,5 +64,20 @@ describe('CachedDirectory', () => {
     await cached.listSubscriptionsOfSource('src_1');
     await cached.listSubscriptionsOfSource('src_1');
     expect(listSubscriptions).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('CachedDirectory.getDestinationNow', () => {
+  it('reads the store even while a destination is remembered, and forgets the remembered copy', async () => {
+    const { directory, cached, getDestination } = setUp();
+    await directory.putDestination(destination('queue-1'));
+    await cached.getDestination('dst_1');
+    const { signingSecret: _secret, ...settings } = destination('queue-1') as ActiveDestination;
+    await directory.putDestination({ ...settings, status: 'deleted', deletingAt: '', deletedAt: '', forced: false });
+
+    expect(await cached.getDestinationNow('dst_1')).toMatchObject({ status: 'deleted' });
+    // Not remembered either way: the next cached read goes to the store too.
+    expect(await cached.getDestination('dst_1')).toMatchObject({ status: 'deleted' });
+    expect(getDestination).toHaveBeenCalledTimes(3);
   });
 });

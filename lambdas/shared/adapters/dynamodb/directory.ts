@@ -1,9 +1,22 @@
 /** The directory: organizations, sources and their API keys, destinations, subscriptions. */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
-import type { ApiKeyHolder, Directory } from '../../ports/directory';
-import { apiKeyKey, destinationKey, organizationKey, sourceKey, subscriptionKey, subscriptionsOfSource } from './keys';
+import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
+import {
+  apiKeyKey,
+  destinationKey,
+  destinationListingKey,
+  organizationKey,
+  organizationListingKey,
+  pausedKey,
+  SUBSCRIPTIONS_LISTING,
+  sourceKey,
+  sourceListingKey,
+  subscriptionKey,
+  subscriptionListingKey,
+  subscriptionsOfSource,
+} from './keys';
 import {
   conditionHeld,
   epochSecondsOf,
@@ -33,6 +46,12 @@ const DEFAULT_INLINE_RETRIES = 2;
 const holdsWritten = (found: Item | undefined, written: Item) =>
   found !== undefined &&
   Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
+/**
+ * Subscriptions removed per transaction when their source or destination goes: two items each
+ * (the subscription and its listing item), under DynamoDB's 100 items per transaction.
+ */
+export const SUBSCRIPTIONS_PER_TRANSACTION = 40;
+
 // A rotation is its own when the source found already has the new key (a hash of a fresh random key).
 const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
 
@@ -56,8 +75,8 @@ export const toDestination = (item: Item): Destination => {
 
 /**
  * Organizations, sources (and their API keys), destinations and subscriptions. The `put` methods
- * create: an id (or key hash) already taken is refused with the SDK's
- * `ConditionalCheckFailedException` (`TransactionCanceledException` for `putSource`), unless the
+ * create, each with its listing item (`keys.ts`): an id (or key hash) already taken is refused
+ * with the SDK's `TransactionCanceledException`, unless the
  * item there is the very one this call wrote (a retry of a write whose answer was lost). Any
  * other DynamoDB failure is thrown as the SDK raised it.
  */
@@ -72,9 +91,14 @@ export class DynamoDirectory implements Directory {
     this.table = { client, tableName };
   }
 
-  /** Creates an organization (refused when its id is taken by another). */
+  /** Creates an organization and its listing item in one transaction (refused when its id is taken by another). */
   async putOrganization(organization: Organization): Promise<void> {
-    await this.putNew({ ...organizationKey(organization.id), ...organization });
+    await this.putNewWithListing(
+      { ...organizationKey(organization.id), ...organization },
+      {
+        ...organizationListingKey(organization.id),
+      },
+    );
   }
 
   /** The organization (strongly consistent read), undefined when there is none. */
@@ -83,7 +107,8 @@ export class DynamoDirectory implements Directory {
   }
 
   /**
-   * One transaction: the source, with the hash of its API key, and the key's record.
+   * One transaction: the source, with the hash of its API key, the key's record and the source's
+   * listing item (a copy of the source).
    * @throws TransactionCanceledException when the source id or the key hash is taken by another
    */
   async putSource(source: Source, apiKeyHash: string): Promise<void> {
@@ -99,6 +124,7 @@ export class DynamoDirectory implements Directory {
             ConditionExpression: itemDoesNotExist,
           },
         },
+        { Put: { TableName: tableName, Item: { ...sourceListingKey(source.organizationId, source.id), ...source } } },
       ]);
     } catch (error) {
       if (!holdsWritten(refusalsOf(error)?.[0]?.found, sourceItem)) throw error;
@@ -108,7 +134,11 @@ export class DynamoDirectory implements Directory {
   /** The source without its key hash (strongly consistent read), undefined when there is none. */
   async getSource(id: string): Promise<Source | undefined> {
     const item = await getItem(this.table, sourceKey(id));
-    const { currentKeyHash: _currentKeyHash, ...source } = strip<Source & { currentKeyHash?: string }>(item) ?? {};
+    const {
+      currentKeyHash: _currentKeyHash,
+      previousKeyHash: _previousKeyHash,
+      ...source
+    } = strip<Source & { currentKeyHash?: string; previousKeyHash?: string }>(item) ?? {};
     return 'id' in source ? (source as Source) : undefined;
   }
 
@@ -125,7 +155,9 @@ export class DynamoDirectory implements Directory {
   /**
    * One transaction: the source's current key changes (on condition that it is still the key read,
    * so a concurrent rotation is refused, not merged), the new key's record is created, and the
-   * replaced key's record gets its `validUntil` and TTL (`expiresAt`, epoch s, a week later).
+   * replaced key's record gets its `validUntil` and TTL (`expiresAt`, epoch s, a week later). The
+   * source records the replaced key's hash (`previousKeyHash`) so that deleting the source can
+   * remove that key's record too (`DynamoDirectoryCatalog.deleteSource`).
    * `rotated` also when the source has the new key already (this call's earlier attempt).
    */
   async rotateSourceKey(
@@ -163,7 +195,9 @@ export class DynamoDirectory implements Directory {
           Update: {
             TableName: tableName,
             Key: sourceKey(sourceId),
-            UpdateExpression: 'SET currentKeyHash = :new',
+            UpdateExpression: currentKeyHash
+              ? 'SET currentKeyHash = :new, previousKeyHash = :old'
+              : 'SET currentKeyHash = :new',
             ConditionExpression: currentKeyHash ? 'currentKeyHash = :old' : 'attribute_not_exists(currentKeyHash)',
             ExpressionAttributeValues: { ':new': newApiKeyHash, ...(currentKeyHash ? { ':old': currentKeyHash } : {}) },
             ...returnFoundItem,
@@ -183,9 +217,15 @@ export class DynamoDirectory implements Directory {
     return applied ? 'rotated' : 'conflict';
   }
 
-  /** Creates a destination (refused when its id is taken by another), its sequence counter at 0 (the first delivery gets 1). */
+  /**
+   * Creates a destination and its listing item in one transaction (refused when its id is taken by
+   * another), its sequence counter at 0 (the first delivery gets 1).
+   */
   async putDestination(destination: Destination): Promise<void> {
-    await this.putNew({ ...destinationKey(destination.id), ...destination, lastSequence: 0 });
+    await this.putNewWithListing(
+      { ...destinationKey(destination.id), ...destination, lastSequence: 0 },
+      destinationListingKey(destination.organizationId, destination.id),
+    );
   }
 
   /** The destination as the use cases see it (`toDestination`; strongly consistent read), undefined when there is none. */
@@ -223,30 +263,152 @@ export class DynamoDirectory implements Directory {
     return toDestination(updated.Attributes!);
   }
 
-  /** Removes the destination's item (an unconditional delete: safe to repeat). */
+  /**
+   * Removes the destination's item, then its listing item (unconditional deletes: safe to repeat).
+   * A listing item left behind by a failure in between is harmless: listings skip destinations
+   * that no longer exist.
+   */
   async removeDestination(id: string): Promise<void> {
     const { client, tableName } = this.table;
-    await client.send(new DeleteCommand({ TableName: tableName, Key: destinationKey(id) }));
+    const removed = await client.send(
+      new DeleteCommand({ TableName: tableName, Key: destinationKey(id), ReturnValues: 'ALL_OLD' }),
+    );
+    const organizationId = removed.Attributes?.organizationId;
+    if (typeof organizationId !== 'string') return;
+    await client.send(new DeleteCommand({ TableName: tableName, Key: destinationListingKey(organizationId, id) }));
   }
 
-  /** Creates a subscription in its source's partition (refused when its id is taken by another). */
+  /**
+   * Creates a subscription in its source's partition and its listing item (a copy, which finds it
+   * by id) in one transaction; refused when its id is taken by another.
+   */
   async putSubscription(subscription: Subscription): Promise<void> {
-    await this.putNew({ ...subscriptionKey(subscription.sourceId, subscription.id), ...subscription });
+    await this.putNewWithListing(
+      { ...subscriptionKey(subscription.sourceId, subscription.id), ...subscription },
+      { ...subscriptionListingKey(subscription.id), ...subscription },
+    );
   }
 
-  /** Every subscription of the source, page by page (eventually consistent). */
+  /**
+   * Every subscription of the source, page by page (strongly consistent, so a subscription just
+   * deleted no longer routes).
+   */
   async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
     const { pk, prefix } = subscriptionsOfSource(sourceId);
-    return (await queryAll(this.table, pk, prefix)).map((item) => strip<Subscription>(item)!);
+    return (await queryAll(this.table, pk, prefix, { consistent: true })).map((item) => strip<Subscription>(item)!);
   }
 
-  /** Creates an item; a put of a key another item holds is refused (ConditionalCheckFailedException). */
-  private async putNew(item: Item): Promise<void> {
+  // ── Deleting a destination (admin/delete-destination.ts) ──
+
+  /**
+   * One transaction: the destination goes from `from` to `deleting` (its `pause` removed,
+   * `deletingAt` and `forced` set) on condition that its status is still `from` and, unless forced,
+   * its spill is empty; its PAUSED item goes. True also when the item found is already deleting
+   * from this very start (`deletingAt`: this call's earlier attempt, its answer lost).
+   * @throws TransactionCanceledException when conflicts persisted; the SDK's error otherwise
+   */
+  async recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean> {
+    const { tableName } = this.table;
+    const spillEmpty = '(attribute_not_exists(spilled) OR spilled = :zero)';
+    return conditionHeld(
+      transactWrite(this.table, [
+        {
+          // First: conditionHeld reads a refusal of this item as "not in `from`".
+          Update: {
+            TableName: tableName,
+            Key: destinationKey(id),
+            UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+            ConditionExpression: start.forced ? '#status = :from' : `#status = :from AND ${spillEmpty}`,
+            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
+            ExpressionAttributeValues: {
+              ':deleting': 'deleting',
+              ':at': start.deletingAt,
+              ':forced': start.forced,
+              ':from': from,
+              ...(start.forced ? {} : { ':zero': 0 }),
+            },
+            ...returnFoundItem,
+          },
+        },
+        { Delete: { TableName: tableName, Key: pausedKey(id) } },
+      ]),
+      ([destination]) => destination?.found?.status === 'deleting' && destination.found.deletingAt === start.deletingAt,
+    );
+  }
+
+  /** Back to `active` on condition that it is still deleting from `start` (safe to repeat: false then). */
+  async restoreDeletingDestination(id: string, start: DeletionStart): Promise<boolean> {
     const { client, tableName } = this.table;
-    try {
-      await client.send(
-        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist, ...returnFoundItem }),
+    return conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :active REMOVE deletingAt, forced',
+          ConditionExpression: '#status = :deleting AND deletingAt = :at',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':deleting': 'deleting', ':at': start.deletingAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * `deleting` → `deleted` with `deletedAt`, removing the signing secret and the head lease; a
+   * destination already deleted is left as it is (the condition refuses, which counts as done).
+   */
+  async recordDestinationDeleted(id: string, deletedAt: string): Promise<void> {
+    const { client, tableName } = this.table;
+    await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(id),
+          UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+          ConditionExpression: '#status = :deleting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':deleting': 'deleting', ':at': deletedAt },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Removes the destination's subscriptions, found in the subscription listing (`SUBSCRIPTIONS`,
+   * read strongly consistent and filtered by destination: subscriptions are few, and deletion is
+   * rare), each with its listing item, in transactions of `SUBSCRIPTIONS_PER_TRANSACTION`.
+   * Answers what it removed, so a deletion undone can put them back.
+   */
+  async removeSubscriptionsOfDestination(destinationId: string): Promise<Subscription[]> {
+    const { tableName } = this.table;
+    const subscriptions = (await queryAll(this.table, SUBSCRIPTIONS_LISTING, undefined, { consistent: true }))
+      .map((item) => strip<Subscription>(item)!)
+      .filter((subscription) => subscription.destinationId === destinationId);
+    for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_TRANSACTION) {
+      await transactWrite(
+        this.table,
+        subscriptions
+          .slice(first, first + SUBSCRIPTIONS_PER_TRANSACTION)
+          .flatMap((subscription) => [
+            { Delete: { TableName: tableName, Key: subscriptionKey(subscription.sourceId, subscription.id) } },
+            { Delete: { TableName: tableName, Key: subscriptionListingKey(subscription.id) } },
+          ]),
       );
+    }
+    return subscriptions;
+  }
+
+  /**
+   * Creates `item` and `listing` in one transaction; `item` refused when its key is taken by another
+   * (TransactionCanceledException), unless it holds what this call wrote (an earlier attempt's).
+   */
+  private async putNewWithListing(item: Item, listing: Item): Promise<void> {
+    const { tableName } = this.table;
+    try {
+      await transactWrite(this.table, [
+        { Put: { TableName: tableName, Item: item, ConditionExpression: itemDoesNotExist, ...returnFoundItem } },
+        { Put: { TableName: tableName, Item: listing } },
+      ]);
     } catch (error) {
       if (!holdsWritten(refusalsOf(error)?.[0]?.found, item)) throw error;
     }

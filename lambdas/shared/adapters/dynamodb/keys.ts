@@ -36,6 +36,23 @@
  *   OUTBOX           <time>#<id>    alert emails not yet sent                            outbox.ts
  *   PROBER           LEASE          the lease of the prober run under way (`holder`,     prober-lease.ts
  *                                   `heldUntil`)
+ *   ORGS             <orgId>        listing of the organizations (key only)              directory.ts
+ *   SOURCES#<orgId>  <srcId>        listing of an organization's sources (a copy of      directory.ts
+ *                                   the source, which never changes; no key hash)
+ *   DESTINATIONS     <orgId>#<dstId> listing of the destinations (key only: their        directory.ts
+ *                                   state changes elsewhere)
+ *   SUBSCRIPTIONS    <subId>        listing of the subscriptions, and their lookup by    directory.ts
+ *                                   id (a copy: subscriptions never change)
+ *   AUDIT#<yyyy-mm>  <at>#<entryId> the audit trail by time, one partition a month      audit-trail.ts
+ *   AUDIT-TARGET#<id> <at>#<entryId> the same entries by the id acted on                 audit-trail.ts
+ *
+ * Listings are items written in the same transaction as what they list (and removed with it), not
+ * a GSI: a GSI is eventually consistent on AWS (a destination just created could be missing from
+ * the next listing) while DynamoDB Local updates it at once, so local tests would pass what AWS
+ * breaks. A listing item is read with a strongly consistent Query. Each listing is one partition
+ * (one per organization for sources): admin writes come at a human rate, far under a partition's
+ * 1,000 writes a second. Items written before the listings existed have no listing item and are
+ * not listed (re-create them, or write the listing items by hand).
  *
  * Writes that must happen together cross these lines inside one transaction: recording a pause
  * (destination-state.ts) also marks the head transmission paused (message-store.ts) and puts the
@@ -159,3 +176,48 @@ export const outboxKey = (email: { readonly createdAt: string; readonly id: stri
 
 /** The one item of the prober's lease: at most one prober run at a time. */
 export const proberLeaseKey = (): ItemKey => ({ pk: 'PROBER', sk: 'LEASE' });
+
+/** The partition listing every organization (sort key: the organization id). */
+export const ORGANIZATIONS_LISTING = 'ORGS';
+
+export const organizationListingKey = (organizationId: string): ItemKey => ({
+  pk: ORGANIZATIONS_LISTING,
+  sk: organizationId,
+});
+
+/** The partition listing one organization's sources (sort key: the source id). */
+export const sourcesListing = (organizationId: string) => `SOURCES#${organizationId}`;
+
+export const sourceListingKey = (organizationId: string, sourceId: string): ItemKey => ({
+  pk: sourcesListing(organizationId),
+  sk: sourceId,
+});
+
+/** The partition listing every destination (sort key: `<organizationId>#<destinationId>`). */
+export const DESTINATIONS_LISTING = 'DESTINATIONS';
+
+/** The sort-key prefix of one organization's destinations in `DESTINATIONS_LISTING`. */
+export const destinationsOfOrganization = (organizationId: string) => `${organizationId}#`;
+
+/** A destination's listing item: written with it, and removed with it (by whoever removes a destination). */
+export const destinationListingKey = (organizationId: string, destinationId: string): ItemKey => ({
+  pk: DESTINATIONS_LISTING,
+  sk: `${destinationsOfOrganization(organizationId)}${destinationId}`,
+});
+
+/** The partition listing every subscription (sort key: the subscription id), which finds one by id. */
+export const SUBSCRIPTIONS_LISTING = 'SUBSCRIPTIONS';
+
+export const subscriptionListingKey = (subscriptionId: string): ItemKey => ({
+  pk: SUBSCRIPTIONS_LISTING,
+  sk: subscriptionId,
+});
+
+/** The audit trail's partition of one month (`at` is ISO 8601: its first 7 characters are the month). */
+export const auditMonthPartition = (at: string) => `AUDIT#${at.slice(0, 7)}`;
+
+/** The audit trail's partition of one target (the id acted on). */
+export const auditTargetPartition = (target: string) => `AUDIT-TARGET#${target}`;
+
+/** An entry's sort key in both partitions: by time, then a unique id. */
+export const auditSortKey = (at: string, entryId: string) => `${at}#${entryId}`;

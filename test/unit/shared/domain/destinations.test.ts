@@ -2,6 +2,7 @@ import {
   DestinationStateError,
   isPaused,
   isProvisioned,
+  isRemoved,
   requirePaused,
   requireProvisioned,
 } from '../../../../lambdas/shared/domain/destinations';
@@ -56,5 +57,18 @@ describe('destination states', () => {
     expect(() => requirePaused(pausedWithoutPause)).toThrow(
       'Destination dst_1 was expected to be paused (with a pause record) but is not',
     );
+  });
+});
+
+describe('the deletion states', () => {
+  const deleting: Destination = { ...settings, ...queue, status: 'deleting', deletingAt: '', forced: false };
+  const { signingSecret: _secret, ...withoutSecret } = settings;
+  const deleted: Destination = { ...withoutSecret, status: 'deleted', deletingAt: '', deletedAt: '', forced: true };
+
+  it('counts a destination being deleted or deleted as removed, and never as provisioned, although it keeps its queue ids', () => {
+    expect([deleting, deleted].map(isRemoved)).toEqual([true, true]);
+    expect([provisioning, active, paused].map(isRemoved)).toEqual([false, false, false]);
+    expect([deleting, deleted].map(isProvisioned)).toEqual([false, false]);
+    expect(() => requireProvisioned(deleting)).toThrow(DestinationStateError);
   });
 });

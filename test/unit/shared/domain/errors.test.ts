@@ -22,6 +22,8 @@ import {
   notReplayable,
   payloadTooLarge,
   provisioningFailed,
+  destinationNotEmpty,
+  deletionIncomplete,
   replayNotAccepted,
   resumedBeforeSkip,
   unauthorized,
@@ -70,6 +72,8 @@ const everyError = (): ApiError[] => [
   notAccepted('A dependency failed.'),
   replayNotAccepted(),
   provisioningFailed(),
+  destinationNotEmpty('3 entries are waiting for the destination (an approximate count).'),
+  deletionIncomplete('its queue'),
 ];
 
 describe('API errors', () => {
@@ -99,7 +103,9 @@ describe('API errors', () => {
     expect(factories.map(([name]) => name).sort()).toEqual(
       [
         'cannotPark',
+        'deletionIncomplete',
         'destinationNotAllowed',
+        'destinationNotEmpty',
         'headChanged',
         'headInFlight',
         'idempotencyKeyReused',

@@ -11,6 +11,12 @@ describe('rollUpStatus', () => {
     [['delivered', 'queued'], 'partially_delivered'],
     [['delivered', 'skipped', 'queued'], 'partially_delivered'],
     [['queued', 'queued'], 'queued'],
+    // cancelled (its destination deleted while it waited) counts as skipped
+    [['cancelled'], 'skipped'],
+    [['cancelled', 'delivered'], 'skipped'],
+    [['cancelled', 'skipped', 'delivered'], 'skipped'],
+    [['cancelled', 'paused'], 'paused'],
+    [['cancelled', 'queued'], 'queued'],
   ] as const)('rolls %j up to %s', (statuses, expected) => {
     expect(rollUpStatus(statuses)).toBe(expected);
   });

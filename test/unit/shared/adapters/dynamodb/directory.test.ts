@@ -1,11 +1,5 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
 import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
@@ -30,29 +24,43 @@ describe('DynamoDirectory', () => {
 
   beforeEach(() => ddb.reset());
 
-  it('creates an organization once', async () => {
-    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+  it('creates an organization once, with its listing item in the same transaction', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejectsOnce(
+        transactionCanceled(refused({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }), 'None'),
+      );
 
     await directory.putOrganization(organization);
-    await expect(directory.putOrganization(organization)).rejects.toThrow('The conditional request failed');
+    await expect(directory.putOrganization(organization)).rejects.toThrow(TransactionCanceledException);
 
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
-      TableName: TABLE,
-      Item: { pk: 'ORG#org_1', sk: 'ORG', ...organization },
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
+      TransactItems: [
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'ORG#org_1', sk: 'ORG', ...organization },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        { Put: { TableName: TABLE, Item: { pk: 'ORGS', sk: 'org_1' } } },
+      ],
     });
   });
 
   it('recognises its own create: a retry that finds the very item it wrote succeeds; another item is refused', async () => {
     // The first attempt was applied and its answer lost; the retry fails attribute_not_exists.
     ddb
-      .on(PutCommand)
-      .rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization }))
-      .rejectsOnce(conditionFailed({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }));
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCanceled(refused({ pk: 'ORG#org_1', sk: 'ORG', ...organization }), 'None'))
+      .rejectsOnce(
+        transactionCanceled(refused({ pk: 'ORG#org_1', sk: 'ORG', ...organization, name: 'Other' }), 'None'),
+      );
 
     await expect(directory.putOrganization(organization)).resolves.toBeUndefined();
-    await expect(directory.putOrganization(organization)).rejects.toThrow('The conditional request failed');
+    await expect(directory.putOrganization(organization)).rejects.toThrow(TransactionCanceledException);
   });
 
   it('recognises its own subscription, whose optional attributes left out are not stored', async () => {
@@ -65,9 +73,12 @@ describe('DynamoDirectory', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
     };
     const { eventType: _eventType, ...stored } = subscription;
-    ddb.on(PutCommand).rejects(conditionFailed({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }), 'None'));
 
     await expect(directory.putSubscription(subscription)).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 
   it('recognises its own source: a retry that finds the source with its key hash succeeds', async () => {
@@ -98,7 +109,7 @@ describe('DynamoDirectory', () => {
     expect(await directory.rotateSourceKey('src_1', 'keyhash1', '2026-01-02T00:00:00.000Z')).toBe('rotated');
   });
 
-  it('creates a source with its key record (a copy of the source) in one transaction', async () => {
+  it('creates a source with its key record and its listing item (copies of the source) in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     await directory.putSource(source, 'keyhash1');
@@ -120,14 +131,17 @@ describe('DynamoDirectory', () => {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        { Put: { TableName: TABLE, Item: { pk: 'SOURCES#org_1', sk: 'src_1', ...source } } },
       ],
     });
   });
 
-  it('reads a source without its current key hash', async () => {
+  it('reads a source without its key hashes', async () => {
     ddb
       .on(GetCommand)
-      .resolvesOnce({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1' } })
+      .resolvesOnce({
+        Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash1', previousKeyHash: 'keyhash0' },
+      })
       .resolvesOnce({});
 
     expect(await directory.getSource('src_1')).toEqual(source);
@@ -151,7 +165,7 @@ describe('DynamoDirectory', () => {
     expect(await directory.findApiKey('keyhash0')).toEqual({ source, validUntil: '2026-01-02T00:00:00.000Z' });
   });
 
-  it('rotates a key in one transaction conditioned on the key it read; the replaced key expires a week after it stops working', async () => {
+  it('rotates a key in one transaction conditioned on the key it read, recording the replaced one; it expires a week after it stops working', async () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'SRC#src_1', sk: 'SRC', ...source, currentKeyHash: 'keyhash0' } });
     ddb.on(TransactWriteCommand).resolves({});
 
@@ -163,7 +177,7 @@ describe('DynamoDirectory', () => {
           Update: {
             TableName: TABLE,
             Key: { pk: 'SRC#src_1', sk: 'SRC' },
-            UpdateExpression: 'SET currentKeyHash = :new',
+            UpdateExpression: 'SET currentKeyHash = :new, previousKeyHash = :old',
             ConditionExpression: 'currentKeyHash = :old',
             ExpressionAttributeValues: { ':new': 'keyhash1', ':old': 'keyhash0' },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -218,17 +232,22 @@ describe('DynamoDirectory', () => {
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 
-  it('creates a destination with its sequence counter at 0', async () => {
-    ddb.on(PutCommand).resolves({});
+  it('creates a destination with its sequence counter at 0, and its listing item in the same transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
 
     await directory.putDestination(destination);
 
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
-      TableName: TABLE,
-      Item: { ...destinationKey, ...destination, lastSequence: 0 },
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
+      {
+        Put: {
+          TableName: TABLE,
+          Item: { ...destinationKey, ...destination, lastSequence: 0 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { Put: { TableName: TABLE, Item: { pk: 'DESTINATIONS', sk: 'org_1#dst_1' } } },
+    ]);
   });
 
   it('reads a destination without its counter and head lease; one registered before inline retries gets 2', async () => {
@@ -285,13 +304,20 @@ describe('DynamoDirectory', () => {
     });
   });
 
-  it('removes a destination by its key alone, whatever its state', async () => {
-    ddb.on(DeleteCommand).resolves({});
+  it('removes a destination by its key, whatever its state, then its listing item', async () => {
+    ddb
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { ...destinationKey, ...destination } })
+      .resolves({});
 
+    await directory.removeDestination('dst_1');
     await directory.removeDestination('dst_1');
 
     expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, Key: destinationKey },
+      { TableName: TABLE, Key: destinationKey, ReturnValues: 'ALL_OLD' },
+      { TableName: TABLE, Key: { pk: 'DESTINATIONS', sk: 'org_1#dst_1' } },
+      // Already gone: nothing more to remove.
+      { TableName: TABLE, Key: destinationKey, ReturnValues: 'ALL_OLD' },
     ]);
   });
 
@@ -303,7 +329,7 @@ describe('DynamoDirectory', () => {
       dataModel: 'Results',
       createdAt: '2026-01-01T00:00:00.000Z',
     });
-    ddb.on(PutCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
     ddb
       .on(QueryCommand)
       .resolvesOnce({
@@ -315,17 +341,102 @@ describe('DynamoDirectory', () => {
     await directory.putSubscription(subscription('sub_1'));
     const subscriptions = await directory.listSubscriptionsOfSource('src_1');
 
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({
-      pk: 'SRC#src_1',
-      sk: 'SUB#sub_1',
-      ...subscription('sub_1'),
-    });
+    expect(
+      ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!.map((item) => item.Put!.Item),
+    ).toEqual([
+      { pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') },
+      { pk: 'SUBSCRIPTIONS', sk: 'sub_1', ...subscription('sub_1') },
+    ]);
     expect(subscriptions).toEqual([subscription('sub_1'), subscription('sub_2')]);
     expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input).toEqual({
       TableName: TABLE,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': 'SRC#src_1', ':prefix': 'SUB#' },
       ExclusiveStartKey: { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      ConsistentRead: true,
     });
+  });
+});
+
+describe('DynamoDirectory: deleting a destination', () => {
+  const directory = new DynamoDirectory(client, TABLE);
+  const start = { deletingAt: '2026-01-02T00:00:00.000Z', forced: false };
+
+  beforeEach(() => ddb.reset());
+
+  it('records it deleting in one transaction conditional on its status and, without force, an empty spill; it leaves the paused set', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'paused', start)).toBe(true);
+
+    const [update, paused] = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(update!.Update).toMatchObject({
+      Key: destinationKey,
+      UpdateExpression: 'SET #status = :deleting, deletingAt = :at, forced = :forced REMOVE #pause',
+      ConditionExpression: '#status = :from AND (attribute_not_exists(spilled) OR spilled = :zero)',
+      ExpressionAttributeValues: { ':from': 'paused', ':deleting': 'deleting', ':at': start.deletingAt, ':zero': 0 },
+    });
+    expect(paused!.Delete).toEqual({ TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } });
+  });
+
+  it('recognises its own earlier attempt (same deletingAt); a status changed by another writer is refused', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        transactionCanceled(refused({ ...destinationKey, status: 'deleting', deletingAt: start.deletingAt }), 'None'),
+      )
+      .rejectsOnce(transactionCanceled(refused({ ...destinationKey, status: 'paused' }), 'None'));
+
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(true);
+    expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(false);
+  });
+
+  it('marks it deleted without its secret or head lease; an already deleted one is left as it is', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:01.000Z');
+    await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:02.000Z');
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+      ConditionExpression: '#status = :deleting',
+    });
+  });
+
+  it('finds its subscriptions in the subscription listing, strongly consistent, and deletes each with its listing item', async () => {
+    const subscription = (id: string, sourceId: string, destinationId: string) => ({
+      pk: 'SUBSCRIPTIONS',
+      sk: id,
+      id,
+      sourceId,
+      destinationId,
+      dataModel: 'Results',
+      createdAt: '',
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [subscription('sub_1', 'src_1', 'dst_1'), subscription('sub_x', 'src_1', 'dst_other')],
+        LastEvaluatedKey: { pk: 'SUBSCRIPTIONS', sk: 'sub_x' },
+      })
+      .resolvesOnce({ Items: [subscription('sub_2', 'src_2', 'dst_1')] });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    const removed = await directory.removeSubscriptionsOfDestination('dst_1');
+
+    expect(removed.map((s) => s.id)).toEqual(['sub_1', 'sub_2']);
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries.every((query) => query.ConsistentRead === true)).toBe(true);
+    expect(queries[0]!.ExpressionAttributeValues).toMatchObject({ ':pk': 'SUBSCRIPTIONS' });
+    const deleted = ddb
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => call.args[0].input.TransactItems!.map((item) => item.Delete!.Key));
+    expect(deleted).toEqual([
+      { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
+      { pk: 'SUBSCRIPTIONS', sk: 'sub_1' },
+      { pk: 'SRC#src_2', sk: 'SUB#sub_2' },
+      { pk: 'SUBSCRIPTIONS', sk: 'sub_2' },
+    ]);
   });
 });

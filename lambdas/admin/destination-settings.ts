@@ -1,0 +1,61 @@
+/** The admin API's listing of destinations and the change of their settings. */
+import { invalidRequest, notFound } from '../shared/domain/errors';
+import { checkDestinationUrl } from '../shared/domain/destination-url';
+import type { Destination } from '../shared/domain/model';
+import { destinationUpdateSchema, parseRequest } from '../shared/domain/schemas';
+import type { DestinationChange } from '../shared/ports/directory';
+import { type AdminPorts, describeDestination, requireDestination, requireOrganization } from './directory-admin';
+import { pageAnswer, type Query, readListingQuery } from './paging';
+
+const showDestination = (destination: Destination) => ({
+  id: destination.id,
+  organizationId: destination.organizationId,
+  name: destination.name,
+  url: destination.url,
+  status: destination.status,
+  ...(destination.pause ? { pausedAt: destination.pause.pausedAt, pauseReason: destination.pause.reason } : {}),
+});
+
+/**
+ * `GET /v1/admin/destinations?organizationId=&status=active|paused&limit=&cursor=`: provisioned
+ * destinations (never one being provisioned), by organization then id; with `status=paused`
+ * oldest pause first. 400 naming `status` for another value, 404 for an unknown organization.
+ */
+export const listDestinations = async (query: Query, ports: AdminPorts) => {
+  const request = readListingQuery('destinations', query, ['organizationId', 'status']);
+  const { organizationId, status } = request.filters;
+  if (status !== undefined && status !== 'active' && status !== 'paused') {
+    throw invalidRequest('status must be active or paused.');
+  }
+  if (organizationId !== undefined) await requireOrganization(organizationId, ports.directory);
+  const page = await ports.catalog.listDestinations(
+    { ...(organizationId ? { organizationId } : {}), ...(status ? { status } : {}) },
+    request.page,
+  );
+  return pageAnswer('destinations', request, page, showDestination);
+};
+
+/**
+ * `PATCH /v1/admin/destinations/{id}` `{name?, url?, timeoutMs?, inlineRetries?}` → the destination
+ * as `GET` shows it.
+ *
+ * 1. Find the destination (404 unless provisioned).
+ * 2. Validate the body as a creation's fields (400 naming the field; an empty body or an unknown
+ *    field is refused), and a new URL against the deployment's URL policy (400).
+ * 3. Set only those fields, on condition that it is still provisioned: a pause, resume or lease
+ *    written meanwhile stands. Delivery reads the destination's item at each batch and the prober
+ *    under the head lease at each probe, so the change applies from the next attempt, the next
+ *    probe of a paused head included (an attempt under way, and its inline retries, keep the
+ *    settings it started with).
+ */
+export const updateDestination = async (destinationId: string, readBody: () => unknown, ports: AdminPorts) => {
+  await requireDestination(destinationId, ports.directory);
+  const request = parseRequest(destinationUpdateSchema, readBody());
+  const change: DestinationChange = {
+    ...request,
+    ...(request.url === undefined ? {} : { url: (await checkDestinationUrl(request.url, ports.urlPolicy)).href }),
+  };
+  if (!(await ports.catalog.updateDestination(destinationId, change))) throw notFound('destination', destinationId);
+  ports.log.info('Destination updated', { destinationId, fields: Object.keys(change) });
+  return describeDestination(destinationId, ports);
+};
