@@ -1,6 +1,6 @@
 /**
  * Jest runs TypeScript through SWC (no type-checking; `npm run typecheck` does that).
- * ESM-only dependencies (middy, fauxqs) are transformed to CommonJS as well.
+ * ESM-only dependencies (middy, fauxqs, commander) are transformed to CommonJS as well.
  * @type {import('jest').Config}
  */
 const swc = [
@@ -10,7 +10,7 @@ const swc = [
 
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|fauxqs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|fauxqs|commander)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
   // These packages publish only an `import` export, which Jest's CommonJS resolver cannot see.
