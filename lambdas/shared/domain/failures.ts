@@ -10,9 +10,8 @@ export const isSuccess = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300;
 
 /**
- * A 4xx other than 408 and 429 means the endpoint refused the data: retrying it soon will not
- * help, and the sender is at fault. Everything else that is not a 2xx is the destination's fault
- * and worth a quick retry.
+ * A 4xx other than 408 and 429: the endpoint turned the request down, so retrying it within
+ * seconds will not help (no inline retry). Whose fault it is depends on the status: see `faultOf`.
  */
 export const isRefusal = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'answered' &&
@@ -21,8 +20,21 @@ export const isRefusal = (outcome: AttemptOutcome): boolean =>
   outcome.status !== 408 &&
   outcome.status !== 429;
 
-/** Whose fault a failed attempt is: the sender's for a refusal (see `isRefusal`), else the destination's. */
-export const faultOf = (outcome: AttemptOutcome): Fault => (isRefusal(outcome) ? 'sender' : 'destination');
+/**
+ * The statuses with which an endpoint refuses the data itself (the contract's "Alerts"): bad
+ * request, conflict, too large, unsupported media type, unprocessable. The sending organization
+ * must fix what it sent.
+ */
+const DATA_REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 409, 413, 415, 422]);
+
+/**
+ * Whose fault a failed attempt is: the sender's when the endpoint refused the data
+ * (`DATA_REFUSED_STATUSES`); the destination's for everything else — 401, 403, 404, 405, 410 and
+ * every other 4xx (credentials, a moved or retired endpoint), 5xx, 408, 429, timeouts, connection
+ * and TLS errors, and addresses the deployment refuses.
+ */
+export const faultOf = (outcome: AttemptOutcome): Fault =>
+  outcome.kind === 'answered' && DATA_REFUSED_STATUSES.has(outcome.status) ? 'sender' : 'destination';
 
 /** A short, payload-free description of a failed attempt, for logs, the API and alert emails. */
 export const describeOutcome = (outcome: AttemptOutcome): string => {

@@ -15,21 +15,31 @@ const answered = (status: number, retryAfter?: string) => ({
 });
 
 describe('fault attribution', () => {
+  // The contract's "Alerts": the data refused → the sending organization; the endpoint or its
+  // configuration failed → the destination's organization. Refusals (any 4xx but 408/429) are not
+  // retried inline, whoever is at fault.
   it.each([
-    [answered(400), 'sender'],
-    [answered(401), 'sender'],
-    [answered(404), 'sender'],
-    [answered(422), 'sender'],
-    [answered(408), 'destination'],
-    [answered(429), 'destination'],
-    [answered(500), 'destination'],
-    [answered(503), 'destination'],
-    [answered(302), 'destination'],
-    [{ kind: 'unreachable' as const, reason: 'timeout' as const }, 'destination'],
-    [{ kind: 'unreachable' as const, reason: 'connection' as const }, 'destination'],
-  ])('%j is the fault of the %s', (outcome, fault) => {
+    [answered(400), 'sender', true],
+    [answered(409), 'sender', true],
+    [answered(413), 'sender', true],
+    [answered(415), 'sender', true],
+    [answered(422), 'sender', true],
+    [answered(401), 'destination', true],
+    [answered(403), 'destination', true],
+    [answered(404), 'destination', true],
+    [answered(405), 'destination', true],
+    [answered(410), 'destination', true],
+    [answered(418), 'destination', true],
+    [answered(408), 'destination', false],
+    [answered(429), 'destination', false],
+    [answered(500), 'destination', false],
+    [answered(503), 'destination', false],
+    [answered(302), 'destination', false],
+    [{ kind: 'unreachable' as const, reason: 'timeout' as const }, 'destination', false],
+    [{ kind: 'unreachable' as const, reason: 'connection' as const }, 'destination', false],
+  ])('%j is the fault of the %s (refusal: %s)', (outcome, fault, refusal) => {
     expect(faultOf(outcome)).toBe(fault);
-    expect(isRefusal(outcome)).toBe(fault === 'sender');
+    expect(isRefusal(outcome)).toBe(refusal);
   });
 
   it('describes outcomes without any payload', () => {
