@@ -21,20 +21,25 @@ import { continueNow } from '../shared/pauses/schedule';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
 
 /**
+ * How long an operator's resume or skip waits for a worker holding the head, or for a head still
+ * hidden after the pause (at most one attempt at the destination's timeout + 3 s, at most 20 s,
+ * well inside API Gateway's 29 s integration timeout).
+ */
+const operatorWaitMs = (destination: Destination) => Math.min(destination.timeoutMs + 3000, 20_000);
+
+/**
  * `POST /v1/admin/destinations/{id}/resume`: retries the head now; stays paused if it fails again.
- * When the prober is trying the head at this moment, its attempt stands for this one.
+ * A head the pause hid a moment ago is waited for (see `operatorWaitMs`). When the prober is
+ * trying the head at this moment, its attempt stands for this one.
  */
 export const resumeNow = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   if (destination.status === 'paused') {
     ports.log.info('Operator asked to resume', { destinationId });
-    await probeDestination(destination, ports);
+    await probeDestination(destination, ports, operatorWaitMs(destination));
   }
   return describeDestination(destinationId, ports);
 };
-
-/** How long a skip waits for a worker holding the head (at most one attempt at the destination's timeout). */
-const skipWaitMs = (destination: Destination) => Math.min(destination.timeoutMs + 3000, 20_000);
 
 /**
  * `POST /v1/admin/destinations/{id}/skip`: parks the head of a paused destination (status
@@ -67,7 +72,7 @@ export const skipHead = async (
   // message, which never failed, first in the queue of a destination still recorded paused.
   const shownHead = destination.pause.headTransmissionId;
   // The prober may hold the head for one attempt: wait for it.
-  const deadline = ports.clock().getTime() + skipWaitMs(destination);
+  const deadline = ports.clock().getTime() + operatorWaitMs(destination);
   for (;;) {
     const skipped = await withHeadHeld(destination, ports, (current, keepHeld) =>
       (current.spilled ?? 0) > 0

@@ -6,6 +6,9 @@ import { resumeDestination } from './resume';
 import { continueNow, scheduleProbe } from './schedule';
 import { SPILL_TURN_MS } from './spill';
 
+/** How often (ms) an operator's retry looks again for a head that is still hidden. */
+const HIDDEN_HEAD_POLL_MS = 250;
+
 /** How a probe ended: `not_paused` and `busy` come from the head lease (see `withHeadHeld`). */
 export type ProbeOutcome = 'resumed' | 'still_paused' | 'not_paused' | 'busy';
 
@@ -19,14 +22,22 @@ const probeQueueHead = async (
   destination: PausedDestination,
   ports: PausePorts,
   keepHeld: KeepHeadHeld,
+  waitForHiddenHeadMs: number,
 ): Promise<ProbeOutcome> => {
   const { pause, queueUrl } = destination;
   // Hidden as long as the head lease lasts: the lease already keeps other workers away, and a
   // prober killed mid-probe leaves the head visible again as soon as its lease runs out.
-  const head = await ports.queues.receiveHead(
-    queueUrl,
-    Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000),
-  );
+  const receive = () =>
+    ports.queues.receiveHead(queueUrl, Math.ceil((destination.timeoutMs + HEAD_LEASE_MARGIN_MS) / 1000));
+  let head = await receive();
+  // An operator's retry waits for a head the pause (or a mapping winding down) hid a moment ago,
+  // keeping the lease meanwhile, rather than answering "still paused" and moving the ladder on.
+  const deadline = ports.clock().getTime() + waitForHiddenHeadMs;
+  while (!head && ports.clock().getTime() < deadline && (await ports.queues.depth(queueUrl)) > 0) {
+    await ports.sleep(HIDDEN_HEAD_POLL_MS);
+    await keepHeld();
+    head = await receive();
+  }
   if (!head) {
     // Nothing visible: either the queue is empty (nothing left to hold back) or the head is still
     // hidden by the attempt that paused it.
@@ -113,14 +124,23 @@ export const probeHead = (
   destination: PausedDestination,
   ports: PausePorts,
   keepHeld: KeepHeadHeld,
+  waitForHiddenHeadMs = 0,
 ): Promise<ProbeOutcome> =>
   (destination.spilled ?? 0) > 0
     ? probeSpilledHead(destination, ports, keepHeld)
-    : probeQueueHead(destination, ports, keepHeld);
+    : probeQueueHead(destination, ports, keepHeld, waitForHiddenHeadMs);
 
 /**
  * Retries a paused destination's head now, under its head lease (see `probeHead`). `busy` when
  * another worker holds the head, `not_paused` when the destination is not paused.
+ * `waitForHiddenHeadMs` (default 0, the prober's choice: its ladder comes back anyway): how long
+ * to wait for a queue head that is still hidden — handed back by the pause with a visibility
+ * timeout of `pauseReleaseSeconds`, or held by a mapping winding down — before answering
+ * `still_paused` and scheduling the next rung.
  */
-export const probeDestination = (destination: Destination, ports: PausePorts): Promise<ProbeOutcome> =>
-  withHeadHeld(destination, ports, (current, keepHeld) => probeHead(current, ports, keepHeld));
+export const probeDestination = (
+  destination: Destination,
+  ports: PausePorts,
+  waitForHiddenHeadMs = 0,
+): Promise<ProbeOutcome> =>
+  withHeadHeld(destination, ports, (current, keepHeld) => probeHead(current, ports, keepHeld, waitForHiddenHeadMs));

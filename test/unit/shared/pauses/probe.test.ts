@@ -82,4 +82,48 @@ describe('probeDestination', () => {
     expect(logged).not.toContain('MARKER');
     expect(JSON.stringify(directory.outbox)).not.toContain('MARKER');
   });
+  describe('a head still hidden after the pause (handed back with a visibility timeout)', () => {
+    const pausedWithHiddenHead = async () => {
+      const harness = setUp();
+      const { ports, destination, queue, enqueue, failureOf } = harness;
+      await pauseDestination(destination, failureOf(await enqueue(), 503), ports);
+      queue[0]!.hidden = true;
+      return harness;
+    };
+
+    it("is waited for by an operator's retry, which then delivers it and resumes", async () => {
+      const { ports, directory, destination, queue } = await pausedWithHiddenHead();
+      const sleep = ports.sleep;
+      let naps = 0;
+      (ports as { sleep: typeof sleep }).sleep = async (ms) => {
+        naps++;
+        if (naps === 3) queue[0]!.hidden = false; // its visibility timeout ran out
+        return sleep(ms);
+      };
+
+      expect(await probeDestination((await directory.getDestination(destination.id))!, ports, 10_000)).toBe('resumed');
+      expect(naps).toBe(3);
+      expect(queue).toHaveLength(0);
+    });
+
+    it("leaves the prober's retry (no wait) paused, on the next rung", async () => {
+      const { ports, directory, destination, queue } = await pausedWithHiddenHead();
+      const before = (await directory.getDestination(destination.id)) as { pause: { probeStep: number } };
+
+      expect(await probeDestination((await directory.getDestination(destination.id))!, ports)).toBe('still_paused');
+      const after = (await directory.getDestination(destination.id)) as { pause: { probeStep: number } };
+      expect(after.pause.probeStep).toBe(before.pause.probeStep + 1);
+      expect(queue).toHaveLength(1);
+    });
+
+    it('stops waiting at the deadline: still paused, the head untouched', async () => {
+      const { ports, directory, destination, queue } = await pausedWithHiddenHead();
+
+      expect(await probeDestination((await directory.getDestination(destination.id))!, ports, 2_000)).toBe(
+        'still_paused',
+      );
+      expect(queue).toHaveLength(1);
+      expect(queue[0]!.hidden).toBe(true);
+    });
+  });
 });
