@@ -75,17 +75,18 @@ const whyNotEmpty = async (destination: ProvisionedDestination, ports: AdminPort
  * waiting transmissions read `cancelled` (derived when a message is read: see `getMessage` in
  * ingest/get-message.ts).
  *
- * 1. Check the query: `force` only, `true` or `false` (400 `invalid_request`).
- * 2. Find the destination (404 `destination_not_found` for a malformed or unknown id, one being
+ * 1. Find the destination (404 `destination_not_found` for a malformed or unknown id, one being
  *    provisioned, or one deleted). One already `deleting` (an earlier DELETE stopped half-way)
- *    goes straight to step 6, whatever `force` says: its deletion was decided.
+ *    goes straight to step 6 once the query is checked, whatever `force` says: its deletion was
+ *    decided.
+ * 2. Check the query: `force` only, `true` or `false` (400 `invalid_request`).
  * 3. Without force: refuse with 409 `destination_not_empty` while entries wait (`whyNotEmpty`);
  *    nothing is changed.
  * 4. Record it `deleting` in one conditional write from the status read (without force: with an
  *    empty spill). From then on nothing delivers to it (delivery hands its batches back), probes,
  *    pauses or resumes it (their writes are conditional on its status), the reconciler leaves its
  *    mapping alone and drops it from the worklist, and the admin API answers 404. Refused because
- *    its status changed meanwhile: back to step 2 (a few times).
+ *    its status changed meanwhile: back to step 1 (a few times).
  * 5. Remove its subscriptions, so routing (which reads them afresh for every message) stops
  *    reaching it. Without force: read the queue's count again; an entry found now (sent while the
  *    first count was read) undoes steps 4 and 5 and refuses with 409.
@@ -109,9 +110,10 @@ export const deleteDestination = async (
   query: Readonly<Record<string, string | undefined>>,
   ports: AdminPorts,
 ): Promise<void> => {
-  const force = parseForce(query);
   const deadline = ports.clock().getTime() + DELETE_BUDGET_MS;
+  // The path's resource first (404), then the query (400), as every route resolves them.
   let destination = await findDeletable(destinationId, ports);
+  const force = parseForce(query);
   for (let race = 1; destination.status !== 'deleting'; race++) {
     if (!force) {
       const why = await whyNotEmpty(destination, ports);
