@@ -70,6 +70,7 @@ describe('the local API reference', () => {
     expect(html).not.toMatch(/<script>/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
 
     const initializer = await send('GET', '/docs/conveyor-reference.js');
