@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { ENV, type EnvName, envReader } from '../lambdas/shared/runtime/env';
 import { startConveyorLocal } from '../local/conveyor-local';
+import { REFERENCE_DOCUMENT_PATH, REFERENCE_PAGE_PATH } from '../local/reference-pages';
 
 const env = envReader(process.env);
 
@@ -49,6 +50,7 @@ const main = async () => {
     [
       'Conveyor is running locally.',
       `API: ${conveyor.apiUrl}`,
+      `API reference: ${conveyor.apiUrl}${REFERENCE_PAGE_PATH} (the document: ${conveyor.apiUrl}${REFERENCE_DOCUMENT_PATH})`,
       `Admin token: ${conveyor.adminToken}${conveyor.adminTokenGenerated ? ` (generated; set ${ENV.CONVEYOR_ADMIN_TOKEN} to choose one)` : ''}`,
       `SES inbox: ${conveyor.sesUrl}`,
       `Data: ${dataDir}${fresh ? ' (started fresh)' : ''}`,

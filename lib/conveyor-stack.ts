@@ -1,7 +1,9 @@
 import { type CfnElement, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { join } from 'node:path';
 import { Alerts } from './constructs/alerts';
+import { ApiReference } from './constructs/api-reference';
 import { Delivery } from './constructs/delivery';
 import { DestinationQueues } from './constructs/destination-queues';
 import { IngestApi } from './constructs/ingest-api';
@@ -44,6 +46,8 @@ export class ConveyorStack extends Stack {
       deliveryTimeout: delivery.function.timeout!,
     });
     const api = new IngestApi(this, 'IngestApi', { ingestReservedConcurrency: props.ingestReservedConcurrency });
+    // The contract integrators build against, published with the stack (an output names it).
+    new ApiReference(this, 'ApiReference', { documentPath: join(import.meta.dirname, '..', 'docs', 'openapi.yaml') });
     const prober = new Prober(this, 'Prober');
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
     const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey });

@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from '../lambdas/shared/http/api';
 import { localContext } from './lambda-context';
+import { serveReference } from './reference-pages';
 
 type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -111,6 +112,8 @@ const toEvent = (request: IncomingMessage, body: Buffer, isAdmin: boolean): APIG
 export const startGateway = async (options: GatewayOptions): Promise<{ url: string; stop: () => Promise<void> }> => {
   const server: Server = createServer((request, response) => {
     void (async () => {
+      // The API reference (`/docs`, `/openapi.yaml`) is served here, never by the API's handlers.
+      if (await serveReference(request, response)) return;
       const body = await readBody(request);
       if (body === undefined) return sendError(response, 413, 'payload_too_large', 'The body is larger than 10 MB.');
       const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;

@@ -1,6 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
 import { ENV } from '../../lambdas/shared/runtime/env';
@@ -15,7 +17,7 @@ const synthesize = () => {
   return { app, stack, template: Template.fromStack(stack) };
 };
 
-const { template } = synthesize();
+const { app, template } = synthesize();
 
 const functionLogicalId = (descriptionStart: string) => {
   const functions = template.findResources('AWS::Lambda::Function', {
@@ -194,6 +196,23 @@ describe('ConveyorStack', () => {
     const format = stage.Properties.AccessLogSettings.Format as string;
     expect(format).toContain('$context.requestId');
     expect(format).not.toMatch(/header|body/i);
+  });
+
+  it('publishes the OpenAPI document byte for byte with the stack, named by an output, adding no resource', () => {
+    const outputs = Object.values(
+      template.findOutputs('*', { Description: Match.stringLikeRegexp('OpenAPI document') }),
+    );
+    expect(outputs).toHaveLength(1);
+    // s3://<the bootstrap bucket of the account and region>/<content hash>.yaml, the file asset's address.
+    const url = outputs[0]!.Value['Fn::Sub'] as string;
+    const key = /^s3:\/\/cdk-[a-z0-9]+-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}\/([0-9a-f]{64}\.yaml)$/.exec(
+      url,
+    )?.[1];
+    expect(key).toBeDefined();
+    const staged = readFileSync(join(app.synth().directory, `asset.${key}`));
+    expect(staged.equals(readFileSync(join(__dirname, '..', '..', 'docs', 'openapi.yaml')))).toBe(true);
+    // No custom resource or deployment function: a file asset is uploaded by `cdk deploy` itself.
+    expect(Object.keys(template.findResources('Custom::CDKBucketDeployment'))).toHaveLength(0);
   });
 
   it('passes cdk-nag AwsSolutions and HIPAA Security checks with every finding acknowledged', () => {
