@@ -21,6 +21,10 @@ const common = {
 };
 
 export default {
+  // Two test files at a time, also on a 2-core machine (Jest's default there is one): most of an
+  // integration test's time is waiting on ladders, leases and the fidelity mode's delays, so two
+  // overlap well. Every test must pass under that load anyway (no test races a timer).
+  maxWorkers: 2,
   projects: [
     {
       ...common,
