@@ -101,7 +101,7 @@ describe('a delivery', () => {
     const { 'webhook-timestamp': _timestamp, ...withoutTimestamp } = headers;
     expect(deliveryViolations({ headers: withoutTimestamp, body })).toEqual(['header webhook-timestamp is missing']);
     expect(deliveryViolations({ headers: { ...headers, 'webhook-signature': 'v2,abc' }, body })).toEqual([
-      'header webhook-signature: (body) must match pattern "^v1,[A-Za-z0-9+/]+={0,2}$"',
+      'header webhook-signature must match pattern "^v1,[A-Za-z0-9+/]+={0,2}$"',
     ]);
     expect(deliveryViolations({ headers: { ...headers, 'conveyor-sequence': '43' }, body })).toEqual([
       'header conveyor-sequence differs from meta.sequence',
