@@ -54,14 +54,14 @@ describe('an answer', () => {
     ]);
   });
 
-  it('to an unknown path, method or planned operation must be a 4xx error, a 404 being route_not_found', () => {
+  it('to an unknown path, method or planned operation must be 404 route_not_found (or 401, 413 before routing)', () => {
     const unknown = { method: 'GET', path: '/v1/nothing', contentType: json };
     expect(answerViolations({ ...unknown, status: 404, text: error('route_not_found') })).toEqual([]);
     expect(answerViolations({ ...unknown, status: 404, text: error('message_not_found') })).toEqual([
-      'a 404 for an unserved operation has code message_not_found',
+      'a 404 for an unserved operation has code message_not_found, not route_not_found',
     ]);
     expect(answerViolations({ ...unknown, status: 200, text: '{}' })).toEqual([
-      'an operation the document does not serve answered 200, not a 4xx error',
+      'an operation the document does not serve answered 200, not 401, 404 or 413',
     ]);
     const planned = { method: 'POST', path: '/v1/uploads', contentType: json };
     expect(answerViolations({ ...planned, status: 404, text: error('route_not_found') })).toEqual([]);
