@@ -18,6 +18,11 @@ describe('an answer', () => {
     const answer = { method: 'GET', path: '/v1/admin/organizations/%ZZjunk?x=1', contentType: json };
     expect(answerViolations({ ...answer, status: 200, text: JSON.stringify(organization) })).toEqual([]);
     expect(answerViolations({ ...answer, status: 404, text: error('organization_not_found') })).toEqual([]);
+    // One trailing slash is ignored (the document says so); two are another path.
+    const listing = JSON.stringify({ items: [organization] });
+    const list = { method: 'GET', status: 200, contentType: json, text: listing };
+    expect(answerViolations({ ...list, path: '/v1/admin/organizations/' })).toEqual([]);
+    expect(answerViolations({ ...list, path: '/v1/admin/organizations//' })).not.toEqual([]);
   });
 
   it('with an undeclared field fails, naming the field and not its value', () => {
