@@ -44,12 +44,23 @@ const queryOf = (event: ApiEvent) => event.queryStringParameters ?? {};
 const optionalBody = (event: ApiEvent) => (event.body ? jsonBody(event) : {});
 import { deleteDestination } from './delete-destination';
 
-export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) => {
+/** One route of an HTTP API: a method, a path template (`{name}` for a parameter) and its handler. */
+export interface Route {
+  readonly method: Method;
+  readonly path: string;
+  readonly handler: (event: ApiEvent) => Promise<ApiResult>;
+}
+
+/**
+ * The admin API's routes over `ports`: what `createAdminApi` serves, exported so that a test holds
+ * them to the paths and methods of docs/openapi.yaml.
+ */
+export const adminRoutes = (ports: AdminPorts): Route[] => {
   // Every write goes through `audit`, which records it once it succeeded (see audited.ts).
   const audit = createAuditor(ports);
   const id = (answer: { id: string }) => answer.id;
   const param = pathParameter;
-  const routes: Array<{ method: Method; path: string; handler: (event: ApiEvent) => Promise<ApiResult> }> = [
+  return [
     // Organizations
     {
       method: 'POST',
@@ -251,9 +262,11 @@ export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metri
       handler: async (event) => json(200, await listAudit(queryOf(event), ports)),
     },
   ];
-  return middy<ApiEvent, ApiResult>()
+};
+
+export const createAdminApi = (ports: AdminPorts, logger: Logger, metrics: Metrics) =>
+  middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
     .use(apiErrors(logger))
-    .handler(httpRouterHandler<ApiEvent, ApiResult>({ routes, notFoundResponse: routeNotFound }));
-};
+    .handler(httpRouterHandler<ApiEvent, ApiResult>({ routes: adminRoutes(ports), notFoundResponse: routeNotFound }));

@@ -46,8 +46,16 @@ export interface IngestSettings {
 
 export interface IngestPorts extends IngestDependencies, IngestSettings {}
 
-/** `POST /v1/messages` and `GET /v1/messages/{messageId}`. */
-export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Metrics) => {
+/**
+ * The integrator API's routes over `ports` (`POST /v1/messages`, `GET /v1/messages/{messageId}`):
+ * what `createIngestApi` serves, exported so that a test holds them to docs/openapi.yaml. `logger`
+ * and `metrics` are those of the function serving them.
+ */
+export const ingestRoutes = (
+  ports: IngestPorts,
+  logger: Logger,
+  metrics: Metrics,
+): Array<{ method: 'GET' | 'POST'; path: string; handler: (event: ApiEvent) => Promise<ApiResult> }> => {
   // Keys and destinations are read on every message; a warm function remembers them briefly.
   const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs, ports.clock);
   const acceptPorts = {
@@ -76,17 +84,21 @@ export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Met
     return json(200, await getMessage(source, pathParameter(event, 'messageId'), readPorts));
   };
 
-  return middy<ApiEvent, ApiResult>()
+  return [
+    { method: 'POST', path: '/v1/messages', handler: postMessage },
+    { method: 'GET', path: '/v1/messages/{messageId}', handler: readMessage },
+  ];
+};
+
+/** `POST /v1/messages` and `GET /v1/messages/{messageId}`. */
+export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Metrics) =>
+  middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics(metrics))
     .use(apiErrors(logger))
     .handler(
       httpRouterHandler<ApiEvent, ApiResult>({
-        routes: [
-          { method: 'POST', path: '/v1/messages', handler: postMessage },
-          { method: 'GET', path: '/v1/messages/{messageId}', handler: readMessage },
-        ],
+        routes: ingestRoutes(ports, logger, metrics),
         notFoundResponse: routeNotFound,
       }),
     );
-};

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AdminPorts } from '../../../lambdas/admin/directory-admin';
-import { createAdminApi } from '../../../lambdas/admin/app';
-import { createIngestApi, type IngestPorts } from '../../../lambdas/ingest/app';
+import { adminRoutes, createAdminApi } from '../../../lambdas/admin/app';
+import { createIngestApi, ingestRoutes, type IngestPorts } from '../../../lambdas/ingest/app';
 import { createLogger } from '../../../lambdas/shared/runtime/logging';
 import { createMetrics } from '../../../lambdas/shared/runtime/metrics';
 import { apiEvent, type CapturedOutput, captureOutput, lambdaContext } from '../../handlers/lambda';
@@ -128,5 +128,28 @@ describe('the functions route', () => {
     for (const method of undocumented) {
       expect(`${method} ${await answerCode(method, path)}`).toBe(`${method} 404 route_not_found`);
     }
+  });
+});
+
+describe('the routers and the document', () => {
+  // Parameter names differ freely between the two (`{orgId}` in the document, `{organizationId}`
+  // in the router): a route is its method and its path with every parameter as `{}`.
+  const normalised = (method: string, path: string) => `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`;
+  const logger = createLogger('conveyor-test');
+  const metrics = createMetrics({ deployment: 'conveyor-test', metricsDisabled: true });
+  const routed = [
+    ...adminRoutes({} as AdminPorts),
+    ...ingestRoutes({ cacheTtlMs: 0 } as IngestPorts, logger, metrics),
+  ].map(({ method, path }) => normalised(method, path));
+  const served = operations
+    .filter(({ operation }) => operation['x-conveyor-status'] !== 'planned')
+    .map(({ method, path }) => normalised(method, path));
+
+  it('route the same operations the document serves (planned ones excepted), both ways', () => {
+    expect([...routed].sort()).toEqual([...served].sort());
+  });
+
+  it('route each operation once', () => {
+    expect(new Set(routed).size).toBe(routed.length);
   });
 });
