@@ -3,7 +3,6 @@ import {
   cannotPark,
   headChanged,
   headInFlight,
-  notFound,
   notPaused,
   notReplayable,
   replayNotAccepted,
@@ -12,13 +11,13 @@ import {
 import { decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, type EnvelopeHeader } from '../shared/domain/envelope';
 import { MetricNames } from '../shared/domain/metric-names';
 import type { Destination, PausedDestination } from '../shared/domain/model';
-import { messageIdOfTransmission } from '../shared/domain/ids';
 import { errorFields } from '../shared/runtime/logging';
 import { probeDestination } from '../shared/pauses/probe';
 import { resumeDestination } from '../shared/pauses/resume';
 import { type KeepHeadHeld, withHeadHeld } from '../shared/pauses/head-lease';
 import { continueNow } from '../shared/pauses/schedule';
 import { type AdminPorts, describeDestination, requireDestination } from './directory-admin';
+import { requireTransmission } from './transmission-detail';
 
 /**
  * How long an operator's resume or skip waits for a worker holding the head, or for a head still
@@ -174,13 +173,7 @@ const skipSpilledHead = async (destination: PausedDestination, shownHead: string
  * it is delivered. Delivered transmissions cannot be replayed: their payloads are not kept.
  */
 export const replayTransmission = async (transmissionId: string, ports: AdminPorts) => {
-  const messageId = messageIdOfTransmission(transmissionId);
-  const message = messageId === undefined ? undefined : await ports.messages.getMessage(messageId);
-  const transmission =
-    message === undefined || message === 'abandoned'
-      ? undefined
-      : message.transmissions.find((candidate) => candidate.id === transmissionId);
-  if (!messageId || !transmission) throw notFound('transmission', transmissionId);
+  const { messageId, transmission } = await requireTransmission(transmissionId, ports.messages);
   if (transmission.status !== 'skipped') {
     throw notReplayable(
       `The transmission is ${transmission.status}; only skipped transmissions can be replayed (delivered payloads are not kept).`,

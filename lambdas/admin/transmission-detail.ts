@@ -1,7 +1,7 @@
 import { attemptLog, ATTEMPT_LOG_LIMIT } from '../shared/domain/attempt-log';
 import { notFound } from '../shared/domain/errors';
 import { messageIdOfTransmission } from '../shared/domain/ids';
-import type { AttemptLogEntry, TransmissionStatus } from '../shared/domain/model';
+import type { AttemptLogEntry, Transmission, TransmissionStatus } from '../shared/domain/model';
 import type { MessageStore } from '../shared/ports/messages';
 
 /** What `GET /v1/admin/transmissions/{id}` answers. */
@@ -16,6 +16,25 @@ export interface TransmissionDetail {
   /** The last 50 attempts, newest last; `responseExcerpt` may hold PHI (shown only here). */
   readonly attemptLog: AttemptLogEntry[];
 }
+
+/**
+ * The transmission with this id and the id of its message (transmission ids embed it). Throws 404
+ * `transmission_not_found` for an id of the wrong shape, an unknown message, an abandoned one, or a
+ * message without that transmission.
+ */
+export const requireTransmission = async (
+  transmissionId: string,
+  messages: Pick<MessageStore, 'getMessage'>,
+): Promise<{ messageId: string; transmission: Transmission }> => {
+  const messageId = messageIdOfTransmission(transmissionId);
+  const message = messageId === undefined ? undefined : await messages.getMessage(messageId);
+  const transmission =
+    message === undefined || message === 'abandoned'
+      ? undefined
+      : message.transmissions.find((candidate) => candidate.id === transmissionId);
+  if (!messageId || !transmission) throw notFound('transmission', transmissionId);
+  return { messageId, transmission };
+};
 
 /**
  * `GET /v1/admin/transmissions/{id}`: one transmission with its attempt log.
@@ -33,13 +52,7 @@ export const describeTransmission = async (
   transmissionId: string,
   ports: { readonly messages: MessageStore },
 ): Promise<TransmissionDetail> => {
-  const messageId = messageIdOfTransmission(transmissionId);
-  const message = messageId === undefined ? undefined : await ports.messages.getMessage(messageId);
-  const transmission =
-    message === undefined || message === 'abandoned'
-      ? undefined
-      : message.transmissions.find((candidate) => candidate.id === transmissionId);
-  if (!messageId || !transmission) throw notFound('transmission', transmissionId);
+  const { messageId, transmission } = await requireTransmission(transmissionId, ports.messages);
   const [failed, arrival] = await Promise.all([
     ports.messages.listFailedAttempts(messageId, transmissionId, ATTEMPT_LOG_LIMIT),
     transmission.status === 'delivered' && transmission.sequence !== undefined
