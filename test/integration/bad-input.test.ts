@@ -597,6 +597,7 @@ const ROUTES_WITH_IDS: ReadonlyArray<[method: string, path: string, code: string
   ['GET', '/v1/admin/organizations/{id}/sources', 'organization_not_found', true],
   ['DELETE', '/v1/admin/sources/{id}', 'source_not_found', true],
   ['PATCH', '/v1/admin/destinations/{id}', 'destination_not_found', true],
+  ['DELETE', '/v1/admin/destinations/{id}', 'destination_not_found', true],
   ['DELETE', '/v1/admin/subscriptions/{id}', 'subscription_not_found', true],
 ];
 
