@@ -3,6 +3,11 @@
  * Environment: PORT (API port, default 3000), CONVEYOR_ADMIN_TOKEN, CONVEYOR_DATA_DIR (default
  * .conveyor), CONVEYOR_SQS_PORT (9324), CONVEYOR_DYNAMODB_PORT (8000), CONVEYOR_SES_PORT (8005);
  * the functions' settings (e.g. PROBE_LADDER_SECONDS) are read from the same environment.
+ *
+ * `npm start` runs this file as `node --import tsx bin/local.ts`, one process, not through tsx's
+ * CLI: that CLI runs the script in a child, relays Ctrl-C to it and SIGKILLs it when it does not
+ * acknowledge the signal within 30 ms — which a loaded machine misses, and a killed runtime leaves
+ * its stand-ins (DynamoDB Local's JVM, fauxqs) running.
  */
 import { resolve } from 'node:path';
 import { ENV, type EnvName, envReader } from '../lambdas/shared/runtime/env';
