@@ -11,28 +11,19 @@
  * audit only add one where there is none (`add`), so the item keeps its age while the mapping
  * stays wrong. The reconciler removes an item only while it is the version it read.
  */
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Destination } from '../../domain/model';
 import type { DesiredMapping, MappingWork, MappingWorklist, MappingWorkReason } from '../../ports/destination-state';
 import type { Clock } from '../../ports/observe';
 import { toDestination } from './directory';
 import { destinationKey, type ItemKey } from './keys';
-import { conditionHeld, type Item, itemDoesNotExist, queryAll, type Table } from './table';
+import { batchGetItems, conditionHeld, type Item, itemDoesNotExist, queryAll, type Table } from './table';
 
 /** The partition of the worklist, one item per destination (sort key: the destination id). */
 export const MAPPINGS_PARTITION = 'MAPPINGS';
 
 export const mappingWorkKey = (destinationId: string): ItemKey => ({ pk: MAPPINGS_PARTITION, sk: destinationId });
-
-/** BatchGetItem takes at most this many keys. */
-const BATCH_GET_KEYS = 100;
 
 // Each write of an item has its own `version`: a removal that finds another was overtaken by a newer write.
 const stillThisVersion = 'version = :version';
@@ -111,23 +102,10 @@ export class DynamoMappingWorklist implements MappingWorklist {
     );
   }
 
-  /** The destinations that exist among these ids, 100 per BatchGetItem (its limit), strongly consistent. */
+  /** The destinations that exist among these ids, strongly consistent (see `batchGetItems`: 100 keys a call, unprocessed keys asked again). */
   async destinations(destinationIds: readonly string[]): Promise<Destination[]> {
-    const { client, tableName } = this.table;
-    const found: Destination[] = [];
-    let keys: Item[] = [...new Set(destinationIds)].map((id) => destinationKey(id));
-    // BatchGetItem may hand some keys back unprocessed under load: ask again for those, backing off.
-    for (let round = 0; keys.length > 0; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
-      const result = await client.send(
-        new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: keys.slice(0, BATCH_GET_KEYS), ConsistentRead: true } },
-        }),
-      );
-      found.push(...(result.Responses?.[tableName] ?? []).map(toDestination));
-      keys = [...(result.UnprocessedKeys?.[tableName]?.Keys ?? []), ...keys.slice(BATCH_GET_KEYS)];
-    }
-    return found;
+    const keys = [...new Set(destinationIds)].map((id) => destinationKey(id));
+    return (await batchGetItems(this.table, keys)).map(toDestination);
   }
 
   /** Sets `pause.mappingDisabled` while the destination is paused in `episode`. Safe to repeat: it sets the same value. */
