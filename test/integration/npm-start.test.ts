@@ -87,8 +87,17 @@ it('serves the contract, survives a restart with its state, and stops every chil
     first.adminToken,
   );
   const message = { meta: { dataModel: 'PatientAdmin', eventType: 'Arrival' }, data: { n: 1 } };
-  expect((await call(first, 'POST', '/v1/messages', message, source.body.apiKey)).status).toBe(200);
+  const accepted = await call(first, 'POST', '/v1/messages', message, source.body.apiKey);
+  expect(accepted.status).toBe(200);
   await waitFor(() => receiver.received.length === 1, 'the first delivery');
+  // Recorded, not only received: Ctrl-C between the receiver's 200 and the arrival's record would
+  // rightly repeat the delivery after the restart (same webhook-id and sequence, at least once).
+  await waitFor(
+    async () =>
+      (await call(first, 'GET', `/v1/messages/${accepted.body.messageId}`, undefined, source.body.apiKey)).body
+        .status === 'delivered',
+    'the first delivery to be recorded',
+  );
 
   const java = dynamoDbPid();
   expect(isRunning(java)).toBe(true);
