@@ -21,10 +21,11 @@ const common = {
 };
 
 export default {
-  // Two test files at a time, also on a 2-core machine (Jest's default there is one): most of an
-  // integration test's time is waiting on ladders, leases and the fidelity mode's delays, so two
-  // overlap well. Every test must pass under that load anyway (no test races a timer).
-  maxWorkers: 2,
+  // One test file at a time (Jest's default on 2 cores). Two at once crossed the stand-ins of two
+  // files: `freePort` (local/stand-ins.ts) frees a port before its server binds it, so another
+  // file's receiver or DynamoDB Local can take it meanwhile (seen in a clean CI run: a receiver got
+  // DynamoDB requests). Ports must be bound, not probed, before running files in parallel again.
+  maxWorkers: 1,
   projects: [
     {
       ...common,
