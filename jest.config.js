@@ -21,11 +21,9 @@ const common = {
 };
 
 export default {
-  // One test file at a time (Jest's default on 2 cores). Two at once crossed the stand-ins of two
-  // files: `freePort` (local/stand-ins.ts) frees a port before its server binds it, so another
-  // file's receiver or DynamoDB Local can take it meanwhile (seen in a clean CI run: a receiver got
-  // DynamoDB requests). Ports must be bound, not probed, before running files in parallel again.
-  maxWorkers: 1,
+  // Two test files at a time (the integration tests mostly wait). Their stand-ins never cross:
+  // every port a server learns before binding comes from local/port-reservation.ts.
+  maxWorkers: 2,
   projects: [
     {
       ...common,

@@ -34,7 +34,8 @@ import { LocalEventSourceMappings } from './event-source-mappings';
 import { type AppliedFidelity, applyFidelity } from './fidelity/misbehave';
 import { type LocalConfig, localConfig } from './local-config';
 import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
-import { freePort, type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
+import { reservePort } from './port-reservation';
+import { type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
 
 export interface LocalOptions {
   /** Where queues, tables and mappings persist between runs. */
@@ -182,15 +183,15 @@ export const startConveyorLocal = async (options: LocalOptions): Promise<LocalCo
     for (const standIn of started.reverse()) await standIn.stop().catch(() => undefined);
   };
   try {
-    const sqsPort = options.sqsPort || (await freePort());
+    const sqsPort = options.sqsPort || (await reservePort());
     let sqs = await startSqs(sqsPort, join(options.dataDir, 'sqs'));
     const dynamoDb = await startDynamoDb(
-      options.dynamoDbPort || (await freePort()),
+      options.dynamoDbPort || (await reservePort()),
       join(options.dataDir, 'dynamodb'),
       options.tableInMemory ?? false,
     );
     started.push(dynamoDb);
-    const ses = await startSes(options.sesPort || (await freePort()));
+    const ses = await startSes(options.sesPort || (await reservePort()));
     started.push(ses);
 
     const config = localConfig({ sqs: sqs.url, dynamoDb: dynamoDb.url, ses: ses.url }, options.environment);

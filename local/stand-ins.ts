@@ -4,7 +4,6 @@
  */
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -20,17 +19,6 @@ export interface StandIn {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-/** A free TCP port on the loopback interface. */
-export const freePort = async (): Promise<number> =>
-  new Promise((resolvePort, reject) => {
-    const server: Server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 export const startSqs = async (port: number, dataDir: string): Promise<StandIn> => {
   const { startFauxqs } = await import('fauxqs');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
 import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
-import { freePort } from '../../local/stand-ins';
+import { reservePort } from '../../local/port-reservation';
 
 jest.setTimeout(120_000);
 
@@ -189,7 +189,7 @@ describe('conveyor CLI against a local instance', () => {
   });
 
   it('exits 3 when nothing answers at the API URL', async () => {
-    const closed = `http://127.0.0.1:${await freePort()}`;
+    const closed = `http://127.0.0.1:${await reservePort()}`;
     const run = await conveyorCli(['destinations', 'show', UNKNOWN_DESTINATION], { env: { CONVEYOR_API_URL: closed } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(new RegExp(`^Could not reach the API at ${closed}: .*ECONNREFUSED`));

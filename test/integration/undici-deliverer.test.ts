@@ -1,7 +1,7 @@
 /** The HTTP deliverer against a real server on 127.0.0.1: status, redirects, timeouts, refusals. */
 import { createServer, type Server } from 'node:http';
 import { UndiciDeliverer } from '../../lambdas/shared/adapters/undici-deliverer';
-import { freePort } from '../../local/stand-ins';
+import { reservePort } from '../../local/port-reservation';
 
 let server: Server;
 let base: string;
@@ -58,7 +58,7 @@ describe('UndiciDeliverer', () => {
   });
 
   it('reports a refused connection', async () => {
-    expect(await post(deliverer, `http://127.0.0.1:${await freePort()}/`)).toMatchObject({
+    expect(await post(deliverer, `http://127.0.0.1:${await reservePort()}/`)).toMatchObject({
       kind: 'unreachable',
       reason: 'connection',
     });
