@@ -165,7 +165,11 @@ const composeFunctions = (config: LocalConfig, clients: AwsClients, mappings: Lo
       delivery.logger,
       delivery.metrics,
     ),
-    admin: createAdminApi(createAdminPorts(clients, config, edges(admin)), admin.logger, admin.metrics),
+    admin: createAdminApi(
+      createAdminPorts(clients, config, { ...edges(admin), ...config.admin }),
+      admin.logger,
+      admin.metrics,
+    ),
     prober: createProberHandler(
       { ...createProberPorts(clients, config, edges(prober)), ...createBacklogPorts(clients, config.store) },
       prober.logger,

@@ -3,12 +3,14 @@
  * credentials, the local names of the table, bucket and queues, and the settings the functions'
  * own readers parse from the environment the runtime is given (tests shorten timeouts there).
  */
+import { type AdminSettings, readAdminSettings } from '../lambdas/admin/config';
 import { type IngestSettings } from '../lambdas/ingest/app';
 import { readIngestSettings } from '../lambdas/ingest/config';
 import {
   type ObserveConfig,
   type PauseConfig,
   readObserveConfig,
+  readPayloadRetentionDays,
   readPauseSettings,
   readPowertoolsSettings,
   readQueueRetentionSeconds,
@@ -57,6 +59,7 @@ export interface LocalConfig {
   readonly store: StoreConfig;
   readonly pauses: PauseConfig;
   readonly ingest: IngestSettings;
+  readonly admin: AdminSettings;
 }
 
 /** The one table's name; tests that read it directly use the same. */
@@ -78,6 +81,7 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
   store: {
     tableName: LOCAL_TABLE_NAME,
     payloadBucket: 'conveyor-local-payloads',
+    payloadRetentionDays: readPayloadRetentionDays(environment),
     queues: {
       namePrefix: 'conveyor-local-',
       visibilityTimeoutSeconds: 60,
@@ -90,4 +94,5 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
     settings: readPauseSettings(environment),
   },
   ingest: readIngestSettings(environment),
+  admin: readAdminSettings(environment),
 });

@@ -5,7 +5,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '../shared/runtime/metrics';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
-import { parseRequest, skipRequestSchema } from '../shared/domain/schemas';
+import { parseRequest, redeliverRequestSchema, skipRequestSchema } from '../shared/domain/schemas';
 import { apiErrors } from '../shared/http/api-errors';
 import {
   type ApiEvent,
@@ -31,6 +31,7 @@ import {
   rotateSourceKey,
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
+import { redeliver } from './redeliver';
 import { describeTransmission } from './transmission-detail';
 import { getOrganization, listOrganizations, updateOrganization } from './organizations';
 import { deleteSource, listSources } from './sources';
@@ -212,6 +213,26 @@ export const adminRoutes = (ports: AdminPorts): Route[] => {
         return json(
           200,
           await audit(event, 'destination.skip', skipHead(destinationId, ports), () => destinationId, reason),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/admin/destinations/{destinationId}/redeliver',
+      handler: async (event) => {
+        const destinationId = param(event, 'destinationId');
+        // 404, then 400, then the rest; the reason goes to the audit entry only, never a log.
+        await requireDestination(destinationId, ports.directory);
+        const { reason } = parseRequest(redeliverRequestSchema, jsonBody(event));
+        return json(
+          202,
+          await audit(
+            event,
+            'destination.redeliver',
+            redeliver(destinationId, () => jsonBody(event), ports),
+            () => destinationId,
+            reason,
+          ),
         );
       },
     },

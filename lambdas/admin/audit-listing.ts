@@ -1,16 +1,14 @@
 /** `GET /v1/admin/audit`: the audit trail, newest first, by time and target. */
 import { AUDIT_RETENTION_DAYS, type AuditEntry } from '../shared/domain/audit';
 import { invalidRequest } from '../shared/domain/errors';
+import { ISO_8601_TIME } from '../shared/domain/schemas';
 import type { AdminPorts } from './directory-admin';
 import { pageAnswer, type Query, readListingQuery } from './paging';
-
-/** ISO 8601: a date, or a date and time with seconds optional and a zone (`Z` or `±hh:mm`). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** A time parameter as `toISOString` writes it (how entries store `at`): 400 naming it when malformed. */
 const isoTime = (name: string, value: string | undefined): string | undefined => {
   if (value === undefined) return undefined;
-  const time = ISO_8601.test(value) ? Date.parse(value) : Number.NaN;
+  const time = ISO_8601_TIME.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time)) throw invalidRequest(`${name} must be an ISO 8601 time, such as 2026-01-31T09:00:00Z.`);
   return new Date(time).toISOString();
 };

@@ -2,12 +2,27 @@
 import { type PausingFunctionConfig, readPausingFunctionConfig } from '../shared/runtime/config';
 import { ENV, type Environment, envReader } from '../shared/runtime/env';
 
+/** The admin function's own settings, with defaults (the local runtime reads them with the same reader). */
+export interface AdminSettings {
+  /**
+   * How long (ms) `POST …/redeliver` enqueues before it answers 202 and leaves the rest to the
+   * prober: well inside API Gateway's 30 s integration timeout. @default 5000
+   */
+  readonly redeliveryBudgetMs: number;
+}
+
 export interface AdminConfig extends PausingFunctionConfig {
   /** The delivery function, which the mappings this function creates feed. */
   readonly deliveryFunctionArn: string;
+  readonly settings: AdminSettings;
 }
+
+export const readAdminSettings = (env?: Environment): AdminSettings => ({
+  redeliveryBudgetMs: envReader(env).integer(ENV.REDELIVERY_ADMIN_BUDGET_MS, 5000),
+});
 
 export const readAdminConfig = (env?: Environment): AdminConfig => ({
   ...readPausingFunctionConfig(env),
   deliveryFunctionArn: envReader(env).string(ENV.DELIVERY_FUNCTION_ARN),
+  settings: readAdminSettings(env),
 });

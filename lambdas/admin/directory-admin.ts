@@ -1,3 +1,4 @@
+import type { RedeliveryStore } from '../shared/ports/redeliveries';
 import { keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
@@ -42,6 +43,12 @@ export interface AdminPorts extends PausePorts {
   readonly catalog: DirectoryCatalog;
   /** Where every admin write is recorded. */
   readonly audit: AuditTrail;
+  /** Redeliveries under way, the arrival log they read, and the transmissions they move. */
+  readonly redeliveries: RedeliveryStore;
+  /** Days delivered payloads are kept (0: none); a redelivery reaching further back is refused. */
+  readonly payloadRetentionDays: number;
+  /** How long (ms) `POST …/redeliver` enqueues before it answers and leaves the rest to the prober. */
+  readonly redeliveryBudgetMs: number;
 }
 
 /** The organization with this id; 404 `organization_not_found` for an unknown id or one of the wrong shape. */

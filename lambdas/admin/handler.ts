@@ -16,6 +16,7 @@ export const handler = createAdminApi(
     mappings: createEventSourceMappings(clients, { deliveryFunctionArn: config.deliveryFunctionArn, role: 'admin' }),
     log: logger,
     meter: meterOver(metrics),
+    ...config.settings,
   }),
   logger,
   metrics,

@@ -123,6 +123,8 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   }
 
   let failure: Extract<DeliveryResult, { kind: 'failed' }> | undefined;
+  // Delivered payloads being kept for redelivery: awaited once the batch is done, not between deliveries.
+  const keeping: Promise<void>[] = [];
   // What was read up front stands for a message's first entry in the batch only: a second entry
   // of the same message must see what the first one changed.
   const used = new Set<string>();
@@ -144,6 +146,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
         failure = result;
         throw new DeliveryFailedError(result.reason);
       }
+      if (result.kind === 'delivered') keeping.push(result.kept);
     } catch (error) {
       // Attempts the endpoint refused are logged where they happen; anything else is logged here.
       if (!(error instanceof DeliveryFailedError)) {
@@ -160,6 +163,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     context,
     throwOnFullBatchFailure: false,
   });
+  await Promise.all(keeping);
   const failedIds = new Set(response.batchItemFailures.map((item) => item.itemIdentifier));
   const failed = event.Records.filter((record) => failedIds.has(record.messageId));
   if (failed.length > 0) {

@@ -14,9 +14,12 @@ import { probeDueDestinations } from '../shared/pauses/prober-pass';
 import { reportPauseGauges } from '../shared/pauses/gauges';
 import { exclusiveRun, type ExclusiveRunPorts } from './exclusive-run';
 import { errorFields } from '../shared/runtime/logging';
+import { continueRedeliveries } from '../shared/redelivery/continue-redeliveries';
+import type { RedeliveryPorts } from '../shared/redelivery/run-redelivery';
+import { randomUUID } from 'node:crypto';
 
-/** What the prober takes: the pause ports, and the mappings it alone changes (as the reconciler). */
-export type ProberPorts = PausePorts & MappingPorts;
+/** What the prober takes: the pause ports, the mappings it alone changes (as the reconciler), the redeliveries it continues. */
+export type ProberPorts = PausePorts & MappingPorts & RedeliveryPorts;
 
 /** How one run of the prober paces its passes. */
 export interface ProberRun {
@@ -25,6 +28,9 @@ export interface ProberRun {
   /** Room left at the end of a run for the last pass: one probe may wait a destination's longest timeout. */
   readonly finalPassMarginMs: number;
 }
+
+/** How long (ms) one pass may spend enqueuing redeliveries: well inside a run, a few pages at least. */
+const REDELIVERY_TURN_MS = 10_000;
 
 /** As deployed: a pass every two seconds for as long as the scheduled run leaves room. */
 export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000 };
@@ -67,6 +73,8 @@ export const createProberHandler = (
     .use(publishMetrics(metrics))
     .use(exclusiveRun(ports, { passes: 0, probed: 0, resumed: 0, mappingUpdates: 0 }))
     .handler(async (_event: unknown, context: Context) => {
+      // This run's hold on the redeliveries it continues (see continueRedeliveries).
+      const holder = `prober:${randomUUID()}`;
       let passes = 0;
       let probed = 0;
       let resumed = 0;
@@ -79,11 +87,14 @@ export const createProberHandler = (
         // Side by side: the reconciler's turn mostly waits for its share of the control plane,
         // the probes for endpoints; neither holds the other up, and the turn lasts while they do.
         let probesUnderWay = true;
-        const [reconciled, probing] = await Promise.allSettled([
+        const [reconciled, probing, redelivering] = await Promise.allSettled([
           logged(ports, 'Mapping reconciliation', () =>
             reconcileMappings(ports, memory, { observed, passGoesOn: () => probesUnderWay }),
           ),
           probeDueDestinations(ports).finally(() => (probesUnderWay = false)),
+          logged(ports, 'Redeliveries', () =>
+            continueRedeliveries(ports, holder, ports.clock().getTime() + REDELIVERY_TURN_MS),
+          ),
         ]);
         if (probing.status === 'rejected') throw probing.reason;
         const pass = probing.value;
@@ -94,8 +105,9 @@ export const createProberHandler = (
         probed += pass.probed;
         resumed += pass.resumed;
         mappingUpdates += reconciledPass?.updated ?? 0;
-        // Keep passing while a mapping may still need a call (a failed reconciliation counts as work).
-        if (pass.paused === 0 && reconciledPass?.pending === 0) break;
+        const redeliveriesLeft = redelivering.status === 'fulfilled' ? (redelivering.value?.unfinished ?? 1) : 1;
+        // Keep passing while a mapping may still need a call or a redelivery is unfinished (a failure counts as work).
+        if (pass.paused === 0 && reconciledPass?.pending === 0 && redeliveriesLeft === 0) break;
         await ports.sleep(run.passIntervalMs);
       } while (context.getRemainingTimeInMillis() > run.finalPassMarginMs);
       await reportPauseGauges(ports);

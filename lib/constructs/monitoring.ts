@@ -175,6 +175,12 @@ export class Monitoring extends Construct {
       conveyorMetric(MetricNames.auditWriteFailures, 'Sum'),
       1,
     );
+    alarm(
+      'PayloadsNotKept',
+      'A delivered payload could not be written to the payload bucket for the payload retention: the delivery stands, but a redelivery of that message will leave it out (counted as RedeliveryPayloadsMissing). Check the bucket, its KMS key and the delivery role.',
+      conveyorMetric(MetricNames.payloadsNotKept, 'Sum'),
+      1,
+    );
 
     const queueAge = new MathExpression({
       expression: `MAX(SEARCH('{AWS/SQS,QueueName} MetricName="ApproximateAgeOfOldestMessage" QueueName="${props.queueNamePrefix}"', 'Maximum', 300))`,

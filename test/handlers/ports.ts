@@ -25,7 +25,8 @@ import {
   MemoryDirectory,
   MemoryDirectoryCatalog,
   MemoryMessageStore,
-  MemoryPayloadStore,
+  MemoryPayloadStore, MemoryPayloadArchive,
+  unusedRedeliveries,
   MemoryQueueListing,
   MemorySpill,
 } from '../fixtures/memory-store';
@@ -215,6 +216,10 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
     mappings,
     spill,
     payloads: new MemoryPayloadStore(),
+    archive: new MemoryPayloadArchive(),
+    redeliveries: unusedRedeliveries,
+    payloadRetentionDays: 7,
+    redeliveryBudgetMs: 5000,
     outbox: {
       list: async () => [...directory.outbox],
       claim: async () => true,

@@ -11,6 +11,7 @@ import type { SESClientConfig } from '@aws-sdk/client-ses';
 import type { EventSourceMappings } from '../ports/queues';
 import type { Mailer } from '../ports/alerts';
 import type { PayloadStore } from '../ports/payloads';
+import type { PayloadArchive } from '../ports/redeliveries';
 
 const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   let loaded: Promise<T> | undefined;
@@ -48,6 +49,15 @@ export const lazyEventSourceMappings = (
 export const lazySesMailer = (fromAddress: string, clientConfig: SESClientConfig = {}): Mailer => {
   const mailer = once(async () => (await import('./ses-mailer')).createSesMailer(fromAddress, clientConfig));
   return { send: async (email) => (await mailer()).send(email) };
+};
+
+/** Delivered payloads kept in the bucket `bucket` (see `S3PayloadArchive`). */
+export const lazyPayloadArchive = (bucket: string, clientConfig: S3ClientConfig = {}): PayloadArchive => {
+  const archive = once(async () => (await import('./s3-payload-archive')).createS3PayloadArchive(bucket, clientConfig));
+  return {
+    keep: async (messageId, payload) => (await archive()).keep(messageId, payload),
+    restore: async (messageId, maxInlineBytes) => (await archive()).restore(messageId, maxInlineBytes),
+  };
 };
 
 /** Large payloads in the bucket `bucket`. */

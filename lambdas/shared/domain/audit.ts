@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'destination.delete',
   'destination.resume',
   'destination.skip',
+  'destination.redeliver',
   'subscription.create',
   'subscription.delete',
   'transmission.replay',

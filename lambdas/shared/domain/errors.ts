@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   // DELETE /v1/admin/destinations/{id}
   'destination_not_empty',
   'deletion_incomplete',
+  // POST /v1/admin/destinations/{id}/redeliver
+  'payload_expired',
 ] as const;
 
 /** One of `ERROR_CODES`. */
@@ -218,3 +220,16 @@ export const provisioningFailed = (): ApiError =>
  */
 export const deletionIncomplete = (detail: string): ApiError =>
   new ApiError(503, 'deletion_incomplete', `The destination's deletion did not finish: ${detail}. Repeat the DELETE.`);
+
+/**
+ * 409: a redelivery's range reaches back beyond the payload retention (or the deployment keeps no
+ * payloads); nothing was enqueued.
+ */
+export const payloadExpired = (retentionDays: number, oldestKept: string): ApiError =>
+  new ApiError(
+    409,
+    'payload_expired',
+    retentionDays === 0
+      ? 'This deployment keeps no delivered payloads (payload retention 0 days); nothing was enqueued.'
+      : `Delivered payloads are kept ${retentionDays} days: since must be at or after ${oldestKept}. Nothing was enqueued.`,
+  );

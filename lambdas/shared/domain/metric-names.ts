@@ -53,6 +53,15 @@ export const MetricNames = {
   oldestEntryAge: 'OldestEntryAge',
   /** Admin writes that succeeded but whose audit entry could not be stored (the entry is logged at ERROR instead). */
   auditWriteFailures: 'AuditWriteFailures',
+  /**
+   * Delivered payloads that could not be kept for the payload retention (the delivery stands; a
+   * redelivery of that message will find no payload and leave it out).
+   */
+  payloadsNotKept: 'PayloadsNotKept',
+  /** Transmissions enqueued again by redeliveries. */
+  transmissionsRedelivered: 'TransmissionsRedelivered',
+  /** Transmissions a redelivery left out because their payload was no longer kept. */
+  redeliveryPayloadsMissing: 'RedeliveryPayloadsMissing',
 } as const;
 
 /** One of `MetricNames`' values. */

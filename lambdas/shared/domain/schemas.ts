@@ -106,6 +106,26 @@ export const destinationUpdateSchema = destinationRequestSchema.partial().refine
 /** Body of `POST /v1/admin/destinations/{id}/skip` (optional): why, for the audit trail only. */
 export const skipRequestSchema = z.strictObject({ reason: text(500).optional() });
 
+/** ISO 8601: a date, or a date and time with seconds optional and a zone (`Z` or `±hh:mm`). */
+export const ISO_8601_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A time in a body, normalised as `toISOString` writes it (how arrivals store `arrivedAt`). */
+const isoTime = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .refine(
+    (value) => ISO_8601_TIME.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO 8601 time, such as 2026-01-31T09:00:00Z',
+  )
+  .transform((value) => new Date(Date.parse(value)).toISOString());
+
+/**
+ * Body of `POST /v1/admin/destinations/{id}/redeliver`: the range [since, until) of arrival times
+ * (ISO 8601, `since` before `until`) and an optional reason for the audit trail.
+ */
+export const redeliverRequestSchema = z
+  .strictObject({ since: isoTime, until: isoTime, reason: text(500).optional() })
+  .refine(({ since, until }) => since < until, { message: 'must be after since', path: ['until'] });
+
 /** Body of `POST /v1/admin/subscriptions`. */
 export const subscriptionRequestSchema = z.strictObject({
   sourceId: id('source'),

@@ -61,6 +61,7 @@ const probeQueueHead = async (
     });
     return 'still_paused';
   }
+  if (result.kind === 'delivered') await result.kept;
   // The attempt may have taken the whole lease: still ours before the head goes (a lost lease
   // throws, and the head, delivered, comes back to whoever holds it: at least once, never skipped).
   await keepHeld();
@@ -102,6 +103,7 @@ const probeSpilledHead = async (
       });
       return 'still_paused';
     }
+    if (result.kind === 'delivered') await result.kept;
     await ports.spill.remove(destination.id, entry.position);
     delivered++;
     if (ports.clock().getTime() > deadline) {

@@ -10,6 +10,22 @@ import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
 import type { PauseSettings } from '../pauses/pause-ports';
 import { ENV, type Environment, envReader } from './env';
 
+/** How long delivered payloads are kept for redelivery, in days, unless the deployment says otherwise. */
+export const DEFAULT_PAYLOAD_RETENTION_DAYS = 7;
+
+/** Days delivered payloads are kept for redelivery: a whole number from 0 (none kept). */
+export const readPayloadRetentionDays = (env?: Environment): number =>
+  envReader(env).parsed(
+    ENV.PAYLOAD_RETENTION_DAYS,
+    (text) => {
+      const days = Number(text);
+      if (!Number.isInteger(days) || days < 0)
+        throw new Error(`must be a whole number of days, got ${JSON.stringify(text)}`);
+      return days;
+    },
+    DEFAULT_PAYLOAD_RETENTION_DAYS,
+  );
+
 /** How a function logs and meters. */
 export interface ObserveConfig {
   /** The deployment (stack) name, the metrics' service dimension. @default 'conveyor' */
@@ -24,6 +40,11 @@ export interface ObserveConfig {
 export interface StoreConfig {
   readonly tableName: string;
   readonly payloadBucket: string;
+  /**
+   * Days a delivered payload is kept for redelivery, counted from its latest delivery (0: none are
+   * kept). The bucket's lifecycle rule deletes them after this (`PayloadBucket`). @default 7
+   */
+  readonly payloadRetentionDays: number;
   readonly queues: QueueSettings;
 }
 
@@ -73,6 +94,7 @@ export const readStoreConfig = (env?: Environment): StoreConfig => {
   return {
     tableName: read.string(ENV.TABLE_NAME),
     payloadBucket: read.string(ENV.PAYLOAD_BUCKET),
+    payloadRetentionDays: readPayloadRetentionDays(env),
     queues: {
       namePrefix: read.string(ENV.QUEUE_NAME_PREFIX),
       visibilityTimeoutSeconds: read.integer(ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS, 720),

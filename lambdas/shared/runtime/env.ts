@@ -11,6 +11,8 @@ export const ENV = {
   // Set by the construct that grants the resource (lib/constructs/*.ts `bindTo`, `grant*`).
   TABLE_NAME: 'TABLE_NAME',
   PAYLOAD_BUCKET: 'PAYLOAD_BUCKET',
+  /** Days delivered payloads are kept for redelivery (0: none); set with the bucket, whose lifecycle rule matches it. */
+  PAYLOAD_RETENTION_DAYS: 'PAYLOAD_RETENTION_DAYS',
   QUEUE_NAME_PREFIX: 'QUEUE_NAME_PREFIX',
   QUEUE_VISIBILITY_TIMEOUT_SECONDS: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
   QUEUE_KMS_KEY_ID: 'QUEUE_KMS_KEY_ID',
@@ -28,6 +30,7 @@ export const ENV = {
   INGEST_CACHE_TTL_MS: 'INGEST_CACHE_TTL_MS',
   IDEMPOTENCY_LEASE_MS: 'IDEMPOTENCY_LEASE_MS',
   MAX_QUEUE_MESSAGE_BYTES: 'MAX_QUEUE_MESSAGE_BYTES',
+  REDELIVERY_ADMIN_BUDGET_MS: 'REDELIVERY_ADMIN_BUDGET_MS',
   // Read by Powertools and the AWS SDK themselves; Conveyor passes the first two explicitly.
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
   POWERTOOLS_METRICS_DISABLED: 'POWERTOOLS_METRICS_DISABLED',

@@ -10,6 +10,8 @@ import type { Deliverer, DeliveryOutcome } from '../ports/deliverer';
 import type { Directory } from '../ports/directory';
 import type { MessageStore } from '../ports/messages';
 import type { PayloadStore } from '../ports/payloads';
+import type { PayloadArchive } from '../ports/redeliveries';
+import { errorFields } from '../runtime/logging';
 
 /** The ports one delivery reads and writes. */
 export interface DeliveryDependencies {
@@ -22,6 +24,8 @@ export interface DeliveryDependencies {
   readonly sleep: (ms: number) => Promise<void>;
   readonly meter: Meter;
   readonly payloads: PayloadStore;
+  /** Where delivered payloads are kept for the payload retention, for redelivery. */
+  readonly archive: PayloadArchive;
 }
 
 /** The deployment's choices for one delivery. */
@@ -42,7 +46,11 @@ export interface DeliveryPorts extends DeliveryDependencies, DeliverySettings {}
 
 /** How one delivery ended; `failed` carries what a pause records (the outcome, why, the head). */
 export type DeliveryResult =
-  | { readonly kind: 'delivered' }
+  /**
+   * `kept` settles once the payload is kept for redelivery (never rejects: a failure is logged and
+   * counted). The caller awaits it before its invocation ends, not before the next delivery.
+   */
+  | { readonly kind: 'delivered'; readonly kept: Promise<void> }
   /** Nothing to deliver: a duplicate, a stale replay, or a copy of an abandoned message. */
   | { readonly kind: 'dropped' }
   | {
@@ -76,6 +84,26 @@ const withoutExcerpt = ({ responseExcerpt, ...outcome }: DeliveryOutcome) => ({
   responseExcerpt,
   outcome: outcome as AttemptOutcome & { readonly durationMs: number },
 });
+
+/**
+ * Keeps a delivered payload for the payload retention, so a redelivery can send it again. Off the
+ * path between deliveries: the caller awaits it when its batch is done. A failure does not undo the
+ * delivery; it is logged and counted (`PayloadsNotKept`, alarmed).
+ */
+const keepPayload = (
+  header: EnvelopeHeader,
+  payload: { readonly rawData: string } | { readonly reference: string },
+  ports: DeliveryPorts,
+): Promise<void> =>
+  ports.archive.keep(header.messageId, payload).catch((error: unknown) => {
+    ports.log.error('Delivered payload could not be kept for redelivery', {
+      messageId: header.messageId,
+      transmissionId: header.transmissionId,
+      destinationId: header.destinationId,
+      ...errorFields(error),
+    });
+    ports.meter.count(MetricNames.payloadsNotKept);
+  });
 
 /** Room (ms) left at the end of an invocation for recording an attempt. */
 const RECORDING_MARGIN_MS = 2000;
@@ -212,6 +240,11 @@ export const deliverTransmission = async (
       });
       ports.meter.count(MetricNames.transmissionsDelivered);
       ports.meter.milliseconds(MetricNames.deliveryLatency, endedAt.getTime() - Date.parse(header.receivedAt));
+      const kept = keepPayload(
+        header,
+        header.dataRef === undefined ? { rawData } : { reference: header.dataRef },
+        ports,
+      );
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
       ports.log.info('Delivered', {
         ...ids,
@@ -220,7 +253,7 @@ export const deliverTransmission = async (
         durationMs: outcome.durationMs,
         attempts,
       });
-      return { kind: 'delivered' };
+      return { kind: 'delivered', kept };
     }
     const reason = describeOutcome(outcome);
     await ports.messages.recordFailedAttempt(header.messageId, transmission.id, reason, {

@@ -15,7 +15,7 @@ import type { EventSourceMappings } from '../ports/queues';
 import type { PauseConfig, StoreConfig } from '../runtime/config';
 import { resolveAllAddresses } from '../runtime/dns';
 import { type AwsClients, clientSettings } from './clients';
-import { createStorePorts, systemClock } from './store-ports';
+import { createStorePorts, type StorePorts, systemClock } from './store-ports';
 
 /** What a function brings to its pause ports: its log and its meter (and, for the prober and admin, the mappings). */
 export interface PauseEdges {
@@ -55,7 +55,7 @@ export const createPausePorts = <E extends PauseEdges>(
   clients: AwsClients,
   config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
   edges: E,
-): PausePorts & E => ({
+): PausePorts & E & Pick<StorePorts, 'redeliveries' | 'payloadRetentionDays'> => ({
   ...createStorePorts(clients, config.store),
   outbox: new DynamoOutbox(clients.documents, config.store.tableName, systemClock),
   mailer: lazySesMailer(config.pauses.alertFromAddress, clientSettings(clients.config, 'ses')),
@@ -76,7 +76,12 @@ export const createAdminPorts = <E extends PauseEdges & { readonly mappings: Eve
   config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
   edges: E,
 ): PausePorts &
-  E & { readonly urlPolicy: DestinationUrlPolicy; readonly catalog: DirectoryCatalog; readonly audit: AuditTrail } => ({
+  E &
+  Pick<StorePorts, 'redeliveries' | 'payloadRetentionDays'> & {
+    readonly urlPolicy: DestinationUrlPolicy;
+    readonly catalog: DirectoryCatalog;
+    readonly audit: AuditTrail;
+  } => ({
   ...createPausePorts(clients, config, edges),
   urlPolicy: { allowPrivate: config.pauses.allowPrivateDestinations, resolve: resolveAllAddresses },
   catalog: new DynamoDirectoryCatalog(clients.documents, config.store.tableName),

@@ -1,6 +1,5 @@
 /** The prober's ports: the pause ports and the lease that keeps its runs one at a time. */
 import { DynamoProberLease } from '../adapters/dynamodb/prober-lease';
-import type { PausePorts } from '../pauses/pause-ports';
 import type { ProberLease } from '../ports/prober-lease';
 import type { PauseConfig, StoreConfig } from '../runtime/config';
 import type { AwsClients } from './clients';
@@ -16,7 +15,7 @@ export const createProberPorts = <E extends PauseEdges>(
   clients: AwsClients,
   config: { readonly store: StoreConfig; readonly pauses: PauseConfig },
   edges: E,
-): PausePorts & E & { readonly proberLease: ProberLease } => ({
+): ReturnType<typeof createPausePorts<E>> & { readonly proberLease: ProberLease } => ({
   ...createPausePorts(clients, config, edges),
   proberLease: createProberLease(clients, config.store),
 });

@@ -1,28 +1,34 @@
 import { DynamoDestinationState } from '../adapters/dynamodb/destination-state';
 import { DynamoDirectory } from '../adapters/dynamodb/directory';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store';
-import { lazyPayloadStore } from '../adapters/lazy-adapters';
+import { DynamoRedeliveryStore } from '../adapters/dynamodb/redelivery-jobs';
+import { lazyPayloadArchive, lazyPayloadStore } from '../adapters/lazy-adapters';
 import { SqsDestinationQueues } from '../adapters/sqs-destination-queues';
 import type { Clock } from '../ports/observe';
+import type { PayloadArchive } from '../ports/redeliveries';
 import type { StoreConfig } from '../runtime/config';
 import { type AwsClients, clientSettings } from './clients';
 
 /** The time now, as every adapter and use case reads it on AWS and locally. */
 export const systemClock: Clock = () => new Date();
 
+/** With a retention of 0 days nothing is kept, and there is nothing to restore. */
+const KEEP_NOTHING: PayloadArchive = { keep: async () => undefined, restore: async () => undefined };
+
 /** The adapters every function shares, over the composition's clients. */
 export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
   const directory = new DynamoDirectory(clients.documents, config.tableName);
+  const s3 = { ...clientSettings(clients.config, 's3'), forcePathStyle: clients.config.s3ForcePathStyle ?? false };
   return {
     clock: systemClock,
     directory,
     destinationState: new DynamoDestinationState(clients.documents, config.tableName, systemClock),
     messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock),
     queues: new SqsDestinationQueues(clients.sqs, config.queues),
-    payloads: lazyPayloadStore(config.payloadBucket, {
-      ...clientSettings(clients.config, 's3'),
-      forcePathStyle: clients.config.s3ForcePathStyle ?? false,
-    }),
+    payloads: lazyPayloadStore(config.payloadBucket, s3),
+    archive: config.payloadRetentionDays > 0 ? lazyPayloadArchive(config.payloadBucket, s3) : KEEP_NOTHING,
+    payloadRetentionDays: config.payloadRetentionDays,
+    redeliveries: new DynamoRedeliveryStore(clients.documents, config.tableName, systemClock),
   };
 };
 

@@ -17,7 +17,8 @@ import {
   MemoryDirectory,
   MemoryDirectoryCatalog,
   MemoryMessageStore,
-  MemoryPayloadStore,
+  MemoryPayloadStore, MemoryPayloadArchive,
+  unusedRedeliveries,
   MemorySpill,
 } from '../../fixtures/memory-store';
 import { MemoryMappings, MemoryQueues } from '../../fixtures/memory-queues';
@@ -53,6 +54,10 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
     audit,
     meter,
     payloads: new MemoryPayloadStore(),
+    archive: new MemoryPayloadArchive(),
+    redeliveries: unusedRedeliveries,
+    payloadRetentionDays: 7,
+    redeliveryBudgetMs: 5000,
     directory,
     destinationState: directory,
     worklist: new MemoryMappingWorklist(directory, clock),

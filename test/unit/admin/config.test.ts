@@ -20,6 +20,7 @@ describe('readAdminConfig', () => {
     expect(readAdminConfig(required)).toEqual({
       ...readPausingFunctionConfig(required),
       deliveryFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:ConveyorTest-delivery',
+      settings: { redeliveryBudgetMs: 5000 },
     });
   });
 

@@ -19,6 +19,7 @@ describe('readIngestConfig', () => {
       store: {
         tableName: 'conveyor-table',
         payloadBucket: 'conveyor-payloads',
+        payloadRetentionDays: 7,
         queues: {
           namePrefix: 'conveyor-dst-',
           visibilityTimeoutSeconds: 720,

@@ -23,6 +23,7 @@ describe('readProberConfig', () => {
       store: {
         tableName: 'conveyor-table',
         payloadBucket: 'conveyor-payloads',
+        payloadRetentionDays: 7,
         queues: {
           namePrefix: 'conveyor-dst-',
           visibilityTimeoutSeconds: 720,

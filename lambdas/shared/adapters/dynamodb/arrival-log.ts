@@ -140,4 +140,52 @@ export class DynamoArrivalLog implements DeliveryHeads {
     const last = result.LastEvaluatedKey?.sk as string | undefined;
     return last === undefined ? { items } : { items, cursor: last };
   }
+
+  /** The destination's latest sequence number (strongly consistent); 0 before its first delivery. @throws Error when the destination does not exist */
+  async lastSequence(destinationId: string): Promise<number> {
+    const item = await getItem(this.table, destinationKey(destinationId));
+    if (item === undefined) throw new Error(`Destination ${destinationId} does not exist`);
+    return typeof item.lastSequence === 'number' ? item.lastSequence : 0;
+  }
+
+  /**
+   * Up to `limit` arrivals in delivery order whose sequence is in [`from`, `upTo`] (strongly
+   * consistent). Sequence numbers have gaps (a skipped transmission leaves its number unused).
+   */
+  async listRange(destinationId: string, from: number, upTo: number, limit: number): Promise<Arrival[]> {
+    if (from > upTo || limit < 1) return [];
+    const { client, tableName } = this.table;
+    const result = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :upTo',
+        ExpressionAttributeValues: {
+          ':pk': arrivalPartition(destinationId),
+          ':from': arrivalKey(destinationId, from).sk,
+          ':upTo': arrivalKey(destinationId, upTo).sk,
+        },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => strip<Arrival>(item)!);
+  }
+
+  /**
+   * The sequence number from which the arrivals at or after `time` (ISO 8601) begin, among those
+   * numbered up to `upTo`: a binary search over the log (about log2(upTo) one-item queries), which
+   * relies on arrival times rising with sequence numbers (a destination's deliveries are made one
+   * after another, each recorded after its 2xx). `upTo + 1` when none arrived at or after `time`.
+   */
+  async firstSequenceArrivedFrom(destinationId: string, time: string, upTo: number): Promise<number> {
+    let low = 1;
+    let high = upTo + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const [entry] = await this.listRange(destinationId, middle, upTo, 1);
+      if (entry === undefined || entry.arrivedAt >= time) high = middle;
+      else low = entry.sequence + 1;
+    }
+    return low;
+  }
 }

@@ -45,6 +45,8 @@
  *                                   id (a copy: subscriptions never change)
  *   AUDIT#<yyyy-mm>  <at>#<entryId> the audit trail by time, one partition a month      audit-trail.ts
  *   AUDIT-TARGET#<id> <at>#<entryId> the same entries by the id acted on                 audit-trail.ts
+ *   REDELIVERIES     <rdlId>        redeliveries not yet fully enqueued, oldest first    redelivery-jobs.ts
+ *                                   (range, progress, lease); removed when done
  *
  * Listings are items written in the same transaction as what they list (and removed with it), not
  * a GSI: a GSI is eventually consistent on AWS (a destination just created could be missing from
@@ -176,6 +178,11 @@ export const outboxKey = (email: { readonly createdAt: string; readonly id: stri
 
 /** The one item of the prober's lease: at most one prober run at a time. */
 export const proberLeaseKey = (): ItemKey => ({ pk: 'PROBER', sk: 'LEASE' });
+
+/** The partition of the redeliveries still being enqueued; their ids are time-ordered, so it lists them oldest first. */
+export const REDELIVERIES_PARTITION = 'REDELIVERIES';
+
+export const redeliveryKey = (redeliveryId: string): ItemKey => ({ pk: REDELIVERIES_PARTITION, sk: redeliveryId });
 
 /** The partition listing every organization (sort key: the organization id). */
 export const ORGANIZATIONS_LISTING = 'ORGS';

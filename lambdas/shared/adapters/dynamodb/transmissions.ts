@@ -120,6 +120,71 @@ export class DynamoTransmissions {
   }
 
   /**
+   * Moves a delivered transmission back to queued with the next generation, for a redelivery
+   * (`POST /v1/admin/destinations/{id}/redeliver`), leaving `token` (the redelivery's) on it. A
+   * transmission this token moved already is not moved again: the answer says so, with the
+   * generation it got, so a redelivery resumed after a crash or a lost answer sends that generation
+   * again rather than a second one, and a transmission whose arrivals the range holds twice is
+   * redelivered once.
+   * @returns `prepared` (moved now), `prepared_earlier` (by this token; `status` is where it stands
+   *   now) or `not_delivered` (it is queued, paused, skipped or cancelled: nothing to redeliver)
+   * @throws the SDK's error when DynamoDB fails otherwise, or when the transmission does not exist
+   */
+  async prepareRedelivery(
+    messageId: string,
+    transmissionId: string,
+    token: string,
+  ): Promise<
+    | {
+        readonly outcome: 'prepared' | 'prepared_earlier';
+        readonly generation: number;
+        readonly status: TransmissionStatus;
+      }
+    | { readonly outcome: 'not_delivered'; readonly status: TransmissionStatus | undefined }
+  > {
+    const { client, tableName } = this.table;
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(messageId),
+          UpdateExpression:
+            'SET transmissions.#t.#status = :queued, ' +
+            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
+            'transmissions.#t.replayToken = :token ' +
+            'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+          ConditionExpression:
+            'transmissions.#t.#status = :delivered AND ' +
+            '(attribute_not_exists(transmissions.#t.replayToken) OR transmissions.#t.replayToken <> :token)',
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':delivered': 'delivered',
+            ':zero': 0,
+            ':one': 1,
+            ':token': token,
+          },
+          ReturnValues: 'ALL_NEW',
+          ...returnFoundItem,
+        }),
+      );
+      return {
+        outcome: 'prepared',
+        generation: storedTransmission(result.Attributes, transmissionId)!.generation!,
+        status: 'queued',
+      };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const found = storedTransmission(refusalsOf(error)?.[0]?.found, transmissionId);
+      if (found === undefined)
+        throw new Error(`Message ${messageId} has no transmission ${transmissionId}`, { cause: error });
+      return found.replayToken === token
+        ? { outcome: 'prepared_earlier', generation: found.generation ?? 0, status: found.status }
+        : { outcome: 'not_delivered', status: found.status };
+    }
+  }
+
+  /**
    * Counts a failed attempt, keeps its error (`lastError`) and logs it (`attemptPut`), in one
    * transaction so the count and the log agree. Recorded once whatever the repeats: the SDK's retry
    * of an applied transaction carries its ClientRequestToken (DynamoDB writes nothing again), and

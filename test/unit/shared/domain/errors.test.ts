@@ -24,6 +24,7 @@ import {
   provisioningFailed,
   destinationNotEmpty,
   deletionIncomplete,
+  payloadExpired,
   replayNotAccepted,
   resumedBeforeSkip,
   unauthorized,
@@ -74,6 +75,8 @@ const everyError = (): ApiError[] => [
   provisioningFailed(),
   destinationNotEmpty('3 entries are waiting for the destination (an approximate count).'),
   deletionIncomplete('its queue'),
+  payloadExpired(7, '2026-01-01T00:00:00.000Z'),
+  payloadExpired(0, '2026-01-08T00:00:00.000Z'),
 ];
 
 describe('API errors', () => {
@@ -119,6 +122,7 @@ describe('API errors', () => {
         'notFound',
         'notPaused',
         'notReplayable',
+        'payloadExpired',
         'payloadTooLarge',
         'provisioningFailed',
         'replayNotAccepted',

@@ -23,7 +23,7 @@ import { MemoryMappingWorklist, MemoryPauseState } from '../../../fixtures/pause
 import {
   MemoryDeliveryHeads,
   MemoryMessageStore,
-  MemoryPayloadStore,
+  MemoryPayloadStore, MemoryPayloadArchive,
   MemoryQueueListing,
   MemorySpill,
 } from '../../../fixtures/memory-store';
@@ -97,6 +97,7 @@ const setUp = () => {
   const ports: BacklogPorts & MappingPorts = {
     meter,
     payloads: new MemoryPayloadStore(),
+    archive: new MemoryPayloadArchive(),
     directory,
     destinationState: directory,
     messages,

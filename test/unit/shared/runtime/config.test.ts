@@ -85,6 +85,7 @@ describe('readStoreConfig', () => {
     expect(readStoreConfig(required)).toEqual({
       tableName: 'conveyor-table',
       payloadBucket: 'conveyor-payloads',
+      payloadRetentionDays: 7,
       queues: {
         namePrefix: 'conveyor-dst-',
         visibilityTimeoutSeconds: 720,

@@ -5,7 +5,12 @@ import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/s
 import type { ActiveDestination, Message } from '../../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer';
 import { recordingMeter } from '../../../fixtures/meter';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../../fixtures/memory-store';
+import {
+  MemoryDirectory,
+  MemoryMessageStore,
+  MemoryPayloadStore,
+  MemoryPayloadArchive,
+} from '../../../fixtures/memory-store';
 
 // A fixed clock at the real time, so that signatures verify against the wall clock.
 const now = new Date();
@@ -59,9 +64,11 @@ const setUp = (answers: DeliveryOutcome[]) => {
   let clock = now.getTime();
   const naps: number[] = [];
   const meter = recordingMeter();
+  const payloads = new MemoryPayloadStore();
   const ports: DeliveryPorts = {
     meter,
-    payloads: new MemoryPayloadStore(),
+    payloads,
+    archive: new MemoryPayloadArchive(payloads),
     directory: new MemoryDirectory(),
     messages,
     deliverer: {
@@ -80,7 +87,7 @@ const setUp = (answers: DeliveryOutcome[]) => {
     retryBackoffMs: 1000,
     retryCapMs: 5000,
   };
-  return { ports, messages, posted, naps, meter };
+  return { ports, messages, posted, naps, meter, archive: ports.archive as MemoryPayloadArchive };
 };
 
 /** When the entry was enqueued (its SQS SentTimestamp), as the queue reports it. */
@@ -93,7 +100,10 @@ describe('deliverTransmission', () => {
     const message = newMessage();
     await messages.commitMessage(message);
 
-    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'delivered' });
+    expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({
+      kind: 'delivered',
+      kept: expect.any(Promise),
+    });
     expect(meter.recorded).toEqual([
       { name: 'EndpointResponseTime', value: 12 },
       { name: 'TransmissionsDelivered', value: 1 },
@@ -201,6 +211,7 @@ describe('deliverTransmission', () => {
 
     expect(await deliverTransmission(recordOf(message), destination, ports, { ...once, known: message })).toEqual({
       kind: 'delivered',
+      kept: expect.any(Promise),
     });
     expect(getMessage).not.toHaveBeenCalled();
     expect(posted).toHaveLength(1);
@@ -260,7 +271,7 @@ describe('deliverTransmission', () => {
 
     expect(
       await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
-    ).toEqual({ kind: 'delivered' });
+    ).toEqual({ kind: 'delivered', kept: expect.any(Promise) });
     expect([meter.total('FailedAttempts'), meter.total('TransmissionsDelivered')]).toEqual([2, 1]);
 
     expect(naps).toEqual([1000, 2000]);
@@ -301,7 +312,7 @@ describe('deliverTransmission', () => {
 
     expect(
       await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
-    ).toEqual({ kind: 'delivered' });
+    ).toEqual({ kind: 'delivered', kept: expect.any(Promise) });
     expect(naps).toEqual([2000, 5000]);
   });
 
@@ -332,7 +343,10 @@ describe('deliverTransmission', () => {
     const replay = encodeEnvelope({ ...decodeEnvelope(recordOf(message)).header, generation }, '{"mrn": 1.0}');
 
     expect(await deliverTransmission(recordOf(message), destination, ports, once)).toEqual({ kind: 'dropped' });
-    expect(await deliverTransmission(replay, destination, ports, once)).toEqual({ kind: 'delivered' });
+    expect(await deliverTransmission(replay, destination, ports, once)).toEqual({
+      kind: 'delivered',
+      kept: expect.any(Promise),
+    });
 
     expect(posted.map((request) => [request.headers['webhook-id'], request.headers['conveyor-sequence']])).toEqual([
       [transmissionId, '2'],
@@ -352,7 +366,7 @@ describe('deliverTransmission', () => {
 
     expect(
       await deliverTransmission(recordOf(message), destination, ports, { inlineRetries: 2, sentAt: SENT_AT }),
-    ).toEqual({ kind: 'delivered' });
+    ).toEqual({ kind: 'delivered', kept: expect.any(Promise) });
 
     expect(await messages.listFailedAttempts(message.id, transmissionId, 50)).toEqual([
       expect.objectContaining({
@@ -384,5 +398,56 @@ describe('deliverTransmission', () => {
 
     expect(result).toMatchObject({ kind: 'failed', outcome: { kind: 'answered', status: 400 } });
     expect(JSON.stringify(result)).not.toContain('MARKER');
+  });
+
+  it('keeps the delivered payload for redelivery, as sent, once the caller awaits it', async () => {
+    const { ports, messages, archive } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    const result = await deliverTransmission(
+      recordOf(message, '{"mrn": 1.0, "name": "Zoë"}'),
+      destination,
+      ports,
+      once,
+    );
+
+    expect(result.kind).toBe('delivered');
+    if (result.kind === 'delivered') await result.kept;
+    expect(archive.kept.get(message.id)).toBe('{"mrn": 1.0, "name": "Zoë"}');
+  });
+
+  it('keeps a payload from the payload store by its reference', async () => {
+    const { ports, messages, archive } = setUp([]);
+    const message = newMessage();
+    await messages.commitMessage(message);
+    const reference = await ports.payloads.put(message.id, '{"large": true}');
+    const [header] = recordOf(message).split('\n');
+    const body = `${JSON.stringify({ ...JSON.parse(header!), dataRef: reference })}\n`;
+
+    const result = await deliverTransmission(body, destination, ports, once);
+
+    if (result.kind === 'delivered') await result.kept;
+    expect(archive.kept.get(message.id)).toBe('{"large": true}');
+  });
+
+  it('delivers even when the payload cannot be kept: logged and counted, never thrown', async () => {
+    const { ports, messages, meter } = setUp([]);
+    const failing = {
+      ...ports,
+      archive: { keep: async () => Promise.reject(new Error('AccessDenied')), restore: async () => undefined },
+    };
+    const message = newMessage();
+    await messages.commitMessage(message);
+
+    const result = await deliverTransmission(recordOf(message), destination, failing, once);
+
+    expect(result.kind).toBe('delivered');
+    if (result.kind === 'delivered') await expect(result.kept).resolves.toBeUndefined();
+    expect(meter.recorded).toContainEqual({ name: 'PayloadsNotKept', value: 1 });
+    expect(ports.log.error).toHaveBeenCalledWith(
+      'Delivered payload could not be kept for redelivery',
+      expect.objectContaining({ messageId: message.id, errorMessage: 'AccessDenied' }),
+    );
   });
 });
