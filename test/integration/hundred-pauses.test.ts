@@ -142,10 +142,16 @@ it('pauses, probes and resumes a hundred destinations at once through the thrott
   expect(new Set(messageAt(2))).toEqual(new Set([1]));
   expect(accepted(receiver).every((delivery) => Number(delivery.headers['conveyor-sequence']) <= 2)).toBe(true);
 
-  // One Paused and one Resumed email per destination.
-  const emails = (
-    (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }
-  ).emails;
+  // One Paused and one Resumed email per destination. The prober sends them from the outbox at the
+  // start of its passes, so the last Resumed ones may still be on their way when the deliveries are in.
+  const sentEmails = async () =>
+    ((await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }).emails;
+  await waitFor(
+    async () =>
+      (await sentEmails()).filter((email) => email.subject.startsWith('[Conveyor] Resumed: ')).length >= DESTINATIONS,
+    'a Resumed email for every destination',
+  );
+  const emails = await sentEmails();
   for (const kind of ['Paused', 'Resumed']) {
     const subjects = emails
       .filter((email) => email.subject.startsWith(`[Conveyor] ${kind}: `))
