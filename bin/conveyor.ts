@@ -15,5 +15,10 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
     app.node.tryGetContext('ingestReservedConcurrency') === undefined
       ? undefined
       : Number(app.node.tryGetContext('ingestReservedConcurrency')),
+  // Days delivered payloads are kept for redelivery (0: none): `cdk deploy -c payloadRetentionDays=30`.
+  payloadRetentionDays:
+    app.node.tryGetContext('payloadRetentionDays') === undefined
+      ? undefined
+      : Number(app.node.tryGetContext('payloadRetentionDays')),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

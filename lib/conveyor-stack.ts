@@ -26,6 +26,8 @@ export interface ConveyorStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Concurrent executions reserved for ingest, kept from any delivery surge (`IngestApiProps`). @default none */
   readonly ingestReservedConcurrency?: number;
+  /** Days delivered payloads are kept for redelivery, from their latest delivery; 0 keeps none. @default 7 */
+  readonly payloadRetentionDays?: number;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -50,10 +52,12 @@ export class ConveyorStack extends Stack {
     new ApiReference(this, 'ApiReference', { documentPath: join(import.meta.dirname, '..', 'docs', 'openapi.yaml') });
     const prober = new Prober(this, 'Prober');
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
-    const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey });
-    // Ingest stores large payloads; everything that delivers (or replays) reads them.
-    payloads.bindTo(api.ingestFunction, 'write');
-    for (const fn of [api.adminFunction, delivery.function, prober.function]) payloads.bindTo(fn, 'read');
+    const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey, retentionDays: props.payloadRetentionDays });
+    // Ingest stores large payloads; everything that delivers reads them and keeps delivered ones;
+    // admin (asked to redeliver) and the prober (continuing a redelivery) restore kept ones.
+    payloads.bindTo(api.ingestFunction, 'ingest');
+    payloads.bindTo(delivery.function, 'deliver');
+    for (const fn of [api.adminFunction, prober.function]) payloads.bindTo(fn, 'redeliver');
 
     store.bindTo(api.ingestFunction);
     queues.grantSend(api.ingestFunction);
@@ -102,11 +106,19 @@ export class ConveyorStack extends Stack {
 
   /** The payload bucket's findings this design accepts, with the reason. */
   private acknowledgePayloadBucketFindings(payloads: PayloadBucket): void {
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>/payloads/*]`,
-      reason:
-        'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
-    });
+    const bucketId = this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement);
+    Validations.of(this).acknowledge(
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/payloads/*]`,
+        reason:
+          'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, one statement per action (put for ingest and redelivery, get for delivery).',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/retained/*]`,
+        reason:
+          'Kept payloads are named by message id at run time; the wildcard is bounded to the retained/ prefix of the one bucket, one statement per action (delivery puts, redelivery gets).',
+      },
+    );
     Validations.of(payloads).acknowledge(
       {
         id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',

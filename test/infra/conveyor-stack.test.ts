@@ -241,7 +241,12 @@ describe('ConveyorStack', () => {
       },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { LogFilePrefix: 'payloads/' },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })] },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({ Prefix: 'payloads/', ExpirationInDays: 400, Status: 'Enabled' }),
+          expect.objectContaining({ Prefix: 'retained/', ExpirationInDays: 7, Status: 'Enabled' }),
+        ],
+      },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
@@ -254,8 +259,56 @@ describe('ConveyorStack', () => {
     const s3Actions = (description: string) =>
       actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
     expect(s3Actions('accepts messages')).toEqual(['s3:PutObject']);
-    for (const description of ['delivers', 'retries the heads', 'organizations'])
-      expect(s3Actions(description)).toEqual(['s3:GetObject']);
+    expect(s3Actions('delivers').sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    for (const description of ['retries the heads', 'organizations'])
+      expect(new Set(s3Actions(description))).toEqual(new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']));
+    // One action per prefix: only redelivery reads what was kept, and only under retained/.
+    const resourcesOf = (description: string, action: string) =>
+      policyStatementsOf(functionLogicalId(description))
+        .filter((statement) => [statement.Action].flat().includes(action))
+        .map((statement) => JSON.stringify(statement.Resource));
+    expect(resourcesOf('delivers', 's3:GetObject')).toEqual([expect.stringContaining('/payloads/*')]);
+    expect(resourcesOf('delivers', 's3:PutObject')).toEqual([expect.stringContaining('/retained/*')]);
+    expect(resourcesOf('retries the heads', 's3:GetObject')).toEqual(
+      expect.arrayContaining([expect.stringContaining('/payloads/*'), expect.stringContaining('/retained/*')]),
+    );
+  });
+
+  it.each([
+    [undefined, 7, '7'],
+    [30, 30, '30'],
+    // Nothing is kept; the rule sweeps what an earlier setting kept, after the shortest S3 allows.
+    [0, 1, '0'],
+  ])(
+    'keeps delivered payloads for payloadRetentionDays=%p: the rule expires them after %p days',
+    (days, ruleDays, env) => {
+      const retention = Template.fromStack(
+        new ConveyorStack(newApp(), 'ConveyorRetention', {
+          alertFromAddress: 'alerts@example.org',
+          payloadRetentionDays: days,
+        }),
+      );
+      retention.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([Match.objectLike({ Prefix: 'retained/', ExpirationInDays: ruleDays })]),
+        },
+      });
+      const functions = Object.values(retention.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Environment?.Variables?.PAYLOAD_BUCKET !== undefined,
+      );
+      expect(functions.length).toBeGreaterThanOrEqual(4);
+      for (const fn of functions) expect(fn.Properties.Environment.Variables.PAYLOAD_RETENTION_DAYS).toBe(env);
+    },
+  );
+
+  it('refuses a payload retention that is not a whole number of days from 0', () => {
+    expect(
+      () =>
+        new ConveyorStack(newApp(), 'ConveyorBadRetention', {
+          alertFromAddress: 'alerts@example.org',
+          payloadRetentionDays: -1,
+        }),
+    ).toThrow(/payloadRetentionDays must be a whole number of days from 0/);
   });
 
   it('encrypts every log group with a customer-managed key and backs the table up daily', () => {
