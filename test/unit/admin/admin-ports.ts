@@ -17,7 +17,8 @@ import {
   MemoryDirectory,
   MemoryDirectoryCatalog,
   MemoryMessageStore,
-  MemoryPayloadStore, MemoryPayloadArchive,
+  MemoryPayloadStore,
+  MemoryPayloadArchive,
   unusedRedeliveries,
   MemorySpill,
 } from '../../fixtures/memory-store';

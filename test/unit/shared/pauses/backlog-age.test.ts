@@ -23,7 +23,8 @@ import { MemoryMappingWorklist, MemoryPauseState } from '../../../fixtures/pause
 import {
   MemoryDeliveryHeads,
   MemoryMessageStore,
-  MemoryPayloadStore, MemoryPayloadArchive,
+  MemoryPayloadStore,
+  MemoryPayloadArchive,
   MemoryQueueListing,
   MemorySpill,
 } from '../../../fixtures/memory-store';
