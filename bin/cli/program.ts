@@ -8,6 +8,7 @@ import { registerAudit } from './commands/audit';
 import { registerDestinations } from './commands/destinations';
 import { registerMessages } from './commands/messages';
 import { registerOrganizations } from './commands/organizations';
+import { registerRedeliver } from './commands/redeliver';
 import { registerSources } from './commands/sources';
 import { registerSubscriptions } from './commands/subscriptions';
 import { registerTransmissions } from './commands/transmissions';
@@ -31,6 +32,7 @@ Examples:
   conveyor destinations update dst_… --url https://new.example.org/hook && conveyor destinations resume dst_…
   conveyor destinations skip dst_… --reason "malformed HL7 from the lab, ticket 4711"
   conveyor transmissions show trn_…
+  conveyor redeliver --destination dst_… --since 2026-11-24T14:00:00Z --until 2026-11-24T18:00:00Z --reason "lab restored a backup"
   conveyor audit --since 7d --json
 `;
 
@@ -59,5 +61,6 @@ export const createProgram = (surroundings: CliSurroundings): Command => {
   registerSources(program, contextFor);
   registerSubscriptions(program, contextFor);
   registerAudit(program, contextFor, surroundings.now);
+  registerRedeliver(program, contextFor, surroundings.now);
   return program;
 };

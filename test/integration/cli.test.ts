@@ -339,4 +339,44 @@ describe('conveyor CLI against a local instance', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^AT +ACTOR +ACTION +TARGET +REASON$/);
     expect(table.stdout).toMatch(/local-admin .*ticket 4712$/m);
   });
+
+  it('redelivers a time range with conveyor redeliver, and refuses one without --since', async () => {
+    const organization = await conveyor.createOrganization('Redelivery');
+    const source = await conveyor.createSource(organization.id);
+    const destination = await conveyor.createDestination(organization.id, working.url);
+    await conveyor.subscribe(source.id, destination.id, 'RedeliverTest');
+    const sent = await conveyor.send(source.apiKey, {
+      meta: { dataModel: 'RedeliverTest', eventType: 'New' },
+      data: { n: 1 },
+    });
+    const transmissionId = sent.body.transmissions[0].id as string;
+    await waitFor(
+      async () =>
+        (await conveyor.admin('GET', `/v1/admin/transmissions/${transmissionId}`)).body.status === 'delivered',
+      'the delivery',
+    );
+    const deliveriesOf = () =>
+      accepted(working).filter((delivery) => delivery.headers['webhook-id'] === transmissionId);
+    expect(deliveriesOf()).toHaveLength(1);
+
+    const run = await conveyorCli([
+      'redeliver',
+      '--destination',
+      destination.id,
+      '--since',
+      '1h',
+      '--until',
+      new Date(Date.now() + 60_000).toISOString(),
+      '--reason',
+      'ticket 4713',
+    ]);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(`1 transmissions enqueued again for ${destination.id}, in their original order.`);
+    await waitFor(() => deliveriesOf().length === 2, 'the redelivery');
+    expect(deliveriesOf().map((delivery) => delivery.headers['conveyor-sequence'])).toEqual(['1', '2']);
+    const missing = await conveyorCli(['redeliver', '--destination', destination.id, '--until', '1h']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--since <time>' not specified");
+  });
 });

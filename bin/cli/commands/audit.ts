@@ -29,7 +29,9 @@ export const registerAudit = (program: Command, contextFor: ContextFor, now: () 
   withPaging(
     program
       .command('audit')
-      .description('list admin writes (create, change, delete, key rotation, resume, skip, replay), newest first')
+      .description(
+        'list admin writes (create, change, delete, key rotation, resume, skip, replay, redeliver), newest first',
+      )
       .addOption(
         new Option(
           '--since <time>',
