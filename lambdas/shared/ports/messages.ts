@@ -68,9 +68,12 @@ export interface MessageStore {
   ): Promise<void>;
   /**
    * Records a delivery: the arrival-log entry (with the delivering attempt's status, duration and
-   * excerpt when the arrival carries them) and the transmission delivered.
+   * excerpt when the arrival carries them) and the transmission delivered. `settled`: every
+   * transmission of the message is delivered now (as this write left the message), so nothing
+   * will read its payload from the payload store again (a skipped one may be replayed, a queued or
+   * paused one is still to come). Several deliveries of one message may each see it settled.
    */
-  recordArrival(arrival: Arrival & { destinationId: string }): Promise<void>;
+  recordArrival(arrival: Arrival & { destinationId: string }): Promise<{ readonly settled: boolean }>;
   /**
    * The last `limit` failed attempts of a transmission, oldest first (its attempt log without the
    * delivering attempt, which its arrival holds: see `getArrival`).

@@ -215,8 +215,9 @@ export class DynamoMessageStore implements MessageStore {
    * the transmission's update sets the same values. If only the transmission's update landed,
    * delivery records the arrival again when the entry comes back as a duplicate.
    */
-  async recordArrival(arrival: Arrival & { destinationId: string }): Promise<void> {
-    await Promise.all([this.arrivals.append(arrival), this.transmissions.markDelivered(arrival)]);
+  async recordArrival(arrival: Arrival & { destinationId: string }): Promise<{ readonly settled: boolean }> {
+    const [, settled] = await Promise.all([this.arrivals.append(arrival), this.transmissions.markDelivered(arrival)]);
+    return { settled };
   }
 
   /** Up to `limit` arrivals of the destination in delivery order, after `cursor` (from the previous page). */

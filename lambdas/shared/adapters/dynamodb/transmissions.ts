@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Arrival, RecordedAttempt, TransmissionStatus } from '../../domain/model';
 import { attemptPut } from './attempt-log';
 import { messageKey } from './keys';
-import { isAtStatus, isReplayedBy, storedTransmission } from './message-item';
+import { isAtStatus, isReplayedBy, type StoredTransmission, storedTransmission } from './message-item';
 import { conditionHeld, isConditionFailure, refusalsOf, returnFoundItem, type Table, transactWrite } from './table';
 
 /** A transmission's entry in its message's item must exist: an update never creates one. */
@@ -222,11 +222,13 @@ export class DynamoTransmissions {
   /**
    * Marks the transmission delivered, with its sequence number, arrival time and attempts. Safe to
    * repeat: it sets the same values, and its condition (the transmission exists) still holds.
+   * @returns whether every transmission of the message is delivered, as this write left the item
+   *   (answers are free of read units: `ReturnValues` costs no capacity)
    * @throws the SDK's error when the transmission does not exist or DynamoDB fails
    */
-  async markDelivered(arrival: Arrival): Promise<void> {
+  async markDelivered(arrival: Arrival): Promise<boolean> {
     const { client, tableName } = this.table;
-    await client.send(
+    const result = await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: messageKey(arrival.messageId),
@@ -242,7 +244,10 @@ export class DynamoTransmissions {
           ':sequence': arrival.sequence,
           ':attempts': arrival.attempts,
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    const transmissions = Object.values((result.Attributes?.transmissions ?? {}) as Record<string, StoredTransmission>);
+    return transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
   }
 }

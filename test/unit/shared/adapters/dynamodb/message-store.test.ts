@@ -386,7 +386,18 @@ describe('DynamoMessageStore', () => {
 
   it('records an arrival in the destination log and on the transmission, both at once', async () => {
     ddb.on(PutCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({});
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: withTransmissionA({ status: 'delivered' }) })
+      .resolvesOnce({
+        Attributes: {
+          ...withTransmissionA({ status: 'delivered' }),
+          transmissions: {
+            trn_a: { status: 'delivered' },
+            trn_b: { status: 'delivered' },
+          },
+        },
+      });
     const arrival = {
       destinationId: 'dst_1',
       transmissionId: 'trn_a',
@@ -399,7 +410,9 @@ describe('DynamoMessageStore', () => {
       responseExcerpt: 'ok',
     };
 
-    await store.recordArrival(arrival);
+    // trn_b is still queued: its delivery reads the payload later. Once it is delivered too, settled.
+    expect(await store.recordArrival(arrival)).toEqual({ settled: false });
+    expect(await store.recordArrival(arrival)).toEqual({ settled: true });
 
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
@@ -430,6 +443,7 @@ describe('DynamoMessageStore', () => {
         ':sequence': 42,
         ':attempts': 2,
       },
+      ReturnValues: 'ALL_NEW',
     });
   });
 
