@@ -10,6 +10,7 @@ export const ID_PREFIXES = {
   destination: 'dst',
   subscription: 'sub',
   message: 'msg',
+  upload: 'upl',
 } as const;
 
 /** A kind of object Conveyor names (a key of `ID_PREFIXES`). */

@@ -1,5 +1,6 @@
 import { attemptEntry } from '../domain/attempt-log';
-import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
+import { attemptTimeoutMs } from '../domain/delivery-timeout';
+import { decodeEnvelope, deliveryBody, type EnvelopeHeader, payloadReferenceOf } from '../domain/envelope';
 import { reservationKeyOf } from '../domain/ids';
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
 import type { DestinationSettings, Message } from '../domain/model';
@@ -109,11 +110,13 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    `commitGraceMs` of its receipt is abandoned, and its copy dropped.
  * 2. Drop a copy that needs no delivery (a duplicate, skipped, or superseded by a replay),
  *    writing again a delivery's arrival-log entry that may have been missed.
- * 3. Read the payload from the payload store when the entry carries a reference to it.
+ * 3. Read the payload from the payload store when the entry carries a reference to it (an
+ *    upload's only while it has the ETag ingest checked: `PayloadChangedError` otherwise).
  * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series),
  *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
  *    prober's backlog-age pass reads).
- * 5. POST, signed (Standard Webhooks), within the destination's `timeoutMs`.
+ * 5. POST the body's bytes, signed (Standard Webhooks), within `attemptTimeoutMs`: the
+ *    destination's `timeoutMs`, longer for a body beyond 1 MiB (delivery-timeout.ts).
  * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
  *    the answer's excerpt), count and log it (never the excerpt); a replay's parked entry is removed.
  * 7. Otherwise record the failed attempt (counted, `lastError`, and its attempt-log entry keyed by
@@ -172,14 +175,18 @@ export const deliverTransmission = async (
     return { kind: 'dropped' };
   }
 
-  // A payload too large for the queue is read only when it is about to be delivered.
-  const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
+  // A payload kept in the payload store (too large for the queue, or uploaded) is read only when
+  // it is about to be delivered, as bytes: up to 50 MB, never decoded to a string.
+  const reference = payloadReferenceOf(header);
+  const data = reference === undefined ? Buffer.from(decoded.rawData, 'utf8') : await ports.payloads.get(reference);
   const sequence = await ports.messages.reserveSequence(
     destination.id,
     reservationKeyOf(transmission.id, generation),
     options.sentAt,
   );
-  const payload = deliveryBody(header, sequence, rawData);
+  const payload = deliveryBody(header, sequence, data);
+  // The destination's timeout, plus time for a body beyond 1 MiB to get through (delivery-timeout.ts).
+  const timeoutMs = attemptTimeoutMs(destination.timeoutMs, payload.length);
   for (let retry = 0; ; retry++) {
     const headers = deliveryHeaders({
       signingSecret: destination.signingSecret,
@@ -193,7 +200,7 @@ export const deliverTransmission = async (
         url: destination.url,
         body: payload,
         headers,
-        timeoutMs: destination.timeoutMs,
+        timeoutMs,
       }),
     );
     const endedAt = ports.clock();
@@ -230,8 +237,7 @@ export const deliverTransmission = async (
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
-    const roomLeft =
-      (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
+    const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - timeoutMs - RECORDING_MARGIN_MS;
     if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
       return { kind: 'failed', outcome, reason, header, message };
     }

@@ -68,7 +68,7 @@ describe('an answer', () => {
     expect(answerViolations({ ...unknown, status: 200, text: '{}' })).toEqual([
       'an operation the document does not serve answered 200, not 401, 404 or 413',
     ]);
-    const planned = { method: 'POST', path: '/v1/uploads', contentType: json };
+    const planned = { method: 'POST', path: '/v1/admin/destinations/dst_x/redeliver', contentType: json };
     expect(answerViolations({ ...planned, status: 404, text: error('route_not_found') })).toEqual([]);
     expect(
       answerViolations({ method: 'PUT', path: '/v1/messages', status: 404, contentType: json, text: '{"error":{}}' }),

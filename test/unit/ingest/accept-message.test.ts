@@ -6,6 +6,7 @@ import { MAX_INLINE_ENTRY_ESCAPED_BYTES, escapedEntryBytes } from '../../../lamb
 import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { recordingMeter } from '../../fixtures/meter';
 import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
+import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
 const MIB = 1024 * 1024;
 const now = new Date('2026-11-26T10:00:00.000Z');
@@ -74,6 +75,8 @@ const setUp = (destinationCount = 1) => {
     idempotencyLeaseMs: 60_000,
     maxQueueMessageBytes: MIB,
     payloads,
+    uploads: new MemoryUploadRecords(),
+    uploadObjects: new MemoryUploadObjects(),
     meter: recordingMeter(),
   };
   return { ports, sent, payloads };

@@ -104,10 +104,12 @@ describe('deliverTransmission', () => {
     const [request] = posted;
     expect(request!.url).toBe(destination.url);
     expect(request!.timeoutMs).toBe(5000);
-    expect(request!.body).toContain('"data":{"mrn": 1.0}');
+    expect(String(request!.body)).toContain('"data":{"mrn": 1.0}');
     expect(request!.headers['conveyor-sequence']).toBe('1');
     expect(request!.headers['webhook-id']).toBe(message.transmissions[0]!.id);
-    expect(() => new Webhook(destination.signingSecret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(() =>
+      new Webhook(destination.signingSecret).verify(request!.body as Buffer, request!.headers),
+    ).not.toThrow();
     expect(messages.arrivals).toEqual([
       {
         messageId: message.id,
