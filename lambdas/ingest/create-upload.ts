@@ -47,7 +47,7 @@ export const createUpload = async (
   const presigned = await ports.uploadObjects.presignPut(
     uploadObjectKey(source.id, uploadId),
     contentLength,
-    new Date(createdAt.getTime() + UPLOAD_URL_SECONDS * 1000),
+    UPLOAD_URL_SECONDS,
   );
   ports.log.info('Upload created', { uploadId, sourceId: source.id, contentLength });
   return { uploadId, method: 'PUT', ...presigned };

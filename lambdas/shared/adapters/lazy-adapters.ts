@@ -68,7 +68,8 @@ export const lazyUploadObjects = (bucket: string, clientConfig: S3ClientConfig, 
     (await import('./s3-upload-objects')).createS3UploadObjects(bucket, clientConfig, clock),
   );
   return {
-    presignPut: async (key, contentLength, expiresAt) => (await objects()).presignPut(key, contentLength, expiresAt),
+    presignPut: async (key, contentLength, validSeconds) =>
+      (await objects()).presignPut(key, contentLength, validSeconds),
     open: async (key) => (await objects()).open(key),
     markUsed: async (key) => (await objects()).markUsed(key),
   };

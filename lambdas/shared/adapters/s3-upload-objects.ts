@@ -53,14 +53,14 @@ export class S3UploadObjects implements UploadObjects {
     private readonly clock: Clock,
   ) {}
 
-  async presignPut(key: string, contentLength: number, expiresAt: Date) {
-    const now = this.clock();
+  async presignPut(key: string, contentLength: number, validSeconds: number) {
+    // SigV4 dates are whole seconds (X-Amz-Date), and the URL expires X-Amz-Expires after it.
+    const signedAt = new Date(Math.floor(this.clock().getTime() / 1000) * 1000);
     const credentials = await this.client.config.credentials();
-    const signableUntil = credentials.expiration
-      ? credentials.expiration.getTime() - CREDENTIALS_MARGIN_MS
+    const credentialsLeftSeconds = credentials.expiration
+      ? Math.floor((credentials.expiration.getTime() - CREDENTIALS_MARGIN_MS - signedAt.getTime()) / 1000)
       : Number.POSITIVE_INFINITY;
-    const until = Math.min(expiresAt.getTime(), signableUntil);
-    const expiresIn = Math.floor((until - now.getTime()) / 1000);
+    const expiresIn = Math.min(validSeconds, credentialsLeftSeconds);
     if (expiresIn < 1) throw new Error('The credentials to sign an upload with expire now; retry');
     const headers = {
       'content-length': String(contentLength),
@@ -78,12 +78,12 @@ export class S3UploadObjects implements UploadObjects {
       }),
       {
         expiresIn,
-        signingDate: now,
+        signingDate: signedAt,
         signableHeaders: new Set(Object.keys(headers)),
         unhoistableHeaders: new Set(['x-amz-tagging']),
       },
     );
-    return { url, headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString() };
+    return { url, headers, expiresAt: new Date(signedAt.getTime() + expiresIn * 1000).toISOString() };
   }
 
   async open(key: string): Promise<OpenedUpload | undefined> {

@@ -15,13 +15,14 @@ export interface OpenedUpload {
 /** The objects of uploads, in the payload bucket, under `uploads/<sourceId>/<uploadId>`. */
 export interface UploadObjects {
   /**
-   * A presigned PUT of exactly `contentLength` bytes to `key`, valid until `expiresAt` or less
-   * (see the adapter: a URL signed with temporary credentials dies with them). Creates nothing.
+   * A presigned PUT of exactly `contentLength` bytes to `key`, valid for `validSeconds` from now
+   * or less (see the adapter: a URL signed with temporary credentials dies with them); its
+   * `expiresAt` is when the storage stops taking it. Creates nothing.
    */
   presignPut(
     key: string,
     contentLength: number,
-    expiresAt: Date,
+    validSeconds: number,
   ): Promise<Pick<PresignedUpload, 'url' | 'headers' | 'expiresAt'>>;
   /** The object at `key` as it is now, opened for reading; undefined when nothing was uploaded there. */
   open(key: string): Promise<OpenedUpload | undefined>;
