@@ -1,6 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { type DeliveryPorts, deliverTransmission } from '../../../../lambdas/shared/transmissions/deliver-transmission';
-import { decodeEnvelope, encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeReferenceEnvelope,
+  type PayloadReference,
+} from '../../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Message } from '../../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer';
@@ -386,5 +391,63 @@ describe('deliverTransmission', () => {
 
     expect(result).toMatchObject({ kind: 'failed', outcome: { kind: 'answered', status: 400 } });
     expect(JSON.stringify(result)).not.toContain('MARKER');
+  });
+
+  describe('a payload kept in the payload store (an upload)', () => {
+    const referenceRecordOf = (message: Message, reference: PayloadReference) =>
+      encodeReferenceEnvelope(
+        {
+          v: 1,
+          messageId: message.id,
+          transmissionId: message.transmissions[0]!.id,
+          destinationId: destination.id,
+          sourceId: message.sourceId,
+          dataModel: message.dataModel,
+          eventType: message.eventType,
+          receivedAt: message.receivedAt,
+        },
+        reference,
+      );
+
+    it('reads it by its reference, ETag included, and POSTs its bytes verbatim, signed', async () => {
+      const { ports, messages, posted } = setUp([]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const data = '{"name":"Zoë 😀","n":1.50}';
+      const read: PayloadReference[] = [];
+      ports.payloads.get = async (reference) => {
+        read.push(reference);
+        return Buffer.from(data);
+      };
+      const reference = { key: 'uploads/src_1/upl_1', bytes: Buffer.byteLength(data), etag: '"e1"' };
+
+      expect(await deliverTransmission(referenceRecordOf(message, reference), destination, ports, once)).toEqual({
+        kind: 'delivered',
+      });
+
+      expect(read).toEqual([reference]);
+      const body = posted[0]!.body as Buffer;
+      expect(body.toString('utf8').endsWith(`"data":${data}}`)).toBe(true);
+      expect(() => new Webhook(destination.signingSecret).verify(body, posted[0]!.headers)).not.toThrow();
+      // Small: the destination's own timeout.
+      expect(posted[0]!.timeoutMs).toBe(5000);
+    });
+
+    it('gives a body beyond 1 MiB more time, at 1 MB/s, on every attempt', async () => {
+      const { ports, messages, posted } = setUp([{ kind: 'unreachable', reason: 'timeout', durationMs: 1 }]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const data = `"${'x'.repeat(3_000_000)}"`;
+      ports.payloads.get = async () => Buffer.from(data);
+
+      await deliverTransmission(referenceRecordOf(message, { key: 'uploads/src_1/upl_1' }), destination, ports, {
+        inlineRetries: 1,
+        sentAt: SENT_AT,
+      });
+
+      const bodyBytes = (posted[0]!.body as Buffer).length;
+      const expected = 5000 + Math.ceil((bodyBytes - 1024 * 1024) / 1000);
+      expect(posted.map((request) => request.timeoutMs)).toEqual([expected, expected]);
+    });
   });
 });
