@@ -102,11 +102,19 @@ export class ConveyorStack extends Stack {
 
   /** The payload bucket's findings this design accepts, with the reason. */
   private acknowledgePayloadBucketFindings(payloads: PayloadBucket): void {
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>/payloads/*]`,
-      reason:
-        'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
-    });
+    const bucketArn = `<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>`;
+    Validations.of(this).acknowledge(
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/payloads/*]`,
+        reason:
+          'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, with one action (put for ingest, get for the rest).',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/uploads/*]`,
+        reason:
+          "Uploads are named by source and upload id at run time; the wildcard is bounded to the uploads/ prefix of the one bucket: ingest puts, tags (the presigned PUTs run with its role) and reads them, the rest only read them. A source's URL names its own key, signed.",
+      },
+    );
     Validations.of(payloads).acknowledge(
       {
         id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',

@@ -61,6 +61,7 @@ export class IngestApi extends Construct {
     for (const [method, path] of [
       [HttpMethod.POST, '/v1/messages'],
       [HttpMethod.GET, '/v1/messages/{messageId}'],
+      [HttpMethod.POST, '/v1/uploads'],
     ] as const) {
       new HttpRoute(this, `${method}${path.replace(/[^A-Za-z]/g, '')}`, {
         httpApi: this.api,

@@ -192,6 +192,7 @@ describe('ConveyorStack', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/messages' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/messages/{messageId}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/uploads' });
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
     const format = stage.Properties.AccessLogSettings.Format as string;
     expect(format).toContain('$context.requestId');
@@ -241,7 +242,20 @@ describe('ConveyorStack', () => {
       },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { LogFilePrefix: 'payloads/' },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })] },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' }),
+          // Uploads no message took (tagged unused by their presigned PUT) go after a day.
+          {
+            Id: 'UnusedUploads',
+            Prefix: 'uploads/',
+            TagFilters: [{ Key: 'conveyor-upload', Value: 'unused' }],
+            ExpirationInDays: 1,
+            Status: 'Enabled',
+          },
+          { Id: 'UploadDeleteMarkers', Prefix: 'uploads/', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+        ],
+      },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
@@ -251,11 +265,26 @@ describe('ConveyorStack', () => {
         ]),
       },
     });
-    const s3Actions = (description: string) =>
-      actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
-    expect(s3Actions('accepts messages')).toEqual(['s3:PutObject']);
+    const s3Grants = (description: string) =>
+      policyStatementsOf(functionLogicalId(description))
+        .filter((statement) => actionsOf([statement]).some((action) => action.startsWith('s3:')))
+        .map((statement) => ({
+          actions: actionsOf([statement]),
+          prefixes: [statement.Resource]
+            .flat()
+            .map((resource) => (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1)),
+        }));
+    // Ingest: payloads put; uploads put and tagged (its presigned URLs run with its role), read and tagged used.
+    expect(s3Grants('accepts messages')).toEqual([
+      { actions: ['s3:PutObject'], prefixes: ['/payloads/*'] },
+      { actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], prefixes: ['/uploads/*'] },
+    ]);
     for (const description of ['delivers', 'retries the heads', 'organizations'])
-      expect(s3Actions(description)).toEqual(['s3:GetObject']);
+      expect(s3Grants(description)).toEqual([{ actions: ['s3:GetObject'], prefixes: ['/payloads/*', '/uploads/*'] }]);
+    const ingestKms = actionsOf(policyStatementsOf(functionLogicalId('accepts messages'))).filter((action) =>
+      action.startsWith('kms:'),
+    );
+    expect(ingestKms).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
   });
 
   it('encrypts every log group with a customer-managed key and backs the table up daily', () => {
