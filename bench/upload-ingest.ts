@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { type LocalConveyor, startConveyorLocal } from '../local/conveyor-local';
 import { reservePort } from '../local/port-reservation';
+import type { PresignedUpload } from '../lambdas/shared/domain/uploads';
 
 const MB = 1_000_000;
 
@@ -82,14 +83,14 @@ const startHashingReceiver = async () => {
 };
 
 /** One JSON request to the local API; the answer's body (throws unless its status is `expected`). */
-const call = async (
+const call = async <T = { id: string }>(
   local: LocalConveyor,
   path: string,
   body: unknown,
   authorization: string,
   expected: number,
   method = 'POST',
-): Promise<any> => {
+): Promise<T> => {
   const response = await fetch(`${local.apiUrl}${path}`, {
     method,
     headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -97,12 +98,18 @@ const call = async (
   });
   const text = await response.text();
   if (response.status !== expected) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return JSON.parse(text);
+  return JSON.parse(text) as T;
 };
 
 /** An upload of `document` by the source of `apiKey`, PUT as an integrator would; its id. */
 const uploaded = async (local: LocalConveyor, apiKey: string, document: Buffer): Promise<string> => {
-  const upload = await call(local, '/v1/uploads', { contentLength: document.length }, `Bearer ${apiKey}`, 201);
+  const upload = await call<PresignedUpload>(
+    local,
+    '/v1/uploads',
+    { contentLength: document.length },
+    `Bearer ${apiKey}`,
+    201,
+  );
   const put = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: document });
   if (put.status !== 200) throw new Error(`The PUT answered ${put.status}`);
   return upload.uploadId;
@@ -137,7 +144,13 @@ const main = async () => {
       admin,
       201,
     );
-    const source = await call(local, `/v1/admin/organizations/${organization.id}/sources`, { name: 'EHR' }, admin, 201);
+    const source = await call<{ id: string; apiKey: string }>(
+      local,
+      `/v1/admin/organizations/${organization.id}/sources`,
+      { name: 'EHR' },
+      admin,
+      201,
+    );
     const destination = await call(
       local,
       `/v1/admin/organizations/${organization.id}/destinations`,
@@ -188,14 +201,14 @@ const main = async () => {
       // The delivering attempt, once its arrival is recorded (a moment after the receiver answered).
       let attempt: { outcome: string; durationMs: number } | undefined;
       for (let tries = 0; attempt === undefined && tries < 500; tries++) {
-        const detail = (await call(
+        const detail = await call<{ attemptLog: Array<{ outcome: string; durationMs: number }> }>(
           local,
           `/v1/admin/transmissions/${ingest.transmissionId}`,
           undefined,
           admin,
           200,
           'GET',
-        )) as { attemptLog: Array<{ outcome: string; durationMs: number }> };
+        );
         attempt = detail.attemptLog.find(({ outcome }) => outcome === 'delivered');
         if (attempt === undefined) await sleep(20);
       }
