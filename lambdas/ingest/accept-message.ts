@@ -103,10 +103,8 @@ export interface AcceptMessageInput {
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
   const { source } = input;
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
+  // The schema lets through exactly one of `data` and `dataUpload`.
   const request = parseRequest(messageRequestSchema, parseJsonObject(input.body));
-  // The schema lets through exactly one of `data` and `dataUpload`; `data`'s text is sent as it came.
-  const rawData = request.dataUpload === undefined ? rawPropertyText(input.body, 'data') : undefined;
-  if (request.dataUpload === undefined && rawData === undefined) throw invalidRequest('data is required.');
 
   const messageId = newId('message');
   const claim: IdempotencyRequest | undefined =
@@ -133,18 +131,18 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       throw notAccepted('A request with this Idempotency-Key is still being processed.');
   }
 
-  let taken: UploadRecord | undefined;
+  let upload: UploadRecord | undefined;
+  let uploadTaken = false;
   try {
-    const upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
+    upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
     const destinations = await resolveDestinations(source, request, ports.directory);
     let data: MessageData;
     if (upload === undefined) {
-      data = { rawData: rawData! };
+      data = { rawData: rawDataOf(input.body) };
     } else {
-      const reference = await readUpload(upload, ports);
-      await takeUpload(upload, reference, messageId, ports);
-      taken = upload;
-      data = { reference };
+      data = { reference: await readUpload(upload, ports) };
+      await takeUpload(upload, data.reference, messageId, ports);
+      uploadTaken = true;
     }
     const receivedAt = ports.clock().toISOString();
     const planned = destinations.map((destination, index) => ({
@@ -203,7 +201,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
     ports.meter.count(MetricNames.transmissionsQueued, answer.transmissions.length);
     return answer;
   } catch (error) {
-    if (taken) await releaseUpload(taken, messageId, ports);
+    if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
     if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
     if (error instanceof ApiError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
@@ -222,6 +220,13 @@ interface PlannedEntry {
   readonly destination: ProvisionedDestination;
   readonly entry: QueueEntry;
 }
+
+/** `data`'s exact text in the body, sent on as it came (the schema made sure it is there). */
+const rawDataOf = (body: string): string => {
+  const rawData = rawPropertyText(body, 'data');
+  if (rawData === undefined) throw invalidRequest('data is required.');
+  return rawData;
+};
 
 /** A message's data: inline text as sent, or where it is kept already (its upload). */
 type MessageData = { readonly rawData: string } | { readonly reference: PayloadReference };

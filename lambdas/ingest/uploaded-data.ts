@@ -62,7 +62,7 @@ export const readUpload = async (upload: UploadRecord, ports: UploadedDataPorts)
   } catch (error) {
     object.discard();
     if (error instanceof JsonDocumentError) {
-      throw invalidUpload(`${error.message.replace(/^The document/, 'The uploaded document (dataUpload)')}`);
+      throw invalidUpload(error.message.replace(/^The document/, 'The uploaded document (dataUpload)'));
     }
     throw error;
   }
