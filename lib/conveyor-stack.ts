@@ -106,17 +106,22 @@ export class ConveyorStack extends Stack {
 
   /** The payload bucket's findings this design accepts, with the reason. */
   private acknowledgePayloadBucketFindings(payloads: PayloadBucket): void {
-    const bucketId = this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement);
+    const bucketArn = `<${this.getLogicalId(payloads.bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge(
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/payloads/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/payloads/*]`,
         reason:
-          'Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket, one statement per action (put for ingest and redelivery, get for delivery).',
+          "Payload objects are named by message id at run time; the wildcard is bounded to the payloads/ prefix of the one bucket: ingest and redelivery put, delivery gets and removes a settled message's.",
       },
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/retained/*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/retained/*]`,
         reason:
-          'Kept payloads are named by message id at run time; the wildcard is bounded to the retained/ prefix of the one bucket, one statement per action (delivery puts, redelivery gets).',
+          'Kept payloads are named by message id at run time; the wildcard is bounded to the retained/ prefix of the one bucket: delivery puts, redelivery gets.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/uploads/*]`,
+        reason:
+          "Uploads are named by source and upload id at run time; the wildcard is bounded to the uploads/ prefix of the one bucket: ingest puts, tags (the presigned PUTs run with its role) and reads them; delivery reads them and removes a settled message's. A source's URL names its own key, signed.",
       },
     );
     Validations.of(payloads).acknowledge(

@@ -2,6 +2,7 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverTransmission, type DeliveryResult } from '../shared/transmissions/deliver-transmission';
 import { isProvisioned, isRemoved } from '../shared/domain/destinations';
+import { attemptTimeoutMs, deliveryBytesOf } from '../shared/domain/delivery-timeout';
 import { decodeEnvelopeHeader, type EnvelopeHeader } from '../shared/domain/envelope';
 import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
@@ -51,7 +52,7 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
  *    stopping at the first failure, or before a record the invocation has no time left for (one
- *    attempt at the destination's timeout plus 5 s).
+ *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s).
  * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
  *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
  *    were not reached in time) after 10 s.
@@ -134,7 +135,8 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     return known.get(messageId);
   };
   const handleRecord = async (record: SQSRecord) => {
-    if (context.getRemainingTimeInMillis() < destination.timeoutMs + 5000) throw new OutOfTimeError();
+    const budgetMs = attemptTimeoutMs(destination.timeoutMs, deliveryBytesOf(headerOfRecord(record), record.body));
+    if (context.getRemainingTimeInMillis() < budgetMs + 5000) throw new OutOfTimeError();
     try {
       const result = await deliverTransmission(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,

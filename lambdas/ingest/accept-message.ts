@@ -9,7 +9,12 @@ import {
   notAccepted,
   notFound,
 } from '../shared/domain/errors';
-import { encodeReferenceEnvelope, type EnvelopeHeader, envelopeEncoder } from '../shared/domain/envelope';
+import {
+  encodeReferenceEnvelope,
+  type EnvelopeHeader,
+  envelopeEncoder,
+  type PayloadReference,
+} from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
 import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
@@ -28,9 +33,11 @@ import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
 import type { Directory } from '../shared/ports/directory';
 import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
 import type { PayloadStore } from '../shared/ports/payloads';
+import type { UploadRecord } from '../shared/domain/uploads';
+import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
-export interface AcceptMessagePorts {
+export interface AcceptMessagePorts extends UploadedDataPorts {
   /**
    * Destinations and subscriptions. `getDestination` may answer from a warm function's memory
    * (`CachedDirectory`); `getDestinationNow` always reads the store, for the rare named destination
@@ -68,30 +75,36 @@ export interface AcceptMessageInput {
  * destination, and answers only after every destination queue confirmed its write. Any failure
  * after the first write abandons the message, so its queued copies are dropped, never delivered.
  *
- * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`).
+ * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`):
+ *    `meta` and exactly one of `data` and `dataUpload`.
  * 2. With a key: claim it. A repeat of an answered request gets the first answer and enqueues
- *    nothing; the same key with another body is 422 `idempotency_key_reused`; one still being
- *    processed is 503 `not_accepted`.
- * 3. Route: the destinations the message goes to (404 `destination_not_found`, 403
+ *    nothing (nor looks at its upload again); the same key with another body is 422
+ *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
+ * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
+ * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
  *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`).
- * 4. Build the message and each transmission's queue entry; when an entry is too large to travel
- *    inline (`entryNeedsPayloadStore`: escaped, over `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a
- *    delivery batch of ten fits one Lambda invocation; or over `maxQueueMessageBytes`), the
- *    payload goes to the payload store first and the entries carry a reference to it.
- * 5. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
- * 6. Commit the message, with the answer for its key; a failure abandons it.
- * 7. Count and answer.
+ * 5. With `dataUpload`: read and check the document (409 `upload_incomplete`, 400
+ *    `invalid_upload`: `readUpload`), then take it for this message (409 `upload_used` when
+ *    another took it first) and tag it used (`takeUpload`).
+ * 6. Build the message and each transmission's queue entry. An upload is the payload object
+ *    itself: the entries carry its key and the ETag checked (no second copy). Inline data travels
+ *    in the entry unless an entry would be too large (`entryNeedsPayloadStore`: escaped, over
+ *    `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a delivery batch of ten fits one Lambda
+ *    invocation; or over `maxQueueMessageBytes`): then it goes to the payload store first and
+ *    the entries carry a reference to it.
+ * 7. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
+ * 8. Commit the message, with the answer for its key; a failure abandons it.
+ * 9. Count and answer.
  *
  * A failing dependency answers 503 `not_accepted` (nothing was acknowledged; the sender retries
- * with the same key), and a claimed key is released on any failure after step 2.
+ * with the same key). On any failure after step 2 the key is released, and after step 5 the
+ * upload is given back (`releaseUpload`); nothing is enqueued before step 7.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
   const { source } = input;
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
+  // The schema lets through exactly one of `data` and `dataUpload`.
   const request = parseRequest(messageRequestSchema, parseJsonObject(input.body));
-  // The schema requires `data`, so its text is there; were it not, the body lacks it.
-  const rawData = rawPropertyText(input.body, 'data');
-  if (rawData === undefined) throw invalidRequest('data is required.');
 
   const messageId = newId('message');
   const claim: IdempotencyRequest | undefined =
@@ -118,8 +131,19 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       throw notAccepted('A request with this Idempotency-Key is still being processed.');
   }
 
+  let upload: UploadRecord | undefined;
+  let uploadTaken = false;
   try {
+    upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
     const destinations = await resolveDestinations(source, request, ports.directory);
+    let data: MessageData;
+    if (upload === undefined) {
+      data = { rawData: rawDataOf(input.body) };
+    } else {
+      data = { reference: await readUpload(upload, ports) };
+      await takeUpload(upload, data.reference, messageId, ports);
+      uploadTaken = true;
+    }
     const receivedAt = ports.clock().toISOString();
     const planned = destinations.map((destination, index) => ({
       destination,
@@ -148,7 +172,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
         attempts: 0,
       })),
     };
-    const entries = await queueEntries(planned, rawData, { messageId, sourceId: source.id }, ports);
+    const entries = await queueEntries(planned, data, { messageId, sourceId: source.id }, ports);
     await enqueue(entries, { messageId, sourceId: source.id }, ports);
 
     const answer: AcceptedMessage = {
@@ -167,11 +191,17 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       if (!(error instanceof MessageAbandonedError)) await abandon(messageId, ports);
       throw notAccepted('The message could not be recorded.');
     }
-    ports.log.info('Message accepted', { messageId, sourceId: source.id, transmissions: answer.transmissions.length });
+    ports.log.info('Message accepted', {
+      messageId,
+      sourceId: source.id,
+      transmissions: answer.transmissions.length,
+      ...(upload === undefined ? {} : { uploadId: upload.uploadId }),
+    });
     ports.meter.count(MetricNames.messagesAccepted);
     ports.meter.count(MetricNames.transmissionsQueued, answer.transmissions.length);
     return answer;
   } catch (error) {
+    if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
     if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
     if (error instanceof ApiError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
@@ -191,40 +221,60 @@ interface PlannedEntry {
   readonly entry: QueueEntry;
 }
 
+/** `data`'s exact text in the body, sent on as it came (the schema made sure it is there). */
+const rawDataOf = (body: string): string => {
+  const rawData = rawPropertyText(body, 'data');
+  if (rawData === undefined) throw invalidRequest('data is required.');
+  return rawData;
+};
+
+/** A message's data: inline text as sent, or where it is kept already (its upload). */
+type MessageData = { readonly rawData: string } | { readonly reference: PayloadReference };
+
 /**
- * Each transmission's queue entry: its envelope with the data, or, when any entry is too large to
- * travel inline (see `entryNeedsPayloadStore`), with a reference to the payload, written to the
- * payload store first.
+ * Each transmission's queue entry: its envelope with the data, or with a reference to the
+ * payload: an upload's, or, when any entry is too large to travel inline (see
+ * `entryNeedsPayloadStore`), one written to the payload store first.
  */
 const queueEntries = async (
   planned: ReadonlyArray<{ destination: ProvisionedDestination; header: EnvelopeHeader }>,
-  rawData: string,
+  data: MessageData,
   ids: MessageIds,
   ports: AcceptMessagePorts,
 ): Promise<PlannedEntry[]> => {
+  const referring = (reference: PayloadReference) =>
+    planned.map(({ destination, header }) => ({
+      destination,
+      header,
+      body: encodeReferenceEnvelope(header, reference),
+    }));
+  if ('reference' in data) return entriesOf(referring(data.reference));
+  const { rawData } = data;
   const encode = envelopeEncoder(rawData);
   let bodies = planned.map(({ destination, header }) => ({ destination, header, body: encode(header) }));
   if (bodies.some(({ body }) => entryNeedsPayloadStore(body, ports.maxQueueMessageBytes))) {
     // Too large to travel inline: the payload goes to the payload store first, and the queue
     // entries carry a reference to it.
-    let reference: string;
+    let key: string;
     try {
-      reference = await ports.payloads.put(ids.messageId, rawData);
+      key = await ports.payloads.put(ids.messageId, rawData);
     } catch (error) {
       ports.log.error('Payload store refused a write', { ...ids, ...errorFields(error) });
       throw notAccepted('The payload store did not confirm the write.');
     }
-    bodies = planned.map(({ destination, header }) => ({
-      destination,
-      header,
-      body: encodeReferenceEnvelope(header, reference),
-    }));
+    bodies = referring({ key, bytes: Buffer.byteLength(rawData) });
   }
-  return bodies.map(({ destination, header, body }) => ({
+  return entriesOf(bodies);
+};
+
+/** The queue entry of each transmission's envelope, in its destination's message group. */
+const entriesOf = (
+  bodies: ReadonlyArray<{ destination: ProvisionedDestination; header: EnvelopeHeader; body: string }>,
+): PlannedEntry[] =>
+  bodies.map(({ destination, header, body }) => ({
     destination,
     entry: { groupId: destination.id, deduplicationId: header.transmissionId, body },
   }));
-};
 
 /** Sends every entry to its destination's queue at once; when any is refused, abandons the message (503). */
 const enqueue = async (entries: readonly PlannedEntry[], ids: MessageIds, ports: AcceptMessagePorts): Promise<void> => {

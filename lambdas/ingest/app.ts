@@ -10,6 +10,7 @@ import {
   bodyText,
   header,
   json,
+  jsonBody,
   pathParameter,
   routeNotFound,
 } from '../shared/http/api';
@@ -20,9 +21,11 @@ import type { MessageStore } from '../shared/ports/messages';
 import type { Clock } from '../shared/ports/observe';
 import type { PayloadStore } from '../shared/ports/payloads';
 import type { DestinationQueues } from '../shared/ports/queues';
+import type { UploadObjects, UploadRecords } from '../shared/ports/uploads';
 import { meterOver, publishMetrics } from '../shared/runtime/metrics';
 import { acceptMessage } from './accept-message';
 import { CachedDirectory } from './cached-directory';
+import { createUpload } from './create-upload';
 import { getMessage } from './get-message';
 
 /** The ports ingest reads and writes. */
@@ -31,6 +34,8 @@ export interface IngestDependencies {
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly payloads: PayloadStore;
+  readonly uploads: UploadRecords;
+  readonly uploadObjects: UploadObjects;
   readonly clock: Clock;
 }
 
@@ -42,12 +47,15 @@ export interface IngestSettings {
   readonly idempotencyLeaseMs: number;
   /** The largest queue message (bytes); larger payloads go to the payload store. */
   readonly maxQueueMessageBytes: number;
+  /** How long after its creation an upload can serve a message, in seconds. */
+  readonly uploadUsableSeconds: number;
 }
 
 export interface IngestPorts extends IngestDependencies, IngestSettings {}
 
 /**
- * The integrator API's routes over `ports` (`POST /v1/messages`, `GET /v1/messages/{messageId}`):
+ * The integrator API's routes over `ports` (`POST /v1/messages`, `GET /v1/messages/{messageId}`,
+ * `POST /v1/uploads`):
  * what `createIngestApi` serves, exported so that a test holds them to docs/openapi.yaml. `logger`
  * and `metrics` are those of the function serving them.
  */
@@ -68,6 +76,8 @@ export const ingestRoutes = (
     maxQueueMessageBytes: ports.maxQueueMessageBytes,
     meter: meterOver(metrics),
     payloads: ports.payloads,
+    uploads: ports.uploads,
+    uploadObjects: ports.uploadObjects,
   };
 
   const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
@@ -84,13 +94,26 @@ export const ingestRoutes = (
     return json(200, await getMessage(source, pathParameter(event, 'messageId'), readPorts));
   };
 
+  const postUpload = async (event: ApiEvent): Promise<ApiResult> => {
+    const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
+    const uploadPorts = {
+      uploads: ports.uploads,
+      uploadObjects: ports.uploadObjects,
+      clock: ports.clock,
+      log: logger,
+      uploadUsableSeconds: ports.uploadUsableSeconds,
+    };
+    return json(201, await createUpload(source, jsonBody(event), uploadPorts));
+  };
+
   return [
     { method: 'POST', path: '/v1/messages', handler: postMessage },
     { method: 'GET', path: '/v1/messages/{messageId}', handler: readMessage },
+    { method: 'POST', path: '/v1/uploads', handler: postUpload },
   ];
 };
 
-/** `POST /v1/messages` and `GET /v1/messages/{messageId}`. */
+/** `POST /v1/messages`, `GET /v1/messages/{messageId}` and `POST /v1/uploads`. */
 export const createIngestApi = (ports: IngestPorts, logger: Logger, metrics: Metrics) =>
   middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger))

@@ -1,5 +1,6 @@
 /** The ingest function's configuration, read from its environment once, at module load. */
 import { MAX_QUEUE_MESSAGE_BYTES } from '../shared/adapters/sqs-destination-queues';
+import { DEFAULT_UPLOAD_USABLE_SECONDS } from '../shared/domain/uploads';
 import { type ObserveConfig, readObserveConfig, readStoreConfig, type StoreConfig } from '../shared/runtime/config';
 import { ENV, type Environment, envReader } from '../shared/runtime/env';
 import type { IngestSettings } from './app';
@@ -17,6 +18,7 @@ export const readIngestSettings = (env?: Environment): IngestSettings => {
     cacheTtlMs: read.integer(ENV.INGEST_CACHE_TTL_MS, 30_000),
     idempotencyLeaseMs: read.integer(ENV.IDEMPOTENCY_LEASE_MS, 60_000),
     maxQueueMessageBytes: read.integer(ENV.MAX_QUEUE_MESSAGE_BYTES, MAX_QUEUE_MESSAGE_BYTES),
+    uploadUsableSeconds: read.integer(ENV.UPLOAD_USABLE_SECONDS, DEFAULT_UPLOAD_USABLE_SECONDS),
   };
 };
 

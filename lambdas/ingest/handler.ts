@@ -1,4 +1,4 @@
-/** The integrator API on AWS: `POST /v1/messages` and `GET /v1/messages/{messageId}`. Composition only. */
+/** The integrator API on AWS: `POST /v1/messages`, `GET /v1/messages/{messageId}` and `POST /v1/uploads`. Composition only. */
 import { createLogger } from '../shared/runtime/logging';
 import { createMetrics } from '../shared/runtime/metrics';
 import { createAwsClients } from '../shared/wiring/clients';

@@ -7,8 +7,10 @@ import { ConveyorFunction } from './conveyor-function';
 
 export interface DeliveryProps {
   /**
-   * How long one batch (up to 10 records, each within its destination's timeout of at most 30 s)
-   * may take. @default Duration.minutes(2)
+   * How long one batch (up to 10 records, each within its destination's timeout of at most 30 s,
+   * longer for a large body: `attemptTimeoutMs`, at worst 79 s for a 50 MB upload) may take. A
+   * record is started only with its attempt's budget plus 5 s left, so 2 minutes cover the worst
+   * single attempt with room for reading its payload. @default Duration.minutes(2)
    */
   readonly timeout?: Duration;
   /**

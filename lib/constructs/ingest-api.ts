@@ -38,6 +38,10 @@ export class IngestApi extends Construct {
       description: 'Conveyor: accepts messages and answers once every destination queue has them',
       // API Gateway gives up after 30 s; the delivery side's commit grace must exceed this.
       timeout: Duration.seconds(15),
+      // Checking a 50 MB upload streams it: measured (`npx tsx bench/upload-ingest.ts`), the process
+      // peaks at ~150 MB for 1 to 50 MB of records and ~230 MB for 50 MB in one string, and takes
+      // ~2.2–2.7 s of one core for 50 MB. 1024 MB (about 0.6 vCPU: Lambda's CPU grows with memory)
+      // leaves 4× the memory and keeps that check near 5 s, a third of the timeout.
       memorySize: 1024,
       reservedConcurrentExecutions: props.ingestReservedConcurrency,
     });
@@ -61,6 +65,7 @@ export class IngestApi extends Construct {
     for (const [method, path] of [
       [HttpMethod.POST, '/v1/messages'],
       [HttpMethod.GET, '/v1/messages/{messageId}'],
+      [HttpMethod.POST, '/v1/uploads'],
     ] as const) {
       new HttpRoute(this, `${method}${path.replace(/[^A-Za-z]/g, '')}`, {
         httpApi: this.api,

@@ -8,6 +8,7 @@ import type { Message } from '../../lambdas/shared/domain/model';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
 import { createMetrics } from '../../lambdas/shared/runtime/metrics';
 import { MemoryMessageStore, MemoryPayloadStore } from '../fixtures/memory-store';
+import { MemoryUploadObjects, MemoryUploadRecords } from '../fixtures/memory-uploads';
 import { type ApiRequest, apiEvent, type CapturedOutput, captureOutput, lambdaContext } from './lambda';
 import { activeDestination, KeyedDirectory, NOW, organization, RecordingQueues } from './ports';
 
@@ -39,9 +40,15 @@ const setUp = () => {
   });
   const messages = new MemoryMessageStore();
   const queues = new RecordingQueues();
-  const settings = { cacheTtlMs: 30_000, idempotencyLeaseMs: 60_000, maxQueueMessageBytes: 1024 * 1024 };
+  const settings = {
+    cacheTtlMs: 30_000,
+    idempotencyLeaseMs: 60_000,
+    maxQueueMessageBytes: 1024 * 1024,
+    uploadUsableSeconds: 3600,
+  };
+  const uploads = { uploads: new MemoryUploadRecords(), uploadObjects: new MemoryUploadObjects() };
   const api = createIngestApi(
-    { directory, messages, queues, payloads: new MemoryPayloadStore(), clock: () => NOW, ...settings },
+    { directory, messages, queues, payloads: new MemoryPayloadStore(), ...uploads, clock: () => NOW, ...settings },
     createLogger('conveyor-ingest', { logLevel: 'DEBUG' }),
     createMetrics({ deployment: 'conveyor-test' }),
   );
@@ -222,7 +229,7 @@ describe('errors, in the contract error body', () => {
       request: { headers: authorized, body: '{"meta":{"dataModel":"Imaging","eventType":"Report"}}' },
       statusCode: 400,
       code: 'invalid_request',
-      message: 'data is required.',
+      message: 'The body needs data (the document inline) or dataUpload (an upload of it), exactly one of them.',
     },
     {
       case: 'a body not declared JSON',

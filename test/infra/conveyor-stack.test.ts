@@ -192,6 +192,7 @@ describe('ConveyorStack', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/messages' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/messages/{messageId}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/uploads' });
     const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
     const format = stage.Properties.AccessLogSettings.Format as string;
     expect(format).toContain('$context.requestId');
@@ -245,6 +246,23 @@ describe('ConveyorStack', () => {
         Rules: [
           expect.objectContaining({ Prefix: 'payloads/', ExpirationInDays: 400, Status: 'Enabled' }),
           expect.objectContaining({ Prefix: 'retained/', ExpirationInDays: 7, Status: 'Enabled' }),
+          // Uploads no message took (tagged unused by their presigned PUT) go after a day.
+          {
+            Id: 'UnusedUploads',
+            Prefix: 'uploads/',
+            TagFilters: [{ Key: 'conveyor-upload', Value: 'unused' }],
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            Status: 'Enabled',
+          },
+          // A used upload is an in-flight payload: removed by delivery, with the backstop of payloads/.
+          expect.objectContaining({
+            Id: 'UsedUploads',
+            Prefix: 'uploads/',
+            TagFilters: [{ Key: 'conveyor-upload', Value: 'used' }],
+            ExpirationInDays: 400,
+          }),
+          { Id: 'UploadDeleteMarkers', Prefix: 'uploads/', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
         ],
       },
     });
@@ -256,22 +274,39 @@ describe('ConveyorStack', () => {
         ]),
       },
     });
-    const s3Actions = (description: string) =>
-      actionsOf(policyStatementsOf(functionLogicalId(description))).filter((action) => action.startsWith('s3:'));
-    expect(s3Actions('accepts messages')).toEqual(['s3:PutObject']);
-    expect(s3Actions('delivers').sort()).toEqual(['s3:GetObject', 's3:PutObject']);
-    for (const description of ['retries the heads', 'organizations'])
-      expect(new Set(s3Actions(description))).toEqual(new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']));
-    // One action per prefix: only redelivery reads what was kept, and only under retained/.
-    const resourcesOf = (description: string, action: string) =>
+    const s3Grants = (description: string) =>
       policyStatementsOf(functionLogicalId(description))
-        .filter((statement) => [statement.Action].flat().includes(action))
-        .map((statement) => JSON.stringify(statement.Resource));
-    expect(resourcesOf('delivers', 's3:GetObject')).toEqual([expect.stringContaining('/payloads/*')]);
-    expect(resourcesOf('delivers', 's3:PutObject')).toEqual([expect.stringContaining('/retained/*')]);
-    expect(resourcesOf('retries the heads', 's3:GetObject')).toEqual(
-      expect.arrayContaining([expect.stringContaining('/payloads/*'), expect.stringContaining('/retained/*')]),
+        .filter((statement) => actionsOf([statement]).some((action) => action.startsWith('s3:')))
+        .map((statement) => ({
+          actions: actionsOf([statement]),
+          prefixes: [statement.Resource].flat().map((resource) => {
+            const joined = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+            return joined ? joined[1].at(-1) : 'the bucket';
+          }),
+        }));
+    // Ingest: payloads put; uploads put and tagged (its presigned URLs run with its role), read and tagged used.
+    expect(s3Grants('accepts messages')).toEqual([
+      { actions: ['s3:PutObject'], prefixes: ['/payloads/*'] },
+      { actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject'], prefixes: ['/uploads/*'] },
+    ]);
+    // Delivery reads what it delivers, keeps it under retained/ and removes a settled message's.
+    const delivering = [
+      { actions: ['s3:GetObject', 's3:DeleteObject'], prefixes: ['/payloads/*', '/uploads/*'] },
+      { actions: ['s3:PutObject'], prefixes: ['/retained/*'] },
+    ];
+    expect(s3Grants('delivers')).toEqual(delivering);
+    // Admin and the prober deliver and redeliver: only they read what was kept.
+    for (const description of ['retries the heads', 'organizations'])
+      expect(s3Grants(description)).toEqual([
+        ...delivering,
+        { actions: ['s3:GetObject'], prefixes: ['/retained/*'] },
+        { actions: ['s3:PutObject'], prefixes: ['/payloads/*'] },
+        { actions: ['s3:ListBucket'], prefixes: ['the bucket'] },
+      ]);
+    const ingestKms = actionsOf(policyStatementsOf(functionLogicalId('accepts messages'))).filter((action) =>
+      action.startsWith('kms:'),
     );
+    expect(ingestKms).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
   });
 
   it.each([

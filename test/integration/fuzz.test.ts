@@ -165,6 +165,35 @@ it('answers random integrator requests with a success or a documented 4xx, and e
     ),
     { numRuns: 50 },
   );
+  // Uploads: random announcements, and messages naming uploads that do not exist (all refused).
+  const announcement = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ contentLength: fieldValue(fc.integer({ min: -10, max: 60_000_000 })) }, { requiredKeys: [] })
+        .map((value) => JSON.stringify(value)),
+    },
+    { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+    { weight: 1, arbitrary: anyText(200) },
+  );
+  await fc.assert(
+    fc.asyncProperty(announcement, headers, async (rawBody, requestHeaders) => {
+      tried.ingest++;
+      expectDocumentedAnswer(
+        await conveyor.request('POST', '/v1/uploads', { rawBody, headers: requestHeaders as Record<string, string> }),
+      );
+    }),
+    { numRuns: 100 },
+  );
+  await fc.assert(
+    fc.asyncProperty(fieldValue(fc.constantFrom('upl_01M7XC4Q2B9D6HPJ8V3K5T7W1N', 'upl_x')), async (dataUpload) => {
+      tried.ingest++;
+      const answer = await conveyor.send(source.apiKey, { meta: { dataModel: 'Fuzz', eventType: 'Tick' }, dataUpload });
+      expectDocumentedAnswer(answer);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }),
+    { numRuns: 50 },
+  );
 
   tried.accepted = acceptedIds.size;
   expect(acceptedIds.size).toBeGreaterThan(0); // the fuzzer reached the happy path too

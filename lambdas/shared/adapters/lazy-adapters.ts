@@ -2,7 +2,8 @@
  * The SES, Lambda and S3 adapters, loaded on first use. Functions need SES only to alert, Lambda
  * only to reconcile mappings (the prober) or register a destination (admin), and S3 holds only payloads too
  * large for a queue; loading their SDK clients up front would add to every cold start for calls
- * most invocations never make. Each takes the config its client is created with when first used
+ * most invocations never make (uploads' objects likewise: only `POST /v1/uploads` and messages
+ * naming an upload touch them). Each takes the config its client is created with when first used
  * (empty on AWS; the stand-in's endpoint and credentials locally).
  */
 import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
@@ -10,8 +11,10 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SESClientConfig } from '@aws-sdk/client-ses';
 import type { EventSourceMappings } from '../ports/queues';
 import type { Mailer } from '../ports/alerts';
+import type { Clock } from '../ports/observe';
 import type { PayloadStore } from '../ports/payloads';
 import type { PayloadArchive } from '../ports/redeliveries';
+import type { UploadObjects } from '../ports/uploads';
 
 const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   let loaded: Promise<T> | undefined;
@@ -66,5 +69,19 @@ export const lazyPayloadStore = (bucket: string, clientConfig: S3ClientConfig = 
   return {
     put: async (messageId, rawData) => (await store()).put(messageId, rawData),
     get: async (reference) => (await store()).get(reference),
+    remove: async (reference) => (await store()).remove(reference),
+  };
+};
+
+/** Uploads' objects in the bucket `bucket` (presigned PUTs, reads, tags), timed by `clock`. */
+export const lazyUploadObjects = (bucket: string, clientConfig: S3ClientConfig, clock: Clock): UploadObjects => {
+  const objects = once(async () =>
+    (await import('./s3-upload-objects')).createS3UploadObjects(bucket, clientConfig, clock),
+  );
+  return {
+    presignPut: async (key, contentLength, validSeconds) =>
+      (await objects()).presignPut(key, contentLength, validSeconds),
+    open: async (key) => (await objects()).open(key),
+    markUsed: async (key) => (await objects()).markUsed(key),
   };
 };

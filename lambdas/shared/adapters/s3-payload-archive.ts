@@ -8,6 +8,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import type { PayloadReference } from '../domain/envelope';
 import type { PayloadArchive, RestoredPayload } from '../ports/redeliveries';
 
 /**
@@ -36,7 +37,10 @@ export class S3PayloadArchive implements PayloadArchive {
     private readonly bucket: string,
   ) {}
 
-  async keep(messageId: string, payload: { readonly rawData: string } | { readonly reference: string }): Promise<void> {
+  async keep(
+    messageId: string,
+    payload: { readonly rawData: string } | { readonly reference: PayloadReference },
+  ): Promise<void> {
     const Key = retainedKey(messageId);
     if ('rawData' in payload) {
       await this.client.send(
@@ -49,9 +53,16 @@ export class S3PayloadArchive implements PayloadArchive {
       );
       return;
     }
-    // A copy within S3 (up to 5 GB in one call): the payload never passes through the function.
+    // A copy within S3 (up to 5 GB in one call): the payload never passes through the function;
+    // an upload's only while it has the ETag ingest checked (the bytes that were delivered).
+    const { reference } = payload;
     await this.client.send(
-      new CopyObjectCommand({ Bucket: this.bucket, Key, CopySource: copySource(this.bucket, payload.reference) }),
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key,
+        CopySource: copySource(this.bucket, reference.key),
+        ...(reference.etag === undefined ? {} : { CopySourceIfMatch: reference.etag }),
+      }),
     );
   }
 
@@ -84,7 +95,7 @@ export class S3PayloadArchive implements PayloadArchive {
       if (isMissing(error)) return undefined;
       throw error;
     }
-    return { reference };
+    return { reference: { key: reference, bytes: size } };
   }
 }
 

@@ -21,10 +21,18 @@ export const envelopeHeaderSchema = z.object({
   /** Set when `data` follows as base64 of its UTF-8 bytes. */
   dataEncoding: z.literal('base64').optional(),
   /**
-   * Set when `data` was too large to travel inline (`entryNeedsPayloadStore` in size-limits.ts):
-   * where the payload store keeps it (nothing follows).
+   * Set when `data` was too large to travel inline (`entryNeedsPayloadStore` in size-limits.ts),
+   * or came by upload: where the payload store keeps it (nothing follows).
    */
   dataRef: z.string().optional(),
+  /**
+   * With `dataRef`, for an uploaded document: the object's ETag when ingest checked it. Delivery
+   * reads the object only while it still has that ETag (`If-Match`), so bytes written after the
+   * check are never delivered.
+   */
+  dataEtag: z.string().optional(),
+  /** With `dataRef` (entries written since uploads exist): the payload's size in bytes, for the delivery's time budget. */
+  dataBytes: z.number().int().min(0).optional(),
 });
 /** The header line of a queue entry (see `envelopeHeaderSchema`). */
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
@@ -41,7 +49,8 @@ export const envelopeEncoder = (rawData: string): ((header: EnvelopeHeader) => s
     ? { dataEncoding: 'base64' as const, text: Buffer.from(rawData, 'utf8').toString('base64') }
     : { text: rawData };
   return (header) => {
-    if (header.dataRef !== undefined) return encodeReferenceEnvelope(header, header.dataRef);
+    const reference = payloadReferenceOf(header);
+    if (reference !== undefined) return encodeReferenceEnvelope(header, reference);
     const { dataEncoding: _previous, ...plain } = header;
     return `${JSON.stringify(encoded.dataEncoding ? { ...plain, dataEncoding: encoded.dataEncoding } : plain)}\n${encoded.text}`;
   };
@@ -50,10 +59,36 @@ export const envelopeEncoder = (rawData: string): ((header: EnvelopeHeader) => s
 /** The queue entry of one transmission: `header`, a newline, then `rawData` (encoded as `envelopeEncoder` does). */
 export const encodeEnvelope = (header: EnvelopeHeader, rawData: string): string => envelopeEncoder(rawData)(header);
 
-/** An envelope whose data lives in the payload store under `reference`. */
-export const encodeReferenceEnvelope = (header: EnvelopeHeader, reference: string): string => {
-  const { dataEncoding: _encoding, ...plain } = header;
-  return `${JSON.stringify({ ...plain, dataRef: reference })}\n`;
+/**
+ * Where a payload that does not travel inline is kept: the payload store's `key`, its size in
+ * `bytes` (absent in entries written before it was recorded) and, for an upload, the `etag` it
+ * was checked with (delivery reads it only while unchanged).
+ */
+export interface PayloadReference {
+  readonly key: string;
+  readonly bytes?: number;
+  readonly etag?: string;
+}
+
+/** The payload reference an envelope header carries; undefined when its data is inline. */
+export const payloadReferenceOf = (header: EnvelopeHeader): PayloadReference | undefined =>
+  header.dataRef === undefined
+    ? undefined
+    : {
+        key: header.dataRef,
+        ...(header.dataBytes === undefined ? {} : { bytes: header.dataBytes }),
+        ...(header.dataEtag === undefined ? {} : { etag: header.dataEtag }),
+      };
+
+/** An envelope whose data lives in the payload store, at `reference`. */
+export const encodeReferenceEnvelope = (header: EnvelopeHeader, reference: PayloadReference): string => {
+  const { dataEncoding: _encoding, dataRef: _ref, dataBytes: _bytes, dataEtag: _etag, ...plain } = header;
+  return `${JSON.stringify({
+    ...plain,
+    dataRef: reference.key,
+    ...(reference.bytes === undefined ? {} : { dataBytes: reference.bytes }),
+    ...(reference.etag === undefined ? {} : { dataEtag: reference.etag }),
+  })}\n`;
 };
 
 const headerEnd = (body: string): number => {
@@ -76,8 +111,12 @@ export const decodeEnvelope = (body: string): { header: EnvelopeHeader; rawData:
   return { header, rawData: header.dataEncoding === 'base64' ? Buffer.from(rest, 'base64').toString('utf8') : rest };
 };
 
-/** The body POSTed to a destination (see RECEIVE in the contract), with `data` spliced in verbatim. */
-export const deliveryBody = (header: EnvelopeHeader, sequence: number, rawData: string): string => {
+/**
+ * The body POSTed to a destination (see RECEIVE in the contract), with `data` (UTF-8 bytes of
+ * JSON) spliced in verbatim: one buffer of exactly the bytes sent, built with one copy of the
+ * data (50 MB of upload stay 50 MB, not a string of twice that).
+ */
+export const deliveryBody = (header: EnvelopeHeader, sequence: number, data: Uint8Array): Buffer => {
   const meta = {
     messageId: header.messageId,
     transmissionId: header.transmissionId,
@@ -86,5 +125,5 @@ export const deliveryBody = (header: EnvelopeHeader, sequence: number, rawData: 
     receivedAt: header.receivedAt,
     sequence,
   };
-  return `{"meta":${JSON.stringify(meta)},"data":${rawData}}`;
+  return Buffer.concat([Buffer.from(`{"meta":${JSON.stringify(meta)},"data":`, 'utf8'), data, Buffer.from('}')]);
 };

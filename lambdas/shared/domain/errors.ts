@@ -47,6 +47,11 @@ export const ERROR_CODES = [
   'deletion_incomplete',
   // POST /v1/admin/destinations/{id}/redeliver
   'payload_expired',
+  // POST /v1/messages with dataUpload
+  'invalid_upload',
+  'upload_not_found',
+  'upload_incomplete',
+  'upload_used',
 ] as const;
 
 /** One of `ERROR_CODES`. */
@@ -78,6 +83,12 @@ export const invalidRequest = (message: string): ApiError => new ApiError(400, '
 /** 400 `invalid_json`: the body is not JSON at all. */
 export const invalidJson = (): ApiError => new ApiError(400, 'invalid_json', 'The body is not valid JSON.');
 
+/**
+ * 400 `invalid_upload`: the uploaded document breaks a rule of the JSON a message carries; `rule`
+ * is a sentence saying which (never the content), from `checkJsonDocument` (json-document.ts).
+ */
+export const invalidUpload = (rule: string): ApiError => new ApiError(400, 'invalid_upload', rule);
+
 // 401
 
 /** 401 `unauthorized`: `message` says what is wrong with the `Authorization` header or its key. */
@@ -104,6 +115,17 @@ export const notFound = (resource: NotFoundResource, id: string): ApiError =>
     404,
     `${resource}_not_found`,
     `No ${resource.replace(/_/g, ' ')} with id ${JSON.stringify(id.length > MAX_ECHOED_ID ? `${id.slice(0, MAX_ECHOED_ID)}…` : id)}.`,
+  );
+
+/**
+ * 404 `upload_not_found`: `dataUpload` names no upload this source can still use. Unknown,
+ * another source's and expired uploads get the same answer, so a source learns nothing of others'.
+ */
+export const uploadNotFound = (uploadId: string): ApiError =>
+  new ApiError(
+    404,
+    'upload_not_found',
+    `dataUpload names ${JSON.stringify(uploadId.length > MAX_ECHOED_ID ? `${uploadId.slice(0, MAX_ECHOED_ID)}…` : uploadId)}, which is not an upload of this source that can still be used (unknown, expired, or another source's); start a new one with POST /v1/uploads.`,
   );
 
 /** 404 `route_not_found`: no route matches the method and path (also planned, unserved operations). */
@@ -149,6 +171,25 @@ export const cannotPark = (): ApiError =>
 
 /** 409 `not_replayable`: `message` says why (its status, its parked entry gone, no longer skipped). */
 export const notReplayable = (message: string): ApiError => new ApiError(409, 'not_replayable', message);
+
+/**
+ * 409 `upload_incomplete`: the upload's object is not there yet, or holds another number of bytes
+ * than the upload announced; `detail` says which (a sentence ending in a full stop).
+ */
+export const uploadIncomplete = (detail: string): ApiError =>
+  new ApiError(
+    409,
+    'upload_incomplete',
+    `${detail} Finish the PUT to the upload's URL with exactly contentLength bytes, then send the message again.`,
+  );
+
+/** 409 `upload_used`: the upload already serves a message (an upload serves one). */
+export const uploadUsed = (): ApiError =>
+  new ApiError(
+    409,
+    'upload_used',
+    'dataUpload names an upload that already serves a message; an upload serves one message, so start a new one with POST /v1/uploads.',
+  );
 
 /** 409 `key_rotation_conflict`: another rotation of the same source happened at the same time. */
 export const keyRotationConflict = (): ApiError =>

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   subscription: 'sub',
   message: 'msg',
   redelivery: 'rdl',
+  upload: 'upl',
 } as const;
 
 /** A kind of object Conveyor names (a key of `ID_PREFIXES`). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidRequest } from './errors';
 import { isId, type IdKind } from './ids';
+import { MAX_UPLOAD_BYTES } from './size-limits';
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
@@ -18,30 +19,55 @@ const token = (max: number) => text(max).regex(PRINTABLE_ASCII, 'must be printab
 const id = (kind: IdKind) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .refine((value) => isId(kind, value), `must be a ${kind} id`);
+    .refine((value) => isId(kind, value), `must be ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} id`);
 
-/** Body of `POST /v1/messages` (the `data` member is carried as raw text, not re-serialised). */
-export const messageRequestSchema = z.strictObject(
+/**
+ * Body of `POST /v1/messages`: `meta` and exactly one of `data` (carried as raw text, never
+ * re-serialised) and `dataUpload` (an upload's id, whose document becomes `data`).
+ */
+export const messageRequestSchema = z
+  .strictObject(
+    {
+      meta: z.strictObject(
+        {
+          dataModel: token(128),
+          eventType: token(128),
+          destinations: z
+            .array(id('destination'), { error: 'must be an array of destination ids' })
+            .min(1, 'must name at least one destination')
+            .max(50, 'must name at most 50 destinations')
+            .refine((ids) => new Set(ids).size === ids.length, 'must not name a destination twice')
+            .optional(),
+        },
+        { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+      ),
+      // Any JSON, null included: only its absence counts as absent.
+      data: z.unknown().optional(),
+      dataUpload: id('upload').optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .refine((request) => (request.data !== undefined) !== (request.dataUpload !== undefined), {
+    error: (issue) =>
+      (issue.input as { data?: unknown }).data === undefined
+        ? 'needs data (the document inline) or dataUpload (an upload of it), exactly one of them'
+        : 'has both data and dataUpload; send exactly one of them',
+  });
+/** A valid body of `POST /v1/messages`. */
+export type MessageRequest = z.infer<typeof messageRequestSchema>;
+
+/** Body of `POST /v1/uploads` (`contentLength` in bytes, 1 to `MAX_UPLOAD_BYTES`). */
+export const uploadRequestSchema = z.strictObject(
   {
-    meta: z.strictObject(
-      {
-        dataModel: token(128),
-        eventType: token(128),
-        destinations: z
-          .array(id('destination'), { error: 'must be an array of destination ids' })
-          .min(1, 'must name at least one destination')
-          .max(50, 'must name at most 50 destinations')
-          .refine((ids) => new Set(ids).size === ids.length, 'must not name a destination twice')
-          .optional(),
-      },
-      { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
-    ),
-    data: z.unknown().refine((value) => value !== undefined, 'is required'),
+    contentLength: z
+      .int({
+        error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer number of bytes'),
+      })
+      .min(1, 'must be at least 1 byte')
+      .max(MAX_UPLOAD_BYTES, `must be at most ${MAX_UPLOAD_BYTES.toLocaleString('en-US')} bytes`),
   },
   { error: 'must be an object' },
 );
-/** A valid body of `POST /v1/messages`. */
-export type MessageRequest = z.infer<typeof messageRequestSchema>;
 
 /** An alert address: a valid email address (254 characters at most, RFC 5321's path limit). */
 const alertEmail = z

@@ -22,6 +22,14 @@ export const LAMBDA_INVOCATION_MAX_BYTES = 6 * 1024 * 1024;
  */
 export const MAX_INLINE_BODY_BYTES = 3_000_000;
 
+/**
+ * The largest document an upload takes, in bytes (contract v1.1: `POST /v1/uploads`, 1 to
+ * 50,000,000). It travels outside any invocation (a presigned PUT straight to S3, read back as a
+ * stream), so what bounds it is the delivery: one POST of it must fit the delivery function's
+ * timeout at the throughput `attemptTimeoutMs` assumes (delivery-timeout.ts).
+ */
+export const MAX_UPLOAD_BYTES = 50_000_000;
+
 /** Refuses a request body of `byteLength` bytes when it is over `MAX_INLINE_BODY_BYTES` (413 `payload_too_large`). */
 export const assertInlineBodySize = (byteLength: number): void => {
   if (byteLength > MAX_INLINE_BODY_BYTES) throw payloadTooLarge(MAX_INLINE_BODY_BYTES);

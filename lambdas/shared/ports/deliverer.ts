@@ -3,9 +3,10 @@ import type { AttemptOutcome } from '../domain/failures';
 
 export interface DeliveryRequest {
   readonly url: string;
-  readonly body: string;
+  /** The exact bytes to POST (UTF-8 JSON; a string is sent as its UTF-8 bytes). */
+  readonly body: string | Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
-  /** The destination's timeout for the whole attempt, in ms. */
+  /** The whole attempt's time budget, in ms (the destination's timeout, longer for a large body: `attemptTimeoutMs`). */
   readonly timeoutMs: number;
 }
 

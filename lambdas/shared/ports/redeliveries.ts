@@ -2,6 +2,7 @@
  * The redelivery ports: what `POST /v1/admin/destinations/{id}/redeliver` and the prober need to
  * enqueue a time range of a destination's delivered transmissions again, and the kept payloads.
  */
+import type { PayloadReference } from '../domain/envelope';
 import type { Arrival, TransmissionStatus } from '../domain/model';
 
 /**
@@ -61,7 +62,7 @@ export interface RedeliveryStore {
 }
 
 /** A kept payload, ready to be enqueued again: inline, or as a reference to an in-flight copy in the payload store. */
-export type RestoredPayload = { readonly rawData: string } | { readonly reference: string };
+export type RestoredPayload = { readonly rawData: string } | { readonly reference: PayloadReference };
 
 /**
  * Delivered payloads, kept for the deployment's payload retention (`PAYLOAD_RETENTION_DAYS`) so a
@@ -73,7 +74,10 @@ export interface PayloadArchive {
    * Keeps the payload of a message just delivered: `rawData` as sent, or the payload store's copy
    * under `reference` (copied within the store, never through this function).
    */
-  keep(messageId: string, payload: { readonly rawData: string } | { readonly reference: string }): Promise<void>;
+  keep(
+    messageId: string,
+    payload: { readonly rawData: string } | { readonly reference: PayloadReference },
+  ): Promise<void>;
   /**
    * The kept payload of a message: the text itself when it is at most `maxInlineBytes` bytes,
    * else a reference to a copy made for the queue (kept until delivered, not by the window);

@@ -70,7 +70,8 @@ const entryBody = async (header: EnvelopeHeader, payload: RestoredPayload, ports
   if ('reference' in payload) return encodeReferenceEnvelope(header, payload.reference);
   const body = encodeEnvelope(header, payload.rawData);
   if (!entryNeedsPayloadStore(body, MAX_INLINE_ENTRY_ESCAPED_BYTES)) return body;
-  return encodeReferenceEnvelope(header, await ports.payloads.put(header.messageId, payload.rawData));
+  const key = await ports.payloads.put(header.messageId, payload.rawData);
+  return encodeReferenceEnvelope(header, { key, bytes: Buffer.byteLength(payload.rawData) });
 };
 
 /**

@@ -31,6 +31,8 @@ export const ENV = {
   IDEMPOTENCY_LEASE_MS: 'IDEMPOTENCY_LEASE_MS',
   MAX_QUEUE_MESSAGE_BYTES: 'MAX_QUEUE_MESSAGE_BYTES',
   REDELIVERY_ADMIN_BUDGET_MS: 'REDELIVERY_ADMIN_BUDGET_MS',
+  /** Seconds an upload can serve a message after its creation (default 23 h; tests shorten it). */
+  UPLOAD_USABLE_SECONDS: 'UPLOAD_USABLE_SECONDS',
   // Read by Powertools and the AWS SDK themselves; Conveyor passes the first two explicitly.
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
   POWERTOOLS_METRICS_DISABLED: 'POWERTOOLS_METRICS_DISABLED',

@@ -1,5 +1,12 @@
 import { attemptEntry } from '../domain/attempt-log';
-import { decodeEnvelope, deliveryBody, type EnvelopeHeader } from '../domain/envelope';
+import { attemptTimeoutMs } from '../domain/delivery-timeout';
+import {
+  decodeEnvelope,
+  deliveryBody,
+  type EnvelopeHeader,
+  type PayloadReference,
+  payloadReferenceOf,
+} from '../domain/envelope';
 import { reservationKeyOf } from '../domain/ids';
 import { type AttemptOutcome, describeOutcome, inlineRetryDelayMs, isRefusal, isSuccess } from '../domain/failures';
 import type { DestinationSettings, Message } from '../domain/model';
@@ -86,24 +93,40 @@ const withoutExcerpt = ({ responseExcerpt, ...outcome }: DeliveryOutcome) => ({
 });
 
 /**
- * Keeps a delivered payload for the payload retention, so a redelivery can send it again. Off the
- * path between deliveries: the caller awaits it when its batch is done. A failure does not undo the
- * delivery; it is logged and counted (`PayloadsNotKept`, alarmed).
+ * After a delivery, off the path between deliveries (the caller awaits it when its batch is done):
+ * keeps the payload for the payload retention, so a redelivery can send it again; then, when the
+ * message is settled (every transmission delivered) and its payload was kept in the payload store
+ * (large, or uploaded), removes that in-flight object: nothing reads it again, and a delivered
+ * payload lives only as long as the retention says. Never rejects: a failure does not undo the
+ * delivery. One to keep is logged and counted (`PayloadsNotKept`, alarmed) and the in-flight object
+ * stays (its 400-day backstop); one to remove is logged.
  */
-const keepPayload = (
+const afterDelivery = async (
   header: EnvelopeHeader,
-  payload: { readonly rawData: string } | { readonly reference: string },
+  payload: { readonly rawData: string } | { readonly reference: PayloadReference },
+  settled: boolean,
   ports: DeliveryPorts,
-): Promise<void> =>
-  ports.archive.keep(header.messageId, payload).catch((error: unknown) => {
-    ports.log.error('Delivered payload could not be kept for redelivery', {
-      messageId: header.messageId,
-      transmissionId: header.transmissionId,
-      destinationId: header.destinationId,
+): Promise<void> => {
+  const ids = {
+    messageId: header.messageId,
+    transmissionId: header.transmissionId,
+    destinationId: header.destinationId,
+  };
+  try {
+    await ports.archive.keep(header.messageId, payload);
+  } catch (error) {
+    ports.log.error('Delivered payload could not be kept for redelivery', { ...ids, ...errorFields(error) });
+    ports.meter.count(MetricNames.payloadsNotKept);
+    return;
+  }
+  if (!settled || !('reference' in payload)) return;
+  await ports.payloads.remove(payload.reference).catch((error: unknown) => {
+    ports.log.warn('In-flight payload of a settled message not removed; the bucket’s backstop rule will', {
+      ...ids,
       ...errorFields(error),
     });
-    ports.meter.count(MetricNames.payloadsNotKept);
   });
+};
 
 /** Room (ms) left at the end of an invocation for recording an attempt. */
 const RECORDING_MARGIN_MS = 2000;
@@ -137,11 +160,13 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    `commitGraceMs` of its receipt is abandoned, and its copy dropped.
  * 2. Drop a copy that needs no delivery (a duplicate, skipped, or superseded by a replay),
  *    writing again a delivery's arrival-log entry that may have been missed.
- * 3. Read the payload from the payload store when the entry carries a reference to it.
+ * 3. Read the payload from the payload store when the entry carries a reference to it (an
+ *    upload's only while it has the ETag ingest checked: `PayloadChangedError` otherwise).
  * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series),
  *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
  *    prober's backlog-age pass reads).
- * 5. POST, signed (Standard Webhooks), within the destination's `timeoutMs`.
+ * 5. POST the body's bytes, signed (Standard Webhooks), within `attemptTimeoutMs`: the
+ *    destination's `timeoutMs`, longer for a body beyond 1 MiB (delivery-timeout.ts).
  * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
  *    the answer's excerpt), count and log it (never the excerpt); a replay's parked entry is removed.
  * 7. Otherwise record the failed attempt (counted, `lastError`, and its attempt-log entry keyed by
@@ -200,14 +225,18 @@ export const deliverTransmission = async (
     return { kind: 'dropped' };
   }
 
-  // A payload too large for the queue is read only when it is about to be delivered.
-  const rawData = header.dataRef === undefined ? decoded.rawData : await ports.payloads.get(header.dataRef);
+  // A payload kept in the payload store (too large for the queue, or uploaded) is read only when
+  // it is about to be delivered, as bytes: up to 50 MB, never decoded to a string.
+  const reference = payloadReferenceOf(header);
+  const data = reference === undefined ? Buffer.from(decoded.rawData, 'utf8') : await ports.payloads.get(reference);
   const sequence = await ports.messages.reserveSequence(
     destination.id,
     reservationKeyOf(transmission.id, generation),
     options.sentAt,
   );
-  const payload = deliveryBody(header, sequence, rawData);
+  const payload = deliveryBody(header, sequence, data);
+  // The destination's timeout, plus time for a body beyond 1 MiB to get through (delivery-timeout.ts).
+  const timeoutMs = attemptTimeoutMs(destination.timeoutMs, payload.length);
   for (let retry = 0; ; retry++) {
     const headers = deliveryHeaders({
       signingSecret: destination.signingSecret,
@@ -221,7 +250,7 @@ export const deliverTransmission = async (
         url: destination.url,
         body: payload,
         headers,
-        timeoutMs: destination.timeoutMs,
+        timeoutMs,
       }),
     );
     const endedAt = ports.clock();
@@ -229,7 +258,7 @@ export const deliverTransmission = async (
     const entry = attemptEntry(outcome, endedAt, outcome.durationMs, responseExcerpt);
     ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
     if (isSuccess(outcome)) {
-      await ports.messages.recordArrival({
+      const { settled } = await ports.messages.recordArrival({
         ...ids,
         sequence,
         arrivedAt: entry.at,
@@ -240,9 +269,10 @@ export const deliverTransmission = async (
       });
       ports.meter.count(MetricNames.transmissionsDelivered);
       ports.meter.milliseconds(MetricNames.deliveryLatency, endedAt.getTime() - Date.parse(header.receivedAt));
-      const kept = keepPayload(
+      const kept = afterDelivery(
         header,
-        header.dataRef === undefined ? { rawData } : { reference: header.dataRef },
+        reference === undefined ? { rawData: decoded.rawData } : { reference },
+        settled,
         ports,
       );
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
@@ -263,8 +293,7 @@ export const deliverTransmission = async (
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
     const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
-    const roomLeft =
-      (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - destination.timeoutMs - RECORDING_MARGIN_MS;
+    const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - timeoutMs - RECORDING_MARGIN_MS;
     if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
       return { kind: 'failed', outcome, reason, header, message };
     }

@@ -2,7 +2,8 @@ import { DynamoDestinationState } from '../adapters/dynamodb/destination-state';
 import { DynamoDirectory } from '../adapters/dynamodb/directory';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store';
 import { DynamoRedeliveryStore } from '../adapters/dynamodb/redelivery-jobs';
-import { lazyPayloadArchive, lazyPayloadStore } from '../adapters/lazy-adapters';
+import { DynamoUploadRecords } from '../adapters/dynamodb/uploads';
+import { lazyPayloadArchive, lazyPayloadStore, lazyUploadObjects } from '../adapters/lazy-adapters';
 import { SqsDestinationQueues } from '../adapters/sqs-destination-queues';
 import type { Clock } from '../ports/observe';
 import type { PayloadArchive } from '../ports/redeliveries';
@@ -29,6 +30,8 @@ export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
     archive: config.payloadRetentionDays > 0 ? lazyPayloadArchive(config.payloadBucket, s3) : KEEP_NOTHING,
     payloadRetentionDays: config.payloadRetentionDays,
     redeliveries: new DynamoRedeliveryStore(clients.documents, config.tableName, systemClock),
+    uploads: new DynamoUploadRecords(clients.documents, config.tableName),
+    uploadObjects: lazyUploadObjects(config.payloadBucket, s3, systemClock),
   };
 };
 

@@ -1,11 +1,13 @@
 import { type AcceptMessagePorts, acceptMessage } from '../../../lambdas/ingest/accept-message';
 import { decodeEnvelope } from '../../../lambdas/shared/domain/envelope';
+import { uploadObjectKey } from '../../../lambdas/shared/domain/uploads';
 import { newId } from '../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
 import { MAX_INLINE_ENTRY_ESCAPED_BYTES, escapedEntryBytes } from '../../../lambdas/shared/domain/size-limits';
 import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { recordingMeter } from '../../fixtures/meter';
 import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
+import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
 const MIB = 1024 * 1024;
 const now = new Date('2026-11-26T10:00:00.000Z');
@@ -56,6 +58,8 @@ const setUp = (destinationCount = 1) => {
     release: unused,
   };
   const payloads = new MemoryPayloadStore();
+  const uploads = new MemoryUploadRecords();
+  const uploadObjects = new MemoryUploadObjects();
   const ports: AcceptMessagePorts = {
     directory: {
       getDestination: async (id) => destinations.find((destination) => destination.id === id),
@@ -74,9 +78,11 @@ const setUp = (destinationCount = 1) => {
     idempotencyLeaseMs: 60_000,
     maxQueueMessageBytes: MIB,
     payloads,
+    uploads,
+    uploadObjects,
     meter: recordingMeter(),
   };
-  return { ports, sent, payloads };
+  return { ports, sent, payloads, uploads, uploadObjects };
 };
 
 const bodyWith = (data: string) => `{"meta":{"dataModel":"Imaging","eventType":"Report"},"data":${data}}`;
@@ -160,7 +166,11 @@ describe('acceptMessage: which entries travel inline', () => {
     const { ports, sent } = setUp();
     const refusing = {
       ...ports,
-      payloads: { put: async () => Promise.reject(new Error('S3 is down')), get: ports.payloads.get },
+      payloads: {
+        put: async () => Promise.reject(new Error('S3 is down')),
+        get: ports.payloads.get,
+        remove: ports.payloads.remove,
+      },
     };
 
     await expect(accept(refusing, `"${'\\"'.repeat(150_000)}"`)).rejects.toMatchObject({
@@ -211,5 +221,105 @@ describe('acceptMessage: a deleted destination', () => {
 
     expect(answer.transmissions.map((transmission) => transmission.destinationId)).toEqual([second!.destinationId]);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('acceptMessage: dataUpload', () => {
+  const document = '{"patient":{"mrn":"12345"},"n":1.50}';
+  const uploadBody = (uploadId: string) =>
+    JSON.stringify({ meta: { dataModel: 'Imaging', eventType: 'Report' }, dataUpload: uploadId });
+  /** Ports with one upload of `document` by `source`, usable until `usableUntil`, sent (`put`) or not. */
+  const withUpload = async (options: { usableUntil?: string; put?: boolean; destinations?: number } = {}) => {
+    const setup = setUp(options.destinations ?? 2);
+    const uploadId = newId('upload');
+    await setup.uploads.create({
+      uploadId,
+      sourceId: source.id,
+      contentLength: Buffer.byteLength(document),
+      createdAt: now.toISOString(),
+      usableUntil: options.usableUntil ?? new Date(now.getTime() + 3600_000).toISOString(),
+    });
+    const key = uploadObjectKey(source.id, uploadId);
+    if (options.put ?? true) setup.uploadObjects.upload(key, document);
+    const send = (ports = setup.ports) =>
+      acceptMessage({ source, idempotencyKey: undefined, body: uploadBody(uploadId) }, ports);
+    return { ...setup, uploadId, key, send };
+  };
+
+  it('enqueues a reference to the upload itself (key, size, ETag checked), takes it and tags it used', async () => {
+    const { send, sent, payloads, uploads, uploadObjects, uploadId, key } = await withUpload();
+
+    const answer = await send();
+
+    expect(sent).toHaveLength(2);
+    for (const { entry } of sent) {
+      const { header, rawData } = decodeEnvelope(entry.body);
+      expect({ dataRef: header.dataRef, dataBytes: header.dataBytes, dataEtag: header.dataEtag, rawData }).toEqual({
+        dataRef: key,
+        dataBytes: Buffer.byteLength(document),
+        dataEtag: uploadObjects.objects.get(key)!.etag,
+        rawData: '',
+      });
+    }
+    // No second copy.
+    expect(payloads.objects.size).toBe(0);
+    expect((await uploads.get(uploadId))!.messageId).toBe(answer.messageId);
+    expect(uploadObjects.objects.get(key)!.tag).toBe('used');
+  });
+
+  it('answers 404 upload_not_found once the clock passes usableUntil, though the record is still there', async () => {
+    const { send, sent } = await withUpload({ usableUntil: now.toISOString() });
+
+    await expect(send()).rejects.toMatchObject({ statusCode: 404, code: 'upload_not_found' });
+    expect(sent).toEqual([]);
+  });
+
+  it('answers 409 upload_incomplete, enqueuing nothing, when nothing was uploaded yet', async () => {
+    const { send, sent } = await withUpload({ put: false });
+
+    await expect(send()).rejects.toMatchObject({ statusCode: 409, code: 'upload_incomplete' });
+    expect(sent).toEqual([]);
+  });
+
+  it('answers 503 and gives the upload back, enqueuing nothing, when it cannot be tagged used', async () => {
+    const { send, sent, ports, uploads, uploadId } = await withUpload();
+    const refusing = {
+      ...ports,
+      uploadObjects: { ...ports.uploadObjects, markUsed: async () => Promise.reject(new Error('S3 is down')) },
+    };
+
+    await expect(send(refusing)).rejects.toMatchObject({ statusCode: 503, code: 'not_accepted' });
+    expect(sent).toEqual([]);
+    expect((await uploads.get(uploadId))!.messageId).toBeUndefined();
+  });
+
+  it('gives the upload back when a queue refuses, so the retry can use it', async () => {
+    const { send, ports, uploads, uploadId } = await withUpload();
+    const refusing = { ...ports, queues: { ...ports.queues, send: async () => Promise.reject(new Error('down')) } };
+
+    await expect(send(refusing)).rejects.toMatchObject({ statusCode: 503, code: 'not_accepted' });
+    expect((await uploads.get(uploadId))!.messageId).toBeUndefined();
+
+    const answer = await send();
+    expect((await uploads.get(uploadId))!.messageId).toBe(answer.messageId);
+  });
+
+  it('answers 409 upload_used when another message took the upload between its check and its claim', async () => {
+    const { send, ports, uploads, uploadId, sent } = await withUpload();
+    const racing = {
+      ...ports,
+      uploads: {
+        ...ports.uploads,
+        get: uploads.get.bind(uploads),
+        claim: async (id: string) => {
+          await uploads.claim(id, 'msg_other');
+          return uploads.claim(id, 'msg_this');
+        },
+      },
+    };
+
+    await expect(send(racing)).rejects.toMatchObject({ statusCode: 409, code: 'upload_used' });
+    expect(sent).toEqual([]);
+    expect((await uploads.get(uploadId))!.messageId).toBe('msg_other');
   });
 });

@@ -27,7 +27,12 @@ describe('readIngestConfig', () => {
           retentionSeconds: 1_209_600,
         },
       },
-      settings: { cacheTtlMs: 30_000, idempotencyLeaseMs: 60_000, maxQueueMessageBytes: 1024 * 1024 },
+      settings: {
+        cacheTtlMs: 30_000,
+        idempotencyLeaseMs: 60_000,
+        maxQueueMessageBytes: 1024 * 1024,
+        uploadUsableSeconds: 23 * 60 * 60,
+      },
     });
   });
 
@@ -44,12 +49,23 @@ describe('readIngestSettings', () => {
       INGEST_CACHE_TTL_MS: '0',
       IDEMPOTENCY_LEASE_MS: '5000',
       MAX_QUEUE_MESSAGE_BYTES: '262144',
+      UPLOAD_USABLE_SECONDS: '2',
     });
 
-    expect(settings).toEqual({ cacheTtlMs: 0, idempotencyLeaseMs: 5000, maxQueueMessageBytes: 262_144 });
+    expect(settings).toEqual({
+      cacheTtlMs: 0,
+      idempotencyLeaseMs: 5000,
+      maxQueueMessageBytes: 262_144,
+      uploadUsableSeconds: 2,
+    });
   });
 
-  const integerSettings = [ENV.INGEST_CACHE_TTL_MS, ENV.IDEMPOTENCY_LEASE_MS, ENV.MAX_QUEUE_MESSAGE_BYTES];
+  const integerSettings = [
+    ENV.INGEST_CACHE_TTL_MS,
+    ENV.IDEMPOTENCY_LEASE_MS,
+    ENV.MAX_QUEUE_MESSAGE_BYTES,
+    ENV.UPLOAD_USABLE_SECONDS,
+  ];
   it.each(integerSettings)('names %s when it is not an integer', (name) => {
     const read = () => readIngestSettings({ [name]: '1MB' });
 

@@ -24,6 +24,8 @@
  *                                   TTL `expiresAt`
  *   IDEM#<src>#<h>   IDEM           idempotency record of one (source,                   idempotency.ts
  *                                   sha256(Idempotency-Key))
+ *   UPLOAD#<uplId>   UPLOAD         an upload: its source, size, usable-until and the    uploads.ts
+ *                                   message that took it; TTL `expiresAt`
  *   ARR#<dstId>      <sequence>     arrival log of a destination, in delivery order      arrival-log.ts
  *                                   (sequence zero-padded to 12 digits)
  *   PARK#<trnId>     PARK           a skipped transmission's queue entry (gzip), kept    parking.ts
@@ -126,6 +128,9 @@ export const idempotencyKey = (sourceId: string, key: string): ItemKey => {
   const keyHash = createHash('sha256').update(key).digest('hex');
   return { pk: `IDEM#${sourceId}#${keyHash}`, sk: 'IDEM' };
 };
+
+/** The record of one upload (`POST /v1/uploads`), found by its id alone. */
+export const uploadKey = (uploadId: string): ItemKey => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' });
 
 /** The partition of a destination's arrival log. */
 export const arrivalPartition = (destinationId: string) => `ARR#${destinationId}`;

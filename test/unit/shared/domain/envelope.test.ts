@@ -1,4 +1,10 @@
-import { decodeEnvelope, encodeEnvelope, type EnvelopeHeader } from '../../../../lambdas/shared/domain/envelope';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeReferenceEnvelope,
+  type EnvelopeHeader,
+  payloadReferenceOf,
+} from '../../../../lambdas/shared/domain/envelope';
 
 const header: EnvelopeHeader = {
   v: 1,
@@ -33,5 +39,16 @@ describe('queue envelope', () => {
     const { header: decodedHeader, rawData } = decodeEnvelope(encodeEnvelope(header, '{"a":"😀"}'));
     const replayed = decodeEnvelope(encodeEnvelope({ ...decodedHeader, generation: 1 }, rawData));
     expect(replayed).toEqual({ header: { ...header, generation: 1, dataEncoding: 'base64' }, rawData: '{"a":"😀"}' });
+  });
+
+  it("carries an upload's reference (key, size, ETag) and keeps it through a replay's re-encoding", () => {
+    const reference = { key: 'uploads/src_1/upl_1', bytes: 50_000_000, etag: '"e1"' };
+    const { header: decodedHeader, rawData } = decodeEnvelope(encodeReferenceEnvelope(header, reference));
+    expect(rawData).toBe('');
+    expect(payloadReferenceOf(decodedHeader)).toEqual(reference);
+    const replayed = decodeEnvelope(encodeEnvelope({ ...decodedHeader, generation: 1 }, rawData));
+    expect(payloadReferenceOf(replayed.header)).toEqual(reference);
+    expect(replayed.header.generation).toBe(1);
+    expect(payloadReferenceOf(header)).toBeUndefined();
   });
 });

@@ -29,6 +29,10 @@ import {
   resumedBeforeSkip,
   unauthorized,
   unsupportedMediaType,
+  invalidUpload,
+  uploadIncomplete,
+  uploadNotFound,
+  uploadUsed,
 } from '../../../../lambdas/shared/domain/errors';
 
 // js-yaml comes with Jest (it has no type declarations of its own); only its `load` is used.
@@ -77,6 +81,10 @@ const everyError = (): ApiError[] => [
   deletionIncomplete('its queue'),
   payloadExpired(7, '2026-01-01T00:00:00.000Z'),
   payloadExpired(0, '2026-01-08T00:00:00.000Z'),
+  invalidUpload('The uploaded document (dataUpload) is nested deeper than 64 levels.'),
+  uploadNotFound('upl_1'),
+  uploadIncomplete('Nothing has been uploaded to this upload yet.'),
+  uploadUsed(),
 ];
 
 describe('API errors', () => {
@@ -115,6 +123,7 @@ describe('API errors', () => {
         'internalError',
         'invalidJson',
         'invalidRequest',
+        'invalidUpload',
         'keyRotationConflict',
         'noDestination',
         'noSuchRoute',
@@ -129,6 +138,9 @@ describe('API errors', () => {
         'resumedBeforeSkip',
         'unauthorized',
         'unsupportedMediaType',
+        'uploadIncomplete',
+        'uploadNotFound',
+        'uploadUsed',
       ].sort(),
     );
     expect(new Set(everyError().map((error) => error.code))).toEqual(new Set(ERROR_CODES));
@@ -145,6 +157,24 @@ describe('API errors', () => {
     ],
     [404, 'destination_not_found', notFound('destination', 'dst_x'), 'No destination with id "dst_x".'],
     [404, 'route_not_found', noSuchRoute(), 'No such route.'],
+    [
+      404,
+      'upload_not_found',
+      uploadNotFound('upl_x'),
+      'dataUpload names "upl_x", which is not an upload of this source that can still be used (unknown, expired, or another source\'s); start a new one with POST /v1/uploads.',
+    ],
+    [
+      409,
+      'upload_incomplete',
+      uploadIncomplete('The upload holds 3 bytes, not the 5 it announced.'),
+      "The upload holds 3 bytes, not the 5 it announced. Finish the PUT to the upload's URL with exactly contentLength bytes, then send the message again.",
+    ],
+    [
+      409,
+      'upload_used',
+      uploadUsed(),
+      'dataUpload names an upload that already serves a message; an upload serves one message, so start a new one with POST /v1/uploads.',
+    ],
     [
       409,
       'not_paused',

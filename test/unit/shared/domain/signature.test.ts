@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { deliveryBody, decodeEnvelope, encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
 import { newSigningSecret } from '../../../../lambdas/shared/domain/ids';
-import { deliveryHeaders } from '../../../../lambdas/shared/domain/signature';
+import { deliveryHeaders, signatureOf } from '../../../../lambdas/shared/domain/signature';
 
 const header = {
   v: 1 as const,
@@ -21,9 +22,9 @@ describe('queue envelope', () => {
   });
 
   it('builds the contract body with data spliced in verbatim', () => {
-    const body = deliveryBody(header, 42, '{"n": 1.50}');
-    expect(body).toContain('"data":{"n": 1.50}');
-    expect(JSON.parse(body)).toEqual({
+    const body = deliveryBody(header, 42, Buffer.from('{"n": 1.50, "é": "😀"}'));
+    expect(body.toString('utf8')).toContain('"data":{"n": 1.50, "é": "😀"}');
+    expect(JSON.parse(body.toString('utf8'))).toEqual({
       meta: {
         messageId: 'msg_1',
         transmissionId: 'trn_1_0',
@@ -32,7 +33,7 @@ describe('queue envelope', () => {
         receivedAt: header.receivedAt,
         sequence: 42,
       },
-      data: { n: 1.5 },
+      data: { n: 1.5, é: '😀' },
     });
   });
 });
@@ -40,7 +41,7 @@ describe('queue envelope', () => {
 describe('deliveryHeaders', () => {
   it('signs so that the standardwebhooks library verifies, and carries id and sequence', () => {
     const secret = newSigningSecret();
-    const body = deliveryBody(header, 3, '{}');
+    const body = deliveryBody(header, 3, Buffer.from('{"name":"Zoë"}'));
     const headers = deliveryHeaders({
       signingSecret: secret,
       transmissionId: 'trn_1_0',
@@ -50,12 +51,13 @@ describe('deliveryHeaders', () => {
     });
     expect(headers['webhook-id']).toBe('trn_1_0');
     expect(headers['conveyor-sequence']).toBe('3');
-    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body.toString('utf8')));
+    expect(new Webhook(secret).verify(body.toString('utf8'), headers)).toEqual(JSON.parse(body.toString('utf8')));
   });
 
   it('does not verify with another secret or a changed body', () => {
     const secret = newSigningSecret();
-    const body = deliveryBody(header, 3, '{}');
+    const body = deliveryBody(header, 3, Buffer.from('{}'));
     const headers = deliveryHeaders({
       signingSecret: secret,
       transmissionId: 'trn_1_0',
@@ -64,6 +66,17 @@ describe('deliveryHeaders', () => {
       sentAt: new Date(),
     });
     expect(() => new Webhook(newSigningSecret()).verify(body, headers)).toThrow();
-    expect(() => new Webhook(secret).verify(body.replace('{}', '{"x":1}'), headers)).toThrow();
+    expect(() => new Webhook(secret).verify(body.toString('utf8').replace('{}', '{"x":1}'), headers)).toThrow();
+  });
+
+  it('signs the bytes exactly as the standardwebhooks library signs their text, for any UTF-8 body', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.date({ noInvalidDate: true }), (text, sentAt) => {
+        const secret = newSigningSecret();
+        const signature = signatureOf(secret, 'trn_1_0', sentAt, Buffer.from(text, 'utf8'));
+        expect(signature).toBe(new Webhook(secret).sign('trn_1_0', sentAt, text));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import { type DeliveryPorts, deliverTransmission } from '../../../../lambdas/shared/transmissions/deliver-transmission';
-import { decodeEnvelope, encodeEnvelope } from '../../../../lambdas/shared/domain/envelope';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeReferenceEnvelope,
+  type PayloadReference,
+} from '../../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Message } from '../../../../lambdas/shared/domain/model';
 import type { DeliveryOutcome, DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer';
@@ -87,7 +92,7 @@ const setUp = (answers: DeliveryOutcome[]) => {
     retryBackoffMs: 1000,
     retryCapMs: 5000,
   };
-  return { ports, messages, posted, naps, meter, archive: ports.archive as MemoryPayloadArchive };
+  return { ports, payloads, messages, posted, naps, meter, archive: ports.archive as MemoryPayloadArchive };
 };
 
 /** When the entry was enqueued (its SQS SentTimestamp), as the queue reports it. */
@@ -114,10 +119,12 @@ describe('deliverTransmission', () => {
     const [request] = posted;
     expect(request!.url).toBe(destination.url);
     expect(request!.timeoutMs).toBe(5000);
-    expect(request!.body).toContain('"data":{"mrn": 1.0}');
+    expect(String(request!.body)).toContain('"data":{"mrn": 1.0}');
     expect(request!.headers['conveyor-sequence']).toBe('1');
     expect(request!.headers['webhook-id']).toBe(message.transmissions[0]!.id);
-    expect(() => new Webhook(destination.signingSecret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(() =>
+      new Webhook(destination.signingSecret).verify(request!.body as Buffer, request!.headers),
+    ).not.toThrow();
     expect(messages.arrivals).toEqual([
       {
         messageId: message.id,
@@ -449,5 +456,129 @@ describe('deliverTransmission', () => {
       'Delivered payload could not be kept for redelivery',
       expect.objectContaining({ messageId: message.id, errorMessage: 'AccessDenied' }),
     );
+  });
+
+  describe('the in-flight copy of a large payload', () => {
+    const twoDestinationMessage = (): Message => {
+      const message = newMessage();
+      return {
+        ...message,
+        transmissions: [
+          ...message.transmissions,
+          { id: transmissionIdOf(message.id, 1), destinationId: 'dst_other', status: 'queued', attempts: 0 },
+        ],
+      };
+    };
+    const referencedRecord = (message: Message, key: string, index = 0) => {
+      const [header] = recordOf(message).split('\n');
+      const transmission = message.transmissions[index]!;
+      return `${JSON.stringify({ ...JSON.parse(header!), transmissionId: transmission.id, destinationId: transmission.destinationId, dataRef: key })}\n`;
+    };
+
+    it('stays while another transmission of the message is still to be delivered, and goes with the last delivery', async () => {
+      const { ports, payloads, messages, archive } = setUp([]);
+      const message = twoDestinationMessage();
+      await messages.commitMessage(message);
+      const key = await ports.payloads.put(message.id, '{"large": true}');
+
+      const first = await deliverTransmission(referencedRecord(message, key), destination, ports, once);
+      if (first.kind === 'delivered') await first.kept;
+      expect(payloads.objects.has(key)).toBe(true);
+
+      const other = { ...destination, id: 'dst_other' };
+      const last = await deliverTransmission(referencedRecord(message, key, 1), other, ports, once);
+      expect(last.kind).toBe('delivered');
+      if (last.kind === 'delivered') await last.kept;
+      expect(payloads.objects.has(key)).toBe(false);
+      expect(archive.kept.get(message.id)).toBe('{"large": true}');
+    });
+
+    it('goes after the delivery that settles the message, once the payload is kept', async () => {
+      const { ports, payloads, messages, archive } = setUp([]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const key = await ports.payloads.put(message.id, '{"large": true}');
+
+      const result = await deliverTransmission(referencedRecord(message, key), destination, ports, once);
+      if (result.kind === 'delivered') await result.kept;
+
+      expect(archive.kept.get(message.id)).toBe('{"large": true}');
+      expect(payloads.objects.has(key)).toBe(false);
+    });
+
+    it('stays when the payload could not be kept (its only copy)', async () => {
+      const { ports, payloads, messages } = setUp([]);
+      const failing = {
+        ...ports,
+        archive: { keep: async () => Promise.reject(new Error('AccessDenied')), restore: async () => undefined },
+      };
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const key = await ports.payloads.put(message.id, '{"large": true}');
+
+      const result = await deliverTransmission(referencedRecord(message, key), destination, failing, once);
+      if (result.kind === 'delivered') await result.kept;
+
+      expect(payloads.objects.has(key)).toBe(true);
+    });
+  });
+
+  describe('a payload kept in the payload store (an upload)', () => {
+    const referenceRecordOf = (message: Message, reference: PayloadReference) =>
+      encodeReferenceEnvelope(
+        {
+          v: 1,
+          messageId: message.id,
+          transmissionId: message.transmissions[0]!.id,
+          destinationId: destination.id,
+          sourceId: message.sourceId,
+          dataModel: message.dataModel,
+          eventType: message.eventType,
+          receivedAt: message.receivedAt,
+        },
+        reference,
+      );
+
+    it('reads it by its reference, ETag included, and POSTs its bytes verbatim, signed', async () => {
+      const { ports, messages, posted } = setUp([]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const data = '{"name":"Zoë 😀","n":1.50}';
+      const read: PayloadReference[] = [];
+      ports.payloads.get = async (reference) => {
+        read.push(reference);
+        return Buffer.from(data);
+      };
+      const reference = { key: 'uploads/src_1/upl_1', bytes: Buffer.byteLength(data), etag: '"e1"' };
+
+      expect(await deliverTransmission(referenceRecordOf(message, reference), destination, ports, once)).toEqual({
+        kind: 'delivered',
+        kept: expect.any(Promise),
+      });
+
+      expect(read).toEqual([reference]);
+      const body = posted[0]!.body as Buffer;
+      expect(body.toString('utf8').endsWith(`"data":${data}}`)).toBe(true);
+      expect(() => new Webhook(destination.signingSecret).verify(body, posted[0]!.headers)).not.toThrow();
+      // Small: the destination's own timeout.
+      expect(posted[0]!.timeoutMs).toBe(5000);
+    });
+
+    it('gives a body beyond 1 MiB more time, at 1 MB/s, on every attempt', async () => {
+      const { ports, messages, posted } = setUp([{ kind: 'unreachable', reason: 'timeout', durationMs: 1 }]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+      const data = `"${'x'.repeat(3_000_000)}"`;
+      ports.payloads.get = async () => Buffer.from(data);
+
+      await deliverTransmission(referenceRecordOf(message, { key: 'uploads/src_1/upl_1' }), destination, ports, {
+        inlineRetries: 1,
+        sentAt: SENT_AT,
+      });
+
+      const bodyBytes = (posted[0]!.body as Buffer).length;
+      const expected = 5000 + Math.ceil((bodyBytes - 1024 * 1024) / 1000);
+      expect(posted.map((request) => request.timeoutMs)).toEqual([expected, expected]);
+    });
   });
 });
