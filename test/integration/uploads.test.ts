@@ -6,7 +6,7 @@
  * use answers its code and enqueues nothing. Locally the URL is fauxqs's S3 (patched for 50 MB
  * bodies, tags and If-None-Match: patches/fauxqs+2.4.1.patch).
  */
-import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { uploadObjectKey } from '../../lambdas/shared/domain/uploads';
@@ -171,7 +171,7 @@ it('answers a presigned PUT of exactly the announced bytes, signed with its head
   expect(again.status).toBe(412);
 });
 
-it('delivers a 20 MB and a 50 MB document byte for byte to two destinations, signed, and tags each upload used', async () => {
+it('delivers a 20 MB and a 50 MB document byte for byte to two destinations, signed, then keeps it for the retention and removes the upload', async () => {
   const sent: Array<{ messageId: string; sha256: string; uploadId: string }> = [];
   for (const [bytes, tag] of [
     [20 * MB, 'twenty'],
@@ -202,8 +202,20 @@ it('delivers a 20 MB and a 50 MB document byte for byte to two destinations, sig
     ).not.toThrow();
   });
   forgetDeliveries();
-  for (const { uploadId } of sent) {
-    expect(await tagOf(source.id, uploadId)).toEqual([{ Key: 'conveyor-upload', Value: 'used' }]);
+  // Settled (both destinations have it): the upload, its in-flight object, goes once the payload is
+  // kept under retained/, the same bytes (after the delivery, when each batch ends).
+  const bucket = conveyor.local.config.store.payloadBucket;
+  for (const { messageId, sha256, uploadId } of sent) {
+    await waitFor(async () => {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: uploadObjectKey(source.id, uploadId) }));
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the upload to be removed');
+    const kept = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `retained/${messageId}` }));
+    expect(createHash('sha256').update(await kept.Body!.transformToByteArray()).digest('hex')).toBe(sha256);
   }
 });
 

@@ -56,14 +56,30 @@ export class S3PayloadArchive implements PayloadArchive {
     // A copy within S3 (up to 5 GB in one call): the payload never passes through the function;
     // an upload's only while it has the ETag ingest checked (the bytes that were delivered).
     const { reference } = payload;
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key,
-        CopySource: copySource(this.bucket, reference.key),
-        ...(reference.etag === undefined ? {} : { CopySourceIfMatch: reference.etag }),
-      }),
-    );
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          CopySource: copySource(this.bucket, reference.key),
+          ...(reference.etag === undefined ? {} : { CopySourceIfMatch: reference.etag }),
+        }),
+      );
+    } catch (error) {
+      // Another destination's delivery of the same message settled it and removed the in-flight
+      // object after keeping its own copy: the payload is kept already.
+      if (!isMissing(error) || !(await this.exists(Key))) throw error;
+    }
+  }
+
+  private async exists(Key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async restore(messageId: string, maxInlineBytes: number): Promise<RestoredPayload | undefined> {
