@@ -215,7 +215,11 @@ it('delivers a 20 MB and a 50 MB document byte for byte to two destinations, sig
       }
     }, 'the upload to be removed');
     const kept = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `retained/${messageId}` }));
-    expect(createHash('sha256').update(await kept.Body!.transformToByteArray()).digest('hex')).toBe(sha256);
+    expect(
+      createHash('sha256')
+        .update(await kept.Body!.transformToByteArray())
+        .digest('hex'),
+    ).toBe(sha256);
   }
 });
 
