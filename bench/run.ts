@@ -14,6 +14,7 @@ import { measureIngestOverhead } from './ingest-overhead';
 import { NEIGHBOUR_ISOLATION_ENVIRONMENT, neighbourIsolation } from './neighbour-isolation';
 import { measureOrderedRate } from './ordered-rate';
 import { PRICES } from './prices';
+import { measureUploads } from './upload-ingest';
 
 /** Scale: BENCH_MESSAGES (default 300) messages for the rate, ingest and cost runs. */
 const MESSAGES = envReader().integer(ENV.BENCH_MESSAGES, 300);
@@ -84,6 +85,8 @@ const main = async () => {
     await conveyor.stop();
     logs.restore();
   }
+  // Large documents last, on a Conveyor of their own, each ingest in a fresh process (its memory).
+  await measureUploads();
   process.exit(0);
 };
 

@@ -6,7 +6,7 @@
  * byte for byte. The ingest function's memory
  * setting (lib/constructs/ingest-api.ts) is chosen from these figures.
  *
- * Run: npx tsx bench/upload-ingest.ts
+ * Run: `npm run bench` (all benchmarks, this one last), or alone: npx tsx bench/upload-ingest.ts
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -123,7 +123,8 @@ const waitFor = async (condition: () => boolean, what: string, timeoutMs: number
   }
 };
 
-const main = async () => {
+/** Prints one line per document size for ingest, and one for its delivery. */
+export const measureUploads = async (): Promise<void> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-bench-uploads-'));
   // The table in memory, as the other benchmarks keep it (see bench/run.ts).
   const local = await startConveyorLocal({
@@ -226,10 +227,13 @@ const main = async () => {
   }
 };
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+// Run alone (npx tsx bench/upload-ingest.ts) as well as from bench/run.ts.
+if (process.argv[1]?.endsWith('upload-ingest.ts')) {
+  measureUploads().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
