@@ -31,6 +31,17 @@ export const transmissionPausedUpdate = (tableName: string, messageId: string, t
   ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
 });
 
+/**
+ * Back to queued at the next generation (a replay or a redelivery), with the token of the call that
+ * moved it (`token`: the name of its value) so a retry recognises its own write; the delivery it
+ * had (sequence, arrival) is cleared, its next delivery records its own.
+ */
+const requeuedAtNextGeneration = (token: string) =>
+  'SET transmissions.#t.#status = :queued, ' +
+  'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
+  `transmissions.#t.replayToken = ${token} ` +
+  'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt';
+
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
 export class DynamoTransmissions {
   private readonly table: Table;
@@ -91,11 +102,7 @@ export class DynamoTransmissions {
         new UpdateCommand({
           TableName: tableName,
           Key: messageKey(messageId),
-          UpdateExpression:
-            'SET transmissions.#t.#status = :queued, ' +
-            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-            'transmissions.#t.replayToken = :replayToken ' +
-            'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+          UpdateExpression: requeuedAtNextGeneration(':replayToken'),
           ConditionExpression: transmissionSkipped,
           ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
           ExpressionAttributeValues: {
@@ -148,11 +155,7 @@ export class DynamoTransmissions {
         new UpdateCommand({
           TableName: tableName,
           Key: messageKey(messageId),
-          UpdateExpression:
-            'SET transmissions.#t.#status = :queued, ' +
-            'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-            'transmissions.#t.replayToken = :token ' +
-            'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+          UpdateExpression: requeuedAtNextGeneration(':token'),
           ConditionExpression:
             'transmissions.#t.#status = :delivered AND ' +
             '(attribute_not_exists(transmissions.#t.replayToken) OR transmissions.#t.replayToken <> :token)',
