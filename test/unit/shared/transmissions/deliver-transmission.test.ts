@@ -95,6 +95,12 @@ const setUp = (answers: DeliveryOutcome[]) => {
   return { ports, payloads, messages, posted, naps, meter, archive: ports.archive as MemoryPayloadArchive };
 };
 
+/** The same ports, with an archive that refuses to keep anything (S3 denies the write). */
+const withArchiveRefusing = (ports: DeliveryPorts): DeliveryPorts => ({
+  ...ports,
+  archive: { keep: async () => Promise.reject(new Error('AccessDenied')), restore: async () => undefined },
+});
+
 /** When the entry was enqueued (its SQS SentTimestamp), as the queue reports it. */
 const SENT_AT = '2026-01-01T00:00:00.000Z';
 const once = { inlineRetries: 0, sentAt: SENT_AT };
@@ -440,10 +446,7 @@ describe('deliverTransmission', () => {
 
   it('delivers even when the payload cannot be kept: logged and counted, never thrown', async () => {
     const { ports, messages, meter } = setUp([]);
-    const failing = {
-      ...ports,
-      archive: { keep: async () => Promise.reject(new Error('AccessDenied')), restore: async () => undefined },
-    };
+    const failing = withArchiveRefusing(ports);
     const message = newMessage();
     await messages.commitMessage(message);
 
@@ -508,10 +511,7 @@ describe('deliverTransmission', () => {
 
     it('stays when the payload could not be kept (its only copy)', async () => {
       const { ports, payloads, messages } = setUp([]);
-      const failing = {
-        ...ports,
-        archive: { keep: async () => Promise.reject(new Error('AccessDenied')), restore: async () => undefined },
-      };
+      const failing = withArchiveRefusing(ports);
       const message = newMessage();
       await messages.commitMessage(message);
       const key = await ports.payloads.put(message.id, '{"large": true}');
