@@ -10,6 +10,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { Monitoring } from './constructs/monitoring';
 import { PayloadBucket } from './constructs/payload-bucket';
 import { Prober } from './constructs/prober';
+import { StaticEgress } from './constructs/static-egress';
 import { Store } from './constructs/store';
 import { ENV } from '../lambdas/shared/runtime/env';
 
@@ -28,6 +29,13 @@ export interface ConveyorStackProps extends StackProps {
   readonly ingestReservedConcurrency?: number;
   /** Days delivered payloads are kept for redelivery, from their latest delivery; 0 keeps none. @default 7 */
   readonly payloadRetentionDays?: number;
+  /**
+   * Run the two functions that connect to receivers (delivery and the prober) in a VPC whose NAT
+   * gateways have Elastic IPs, so a receiver's firewall can allowlist two fixed source addresses
+   * (`StaticEgress`; the outputs `EgressIp1`, `EgressIp2`). Costs NAT gateway and endpoint hours.
+   * @default false
+   */
+  readonly staticEgress?: boolean;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -39,9 +47,12 @@ export class ConveyorStack extends Stack {
       enableKeyRotation: true,
     });
     const store = new Store(this, 'Store', { key: dataKey });
+    // Only what connects to receivers sends from the static addresses; ingest and admin stay out.
+    const egress = props.staticEgress ? new StaticEgress(this, 'StaticEgress') : undefined;
     const delivery = new Delivery(this, 'Delivery', {
       timeout: Duration.minutes(2),
       commitGrace: Duration.seconds(30),
+      placement: egress?.placement(),
     });
     const queues = new DestinationQueues(this, 'DestinationQueues', {
       key: dataKey,
@@ -50,7 +61,7 @@ export class ConveyorStack extends Stack {
     const api = new IngestApi(this, 'IngestApi', { ingestReservedConcurrency: props.ingestReservedConcurrency });
     // The contract integrators build against, published with the stack (an output names it).
     new ApiReference(this, 'ApiReference', { documentPath: join(import.meta.dirname, '..', 'docs', 'openapi.yaml') });
-    const prober = new Prober(this, 'Prober');
+    const prober = new Prober(this, 'Prober', { placement: egress?.placement() });
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
     const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey, retentionDays: props.payloadRetentionDays });
     // Ingest stores large payloads; everything that delivers reads them and keeps delivered ones;
@@ -102,6 +113,29 @@ export class ConveyorStack extends Stack {
 
     this.acknowledgeNagFindings(queues.namePrefix);
     this.acknowledgePayloadBucketFindings(payloads);
+    if (egress) this.acknowledgeStaticEgressFindings(egress, [delivery.function, prober.function]);
+  }
+
+  /** The static egress VPC's findings this design accepts, with the reason (only with `staticEgress`). */
+  private acknowledgeStaticEgressFindings(egress: StaticEgress, placedFunctions: Construct[]): void {
+    for (const fn of placedFunctions)
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          "AWSLambdaVPCAccessExecutionRole grants only what Lambda needs to attach the function's network interfaces to the VPC (create, describe, delete ENIs, which support no narrower resource) and to write its own logs.",
+      });
+    Validations.of(egress).acknowledge(
+      {
+        id: 'HIPAA.Security::HIPAA.Security-VPCNoUnrestrictedRouteToIGW',
+        reason:
+          "Only the public subnets route to the internet gateway, and they hold nothing but the two NAT gateways, whose Elastic IPs are the addresses receivers allowlist; the functions' private subnets reach the internet only through them.",
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
+        reason:
+          "Nothing is placed in the VPC's default security group (the functions and the endpoints each have their own); closing its rules would take a custom-resource Lambda, a further function, to guard a group no network interface uses.",
+      },
+    );
   }
 
   /** The payload bucket's findings this design accepts, with the reason. */
