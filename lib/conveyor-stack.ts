@@ -30,7 +30,7 @@ export interface ConveyorStackProps extends StackProps {
   /** Days delivered payloads are kept for redelivery, from their latest delivery; 0 keeps none. @default 7 */
   readonly payloadRetentionDays?: number;
   /**
-   * Run the two functions that connect to receivers (delivery and the prober) in a VPC whose NAT
+   * Run the functions that connect to receivers (delivery, the prober and admin) in a VPC whose NAT
    * gateways have Elastic IPs, so a receiver's firewall can allowlist two fixed source addresses
    * (`StaticEgress`; the outputs `EgressIp1`, `EgressIp2`). Costs NAT gateway and endpoint hours.
    * @default false
@@ -47,7 +47,8 @@ export class ConveyorStack extends Stack {
       enableKeyRotation: true,
     });
     const store = new Store(this, 'Store', { key: dataKey });
-    // Only what connects to receivers sends from the static addresses; ingest and admin stay out.
+    // Everything that connects to receivers sends from the static addresses: delivery, the prober
+    // (probes) and admin (an operator's resume probes at once); ingest never does and stays out.
     const egress = props.staticEgress ? new StaticEgress(this, 'StaticEgress') : undefined;
     const delivery = new Delivery(this, 'Delivery', {
       timeout: Duration.minutes(2),
@@ -58,7 +59,10 @@ export class ConveyorStack extends Stack {
       key: dataKey,
       deliveryTimeout: delivery.function.timeout!,
     });
-    const api = new IngestApi(this, 'IngestApi', { ingestReservedConcurrency: props.ingestReservedConcurrency });
+    const api = new IngestApi(this, 'IngestApi', {
+      ingestReservedConcurrency: props.ingestReservedConcurrency,
+      adminPlacement: egress?.placement(),
+    });
     // The contract integrators build against, published with the stack (an output names it).
     new ApiReference(this, 'ApiReference', { documentPath: join(import.meta.dirname, '..', 'docs', 'openapi.yaml') });
     const prober = new Prober(this, 'Prober', { placement: egress?.placement() });
@@ -113,7 +117,7 @@ export class ConveyorStack extends Stack {
 
     this.acknowledgeNagFindings(queues.namePrefix);
     this.acknowledgePayloadBucketFindings(payloads);
-    if (egress) this.acknowledgeStaticEgressFindings(egress, [delivery.function, prober.function]);
+    if (egress) this.acknowledgeStaticEgressFindings(egress, [delivery.function, prober.function, api.adminFunction]);
   }
 
   /** The static egress VPC's findings this design accepts, with the reason (only with `staticEgress`). */
@@ -122,7 +126,7 @@ export class ConveyorStack extends Stack {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         reason:
-          "AWSLambdaVPCAccessExecutionRole grants only what Lambda needs to attach the function's network interfaces to the VPC (create, describe, delete ENIs, which support no narrower resource) and to write its own logs.",
+          "AWSLambdaVPCAccessExecutionRole is AWS's policy for exactly this: the network-interface actions Lambda needs to attach the function to its VPC's subnets (DescribeNetworkInterfaces allows no narrower resource) and writing its own logs.",
       });
     Validations.of(egress).acknowledge(
       {

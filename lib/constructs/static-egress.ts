@@ -28,10 +28,11 @@ const ZONES = 2;
 
 /**
  * The AWS APIs the functions placed here call, reached through interface endpoints rather than the
- * NAT gateways (read from `lambdas/shared/wiring/`): SQS (receive, delete, list queues), SES's API
- * (`email`, alerts: `@aws-sdk/client-ses` calls `email.<region>.amazonaws.com`; the API endpoint
- * exists since December 2025, the older `email-smtp` one serves SMTP only) and Lambda's control
- * plane (the prober's reconciler). DynamoDB and S3 have gateway endpoints. KMS is never called by
+ * NAT gateways (read from `lambdas/shared/wiring/`): SQS (receive, delete, list; admin creates and
+ * configures queues), SES's API (`email`, alerts: `@aws-sdk/client-ses` calls
+ * `email.<region>.amazonaws.com`; the API endpoint exists since December 2025, the older
+ * `email-smtp` one serves SMTP only) and Lambda's control plane (the prober's reconciler, admin's
+ * mapping creation). DynamoDB and S3 have gateway endpoints. KMS is never called by
  * the functions (SQS, DynamoDB and S3 call it on their behalf), credentials come from the Lambda
  * environment (no STS call), and logs and EMF metrics leave through Lambda's own log delivery,
  * outside the function's network interfaces.
@@ -130,7 +131,7 @@ export class StaticEgress extends Construct {
       new CfnOutput(this, `EgressIp${index + 1}Output`, {
         key: `EgressIp${index + 1}`,
         value: address.attrPublicIp,
-        description: `Static egress: public address ${index + 1} of ${ZONES} deliveries and probes come from (allowlist both)`,
+        description: `Static egress: public address ${index + 1} of ${ZONES} that deliveries and probes come from (allowlist both)`,
       });
     });
   }

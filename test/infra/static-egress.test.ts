@@ -36,6 +36,8 @@ describe('static egress (-c staticEgress=true)', () => {
   const on = shapeOf(template);
   const delivery = on.functionId('delivers');
   const prober = on.functionId('retries the heads');
+  // An operator's resume probes the paused head from the admin function at once.
+  const admin = on.functionId('organizations');
   const ref = (id: string) => ({ Ref: id });
 
   /** The subnets whose default route goes through a NAT gateway, and those routes' tables. */
@@ -73,11 +75,11 @@ describe('static egress (-c staticEgress=true)', () => {
     for (const [, subnet] of on.ofType('AWS::EC2::Subnet')) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
   });
 
-  it('places delivery and the prober in the private subnets behind the NAT gateways, egress only', () => {
+  it('places every function that connects to receivers (delivery, the prober, admin for resume) in the private subnets behind the NAT gateways, egress only', () => {
     const { subnets } = privateSubnets();
     expect(subnets).toHaveLength(2);
     const groups = new Set<string>();
-    for (const id of [delivery, prober]) {
+    for (const id of [delivery, prober, admin]) {
       const vpcConfig = on.resources[id]!.Properties.VpcConfig;
       expect(vpcConfig.SubnetIds.map((subnet: { Ref: string }) => subnet.Ref).sort()).toEqual(subnets);
       expect(vpcConfig.SecurityGroupIds).toHaveLength(1);
@@ -98,12 +100,10 @@ describe('static egress (-c staticEgress=true)', () => {
     expect(ingressToGroup).toEqual([]);
   });
 
-  it('keeps ingest and admin out of the VPC', () => {
-    for (const description of ['accepts messages', 'organizations']) {
-      const id = on.functionId(description);
-      expect(on.resources[id]!.Properties.VpcConfig).toBeUndefined();
-      expect(on.managedPoliciesOf(id)).not.toContain('AWSLambdaVPCAccessExecutionRole');
-    }
+  it('keeps ingest, which never connects to a receiver, out of the VPC', () => {
+    const ingest = on.functionId('accepts messages');
+    expect(on.resources[ingest]!.Properties.VpcConfig).toBeUndefined();
+    expect(on.managedPoliciesOf(ingest)).not.toContain('AWSLambdaVPCAccessExecutionRole');
   });
 
   it('reaches DynamoDB and S3 through gateway endpoints on the private route tables', () => {
