@@ -20,5 +20,7 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
     app.node.tryGetContext('payloadRetentionDays') === undefined
       ? undefined
       : Number(app.node.tryGetContext('payloadRetentionDays')),
+  // Deliveries and probes from two fixed addresses receivers can allowlist: `cdk deploy -c staticEgress=true`.
+  staticEgress: app.node.tryGetContext('staticEgress') === 'true',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

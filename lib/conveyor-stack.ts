@@ -10,6 +10,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { Monitoring } from './constructs/monitoring';
 import { PayloadBucket } from './constructs/payload-bucket';
 import { Prober } from './constructs/prober';
+import { StaticEgress } from './constructs/static-egress';
 import { Store } from './constructs/store';
 import { ENV } from '../lambdas/shared/runtime/env';
 
@@ -28,6 +29,13 @@ export interface ConveyorStackProps extends StackProps {
   readonly ingestReservedConcurrency?: number;
   /** Days delivered payloads are kept for redelivery, from their latest delivery; 0 keeps none. @default 7 */
   readonly payloadRetentionDays?: number;
+  /**
+   * Run the functions that connect to receivers (delivery, the prober and admin) in a VPC whose NAT
+   * gateways have Elastic IPs, so a receiver's firewall can allowlist two fixed source addresses
+   * (`StaticEgress`; the outputs `EgressIp1`, `EgressIp2`). Costs NAT gateway and endpoint hours.
+   * @default false
+   */
+  readonly staticEgress?: boolean;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -39,18 +47,25 @@ export class ConveyorStack extends Stack {
       enableKeyRotation: true,
     });
     const store = new Store(this, 'Store', { key: dataKey });
+    // Everything that connects to receivers sends from the static addresses: delivery, the prober
+    // (probes) and admin (an operator's resume probes at once); ingest never does and stays out.
+    const egress = props.staticEgress ? new StaticEgress(this, 'StaticEgress') : undefined;
     const delivery = new Delivery(this, 'Delivery', {
       timeout: Duration.minutes(2),
       commitGrace: Duration.seconds(30),
+      placement: egress?.placement(),
     });
     const queues = new DestinationQueues(this, 'DestinationQueues', {
       key: dataKey,
       deliveryTimeout: delivery.function.timeout!,
     });
-    const api = new IngestApi(this, 'IngestApi', { ingestReservedConcurrency: props.ingestReservedConcurrency });
+    const api = new IngestApi(this, 'IngestApi', {
+      ingestReservedConcurrency: props.ingestReservedConcurrency,
+      adminPlacement: egress?.placement(),
+    });
     // The contract integrators build against, published with the stack (an output names it).
     new ApiReference(this, 'ApiReference', { documentPath: join(import.meta.dirname, '..', 'docs', 'openapi.yaml') });
-    const prober = new Prober(this, 'Prober');
+    const prober = new Prober(this, 'Prober', { placement: egress?.placement() });
     const alerts = new Alerts(this, 'Alerts', { fromAddress: props.alertFromAddress });
     const payloads = new PayloadBucket(this, 'Payloads', { key: dataKey, retentionDays: props.payloadRetentionDays });
     // Ingest stores large payloads; everything that delivers reads them and keeps delivered ones;
@@ -102,6 +117,29 @@ export class ConveyorStack extends Stack {
 
     this.acknowledgeNagFindings(queues.namePrefix);
     this.acknowledgePayloadBucketFindings(payloads);
+    if (egress) this.acknowledgeStaticEgressFindings(egress, [delivery.function, prober.function, api.adminFunction]);
+  }
+
+  /** The static egress VPC's findings this design accepts, with the reason (only with `staticEgress`). */
+  private acknowledgeStaticEgressFindings(egress: StaticEgress, placedFunctions: Construct[]): void {
+    for (const fn of placedFunctions)
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          "AWSLambdaVPCAccessExecutionRole is AWS's policy for exactly this: the network-interface actions Lambda needs to attach the function to its VPC's subnets (DescribeNetworkInterfaces allows no narrower resource) and writing its own logs.",
+      });
+    Validations.of(egress).acknowledge(
+      {
+        id: 'HIPAA.Security::HIPAA.Security-VPCNoUnrestrictedRouteToIGW',
+        reason:
+          "Only the public subnets route to the internet gateway, and they hold nothing but the two NAT gateways, whose Elastic IPs are the addresses receivers allowlist; the functions' private subnets reach the internet only through them.",
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
+        reason:
+          "Nothing is placed in the VPC's default security group (the functions and the endpoints each have their own); closing its rules would take a custom-resource Lambda, a further function, to guard a group no network interface uses.",
+      },
+    );
   }
 
   /** The payload bucket's findings this design accepts, with the reason. */

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/runtime/env';
 import { FUNCTION_BUNDLING } from '../bundling';
 import { LogEncryption } from './log-encryption';
+import type { FunctionPlacement } from './static-egress';
 import { resolve } from 'node:path';
 
 export interface ConveyorFunctionProps {
@@ -23,6 +24,8 @@ export interface ConveyorFunctionProps {
   readonly functionName?: string;
   /** @default no reserved concurrency */
   readonly reservedConcurrentExecutions?: number;
+  /** A VPC to run in (`StaticEgress.placement()`). @default none: Lambda's own network */
+  readonly placement?: FunctionPlacement;
 }
 
 /** The Lambda runtime every Conveyor function runs on; the local runtime uses the same major. */
@@ -49,6 +52,7 @@ export class ConveyorFunction extends NodejsFunction {
       description: props.description,
       functionName: props.functionName,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      ...props.placement,
       runtime: CONVEYOR_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,

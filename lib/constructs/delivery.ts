@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/runtime/env';
 import { ConveyorFunction } from './conveyor-function';
+import type { FunctionPlacement } from './static-egress';
 
 export interface DeliveryProps {
   /**
@@ -18,6 +19,8 @@ export interface DeliveryProps {
    * must exceed the ingest function's timeout. @default Duration.seconds(30)
    */
   readonly commitGrace?: Duration;
+  /** A VPC to deliver from (`StaticEgress.placement()`). @default none: Lambda's own network */
+  readonly placement?: FunctionPlacement;
 }
 
 /**
@@ -53,6 +56,7 @@ export class Delivery extends Construct {
       timeout,
       memorySize: 512,
       environment: { [ENV.COMMIT_GRACE_MS]: String(commitGrace.toMilliseconds()) },
+      placement: props.placement,
     });
   }
 

@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConveyorFunction } from './conveyor-function';
 import { LogEncryption } from './log-encryption';
+import type { FunctionPlacement } from './static-egress';
 
 export interface IngestApiProps {
   /** Steady-state requests per second the API accepts before answering 429. @default 1000 */
@@ -20,6 +21,11 @@ export interface IngestApiProps {
    * quotas). @default none
    */
   readonly ingestReservedConcurrency?: number;
+  /**
+   * A VPC for the admin function (`StaticEgress.placement()`): an operator's resume probes the
+   * paused destination's receiver from it. @default none: Lambda's own network
+   */
+  readonly adminPlacement?: FunctionPlacement;
 }
 
 /**
@@ -49,6 +55,7 @@ export class IngestApi extends Construct {
       lambda: 'admin',
       description: 'Conveyor: organizations, sources, destinations (queues and mappings), subscriptions',
       timeout: Duration.seconds(29),
+      placement: props.adminPlacement,
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {

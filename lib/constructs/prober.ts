@@ -3,6 +3,12 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ConveyorFunction } from './conveyor-function';
+import type { FunctionPlacement } from './static-egress';
+
+export interface ProberProps {
+  /** A VPC to probe from (`StaticEgress.placement()`). @default none: Lambda's own network */
+  readonly placement?: FunctionPlacement;
+}
 
 /**
  * The prober: every minute it retries the heads of paused destinations on their backoff ladder,
@@ -16,13 +22,14 @@ import { ConveyorFunction } from './conveyor-function';
 export class Prober extends Construct {
   public readonly function: ConveyorFunction;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ProberProps = {}) {
     super(scope, id);
     this.function = new ConveyorFunction(this, 'Function', {
       lambda: 'prober',
       description: 'Conveyor: retries the heads of paused destinations, reconciles mappings and sends pending alerts',
       // Passes for about a minute, then leaves room for a last probe of up to 30 s.
       timeout: Duration.seconds(90),
+      placement: props.placement,
     });
     new Rule(this, 'EveryMinute', {
       description: 'Conveyor: runs the prober',
