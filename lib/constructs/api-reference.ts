@@ -24,6 +24,7 @@ export class ApiReference extends Construct {
     super(scope, id);
     this.document = new Asset(this, 'Document', { path: props.documentPath });
     new CfnOutput(this, 'OpenApiDocument', {
+      key: 'OpenApiDocument',
       value: this.document.s3ObjectUrl,
       description:
         'The OpenAPI document of this deployment (fetch it with `aws s3 cp <this URL> openapi.yaml`; `npm start` renders it at /docs)',

@@ -108,6 +108,7 @@ export class IngestApi extends Construct {
       throttlingBurstLimit: props.burstLimit ?? 2000,
     };
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Conveyor API base URL' });
+    // `key`: the name the docs use (`ApiUrl`), not one derived from the construct path.
+    new CfnOutput(this, 'ApiUrl', { key: 'ApiUrl', value: this.api.apiEndpoint, description: 'Conveyor API base URL' });
   }
 }
