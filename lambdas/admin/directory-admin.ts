@@ -1,5 +1,5 @@
 import type { RedeliveryStore } from '../shared/ports/redeliveries';
-import { keyRotationConflict, notFound, provisioningFailed } from '../shared/domain/errors';
+import { keyRotationConflict, notFound, provisioningFailed, subscriptionExists } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
@@ -198,13 +198,22 @@ export const createDestination = async (organizationId: string, readBody: () => 
   };
 };
 
-/** `POST /v1/admin/subscriptions` */
+/**
+ * `POST /v1/admin/subscriptions` `{sourceId, destinationId, dataModel, eventType?}` → the subscription.
+ *
+ * 1. Validate the body (400 naming the field).
+ * 2. Find the source and the destination (404 `source_not_found`, `destination_not_found`).
+ * 3. Create it unless an equal one (same source, destination, dataModel and eventType) exists:
+ *    the store decides in the same write, so two equal requests at once create one; the other
+ *    answers 409 `subscription_exists` naming the existing id.
+ */
 export const createSubscription = async (body: unknown, ports: AdminPorts) => {
   const request = parseRequest(subscriptionRequestSchema, body);
   if (!(await ports.directory.getSource(request.sourceId))) throw notFound('source', request.sourceId);
   await requireDestination(request.destinationId, ports.directory);
   const subscription = { id: newId('subscription'), ...request, createdAt: ports.clock().toISOString() };
-  await ports.directory.putSubscription(subscription);
+  const put = await ports.directory.putSubscription(subscription);
+  if (!put.created) throw subscriptionExists(put.existingId);
   ports.log.info('Subscription created', {
     subscriptionId: subscription.id,
     sourceId: request.sourceId,

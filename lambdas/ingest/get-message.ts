@@ -12,21 +12,44 @@ export interface GetMessagePorts {
   readonly directory: Pick<Directory, 'getDestination'>;
 }
 
+/** One transmission as `GET /v1/messages/{messageId}` shows it (MessageTransmission in docs/openapi.yaml). */
+export interface TransmissionView {
+  readonly id: string;
+  readonly destinationId: string;
+  readonly status: TransmissionStatus;
+  readonly attempts: number;
+  readonly sequence?: number;
+  readonly arrivedAt?: string;
+  readonly lastError?: string;
+  /** How many times it was replayed or redelivered; absent before the first. */
+  readonly generation?: number;
+}
+
 /** The answer to `GET /v1/messages/{messageId}` (MessageView in docs/openapi.yaml). */
 export interface MessageView {
   readonly messageId: string;
   readonly receivedAt: string;
   readonly status: MessageStatus;
-  readonly transmissions: ReadonlyArray<{
-    id: string;
-    destinationId: string;
-    status: string;
-    attempts: number;
-    sequence?: number;
-    arrivedAt?: string;
-    lastError?: string;
-  }>;
+  readonly transmissions: readonly TransmissionView[];
 }
+
+/**
+ * The documented fields of a transmission, each only when present: copied by name, so a field a
+ * later version stores on a transmission never reaches integrators undocumented.
+ */
+const showTransmission = (transmission: Transmission, status: TransmissionStatus): TransmissionView => {
+  const { id, destinationId, attempts, sequence, arrivedAt, lastError, generation } = transmission;
+  return {
+    id,
+    destinationId,
+    status,
+    attempts,
+    ...(sequence === undefined ? {} : { sequence }),
+    ...(arrivedAt === undefined ? {} : { arrivedAt }),
+    ...(lastError === undefined ? {} : { lastError }),
+    ...(generation === undefined ? {} : { generation }),
+  };
+};
 
 /** Statuses of a transmission still waiting for its destination: `cancelled` once that is deleted. */
 const WAITING: readonly TransmissionStatus[] = ['queued', 'paused'];
@@ -49,9 +72,12 @@ export const getMessage = async (source: Source, messageId: string, ports: GetMe
   }
   const removed = await removedDestinations(message.transmissions, ports);
   const transmissions = message.transmissions.map((transmission) =>
-    WAITING.includes(transmission.status) && removed.has(transmission.destinationId)
-      ? { ...transmission, status: 'cancelled' as const }
-      : { ...transmission },
+    showTransmission(
+      transmission,
+      WAITING.includes(transmission.status) && removed.has(transmission.destinationId)
+        ? 'cancelled'
+        : transmission.status,
+    ),
   );
   return {
     messageId: message.id,

@@ -4,7 +4,8 @@
  */
 import { createIngestApi } from '../../lambdas/ingest/app';
 import { isId, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
-import type { Message } from '../../lambdas/shared/domain/model';
+import type { Message, Transmission } from '../../lambdas/shared/domain/model';
+import { answerViolations } from '../fixtures/openapi';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
 import { createMetrics } from '../../lambdas/shared/runtime/metrics';
 import { MemoryMessageStore, MemoryPayloadStore } from '../fixtures/memory-store';
@@ -180,6 +181,43 @@ describe('GET /v1/messages/{messageId}', () => {
       transmissions: [delivered],
     });
     expect(output.metrics()).toEqual([]);
+  });
+
+  it("shows a replayed transmission's generation as docs/openapi.yaml documents it, and no field it does not list", async () => {
+    const { call, messages, source, destination } = setUp();
+    const messageId = newId('message');
+    const replayed = {
+      id: transmissionIdOf(messageId, 0),
+      destinationId: destination.id,
+      status: 'queued' as const,
+      attempts: 3,
+      lastError: 'HTTP 503',
+      generation: 2,
+    };
+    // A field a store might hold beside the documented ones (such as a replay's token).
+    const stored = { ...replayed, replayToken: 'rpl_internal' } as Transmission;
+    await messages.commitMessage({
+      id: messageId,
+      sourceId: source.id,
+      organizationId: source.organizationId,
+      receivedAt: '2026-11-26T09:59:00.000Z',
+      dataModel: 'Imaging',
+      eventType: 'Report',
+      transmissions: [stored],
+    });
+    const path = `/v1/messages/${messageId}`;
+
+    const answer = await call('GET', path, { headers: { authorization: `Bearer ${API_KEY}` } });
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body!).transmissions).toEqual([replayed]);
+    const observed = { method: 'GET', path, status: 200, contentType: 'application/json' };
+    expect(answerViolations({ ...observed, text: answer.body! })).toEqual([]);
+    // The oracle the integration tests use would catch the field had it been shown.
+    const leaked = { ...JSON.parse(answer.body!), transmissions: [stored] };
+    expect(answerViolations({ ...observed, text: JSON.stringify(leaked) })).toEqual([
+      '/transmissions/0 must NOT have additional properties "replayToken"',
+    ]);
   });
 });
 

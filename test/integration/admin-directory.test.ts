@@ -178,6 +178,36 @@ it('lists and deletes subscriptions, by source and destination, page by page', a
   );
 });
 
+it('creates a subscription once: of equal requests at the same moment one is created, the others answer 409 naming it', async () => {
+  const organization = await conveyor.createOrganization();
+  const destination = await createDestination(organization.id, working.url);
+  const source = await conveyor.createSource(organization.id);
+  const terms = { sourceId: source.id, destinationId: destination.id, dataModel: 'Results', eventType: 'Final' };
+
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, () => conveyor.admin('POST', '/v1/admin/subscriptions', terms)),
+  );
+
+  const created = answers.filter((answer) => answer.status === 201);
+  expect(created).toHaveLength(1);
+  const id = created[0]!.body.id as string;
+  for (const answer of answers.filter((other) => other.status !== 201)) {
+    expectError(answer, 409, 'subscription_exists', id);
+  }
+  const listed = await conveyor.admin('GET', `/v1/admin/subscriptions?sourceId=${source.id}`);
+  expect(listed.body.items.map((item: any) => item.id)).toEqual([id]);
+  // Other terms are other subscriptions: without eventType, or another dataModel.
+  const { eventType: _eventType, ...anyEvent } = terms;
+  expect((await conveyor.admin('POST', '/v1/admin/subscriptions', anyEvent)).status).toBe(201);
+  expect((await conveyor.admin('POST', '/v1/admin/subscriptions', { ...terms, dataModel: 'Orders' })).status).toBe(201);
+  expectError(await conveyor.admin('POST', '/v1/admin/subscriptions', anyEvent), 409, 'subscription_exists');
+  // Deleted, the same terms can be subscribed again.
+  expect((await conveyor.admin('DELETE', `/v1/admin/subscriptions/${id}`)).status).toBe(204);
+  const again = await conveyor.admin('POST', '/v1/admin/subscriptions', terms);
+  expect(again.status).toBe(201);
+  expect(again.body.id).not.toBe(id);
+});
+
 it('lists paused destinations oldest pause first; a URL changed while paused is used by the resume, in order', async () => {
   const organization = await conveyor.createOrganization();
   const source = await conveyor.createSource(organization.id);

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { embeddedIpv4 } from './embedded-ipv4';
 import { invalidRequest } from './errors';
 
 /** The kinds of network an IP address can belong to (see `classifyAddress`). */
@@ -36,27 +37,24 @@ const PRIVATE = block([
   ['::', 96, 'ipv6'],
 ]);
 
-/** The IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) address. */
-const embeddedIpv4 = (address: string): string | undefined => {
-  const match = /^(?:::ffff:|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (match) return match[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  const [highText, lowText] = [hex?.[1], hex?.[2]];
-  if (highText === undefined || lowText === undefined) return undefined;
-  const high = parseInt(highText, 16);
-  const low = parseInt(lowText, 16);
-  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
-};
+const SEVERITY: readonly AddressClass[] = ['public', 'private', 'link-local'];
 
-/** Which kind of network an IP address belongs to. */
+/**
+ * Which kind of network an IP address (v4 or v6, any textual form, brackets and zone allowed)
+ * belongs to. An IPv6 address that carries an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo: see
+ * `embeddedIpv4`) belongs where that IPv4 address does, the worst reading deciding when there are
+ * several.
+ */
 export const classifyAddress = (address: string): AddressClass => {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const v4 = isIP(bare) === 6 ? embeddedIpv4(bare) : undefined;
-  if (v4 !== undefined) return classifyAddress(v4);
   const type = isIP(bare) === 4 ? 'ipv4' : 'ipv6';
   if (LINK_LOCAL.check(bare, type)) return 'link-local';
   if (PRIVATE.check(bare, type)) return 'private';
-  return 'public';
+  const embedded = type === 'ipv6' ? embeddedIpv4(bare).map(classifyAddress) : [];
+  return embedded.reduce<AddressClass>(
+    (worst, addressClass) => (SEVERITY.indexOf(addressClass) > SEVERITY.indexOf(worst) ? addressClass : worst),
+    'public',
+  );
 };
 
 /**
@@ -78,21 +76,24 @@ export interface DestinationUrlPolicy {
 }
 
 /**
- * Checks a destination URL against the contract: https, no credentials, and every address the host
- * resolves to public; private and loopback (and http to them) only where the deployment allows
- * them; link-local never. Answers 400 `invalid_request` naming `url`.
+ * Checks a destination URL against the contract: https, no credentials, a port other than 0, and
+ * every address the host resolves to public; private and loopback (and http to them) only where
+ * the deployment allows them; link-local never. Answers 400 `invalid_request` naming `url`.
  */
 export const checkDestinationUrl = async (value: string, policy: DestinationUrlPolicy): Promise<URL> => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
+    // Also a port above 65535 (RFC 6335 §6: ports are 16-bit).
     throw invalidRequest('url must be an absolute https URL.');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowPrivate)) {
     throw invalidRequest('url must use https.');
   }
   if (url.username !== '' || url.password !== '') throw invalidRequest('url must not contain credentials.');
+  // The URL parser already refuses ports above 65535; any other port is one a server may listen on.
+  if (url.port === '0') throw invalidRequest('url has port 0, which no server listens on.');
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {

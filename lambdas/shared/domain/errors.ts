@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   'not_accepted',
   'provisioning_failed',
   'subscription_not_found',
+  // POST /v1/admin/subscriptions
+  'subscription_exists',
   // DELETE /v1/admin/destinations/{id}
   'destination_not_empty',
   'deletion_incomplete',
@@ -189,6 +191,17 @@ export const uploadUsed = (): ApiError =>
     409,
     'upload_used',
     'dataUpload names an upload that already serves a message; an upload serves one message, so start a new one with POST /v1/uploads.',
+  );
+
+/**
+ * 409 `subscription_exists`: a subscription with the same sourceId, destinationId, dataModel and
+ * eventType (or the same absence of one) exists already; `existingId` is its id.
+ */
+export const subscriptionExists = (existingId: string): ApiError =>
+  new ApiError(
+    409,
+    'subscription_exists',
+    `Subscription ${existingId} already has this sourceId, destinationId, dataModel and eventType; nothing was created.`,
   );
 
 /** 409 `key_rotation_conflict`: another rotation of the same source happened at the same time. */

@@ -1,44 +1,88 @@
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import { invalidJson, invalidRequest } from './errors';
 
-/** The contract refuses JSON nested deeper than this many levels. */
+/**
+ * The contract refuses JSON nested deeper than this many levels: a message's `data` (inline or
+ * uploaded) may itself be this deep, each `{` or `[` opening a level (`[[1]]` is 2 deep).
+ */
 export const MAX_JSON_DEPTH = 64;
 
+/** Where a text first nests too deep: the `{` or `[` past the limit, and the top-level key it lies under. */
+export interface TooDeep {
+  /** The offset (UTF-16 code units) of the `{` or `[` that opens one level too many. */
+  readonly offset: number;
+  /** The key of the top-level object's member it lies in (escapes resolved); absent when the top level is no object. */
+  readonly topLevelKey?: string;
+}
+
+/** The key at `span` (a JSON string token) with its escapes resolved, as `{topLevelKey}`; `{}` without one. */
+const keyText = (text: string, span: readonly [number, number] | undefined): { topLevelKey?: string } => {
+  if (span === undefined) return {};
+  try {
+    return { topLevelKey: JSON.parse(text.slice(span[0], span[1])) as string };
+  } catch {
+    return {};
+  }
+};
+
 /**
- * True when `text` opens more than `limit` nested objects/arrays. Checked before JSON.parse so a
- * hostile body can neither overflow the stack of a recursive parser nor cost a full parse.
+ * Where `text` first opens more than `limit` nested objects/arrays, or undefined when it never
+ * does. A scan, checked before JSON.parse so a hostile body can neither overflow the stack of a
+ * recursive parser nor cost a full parse; brackets inside strings open nothing.
  */
-export const nestingExceeds = (text: string, limit: number): boolean => {
+export const firstTooDeep = (text: string, limit: number): TooDeep | undefined => {
   let depth = 0;
-  let inString = false;
+  let stringStart = -1;
+  let lastString: [number, number] | undefined;
+  let topLevelKey: [number, number] | undefined;
+  const topLevelIsObject = text.trimStart().startsWith('{');
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c)
+    if (stringStart >= 0) {
+      if (code === 0x5c) {
         i++; // skip the escaped character
-      else if (code === 0x22) inString = false;
+      } else if (code === 0x22) {
+        lastString = [stringStart, i + 1];
+        stringStart = -1;
+      }
     } else if (code === 0x22) {
-      inString = true;
+      stringStart = i;
+    } else if (code === 0x3a && depth === 1) {
+      topLevelKey = lastString; // a colon in the top-level object follows one of its keys
     } else if (code === 0x7b || code === 0x5b) {
-      if (++depth > limit) return true;
+      if (++depth > limit) return { offset: i, ...keyText(text, topLevelIsObject ? topLevelKey : undefined) };
     } else if (code === 0x7d || code === 0x5d) {
       depth--;
     }
   }
-  return false;
+  return undefined;
 };
 
-// SQS refuses U+FFFE, U+FFFF and unpaired surrogates in a message body.
-const UNQUEUEABLE = /[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** True when `text` opens more than `limit` nested objects/arrays (see `firstTooDeep`). */
+export const nestingExceeds = (text: string, limit: number): boolean => firstTooDeep(text, limit) !== undefined;
+
+// A lone surrogate has no UTF-8 form: the bytes sent on would not be the text checked here. (Raw
+// U+FFFE and U+FFFF are legal JSON and UTF-8: the queue envelope base64-encodes data holding them.)
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A top-level key worth naming in a message: a field's name, not text of any length or kind. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/** The sentence refusing a body nested too deep, naming the top-level field at fault when it has a field's name. */
+const tooDeepMessage = ({ topLevelKey }: TooDeep): string =>
+  topLevelKey !== undefined && FIELD_NAME.test(topLevelKey)
+    ? `${topLevelKey} is nested deeper than ${MAX_JSON_DEPTH} levels.`
+    : `The body must be a JSON object whose fields are nested at most ${MAX_JSON_DEPTH} levels deep.`;
 
 /**
  * Parses a request body that must be a JSON object. Answers 400 `invalid_json` for text that is
- * not JSON and 400 `invalid_request` for nesting past the limit or characters no queue accepts.
+ * not JSON, and 400 `invalid_request` for a field (such as `data`) itself nested deeper than
+ * `MAX_JSON_DEPTH` levels (the body's own object is one level around its fields), for an unpaired
+ * surrogate, or for a key twice in one object.
  */
 export const parseJsonObject = (text: string): Record<string, unknown> => {
-  if (nestingExceeds(text, MAX_JSON_DEPTH)) {
-    throw invalidRequest(`The body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
-  }
+  const tooDeep = firstTooDeep(text, MAX_JSON_DEPTH + 1);
+  if (tooDeep !== undefined) throw invalidRequest(tooDeepMessage(tooDeep));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -48,8 +92,8 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidRequest('The body must be a JSON object.');
   }
-  if (UNQUEUEABLE.test(text)) {
-    throw invalidRequest('The body contains U+FFFE, U+FFFF or an unpaired surrogate; escape it as \\uXXXX.');
+  if (UNPAIRED_SURROGATE.test(text)) {
+    throw invalidRequest('The body contains an unpaired surrogate, which UTF-8 cannot carry; escape it as \\uXXXX.');
   }
   const duplicate = firstDuplicateKey(parseTree(text, [], { disallowComments: true, allowTrailingComma: false }));
   if (duplicate) {

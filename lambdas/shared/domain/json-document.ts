@@ -9,13 +9,13 @@
  *   `"\u0061"` are the same key), as jsonc-parser compares them inline: JSON.parse would keep the
  *   last of the two and a receiver may keep the first.
  * - At most `MAX_JSON_DEPTH` (64) nested objects and arrays, counted as `nestingExceeds` counts
- *   them: each `{` or `[` opens a level, so `[[1]]` is 2 deep.
+ *   them: each `{` or `[` opens a level, so `[[1]]` is 2 deep. The document is `data` itself, so
+ *   this is the limit inline `data` has too (the request body's object around it is not counted).
  * - No byte order mark: the bytes are delivered as they are, inside the RECEIVE body, where a BOM
  *   is no JSON (inline, the UTF-8 decoder drops one before the rules apply).
  *
- * Unlike inline data, U+FFFE, U+FFFF and escaped unpaired surrogates are accepted: inline they
- * are refused only because an SQS message cannot carry them, and uploaded data never travels
- * through a queue (the queue entries carry a reference to it).
+ * As inline, U+FFFE, U+FFFF and escaped unpaired surrogates are accepted: they are legal JSON,
+ * and uploaded data never travels through a queue anyway (the queue entries carry a reference).
  *
  * The tokenizer is @streamparser/json's: it resolves escapes, refuses invalid UTF-8 (a fatal
  * TextDecoder) and bad tokens, but checks no grammar, so `checkTokens` below does (which token

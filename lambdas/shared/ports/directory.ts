@@ -37,7 +37,12 @@ export interface Directory {
    * An absent item counts as removed.
    */
   removeDestination(id: string): Promise<void>;
-  putSubscription(subscription: Subscription): Promise<void>;
+  /**
+   * Creates a subscription unless one with the same sourceId, destinationId, dataModel and
+   * eventType (or the same absence of one) exists: decided by the store in the same write, so
+   * two equal requests at the same moment create one. Safe to repeat with the same subscription.
+   */
+  putSubscription(subscription: Subscription): Promise<SubscriptionPut>;
   listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]>;
 
   // ── Deleting a destination (`DELETE /v1/admin/destinations/{id}`, admin/delete-destination.ts) ──
@@ -68,6 +73,9 @@ export interface Directory {
    */
   removeSubscriptionsOfDestination(destinationId: string): Promise<Subscription[]>;
 }
+
+/** What `Directory.putSubscription` did: created it, or found an equal one (`existingId`) and created nothing. */
+export type SubscriptionPut = { readonly created: true } | { readonly created: false; readonly existingId: string };
 
 export interface ApiKeyHolder {
   readonly source: Source;

@@ -1,5 +1,6 @@
-import { createDestination } from '../../../lambdas/admin/directory-admin';
-import { adminPorts, organization } from './admin-ports';
+import { createDestination, createSubscription } from '../../../lambdas/admin/directory-admin';
+import { newId } from '../../../lambdas/shared/domain/ids';
+import { activeDestination, adminPorts, organization } from './admin-ports';
 
 const request = { name: 'Lab results', url: 'https://lab.example/hook' };
 
@@ -95,5 +96,44 @@ describe('createDestination', () => {
         errorMessage: 'ResourceInUseException',
       }),
     );
+  });
+});
+
+describe('createSubscription', () => {
+  /** Prepare: a source and an active destination, and a way to subscribe the one to the other. */
+  const setUpRoute = async () => {
+    const fixture = adminPorts();
+    const source = { id: newId('source'), organizationId: organization.id, name: 'LIS', createdAt: '' };
+    await fixture.directory.putSource(source);
+    const destination = await activeDestination(fixture);
+    const subscribe = (terms: { dataModel: string; eventType?: string }) =>
+      createSubscription({ sourceId: source.id, destinationId: destination.id, ...terms }, fixture.ports);
+    return { ...fixture, subscribe };
+  };
+
+  it('answers 409 subscription_exists naming the first one when the same terms come again, and creates nothing', async () => {
+    const { directory, subscribe } = await setUpRoute();
+    const first = await subscribe({ dataModel: 'Results', eventType: 'Final' });
+
+    const again = subscribe({ dataModel: 'Results', eventType: 'Final' });
+
+    await expect(again).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'subscription_exists',
+      message: expect.stringContaining(first.id),
+    });
+    expect([...directory.subscriptionsById.keys()]).toEqual([first.id]);
+  });
+
+  it('creates subscriptions whose terms differ in eventType, or in having one at all', async () => {
+    const { directory, subscribe } = await setUpRoute();
+
+    await subscribe({ dataModel: 'Results' });
+    await subscribe({ dataModel: 'Results', eventType: 'Final' });
+    await subscribe({ dataModel: 'Results', eventType: 'Preliminary' });
+    await subscribe({ dataModel: 'Orders' });
+
+    expect(directory.subscriptionsById.size).toBe(4);
+    await expect(subscribe({ dataModel: 'Results' })).rejects.toMatchObject({ code: 'subscription_exists' });
   });
 });

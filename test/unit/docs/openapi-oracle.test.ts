@@ -2,7 +2,12 @@
  * The test-side oracle (test/fixtures/openapi.ts) that every integration test's answers and
  * deliveries go through: it must catch answers outside docs/openapi.yaml, or those tests prove nothing.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { answerViolations, assertAnswerDocumented, deliveryViolations } from '../../fixtures/openapi';
+
+// js-yaml comes with Jest (it has no type declarations of its own); only its `load` is used.
+const { load } = createRequire(__filename)('js-yaml') as { load: (text: string) => unknown };
 
 const json = 'application/json';
 const organization = {
@@ -71,6 +76,33 @@ describe('an answer', () => {
     expect(
       answerViolations({ method: 'PUT', path: '/v1/messages', status: 404, contentType: json, text: '{"error":{}}' }),
     ).toEqual(["/error must have required property 'code'", "/error must have required property 'message'"]);
+  });
+});
+
+describe('docs/openapi.yaml', () => {
+  /** Every schema in the document that describes a JSON object, with where it is. */
+  const objectSchemas = (node: unknown, where: string): Array<{ where: string; schema: Record<string, unknown> }> => {
+    if (Array.isArray(node)) return node.flatMap((item, index) => objectSchemas(item, `${where}/${index}`));
+    if (node === null || typeof node !== 'object') return [];
+    const schema = node as Record<string, unknown>;
+    const own = schema.type === 'object' || (schema.properties !== undefined && schema.type === undefined);
+    return [
+      ...(own ? [{ where, schema }] : []),
+      ...Object.entries(schema)
+        // Examples are values, not schemas.
+        .filter(([key]) => key !== 'example' && key !== 'examples')
+        .flatMap(([key, value]) => objectSchemas(value, `${where}/${key}`)),
+    ];
+  };
+  const document = load(readFileSync('docs/openapi.yaml', 'utf8'));
+
+  it('closes every object schema, so the oracle fails an answer with a field the document does not list', () => {
+    const schemas = objectSchemas(document, '#');
+    expect(schemas.length).toBeGreaterThan(20);
+    const open = schemas.filter(
+      ({ schema }) => !('additionalProperties' in schema) && !('unevaluatedProperties' in schema),
+    );
+    expect(open.map(({ where }) => where)).toEqual([]);
   });
 });
 

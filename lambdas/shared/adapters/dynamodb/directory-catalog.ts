@@ -9,7 +9,7 @@ import type {
   SubscriptionFilter,
 } from '../../ports/directory';
 import type { Page, PageRequest } from '../../ports/pages';
-import { SUBSCRIPTIONS_PER_TRANSACTION, toDestination } from './directory';
+import { removeSubscriptions, subscriptionRemoval, toDestination } from './directory';
 import {
   apiKeyKey,
   DESTINATIONS_LISTING,
@@ -22,7 +22,6 @@ import {
   sourceKey,
   sourceListingKey,
   sourcesListing,
-  subscriptionKey,
   subscriptionListingKey,
   subscriptionsOfSource,
 } from './keys';
@@ -38,7 +37,6 @@ import {
   strip,
   type Table,
   transactWrite,
-  type TransactItems,
 } from './table';
 
 /** The names and placeholders of an update that sets only the named attributes. */
@@ -180,32 +178,20 @@ export class DynamoDirectoryCatalog implements DirectoryCatalog {
     };
   }
 
-  /** One transaction: the subscription (on condition that it exists) and its listing item. */
+  /** One transaction: the subscription, its listing item and its terms item (so an equal one can be created again). */
   async deleteSubscription(id: string): Promise<boolean> {
     const subscription = await this.getSubscription(id);
     if (!subscription) return false;
-    await transactWrite(this.table, this.subscriptionRemoval(subscription.sourceId, id));
+    await transactWrite(this.table, subscriptionRemoval(this.table, subscription));
     return true;
-  }
-
-  private subscriptionRemoval(sourceId: string, subscriptionId: string): TransactItems {
-    const { tableName } = this.table;
-    return [
-      { Delete: { TableName: tableName, Key: subscriptionKey(sourceId, subscriptionId) } },
-      { Delete: { TableName: tableName, Key: subscriptionListingKey(subscriptionId) } },
-    ];
   }
 
   private async removeSubscriptionsOf(sourceId: string): Promise<void> {
     const { pk, prefix } = subscriptionsOfSource(sourceId);
-    const ids = (await queryAll(this.table, pk, prefix, { consistent: true })).map((item) => item.id as string);
-    for (let start = 0; start < ids.length; start += SUBSCRIPTIONS_PER_TRANSACTION) {
-      const batch = ids.slice(start, start + SUBSCRIPTIONS_PER_TRANSACTION);
-      await transactWrite(
-        this.table,
-        batch.flatMap((id) => this.subscriptionRemoval(sourceId, id)),
-      );
-    }
+    const subscriptions = (await queryAll(this.table, pk, prefix, { consistent: true })).map(
+      (item) => strip<Subscription>(item)!,
+    );
+    await removeSubscriptions(this.table, subscriptions);
   }
 
   /**

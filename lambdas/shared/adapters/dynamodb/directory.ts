@@ -2,7 +2,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import type { Destination, Organization, Source, Subscription } from '../../domain/model';
-import type { ApiKeyHolder, DeletionStart, Directory } from '../../ports/directory';
+import type { ApiKeyHolder, DeletionStart, Directory, SubscriptionPut } from '../../ports/directory';
 import {
   apiKeyKey,
   destinationKey,
@@ -16,6 +16,7 @@ import {
   subscriptionKey,
   subscriptionListingKey,
   subscriptionsOfSource,
+  subscriptionTermsKey,
 } from './keys';
 import {
   conditionHeld,
@@ -29,6 +30,7 @@ import {
   returnFoundItem,
   strip,
   type Table,
+  type TransactItems,
   transactWrite,
 } from './table';
 
@@ -47,10 +49,28 @@ const holdsWritten = (found: Item | undefined, written: Item) =>
   found !== undefined &&
   Object.entries(written).every(([name, value]) => value === undefined || isDeepStrictEqual(found[name], value));
 /**
- * Subscriptions removed per transaction when their source or destination goes: two items each
- * (the subscription and its listing item), under DynamoDB's 100 items per transaction.
+ * Subscriptions removed per transaction when their source or destination goes: three items each
+ * (the subscription, its listing item and its terms item), under DynamoDB's 100 items per transaction.
  */
-export const SUBSCRIPTIONS_PER_TRANSACTION = 40;
+export const SUBSCRIPTIONS_PER_TRANSACTION = 33;
+
+/** The deletes that remove a subscription: its item, its listing item and its terms item (unconditional: safe to repeat). */
+export const subscriptionRemoval = ({ tableName }: Table, subscription: Subscription): TransactItems => [
+  { Delete: { TableName: tableName, Key: subscriptionKey(subscription.sourceId, subscription.id) } },
+  { Delete: { TableName: tableName, Key: subscriptionListingKey(subscription.id) } },
+  { Delete: { TableName: tableName, Key: subscriptionTermsKey(subscription) } },
+];
+
+/** Removes `subscriptions`, `SUBSCRIPTIONS_PER_TRANSACTION` to a transaction. */
+export const removeSubscriptions = async (table: Table, subscriptions: readonly Subscription[]): Promise<void> => {
+  for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_TRANSACTION) {
+    const batch = subscriptions.slice(first, first + SUBSCRIPTIONS_PER_TRANSACTION);
+    await transactWrite(
+      table,
+      batch.flatMap((subscription) => subscriptionRemoval(table, subscription)),
+    );
+  }
+};
 
 // A rotation is its own when the source found already has the new key (a hash of a fresh random key).
 const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.currentKeyHash === apiKeyHash;
@@ -279,14 +299,37 @@ export class DynamoDirectory implements Directory {
   }
 
   /**
-   * Creates a subscription in its source's partition and its listing item (a copy, which finds it
-   * by id) in one transaction; refused when its id is taken by another.
+   * One transaction: the subscription in its source's partition, its listing item (a copy, which
+   * finds it by id) and its terms item (`subscriptionTermsKey`, holding its id), each of the first
+   * and the last on condition that it does not exist. A terms item found holding another id is an
+   * equal subscription: `existingId`. Found holding this id, or the subscription found as written,
+   * is this call's earlier attempt (its answer lost): created.
+   * @throws TransactionCanceledException when the subscription's id is taken by another
    */
-  async putSubscription(subscription: Subscription): Promise<void> {
-    await this.putNewWithListing(
-      { ...subscriptionKey(subscription.sourceId, subscription.id), ...subscription },
-      { ...subscriptionListingKey(subscription.id), ...subscription },
-    );
+  async putSubscription(subscription: Subscription): Promise<SubscriptionPut> {
+    const { tableName } = this.table;
+    const item = { ...subscriptionKey(subscription.sourceId, subscription.id), ...subscription };
+    const conditional = { ConditionExpression: itemDoesNotExist, ...returnFoundItem };
+    try {
+      await transactWrite(this.table, [
+        { Put: { TableName: tableName, Item: item, ...conditional } },
+        { Put: { TableName: tableName, Item: { ...subscriptionListingKey(subscription.id), ...subscription } } },
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...subscriptionTermsKey(subscription), subscriptionId: subscription.id },
+            ...conditional,
+          },
+        },
+      ]);
+      return { created: true };
+    } catch (error) {
+      const [subscriptionFound, , termsFound] = refusalsOf(error) ?? [];
+      const holder = termsFound?.found?.subscriptionId;
+      if (typeof holder === 'string' && holder !== subscription.id) return { created: false, existingId: holder };
+      if (holder === subscription.id || holdsWritten(subscriptionFound?.found, item)) return { created: true };
+      throw error;
+    }
   }
 
   /**
@@ -376,25 +419,14 @@ export class DynamoDirectory implements Directory {
   /**
    * Removes the destination's subscriptions, found in the subscription listing (`SUBSCRIPTIONS`,
    * read strongly consistent and filtered by destination: subscriptions are few, and deletion is
-   * rare), each with its listing item, in transactions of `SUBSCRIPTIONS_PER_TRANSACTION`.
-   * Answers what it removed, so a deletion undone can put them back.
+   * rare), each with its listing and terms items, in transactions of
+   * `SUBSCRIPTIONS_PER_TRANSACTION`. Answers what it removed, so a deletion undone can put them back.
    */
   async removeSubscriptionsOfDestination(destinationId: string): Promise<Subscription[]> {
-    const { tableName } = this.table;
     const subscriptions = (await queryAll(this.table, SUBSCRIPTIONS_LISTING, undefined, { consistent: true }))
       .map((item) => strip<Subscription>(item)!)
       .filter((subscription) => subscription.destinationId === destinationId);
-    for (let first = 0; first < subscriptions.length; first += SUBSCRIPTIONS_PER_TRANSACTION) {
-      await transactWrite(
-        this.table,
-        subscriptions
-          .slice(first, first + SUBSCRIPTIONS_PER_TRANSACTION)
-          .flatMap((subscription) => [
-            { Delete: { TableName: tableName, Key: subscriptionKey(subscription.sourceId, subscription.id) } },
-            { Delete: { TableName: tableName, Key: subscriptionListingKey(subscription.id) } },
-          ]),
-      );
-    }
+    await removeSubscriptions(this.table, subscriptions);
     return subscriptions;
   }
 

@@ -6,6 +6,9 @@
  *   SRC#<id>         SRC            source, with the hash of its current API key         directory.ts
  *   SRC#<id>         SUB#<subId>    subscription of that source (routing reads them      directory.ts
  *                                   in one query)
+ *   SUBTERMS#<srcId> <dstId>#<h>    the id of the one subscription of that source to     directory.ts
+ *                                   that destination with these terms (h: sha256 of
+ *                                   dataModel and eventType): refuses a second one
  *   APIKEY#<sha256>  APIKEY         the source the key belongs to (copied, so auth is    directory.ts
  *                                   one read); `validUntil` once replaced
  *   DST#<id>         DST            destination, its queue and mapping                   directory.ts
@@ -56,7 +59,8 @@
  * breaks. A listing item is read with a strongly consistent Query. Each listing is one partition
  * (one per organization for sources): admin writes come at a human rate, far under a partition's
  * 1,000 writes a second. Items written before the listings existed have no listing item and are
- * not listed (re-create them, or write the listing items by hand).
+ * not listed (re-create them, or write the listing items by hand). Likewise a subscription created
+ * before its terms item existed does not stop an equal one from being created.
  *
  * Writes that must happen together cross these lines inside one transaction: recording a pause
  * (destination-state.ts) also marks the head transmission paused (message-store.ts) and puts the
@@ -97,6 +101,24 @@ export const subscriptionKey = (sourceId: string, subscriptionId: string): ItemK
   pk: sourcePartition(sourceId),
   sk: `SUB#${subscriptionId}`,
 });
+
+/**
+ * The item that the terms of a subscription (source, destination, dataModel, eventType or none)
+ * claim: created with the subscription on condition that it does not exist, so two equal
+ * subscriptions cannot both be created, however close together. dataModel and eventType are
+ * hashed, so any characters they hold fit in a key.
+ */
+export const subscriptionTermsKey = (terms: {
+  readonly sourceId: string;
+  readonly destinationId: string;
+  readonly dataModel: string;
+  readonly eventType?: string;
+}): ItemKey => {
+  const termsHash = createHash('sha256')
+    .update(JSON.stringify([terms.dataModel, terms.eventType ?? null]))
+    .digest('hex');
+  return { pk: `SUBTERMS#${terms.sourceId}`, sk: `${terms.destinationId}#${termsHash}` };
+};
 
 /** Where the subscriptions of a source are: its partition, sort keys beginning with `prefix`. */
 export const subscriptionsOfSource = (sourceId: string) => ({ pk: sourcePartition(sourceId), prefix: 'SUB#' });

@@ -33,6 +33,7 @@ import {
   uploadIncomplete,
   uploadNotFound,
   uploadUsed,
+  subscriptionExists,
 } from '../../../../lambdas/shared/domain/errors';
 
 // js-yaml comes with Jest (it has no type declarations of its own); only its `load` is used.
@@ -85,6 +86,7 @@ const everyError = (): ApiError[] => [
   uploadNotFound('upl_1'),
   uploadIncomplete('Nothing has been uploaded to this upload yet.'),
   uploadUsed(),
+  subscriptionExists('sub_1'),
 ];
 
 describe('API errors', () => {
@@ -136,6 +138,7 @@ describe('API errors', () => {
         'provisioningFailed',
         'replayNotAccepted',
         'resumedBeforeSkip',
+        'subscriptionExists',
         'unauthorized',
         'unsupportedMediaType',
         'uploadIncomplete',
@@ -174,6 +177,12 @@ describe('API errors', () => {
       'upload_used',
       uploadUsed(),
       'dataUpload names an upload that already serves a message; an upload serves one message, so start a new one with POST /v1/uploads.',
+    ],
+    [
+      409,
+      'subscription_exists',
+      subscriptionExists('sub_01J00000000000000000000000'),
+      'Subscription sub_01J00000000000000000000000 already has this sourceId, destinationId, dataModel and eventType; nothing was created.',
     ],
     [
       409,

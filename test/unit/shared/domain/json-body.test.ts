@@ -1,5 +1,10 @@
 import { ApiError } from '../../../../lambdas/shared/domain/errors';
-import { nestingExceeds, parseJsonObject, rawPropertyText } from '../../../../lambdas/shared/domain/json-body';
+import {
+  firstTooDeep,
+  nestingExceeds,
+  parseJsonObject,
+  rawPropertyText,
+} from '../../../../lambdas/shared/domain/json-body';
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
@@ -25,6 +30,18 @@ describe('nestingExceeds', () => {
   });
 });
 
+describe('firstTooDeep', () => {
+  it('finds the bracket one level too deep and the top-level key it lies under, escapes resolved', () => {
+    const text = `{"meta":{"a":[1]},"d\\u0061ta":${nested(3)}}`;
+    expect(firstTooDeep(text, 3)).toEqual({ offset: text.indexOf('[[[') + 2, topLevelKey: 'data' });
+    expect(firstTooDeep(text, 4)).toBeUndefined();
+    // A colon or key inside a string, or in a deeper object, is not a top-level key.
+    expect(firstTooDeep(`{"x:":{"k":"v:",":":${nested(2)}}}`, 3)).toMatchObject({ topLevelKey: 'x:' });
+    // No top-level object, no key.
+    expect(firstTooDeep(nested(3), 2)).toEqual({ offset: 2 });
+  });
+});
+
 describe('parseJsonObject', () => {
   it('returns the object', () => {
     expect(parseJsonObject('{"a":[1,{"b":null}]}')).toEqual({ a: [1, { b: null }] });
@@ -36,11 +53,36 @@ describe('parseJsonObject', () => {
     ['a string', '"x"', 400, 'invalid_request'],
     ['null', 'null', 400, 'invalid_request'],
     ['empty', '', 400, 'invalid_json'],
-    ['too deep', `{"data":${nested(64)}}`, 400, 'invalid_request'],
-    ['U+FFFF inside a string', '{"data":"\uffff"}', 400, 'invalid_request'],
     ['an unpaired surrogate', '{"data":"\ud800"}', 400, 'invalid_request'],
   ])('refuses %s', (_case, text, status, code) => {
     expect(refusal(text)).toMatchObject({ status, code });
+  });
+
+  it('accepts data nested exactly 64 levels itself and refuses 65, naming data', () => {
+    expect(parseJsonObject(`{"meta":{},"data":${nested(64)}}`)).toBeDefined();
+    expect(parseJsonObject(`{"meta":{},"data":${'{"a":'.repeat(63)}[]${'}'.repeat(63)}}`)).toBeDefined();
+    expect(refusal(`{"meta":{},"data":${nested(65)}}`)).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      message: 'data is nested deeper than 64 levels.',
+    });
+    expect(refusal(`{"meta":${nested(65)},"data":1}`).message).toBe('meta is nested deeper than 64 levels.');
+  });
+
+  it('never echoes a top-level key that is no field name when refusing depth', () => {
+    expect(refusal(`{"Jane Doe, MRN 4711":${nested(65)}}`)).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      message: 'The body must be a JSON object whose fields are nested at most 64 levels deep.',
+    });
+  });
+
+  it.each([
+    ['raw', '{"data":{"s":"\uFFFE\uFFFF"}}'],
+    ['escaped', '{"data":{"s":"\\uFFFE\\uFFFF"}}'],
+    ['an escaped unpaired surrogate', '{"data":"\\ud800"}'],
+  ])('accepts U+FFFE and U+FFFF, legal JSON: %s', (_case, text) => {
+    expect(parseJsonObject(text)).toEqual(JSON.parse(text));
   });
 
   it.each([

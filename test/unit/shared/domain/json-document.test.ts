@@ -37,7 +37,7 @@ describe('checkJsonDocument', () => {
     ['the same key in sibling and nested objects', '{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":{"b":{"a":{}}}}'],
     ['escapes', '{"\\"q\\"":"\\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00"}'],
     ['multi-byte characters', '{"name":"Zoë Ünïcödé 😀 中文"}'],
-    ['U+FFFE and U+FFFF as they are (no queue carries uploaded data)', '{"a":"\uFFFE\uFFFF"}'],
+    ['U+FFFE and U+FFFF as they are, as inline', '{"a":"\uFFFE\uFFFF"}'],
     ['escaped unpaired surrogates, as JSON.parse takes them', '["\\ud800","\\udc00x"]'],
     ['big numbers, kept as text', '[12345678901234567890123,1.0]'],
   ])('accepts %s', async (_name, text) => {
@@ -45,10 +45,15 @@ describe('checkJsonDocument', () => {
     expect(await brokenRule(text, 1)).toBeUndefined();
   });
 
-  it('accepts nesting of exactly 64 levels and refuses 65, counted as the inline check counts them', async () => {
+  it('accepts nesting of exactly 64 levels and refuses 65, as the inline check does for data', async () => {
     expect(nestingExceeds(nested(64), 64)).toBe(false);
     expect(await brokenRule(nested(64))).toBeUndefined();
     expect(await brokenRule(nestedObjects(64))).toBeUndefined();
+    // The same data inline: the body's own object is a level around it, not counted against data.
+    expect(parseJsonObject(`{"meta":{},"data":${nested(64)}}`)).toBeDefined();
+    expect(parseJsonObject(`{"meta":{},"data":${nestedObjects(64)}}`)).toBeDefined();
+    expect(() => parseJsonObject(`{"meta":{},"data":${nested(65)}}`)).toThrow('data is nested deeper than 64 levels.');
+    expect(() => parseJsonObject(`{"meta":{},"data":${nestedObjects(65)}}`)).toThrow(/^data is nested deeper/);
     expect(nestingExceeds(nested(65), 64)).toBe(true);
     expect(await brokenRule(nested(65))).toBe('The document is nested deeper than 64 levels (at byte 64).');
     expect(await brokenRule(nestedObjects(65))).toMatch(/^The document is nested deeper than 64 levels/);

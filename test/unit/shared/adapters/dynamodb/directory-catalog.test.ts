@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDirectoryCatalog } from '../../../../../lambdas/shared/adapters/dynamodb/directory-catalog';
+import { subscriptionTermsKey } from '../../../../../lambdas/shared/adapters/dynamodb/keys';
 import { client, conditionFailed, ddb, TABLE } from './mock-table';
 
 const source = { id: 'src_1', organizationId: 'org_1', name: 'LIS', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -47,6 +48,7 @@ describe('DynamoDirectoryCatalog', () => {
     expect(subscriptions).toEqual([
       { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
       { pk: 'SUBSCRIPTIONS', sk: 'sub_1' },
+      subscriptionTermsKey(subscription('sub_1')),
     ]);
     expect(sourceRemoval).toEqual([
       { pk: 'SRC#src_1', sk: 'SRC' },

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDirectory } from '../../../../../lambdas/shared/adapters/dynamodb/directory';
+import { subscriptionTermsKey } from '../../../../../lambdas/shared/adapters/dynamodb/keys';
 import type { Destination } from '../../../../../lambdas/shared/domain/model';
 import { client, conditionFailed, ddb, refused, TABLE, transactionCanceled } from './mock-table';
 
@@ -75,10 +76,67 @@ describe('DynamoDirectory', () => {
     const { eventType: _eventType, ...stored } = subscription;
     ddb
       .on(TransactWriteCommand)
-      .rejects(transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }), 'None'));
+      .rejects(transactionCanceled(refused({ pk: 'SRC#src_1', sk: 'SUB#sub_1', ...stored }), 'None', 'None'));
 
-    await expect(directory.putSubscription(subscription)).resolves.toBeUndefined();
+    await expect(directory.putSubscription(subscription)).resolves.toEqual({ created: true });
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  describe('a subscription with the terms of another (same source, destination, dataModel, eventType)', () => {
+    const subscription = {
+      id: 'sub_2',
+      sourceId: 'src_1',
+      destinationId: 'dst_1',
+      dataModel: 'Results',
+      eventType: 'Final',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+    const terms = { ...subscriptionTermsKey(subscription), subscriptionId: 'sub_1' };
+
+    it('claims its terms item in the same transaction, on condition that it does not exist', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+
+      await expect(directory.putSubscription(subscription)).resolves.toEqual({ created: true });
+
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+      expect(items[2]).toEqual({
+        Put: {
+          TableName: TABLE,
+          Item: { ...subscriptionTermsKey(subscription), subscriptionId: 'sub_2' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    });
+
+    it('is not created: the answer names the subscription that holds the terms', async () => {
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', refused(terms)));
+
+      await expect(directory.putSubscription(subscription)).resolves.toEqual({ created: false, existingId: 'sub_1' });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+
+    it('is its own earlier attempt when the terms item found holds its own id', async () => {
+      ddb
+        .on(TransactWriteCommand)
+        .rejects(transactionCanceled('None', 'None', refused({ ...terms, subscriptionId: 'sub_2' })));
+
+      await expect(directory.putSubscription(subscription)).resolves.toEqual({ created: true });
+    });
+
+    it('throws when its id is taken by another subscription (and the terms are free)', async () => {
+      ddb
+        .on(TransactWriteCommand)
+        .rejects(
+          transactionCanceled(
+            refused({ pk: 'SRC#src_1', sk: 'SUB#sub_2', ...subscription, dataModel: 'Other' }),
+            'None',
+            'None',
+          ),
+        );
+
+      await expect(directory.putSubscription(subscription)).rejects.toThrow(TransactionCanceledException);
+    });
   });
 
   it('recognises its own source: a retry that finds the source with its key hash succeeds', async () => {
@@ -346,6 +404,7 @@ describe('DynamoDirectory', () => {
     ).toEqual([
       { pk: 'SRC#src_1', sk: 'SUB#sub_1', ...subscription('sub_1') },
       { pk: 'SUBSCRIPTIONS', sk: 'sub_1', ...subscription('sub_1') },
+      { ...subscriptionTermsKey(subscription('sub_1')), subscriptionId: 'sub_1' },
     ]);
     expect(subscriptions).toEqual([subscription('sub_1'), subscription('sub_2')]);
     expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input).toEqual({
@@ -403,7 +462,7 @@ describe('DynamoDirectory: deleting a destination', () => {
     });
   });
 
-  it('finds its subscriptions in the subscription listing, strongly consistent, and deletes each with its listing item', async () => {
+  it('finds its subscriptions in the subscription listing, strongly consistent, and deletes each with its listing and terms items', async () => {
     const subscription = (id: string, sourceId: string, destinationId: string) => ({
       pk: 'SUBSCRIPTIONS',
       sk: id,
@@ -435,8 +494,10 @@ describe('DynamoDirectory: deleting a destination', () => {
     expect(deleted).toEqual([
       { pk: 'SRC#src_1', sk: 'SUB#sub_1' },
       { pk: 'SUBSCRIPTIONS', sk: 'sub_1' },
+      subscriptionTermsKey({ sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results' }),
       { pk: 'SRC#src_2', sk: 'SUB#sub_2' },
       { pk: 'SUBSCRIPTIONS', sk: 'sub_2' },
+      subscriptionTermsKey({ sourceId: 'src_2', destinationId: 'dst_1', dataModel: 'Results' }),
     ]);
   });
 });

@@ -20,6 +20,7 @@ import {
   spilledEntryPrefix,
   subscriptionKey,
   subscriptionsOfSource,
+  subscriptionTermsKey,
   TABLE_SCHEMA,
 } from '../../../../../lambdas/shared/adapters/dynamodb/keys';
 
@@ -63,6 +64,24 @@ describe('the table layout', () => {
     const hash = createHash('sha256').update('any key: spaces, ünïcode').digest('hex');
 
     expect(idempotencyKey('src_1', 'any key: spaces, ünïcode')).toEqual({ pk: `IDEM#src_1#${hash}`, sk: 'IDEM' });
+  });
+
+  it("keys a subscription's terms by source, then destination and the SHA-256 of dataModel and eventType", () => {
+    const terms = { sourceId: 'src_1', destinationId: 'dst_1', dataModel: 'Results' };
+    const hash = createHash('sha256').update('["Results",null]').digest('hex');
+
+    expect(subscriptionTermsKey(terms)).toEqual({ pk: 'SUBTERMS#src_1', sk: `dst_1#${hash}` });
+    // Equal terms, one key; any difference (an eventType, or characters that could run together), another.
+    expect(subscriptionTermsKey({ ...terms, eventType: undefined })).toEqual(subscriptionTermsKey(terms));
+    const others = [
+      { ...terms, eventType: 'Final' },
+      { ...terms, eventType: '' },
+      { ...terms, dataModel: 'Results#Final' },
+      { ...terms, dataModel: 'Result', eventType: 'sFinal' },
+      { ...terms, destinationId: 'dst_2' },
+      { ...terms, sourceId: 'src_2' },
+    ].map((other) => JSON.stringify(subscriptionTermsKey(other)));
+    expect(new Set([JSON.stringify(subscriptionTermsKey(terms)), ...others]).size).toBe(others.length + 1);
   });
 
   it('orders spilled entries by queue position as numbers, and their chunks by index', () => {
