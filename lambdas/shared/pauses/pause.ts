@@ -46,12 +46,7 @@ export const pauseDestination = async (
   // Paused destinations are not delivered to: one handed here is already paused.
   const alerting =
     destination.status === 'active'
-      ? await recordPauseWithAlert(
-          destination,
-          pause,
-          () => waitingCount(destination, ports).catch(() => -1),
-          ports,
-        )
+      ? await recordPauseWithAlert(destination, pause, () => waitingCount(destination, ports).catch(() => -1), ports)
       : undefined;
   ports.log.warn(alerting ? 'Destination paused' : 'Destination already paused', {
     destinationId: destination.id,

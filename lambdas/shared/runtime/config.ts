@@ -121,7 +121,10 @@ const wholeNumberFrom =
  * (≥ 1), each defaulting to `defaults` (the contract's: 300 s, 3, 3600 s; the local runtime
  * passes a 10 s settling time). Throws naming the variable for a value out of range.
  */
-export const readAlertSettings = (env?: Environment, defaults: AlertSettings = DEFAULT_ALERT_SETTINGS): AlertSettings => {
+export const readAlertSettings = (
+  env?: Environment,
+  defaults: AlertSettings = DEFAULT_ALERT_SETTINGS,
+): AlertSettings => {
   const read = envReader(env);
   return {
     settlingSeconds: read.parsed(ENV.ALERT_SETTLING_SECONDS, wholeNumberFrom(0, 'seconds'), defaults.settlingSeconds),

@@ -13,7 +13,11 @@ describe('localConfig', () => {
   });
 
   it('lets the environment it is given (npm start, a test) set the alert settings', () => {
-    const environment = { ALERT_SETTLING_SECONDS: '1', ALERT_FLAPPING_EPISODES: '1', ALERT_FLAPPING_WINDOW_SECONDS: '600' };
+    const environment = {
+      ALERT_SETTLING_SECONDS: '1',
+      ALERT_FLAPPING_EPISODES: '1',
+      ALERT_FLAPPING_WINDOW_SECONDS: '600',
+    };
     expect(localConfig(endpoints, environment).pauses.settings.alerting).toEqual({
       settlingSeconds: 1,
       flappingEpisodes: 1,

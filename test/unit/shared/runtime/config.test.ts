@@ -176,7 +176,9 @@ describe('readPauseSettings', () => {
     ['ALERT_FLAPPING_EPISODES', '0', 'must be a whole number of episodes, at least 1, got "0"'],
     ['ALERT_FLAPPING_WINDOW_SECONDS', 'an hour', 'must be a whole number of seconds, at least 1, got "an hour"'],
   ])('names %s when it is out of range (%j)', (name, value, message) => {
-    expect(messageThrownBy(() => readPauseSettings({ [name]: value }))).toBe(`Environment variable ${name}: ${message}`);
+    expect(messageThrownBy(() => readPauseSettings({ [name]: value }))).toBe(
+      `Environment variable ${name}: ${message}`,
+    );
   });
 
   it('derives the spill age from a shortened retention when the spill age is not given', () => {

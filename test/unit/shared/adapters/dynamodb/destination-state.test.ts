@@ -88,7 +88,12 @@ describe('DynamoDestinationState', () => {
             Key: { pk: 'DST#dst_1', sk: 'DST' },
             UpdateExpression: 'SET #status = :to, #pause = :pause, #episode = :episode',
             ConditionExpression: '#status = :from AND #episode.#version = :readVersion',
-            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#episode': 'episode', '#version': 'version' },
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#pause': 'pause',
+              '#episode': 'episode',
+              '#version': 'version',
+            },
             ExpressionAttributeValues: {
               ':from': 'active',
               ':to': 'paused',
