@@ -75,7 +75,7 @@ describe('alerts of pause episodes', () => {
     await pause();
     expect(kinds()).toEqual(['Paused']);
     expect(waiting()).toEqual([]);
-    const paused = await current();
+    const paused = (await current()) as PausedDestination;
     expect(paused.episode).toMatchObject({ startedAt, pauses: 2 });
     // The pause itself is this one (its mapping work and probes are its own).
     expect(paused.pause!.pausedAt).not.toBe(startedAt);
@@ -214,7 +214,7 @@ describe('alerts of pause episodes', () => {
     await pause();
 
     // A new episode, with its Paused email; the claimed Resumed email stays with its sender.
-    expect((await current()).episode).toMatchObject({
+    expect(((await current()) as PausedDestination).episode).toMatchObject({
       pauses: 1,
       recentStarts: [expect.any(String), expect.any(String)],
     });
@@ -245,7 +245,7 @@ describe('alerts of pause episodes', () => {
     // Within the settling time of the latest resume: that episode continues, its Resumed email withdrawn.
     expect(kinds()).toEqual(['Paused', 'Resumed', 'Paused']);
     expect(waiting()).toEqual([]);
-    expect((await current()).episode).toMatchObject({ pauses: 2 });
+    expect(((await current()) as PausedDestination).episode).toMatchObject({ pauses: 2 });
   });
 
   it('drops a waiting Resumed email whose destination was deleted before it was due', async () => {
