@@ -32,7 +32,7 @@ export const pausedAlert = (destination: Destination, pause: Pause, to: string, 
 });
 
 /** "5 minutes", "1 minute", "90 seconds": a setting in seconds, as an email says it. */
-export const spokenDuration = (seconds: number): string => {
+const spokenDuration = (seconds: number): string => {
   const [amount, unit] = seconds % 60 === 0 && seconds > 0 ? [seconds / 60, 'minute'] : [seconds, 'second'];
   return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 };
