@@ -17,6 +17,7 @@ import {
   type StoreConfig,
 } from '../lambdas/shared/runtime/config';
 import { ENV, type Environment, envReader } from '../lambdas/shared/runtime/env';
+import { DEFAULT_ALERT_SETTINGS } from '../lambdas/shared/domain/pause-episodes';
 import type { AwsClientConfig } from '../lambdas/shared/wiring/clients';
 import { LOCAL_CLIENT_IDENTITY } from './stand-ins';
 
@@ -62,6 +63,13 @@ export interface LocalConfig {
   readonly admin: AdminSettings;
 }
 
+/**
+ * The settling time (s) of local mode (the contract's "Alerts": 10 seconds locally, 5 minutes
+ * deployed), so a Resumed email shows in the SES inbox seconds after the resume.
+ * `ALERT_SETTLING_SECONDS` overrides it, as deployed.
+ */
+export const LOCAL_SETTLING_SECONDS = 10;
+
 /** The one table's name; tests that read it directly use the same. */
 export const LOCAL_TABLE_NAME = 'conveyor';
 
@@ -91,7 +99,7 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
   pauses: {
     alertFromAddress: 'alerts@conveyor.local',
     allowPrivateDestinations: true,
-    settings: readPauseSettings(environment),
+    settings: readPauseSettings(environment, { ...DEFAULT_ALERT_SETTINGS, settlingSeconds: LOCAL_SETTLING_SECONDS }),
   },
   ingest: readIngestSettings(environment),
   admin: readAdminSettings(environment),

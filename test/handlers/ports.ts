@@ -3,6 +3,7 @@
  * adapters: the memory stores of `test/fixtures/memory-store.ts`, queues and mappings that record
  * their calls, and a deliverer that answers what the test says.
  */
+import { DEFAULT_ALERT_SETTINGS } from '../../lambdas/shared/domain/pause-episodes';
 import { MemoryMappingWorklist } from '../fixtures/pause-harness';
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
 import type { BacklogDependencies } from '../../lambdas/shared/pauses/backlog-age';
@@ -187,14 +188,14 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const worklist = new MemoryMappingWorklist(directory as unknown as MemoryDirectory, () => NOW);
   // Pause and resume put the destination on the worklist in the same step, as their transactions do.
   const recordPause = directory.recordPause.bind(directory);
-  directory.recordPause = async (destinationId, pause, alert) => {
-    const recorded = await recordPause(destinationId, pause, alert);
-    if (recorded) worklist.put(destinationId, 'disabled', pause.pausedAt);
+  directory.recordPause = async (destinationId, pause, write) => {
+    const recorded = await recordPause(destinationId, pause, write);
+    if (recorded === 'recorded') worklist.put(destinationId, 'disabled', pause.pausedAt);
     return recorded;
   };
   const recordResume = directory.recordResume.bind(directory);
-  directory.recordResume = async (destinationId, alert) => {
-    const recorded = await recordResume(destinationId, alert);
+  directory.recordResume = async (destinationId, write) => {
+    const recorded = await recordResume(destinationId, write);
     if (recorded) worklist.put(destinationId, 'enabled');
     return recorded;
   };
@@ -243,6 +244,8 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
     probeLadderSeconds: [5, 10],
     pauseReleaseSeconds: 5,
     spillAfterSeconds: 12 * 24 * 60 * 60,
+    // No settling time: a Resumed email is due at once, so these tests see it with the resume.
+    alerting: { ...DEFAULT_ALERT_SETTINGS, settlingSeconds: 0 },
     urlPolicy: { allowPrivate: false, resolve: async () => ['93.184.216.34'] },
     // The prober's: the queues of the directory's destinations, and where delivery stands in each.
     queueListing: new MemoryQueueListing(directory as unknown as MemoryDirectory),

@@ -122,9 +122,18 @@ it.each(['default', 'aws'] as const)(
     }
     // Each episode: one Paused then one Resumed email, to the destination's organization. With a 3 s
     // "retention", entries that wait for a mapping being turned back on (seconds, in the aws mode)
-    // can age past it again: a second backlog episode is right, so the count is not fixed.
-    const emails = ((await (await fetch(`${started.local.sesUrl}/store`)).json()) as { emails: Email[] }).emails;
-    const aboutThisDestination = emails.filter((email) => email.body.text?.includes(destination.id));
+    // can age past it again: a second backlog episode is right (one within the settling time of the
+    // resume continues the first), so the count is not fixed. The Resumed email goes once the
+    // destination has stayed active for the settling time (10 s locally): wait for it.
+    const emailsAbout = async () =>
+      ((await (await fetch(`${started.local.sesUrl}/store`)).json()) as { emails: Email[] }).emails.filter((email) =>
+        email.body.text?.includes(destination.id),
+      );
+    await waitFor(
+      async () => (await emailsAbout()).at(-1)?.subject.startsWith('[Conveyor] Resumed: ') === true,
+      'the Resumed email, once the destination settled',
+    );
+    const aboutThisDestination = await emailsAbout();
     expect(aboutThisDestination.length).toBeGreaterThanOrEqual(2);
     aboutThisDestination.forEach((email, index) => {
       const kind = index % 2 === 0 ? 'Paused' : 'Resumed';

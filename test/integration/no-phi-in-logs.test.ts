@@ -131,11 +131,18 @@ it('keeps the payload out of every log line, metric and email', async () => {
     ['delivered', `200 ${ANSWER_MARKER} for Jane Doe`],
   ]);
 
-  const emails = (
-    (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as {
-      emails: Array<{ subject: string; body: { text?: string; html?: string } }>;
-    }
-  ).emails;
+  const sentEmails = async () =>
+    (
+      (await (await fetch(`${conveyor.local.sesUrl}/store`)).json()) as {
+        emails: Array<{ subject: string; body: { text?: string; html?: string } }>;
+      }
+    ).emails;
+  // The Resumed email goes once the destination has stayed active for the settling time (10 s locally).
+  await waitFor(
+    async () => (await sentEmails()).some((email) => email.subject.startsWith('[Conveyor] Resumed')),
+    'the Resumed email, once settled',
+  );
+  const emails = await sentEmails();
   const written = output.join('');
   // The test can't pass on silence: logs, metrics and both alerts were really produced.
   expect(written).toContain('"message":"Delivered"');

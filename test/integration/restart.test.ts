@@ -130,9 +130,11 @@ it.each(['default', 'aws'] as const)(
       ];
       expect(firstArrivals).toEqual([...Array(MESSAGES).keys()]);
     }
-    const emails = ((await (await fetch(`${second.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> })
-      .emails;
-    expect(emails.map((email) => email.subject)).toEqual(['[Conveyor] Resumed: down']);
+    // The Resumed email goes once the destination has stayed active for the settling time (10 s locally).
+    const sentEmails = async () =>
+      ((await (await fetch(`${second.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }).emails;
+    await waitFor(async () => (await sentEmails()).length > 0, 'the Resumed email, once settled');
+    expect((await sentEmails()).map((email) => email.subject)).toEqual(['[Conveyor] Resumed: down']);
     expect(await second.interrupt()).toBe(0);
   },
 );

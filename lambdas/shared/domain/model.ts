@@ -62,12 +62,16 @@ export interface ProvisioningDestination extends DestinationSettings {
 export interface ActiveDestination extends DestinationSettings, DestinationQueue {
   readonly status: 'active';
   readonly pause?: undefined;
+  /** Its last pause episode as its alerts count it; absent until it first pauses. */
+  readonly episode?: PauseEpisode;
 }
 
 /** Provisioned and paused: its head failed for good, nothing behind it moves until it resumes. */
 export interface PausedDestination extends DestinationSettings, DestinationQueue {
   readonly status: 'paused';
   readonly pause: Pause;
+  /** The pause episode under way; absent only on a pause recorded before episodes were kept. */
+  readonly episode?: PauseEpisode;
 }
 
 /**
@@ -134,6 +138,36 @@ export interface Pause {
    * is found empty): the prober moves entries to the spill only once this gets old.
    */
   readonly queueHeadSentAt?: string;
+}
+
+/**
+ * A destination's pause episode, as its alerts count it (kept on the destination's item, across its
+ * pauses and resumes; see `domain/pause-episodes.ts` for the rules). An episode starts with a pause
+ * and ends once the destination, resumed, stays active for the settling time; a pause within the
+ * settling time continues it. It also carries the starts of the recent episodes, which decide when
+ * the destination is unstable (flapping).
+ */
+export interface PauseEpisode {
+  /** Unique to each write: a pause is recorded only over the episode it read (a condition). */
+  readonly version: string;
+  /** Its first pause (ISO 8601). */
+  readonly startedAt: string;
+  /** The reason of its first pause. */
+  readonly firstReason: string;
+  /** Its pauses: the first, and each one within the settling time after a resume. */
+  readonly pauses: number;
+  /** The organization its first pause alerted (or would have); its Resumed email goes there too. */
+  readonly alertedOrganizationId: string;
+  /** A Paused email announced it; false when it started while the destination was unstable. */
+  readonly announced: boolean;
+  /** Its last resume (ISO 8601); absent while paused. A pause before `resumedAt` + settling time continues it. */
+  readonly resumedAt?: string;
+  /** The Resumed email waiting out the settling time in the outbox (its key), withdrawn by a pause within it. */
+  readonly pendingResumed?: OutboxEmailKey;
+  /** The starts of the latest episodes inside the flapping window (ISO 8601, oldest first, this one last). */
+  readonly recentStarts: readonly string[];
+  /** When the Unstable email was written; set while no Paused or Resumed emails go (see `pause-episodes.ts`). */
+  readonly unstableSince?: string;
 }
 
 /** Whose fault a failure is: the sender's data (the endpoint refused it) or the destination's endpoint. */
@@ -237,4 +271,12 @@ export interface OutboxEmail {
   readonly body: string;
   readonly destinationId: string;
   readonly createdAt: string;
+  /**
+   * Not to be sent before this time (ISO 8601): a Resumed email waits out the settling time, and
+   * a pause within it withdraws the email. Absent: due at once.
+   */
+  readonly notBefore?: string;
 }
+
+/** What finds an email in the outbox: it is keyed by when it is due (`notBefore`, else `createdAt`) and its id. */
+export type OutboxEmailKey = Pick<OutboxEmail, 'id' | 'createdAt' | 'notBefore'>;

@@ -1,22 +1,47 @@
+import { isRemoved } from '../domain/destinations';
 import { MetricNames } from '../domain/metric-names';
+import type { OutboxEmail } from '../domain/model';
 import { errorFields } from '../runtime/logging';
 import type { PausePorts } from './pause-ports';
 
 /** How long a sender holds an alert before another may send it (a send takes seconds at most). */
 const ALERT_CLAIM_MS = 60_000;
 
+type FlushPorts = Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter' | 'clock' | 'directory'>;
+
 /**
- * Sends every alert in the outbox. Each is claimed first, so the delivery function and the prober
+ * A waiting email (a Resumed one, once its settling time is over) is still to be sent unless its
+ * destination was deleted meanwhile: it would announce the recovery of something that is gone.
+ */
+const stillWanted = async (email: OutboxEmail, ports: FlushPorts): Promise<boolean> => {
+  if (email.notBefore === undefined) return true;
+  const destination = await ports.directory.getDestination(email.destinationId);
+  return destination !== undefined && !isRemoved(destination);
+};
+
+/**
+ * Sends every alert in the outbox that is due. One with a `notBefore` still to come (a Resumed
+ * email waiting out the settling time) is left for a later flush: a pause before then withdraws it
+ * (`DestinationState.recordPause`), and a claim, taken only once it is due, is what tells that
+ * pause the email is being sent. Each is claimed first, so the delivery function and the prober
  * flushing at the same moment never send it twice; one that SES refuses is sent once its claim
  * (`ALERT_CLAIM_MS`, 60 s) runs out. The flush stops at the first refusal (`failed: 1`); it throws
- * only when the outbox cannot be listed or claimed.
+ * only when the outbox cannot be listed or claimed, or a waiting email's destination cannot be read.
  */
-export const flushOutbox = async (
-  ports: Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter'>,
-): Promise<{ sent: number; failed: number }> => {
+export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; failed: number }> => {
   let sent = 0;
+  const now = ports.clock().getTime();
   for (const email of await ports.outbox.list()) {
+    if (email.notBefore !== undefined && Date.parse(email.notBefore) > now) continue;
     if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
+    if (!(await stillWanted(email, ports))) {
+      await ports.outbox.remove(email);
+      ports.log.info('Alert dropped: its destination was deleted', {
+        destinationId: email.destinationId,
+        subject: email.subject,
+      });
+      continue;
+    }
     try {
       await ports.mailer.send(email);
       await ports.outbox.remove(email);

@@ -1,4 +1,3 @@
-import { pausedAlert } from '../domain/alerts';
 import { decodeEnvelopeHeader } from '../domain/envelope';
 import { probeDelaySeconds } from '../domain/failures';
 import type { ReservedTransmission } from '../domain/ids';
@@ -7,6 +6,7 @@ import type { ActiveDestination, Pause } from '../domain/model';
 import type { DeliveryHead } from '../ports/backlog';
 import { errorFields } from '../runtime/logging';
 import { flushOutbox } from './alert-outbox';
+import { recordPauseWithAlert } from './episode-alerts';
 import type { PausePorts } from './pause-ports';
 import { later } from './schedule';
 import { isNearingRetention } from './spill';
@@ -59,10 +59,11 @@ const headInHand = async (
 };
 
 /**
- * Records the pause as `pauseDestination` records one for a failure: the pause, its head marked
- * paused and the alert in one write; then counts it, turns the mapping off and sends the alert.
- * Its `queueHeadSentAt` is the head's, so the spill is due as soon as the mapping is off. False
- * when the destination was no longer active.
+ * Records the pause as `pauseDestination` records one for a failure: the pause, its episode and
+ * its alert (if any: `recordPauseWithAlert`), the head marked paused, in one write; then counts
+ * it and sends the alert (the reconciler turns the mapping off). Its `queueHeadSentAt` is the
+ * head's, so the spill is due as soon as the mapping is off. False when the destination was no
+ * longer active.
  */
 const recordBacklogPause = async (
   destination: ActiveDestination,
@@ -81,20 +82,19 @@ const recordBacklogPause = async (
     nextRetryAt: later(now, probeDelaySeconds(ports.probeLadderSeconds, 0)),
     queueHeadSentAt: head.sentAt,
   };
-  const organization = await ports.directory.getOrganization(destination.organizationId);
-  const depth = await waitingCount(destination, ports).catch(() => -1);
-  if (
-    !(await ports.destinationState.recordPause(
-      destination.id,
-      pause,
-      pausedAlert(destination, pause, organization?.alertEmail ?? '', depth),
-    ))
-  )
-    return false;
+  const alerting = await recordPauseWithAlert(
+    destination,
+    pause,
+    () => waitingCount(destination, ports).catch(() => -1),
+    ports,
+  );
+  if (!alerting) return false;
   ports.log.warn("Destination paused: its backlog is nearing the queue's retention", {
     destinationId: destination.id,
     transmissionId: head.transmissionId,
     headSentAt: head.sentAt,
+    episode: alerting.kind,
+    alert: alerting.kind === 'starts' ? alerting.email : 'none',
   });
   ports.meter.count(MetricNames.pauses);
   // The pause's transaction put the destination on the mapping worklist: the reconciler turns its mapping off.

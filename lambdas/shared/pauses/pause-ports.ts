@@ -1,4 +1,5 @@
 /** What the pause episode's use cases take: their dependencies (ports) and their settings. */
+import type { AlertSettings } from '../domain/pause-episodes';
 import type { Mailer, Outbox } from '../ports/alerts';
 import type { DestinationState, MappingWorklist } from '../ports/destination-state';
 import type { DestinationQueues } from '../ports/queues';
@@ -32,6 +33,8 @@ export interface PauseSettings extends DeliverySettings {
    * loses nothing.
    */
   readonly spillAfterSeconds: number;
+  /** When a resume is announced, and when a destination is unstable (`domain/pause-episodes.ts`). */
+  readonly alerting: AlertSettings;
 }
 
 /** Everything delivery, probing and the operator controls take. */

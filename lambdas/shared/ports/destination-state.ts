@@ -2,7 +2,41 @@
  * The destination-state ports: a destination's pause episode as stored, the lease on its head, and
  * the worklist of destinations whose event-source mapping may not match their state.
  */
-import type { Destination, OutboxEmail, Pause } from '../domain/model';
+import type { Destination, OutboxEmail, OutboxEmailKey, Pause, PauseEpisode } from '../domain/model';
+
+/**
+ * What a pause records of its episode besides the pause itself (decided by `alertingAtPause`,
+ * `domain/pause-episodes.ts`).
+ */
+export interface PauseEpisodeWrite {
+  /** The version of the episode as read (the write's condition); undefined when the destination had none. */
+  readonly readVersion: string | undefined;
+  /** The episode as the pause leaves it (a new `version`). */
+  readonly episode: PauseEpisode;
+  /** The Paused or Unstable email that starts the episode; none when the pause continues one or starts it unannounced. */
+  readonly alert?: OutboxEmail;
+  /** The Resumed email that a pause within the settling time withdraws from the outbox (unless it is being sent). */
+  readonly withdraw?: OutboxEmailKey;
+}
+
+/** What a resume records of its episode (decided by `alertingAtResume`). */
+export interface ResumeEpisodeWrite {
+  /** The episode as the resume leaves it (a new `version`, `resumedAt`, and `pendingResumed` with an alert). */
+  readonly episode: PauseEpisode;
+  /** The Resumed email, due at its `notBefore` (the end of the settling time). */
+  readonly alert?: OutboxEmail;
+}
+
+/** How recording a pause ended. */
+export type PauseRecording =
+  /** Recorded, by this call or by its own earlier attempt whose answer was lost. */
+  | 'recorded'
+  /** The destination was not active (another pause, a deletion): nothing written. */
+  | 'not_active'
+  /** Its episode changed since it was read (a pause and a resume in between): nothing written; read it again. */
+  | 'episode_changed'
+  /** The Resumed email to withdraw is being sent (its settling time is over): nothing written; the episode settled. */
+  | 'resumed_alert_sending';
 
 /**
  * Records of a destination's pause episode. The verbs say what is stored; the use cases of the
@@ -10,19 +44,20 @@ import type { Destination, OutboxEmail, Pause } from '../domain/model';
  */
 export interface DestinationState {
   /**
-   * Records an active destination as paused and, in the same write, marks its head paused, puts
-   * the alert in the outbox and puts the destination on the mapping worklist (its mapping is to be
-   * disabled). Returns false when it was already paused (the episode has its alert).
+   * Records an active destination as paused and, in the same write, its episode, marks its head
+   * paused, puts the episode's alert in the outbox (if any), withdraws the Resumed email it names
+   * (if any) and puts the destination on the mapping worklist (its mapping is to be disabled).
+   * Written only over the episode as read (`readVersion`); see `PauseRecording` for the outcomes.
    */
-  recordPause(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean>;
+  recordPause(destinationId: string, pause: Pause, write: PauseEpisodeWrite): Promise<PauseRecording>;
   /** Records the outcome of a probe of a paused destination (next rung of the ladder, a new head, ...). */
   recordPauseChange(destinationId: string, change: PauseChange): Promise<void>;
   /**
-   * Records the end of a pause episode, puts the recovery alert in the outbox and puts the
-   * destination on the mapping worklist (its mapping is to be enabled), in one write; false when
-   * it was not paused.
+   * Records a paused destination as active with its episode, puts its Resumed email (due after the
+   * settling time) in the outbox if any, and puts the destination on the mapping worklist (its
+   * mapping is to be enabled), in one write; false when it was not paused.
    */
-  recordResume(destinationId: string, alert: OutboxEmail): Promise<boolean>;
+  recordResume(destinationId: string, write: ResumeEpisodeWrite): Promise<boolean>;
   /**
    * Takes the head of a paused destination for `leaseMs` (probing, moving aging entries to the
    * spill, skipping): false while someone else holds it. Only one worker at a time moves a

@@ -7,6 +7,7 @@ import { LogLevel } from '@aws-lambda-powertools/logger';
 import type { LogLevel as LogLevelName } from '@aws-lambda-powertools/logger/types';
 import { MAX_RETENTION_SECONDS, type QueueSettings } from '../adapters/sqs-destination-queues';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
+import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../domain/pause-episodes';
 import type { PauseSettings } from '../pauses/pause-ports';
 import { ENV, type Environment, envReader } from './env';
 
@@ -104,8 +105,47 @@ export const readStoreConfig = (env?: Environment): StoreConfig => {
   };
 };
 
-/** The settings of pause episodes (and of the deliveries inside them), all with defaults. */
-export const readPauseSettings = (env?: Environment): PauseSettings => {
+/** A whole number from `least`: `what` names the unit in the message of a wrong value. */
+const wholeNumberFrom =
+  (least: number, what: string) =>
+  (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < least)
+      throw new Error(`must be a whole number of ${what}, at least ${least}, got ${JSON.stringify(text)}`);
+    return value;
+  };
+
+/**
+ * When a resume's email goes and when a destination is unstable (`domain/pause-episodes.ts`):
+ * `ALERT_SETTLING_SECONDS` (≥ 0), `ALERT_FLAPPING_EPISODES` (≥ 1), `ALERT_FLAPPING_WINDOW_SECONDS`
+ * (≥ 1), each defaulting to `defaults` (the contract's: 300 s, 3, 3600 s; the local runtime
+ * passes a 10 s settling time). Throws naming the variable for a value out of range.
+ */
+export const readAlertSettings = (
+  env?: Environment,
+  defaults: AlertSettings = DEFAULT_ALERT_SETTINGS,
+): AlertSettings => {
+  const read = envReader(env);
+  return {
+    settlingSeconds: read.parsed(ENV.ALERT_SETTLING_SECONDS, wholeNumberFrom(0, 'seconds'), defaults.settlingSeconds),
+    flappingEpisodes: read.parsed(
+      ENV.ALERT_FLAPPING_EPISODES,
+      wholeNumberFrom(1, 'episodes'),
+      defaults.flappingEpisodes,
+    ),
+    flappingWindowSeconds: read.parsed(
+      ENV.ALERT_FLAPPING_WINDOW_SECONDS,
+      wholeNumberFrom(1, 'seconds'),
+      defaults.flappingWindowSeconds,
+    ),
+  };
+};
+
+/**
+ * The settings of pause episodes (and of the deliveries inside them), all with defaults;
+ * `alertDefaults` are those of `readAlertSettings`.
+ */
+export const readPauseSettings = (env?: Environment, alertDefaults?: AlertSettings): PauseSettings => {
   const read = envReader(env);
   return {
     commitGraceMs: read.integer(ENV.COMMIT_GRACE_MS, 30_000),
@@ -115,6 +155,7 @@ export const readPauseSettings = (env?: Environment): PauseSettings => {
     // Six sevenths of the retention: twelve of SQS's fourteen days, two days to spare.
     spillAfterSeconds: read.integer(ENV.SPILL_AFTER_SECONDS, Math.floor((readQueueRetentionSeconds(env) * 6) / 7)),
     probeLadderSeconds: read.parsed(ENV.PROBE_LADDER_SECONDS, parseLadder, DEFAULT_PROBE_LADDER_SECONDS),
+    alerting: readAlertSettings(env, alertDefaults),
   };
 };
 

@@ -33,6 +33,12 @@ export const ENV = {
   REDELIVERY_ADMIN_BUDGET_MS: 'REDELIVERY_ADMIN_BUDGET_MS',
   /** Seconds an upload can serve a message after its creation (default 23 h; tests shorten it). */
   UPLOAD_USABLE_SECONDS: 'UPLOAD_USABLE_SECONDS',
+  /** How long (s) a resumed destination stays active before its Resumed email goes (domain/pause-episodes.ts). */
+  ALERT_SETTLING_SECONDS: 'ALERT_SETTLING_SECONDS',
+  /** More pause episodes than this in the flapping window: one Unstable email instead of more pairs. */
+  ALERT_FLAPPING_EPISODES: 'ALERT_FLAPPING_EPISODES',
+  /** The flapping window (s), which is also the quiet time after which pairs of emails go again. */
+  ALERT_FLAPPING_WINDOW_SECONDS: 'ALERT_FLAPPING_WINDOW_SECONDS',
   // Read by Powertools and the AWS SDK themselves; Conveyor passes the first two explicitly.
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
   POWERTOOLS_METRICS_DISABLED: 'POWERTOOLS_METRICS_DISABLED',

@@ -1,5 +1,5 @@
 /** The admin use cases' ports over in-memory fakes, with a clock that only the injected sleep moves. */
-import { MemoryMappingWorklist } from '../../fixtures/pause-harness';
+import { HARNESS_ALERT_SETTINGS, MemoryMappingWorklist } from '../../fixtures/pause-harness';
 import type { AdminPorts } from '../../../lambdas/admin/directory-admin';
 import { encodeEnvelope, type EnvelopeHeader } from '../../../lambdas/shared/domain/envelope';
 import { newId, newSigningSecret, transmissionIdOf } from '../../../lambdas/shared/domain/ids';
@@ -91,6 +91,7 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
     pauseReleaseSeconds: 5,
     spill: new MemorySpill(directory),
     spillAfterSeconds: 3600,
+    alerting: HARNESS_ALERT_SETTINGS,
     urlPolicy: { allowPrivate: false, resolve: async () => ['203.0.113.10'] },
   };
   return {

@@ -1,6 +1,7 @@
 import { replayTransmission, resumeNow, skipHead } from '../../../lambdas/admin/operator-controls';
 import { decodeEnvelopeHeader } from '../../../lambdas/shared/domain/envelope';
 import type { Message } from '../../../lambdas/shared/domain/model';
+import { alertingAtResume } from '../../../lambdas/shared/domain/pause-episodes';
 import { activeDestination, type AdminFixture, adminPorts, enqueue, pauseOn } from './admin-ports';
 
 /** Prepare: a destination paused on the first of two queued messages. */
@@ -178,13 +179,11 @@ describe('skipHead', () => {
     const { ports, destination, directory, hooks, messages } = fixture;
     directory.headHolders.set(destination.id, 'prober');
     hooks.onSleep = async () => {
+      // Another worker's resume, as `resumeDestination` records it.
+      const paused = (await directory.getDestination(destination.id))!;
+      if (paused.status !== 'paused') throw new Error('expected the destination paused');
       await directory.recordResume(destination.id, {
-        id: 'resumed',
-        to: 'lab@example.org',
-        subject: 'Resumed',
-        body: '',
-        destinationId: destination.id,
-        createdAt: '',
+        episode: alertingAtResume(paused, new Date(), ports.alerting).episode,
       });
       directory.headHolders.delete(destination.id);
     };

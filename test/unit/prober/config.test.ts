@@ -41,6 +41,7 @@ describe('readProberConfig', () => {
           pauseReleaseSeconds: 5,
           spillAfterSeconds: 1_036_800,
           probeLadderSeconds: DEFAULT_PROBE_LADDER_SECONDS,
+          alerting: { settlingSeconds: 300, flappingEpisodes: 3, flappingWindowSeconds: 3600 },
         },
       },
       deliveryFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:conveyor-delivery',

@@ -1,17 +1,36 @@
 /**
- * A destination's pause episode as stored: its `status` and `pause` on the destination's item, the
- * PAUSED set the prober works through, and the lease on its head (`headHolder`, `headHeldUntil`).
+ * A destination's pause episode as stored: its `status`, `pause` and `episode` (what its alerts
+ * count, `domain/pause-episodes.ts`) on the destination's item, the PAUSED set the prober works
+ * through, and the lease on its head (`headHolder`, `headHeldUntil`).
  */
 import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Destination, DestinationStatus, OutboxEmail, Pause } from '../../domain/model';
-import type { DestinationState, PauseChange } from '../../ports/destination-state';
+import type { Destination, Pause, PauseEpisode } from '../../domain/model';
+import type {
+  DestinationState,
+  PauseChange,
+  PauseEpisodeWrite,
+  PauseRecording,
+  ResumeEpisodeWrite,
+} from '../../ports/destination-state';
 import type { Clock } from '../../ports/observe';
 import { toDestination } from './directory';
 import { destinationKey, PAUSED_PARTITION, pausedKey } from './keys';
 import { mappingWorkPut } from './mapping-worklist';
 import { transmissionPausedUpdate } from './transmissions';
-import { isThisEmail, outboxEmailPut } from './outbox';
-import { conditionHeld, getItem, itemExists, queryAll, type Table, type TransactItems, transactWrite } from './table';
+import { outboxEmailPut, outboxEmailWithdraw } from './outbox';
+import {
+  conditionHeld,
+  getItem,
+  isRefusedByCondition,
+  type Item,
+  itemExists,
+  queryAll,
+  refusalsOf,
+  returnFoundItem,
+  type Table,
+  type TransactItems,
+  transactWrite,
+} from './table';
 
 /*
  * The head lease, in epoch ms. A holder takes the head when nobody ever held it, when the last
@@ -26,17 +45,25 @@ const headLeaseExpired = 'headHeldUntil < :now';
 const headHeldBySameHolder = 'headHolder = :holder';
 
 /*
- * A status change is recognised as its own by its alert: each change puts an alert with a unique
- * id in the same transaction, so a retry whose first attempt was applied (answer lost) finds the
- * status changed already and its own alert in the outbox. The other writes are safe to repeat:
- * the PAUSED item is put or deleted unconditionally; the head's update sets the same value.
+ * A status change is recognised as its own by its episode: each pause and resume writes the
+ * destination's episode with a new, unique `version`, so a retry whose first attempt was applied
+ * (answer lost) finds the status changed already and its own version on the item. The other
+ * writes are safe to repeat: the PAUSED item is put or deleted unconditionally; the head's update
+ * sets the same value; an alert's put is refused only by itself.
  */
-const ALERT_ITEM = 1;
+const isThisEpisode = (found: Item | undefined, episode: PauseEpisode): boolean =>
+  (found?.episode as PauseEpisode | undefined)?.version === episode.version;
+
+/** The destination item's condition on its episode: unchanged since it was read (or still none). */
+const episodeAsRead = (readVersion: string | undefined) =>
+  readVersion === undefined
+    ? { condition: 'attribute_not_exists(#episode)', values: {} }
+    : { condition: '#episode.#version = :readVersion', values: { ':readVersion': readVersion } };
 
 /**
  * The destination's pause episode, and the lease that lets one worker at a time move its head.
- * Refusals by a condition are answered (false, or nothing); any other DynamoDB failure is thrown
- * as the SDK raised it. Transactions cancelled by a conflict are sent again (`transactWrite`).
+ * Refusals by a condition are answered (false, an outcome, or nothing); any other DynamoDB failure
+ * is thrown as the SDK raised it. Transactions cancelled by a conflict are sent again (`transactWrite`).
  */
 export class DynamoDestinationState implements DestinationState {
   private readonly table: Table;
@@ -55,22 +82,62 @@ export class DynamoDestinationState implements DestinationState {
   }
 
   /**
-   * One transaction: the destination goes from active to paused with its `pause`, its alert goes
-   * in the outbox, it joins the PAUSED set, its head transmission is marked paused and it goes on
-   * the mapping worklist (to be disabled, for this episode). True when
-   * recorded, by this call or by its own earlier attempt (its alert is in the outbox); false
-   * (nothing written) when it was not active.
+   * One transaction: the destination goes from active to paused with its `pause` and `episode`
+   * (only over the episode as read), the episode's alert goes in the outbox and the Resumed email
+   * it withdraws leaves it (when the write names them), it joins the PAUSED set, its head
+   * transmission is marked paused and it goes on the mapping worklist (to be disabled, for this
+   * pause). `recorded` also when its own earlier attempt was applied (its episode version is on
+   * the item); otherwise nothing is written and the outcome says why (`PauseRecording`).
    * @throws TransactionCanceledException when the head transmission does not exist or is no longer
    *   waiting (delivered or skipped), or conflicts persisted; the SDK's error for any other failure
    */
-  async recordPause(destinationId: string, pause: Pause, alert: OutboxEmail): Promise<boolean> {
+  async recordPause(destinationId: string, pause: Pause, write: PauseEpisodeWrite): Promise<PauseRecording> {
     const { tableName } = this.table;
-    return this.changeStatus(destinationId, { from: 'active', to: 'paused', pause }, alert, [
+    const asRead = episodeAsRead(write.readVersion);
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: tableName,
+          Key: destinationKey(destinationId),
+          UpdateExpression: 'SET #status = :to, #pause = :pause, #episode = :episode',
+          ConditionExpression: `#status = :from AND ${asRead.condition}`,
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#pause': 'pause',
+            '#episode': 'episode',
+            ...(write.readVersion === undefined ? {} : { '#version': 'version' }),
+          },
+          ExpressionAttributeValues: {
+            ':from': 'active',
+            ':to': 'paused',
+            ':pause': pause,
+            ':episode': write.episode,
+            ...asRead.values,
+          },
+          ...returnFoundItem,
+        },
+      },
+      ...(write.alert ? [outboxEmailPut(tableName, write.alert)] : []),
       { Put: { TableName: tableName, Item: pausedKey(destinationId) } },
       { Update: transmissionPausedUpdate(tableName, pause.headMessageId, pause.headTransmissionId) },
       // The reconciler disables its mapping (mapping-worklist.ts).
       mappingWorkPut(tableName, destinationId, { desired: 'disabled', episode: pause.pausedAt }, this.clock()),
-    ]);
+    ];
+    // Last, so the indexes above stay put: its refusal is told apart from the destination's.
+    const withdrawAt = write.withdraw ? items.push(outboxEmailWithdraw(tableName, write.withdraw)) - 1 : undefined;
+    try {
+      await transactWrite(this.table, items);
+      return 'recorded';
+    } catch (error) {
+      const refusals = refusalsOf(error);
+      if (!refusals) throw error;
+      const [destination] = refusals;
+      if (isThisEpisode(destination?.found, write.episode)) return 'recorded';
+      if (isRefusedByCondition(destination))
+        return destination?.found?.status === 'active' ? 'episode_changed' : 'not_active';
+      if (withdrawAt !== undefined && isRefusedByCondition(refusals[withdrawAt])) return 'resumed_alert_sending';
+      throw error;
+    }
   }
 
   /**
@@ -97,20 +164,35 @@ export class DynamoDestinationState implements DestinationState {
   }
 
   /**
-   * One transaction: the destination goes from paused to active (its `pause` removed), its
-   * recovery alert goes in the outbox, it leaves the PAUSED set and it goes on the mapping worklist
-   * (to be enabled). True when recorded, by this
-   * call or by its own earlier attempt (its alert is in the outbox); false (nothing written) when
-   * it was not paused.
+   * One transaction: the destination goes from paused to active (its `pause` removed) with its
+   * `episode`, its Resumed email (due after the settling time) goes in the outbox when the write
+   * has one, it leaves the PAUSED set and it goes on the mapping worklist (to be enabled). True
+   * when recorded, by this call or by its own earlier attempt (its episode version is on the
+   * item); false (nothing written) when it was not paused.
    * @throws TransactionCanceledException when conflicts persisted; the SDK's error for any other failure
    */
-  async recordResume(destinationId: string, alert: OutboxEmail): Promise<boolean> {
+  async recordResume(destinationId: string, write: ResumeEpisodeWrite): Promise<boolean> {
     const { tableName } = this.table;
-    return this.changeStatus(destinationId, { from: 'paused', to: 'active' }, alert, [
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: tableName,
+          Key: destinationKey(destinationId),
+          UpdateExpression: 'SET #status = :to, #episode = :episode REMOVE #pause',
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#episode': 'episode' },
+          ExpressionAttributeValues: { ':from': 'paused', ':to': 'active', ':episode': write.episode },
+          ...returnFoundItem,
+        },
+      },
+      ...(write.alert ? [outboxEmailPut(tableName, write.alert)] : []),
       { Delete: { TableName: tableName, Key: pausedKey(destinationId) } },
       // The reconciler enables its mapping (mapping-worklist.ts).
       mappingWorkPut(tableName, destinationId, { desired: 'enabled' }, this.clock()),
-    ]);
+    ];
+    return conditionHeld(transactWrite(this.table, items), ([destination]) =>
+      isThisEpisode(destination?.found, write.episode),
+    );
   }
 
   /**
@@ -151,42 +233,6 @@ export class DynamoDestinationState implements DestinationState {
     const { client, tableName } = this.table;
     return conditionHeld(
       client.send(new UpdateCommand({ TableName: tableName, Key: destinationKey(destinationId), ...update })),
-    );
-  }
-
-  /**
-   * Moves a destination from one status to another (setting or clearing its pause) together with
-   * its alert and the writes that belong to the change, all or nothing. False when it was not in
-   * `from`, unless its own alert is there (its earlier attempt was applied).
-   */
-  private async changeStatus(
-    destinationId: string,
-    change: { from: DestinationStatus; to: DestinationStatus; pause?: Pause },
-    alert: OutboxEmail,
-    alongside: TransactItems,
-  ): Promise<boolean> {
-    const { tableName } = this.table;
-    const items: TransactItems = [
-      {
-        // First: conditionHeld reads a refusal of this item as "not in `from`".
-        Update: {
-          TableName: tableName,
-          Key: destinationKey(destinationId),
-          UpdateExpression: change.pause ? 'SET #status = :to, #pause = :pause' : 'SET #status = :to REMOVE #pause',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-          ExpressionAttributeValues: {
-            ':from': change.from,
-            ':to': change.to,
-            ...(change.pause ? { ':pause': change.pause } : {}),
-          },
-        },
-      },
-      outboxEmailPut(tableName, alert), // at ALERT_ITEM
-      ...alongside,
-    ];
-    return conditionHeld(transactWrite(this.table, items), (refusals) =>
-      isThisEmail(refusals[ALERT_ITEM]?.found, alert),
     );
   }
 }

@@ -38,7 +38,7 @@
  *   SPILL#<dstId>    <pos>#<chunk>  queue entries of a long-paused destination, in       spill.ts
  *                                   queue order (gzip, split into chunks under
  *                                   DynamoDB's 400 KB item limit)
- *   OUTBOX           <time>#<id>    alert emails not yet sent                            outbox.ts
+ *   OUTBOX           <time>#<id>    alert emails not yet sent, by the time they are due  outbox.ts
  *   PROBER           LEASE          the lease of the prober run under way (`holder`,     prober-lease.ts
  *                                   `heldUntil`)
  *   ORGS             <orgId>        listing of the organizations (key only)              directory.ts
@@ -195,12 +195,20 @@ export const spillChunkKey = (destinationId: string, position: string, chunk: nu
   sk: `${spilledEntryPrefix(position)}${String(chunk).padStart(3, '0')}`,
 });
 
-/** The partition of the outbox; its sort keys order emails by creation time. */
+/**
+ * The partition of the outbox; its sort keys order emails by the time they are due: `notBefore`
+ * for one that waits (a Resumed email waiting out the settling time), else its creation time. So
+ * every email due now sorts before every one still waiting.
+ */
 export const OUTBOX_PARTITION = 'OUTBOX';
 
-export const outboxKey = (email: { readonly createdAt: string; readonly id: string }): ItemKey => ({
+export const outboxKey = (email: {
+  readonly createdAt: string;
+  readonly id: string;
+  readonly notBefore?: string;
+}): ItemKey => ({
   pk: OUTBOX_PARTITION,
-  sk: `${email.createdAt}#${email.id}`,
+  sk: `${email.notBefore ?? email.createdAt}#${email.id}`,
 });
 
 /** The one item of the prober's lease: at most one prober run at a time. */

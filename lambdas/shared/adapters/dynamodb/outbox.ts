@@ -1,7 +1,7 @@
 /** The outbox: alert emails written with the state change that causes them, sent afterwards. */
 import { type DynamoDBDocumentClient, DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { OutboxEmail } from '../../domain/model';
+import type { OutboxEmail, OutboxEmailKey } from '../../domain/model';
 import type { Outbox } from '../../ports/alerts';
 import type { Clock } from '../../ports/observe';
 import { OUTBOX_PARTITION, outboxKey } from './keys';
@@ -22,8 +22,8 @@ const emailNotYetPut = itemDoesNotExist;
 /**
  * The write that puts an alert in the outbox, for the transaction of the state change that causes
  * it (`DynamoDestinationState.recordPause`, `recordResume`). Conditional on the email not being
- * there yet; refused, it returns the email it found (`isThisEmail` recognises the transaction's own
- * earlier attempt).
+ * there yet (its id is unique: only the transaction's own earlier attempt put it), returning the
+ * item it found when refused.
  */
 export const outboxEmailPut = (tableName: string, email: OutboxEmail) => ({
   Put: {
@@ -34,9 +34,20 @@ export const outboxEmailPut = (tableName: string, email: OutboxEmail) => ({
   },
 });
 
-/** True when `found`, the item a refused `outboxEmailPut` found, is that email (by its unique id). */
-export const isThisEmail = (found: Item | undefined, email: OutboxEmail): boolean =>
-  found?.pk === OUTBOX_PARTITION && found.id === email.id;
+/**
+ * The write that withdraws a Resumed email still waiting out its settling time, for the
+ * transaction of a pause within it (`DynamoDestinationState.recordPause`). Refused when the email
+ * is gone or claimed: only a sender removes it, and a sender claims it only once it is due, so
+ * either way its settling time is over and it is (being) sent.
+ */
+export const outboxEmailWithdraw = (tableName: string, email: OutboxEmailKey) => ({
+  Delete: {
+    TableName: tableName,
+    Key: outboxKey(email),
+    ConditionExpression: `${itemExists} AND ${notClaimed}`,
+    ...returnFoundItem,
+  },
+});
 
 /**
  * Alert emails not yet sent, oldest first, each claimed by one sender at a time. A claim refused by
@@ -58,7 +69,10 @@ export class DynamoOutbox implements Outbox {
     this.table = { client, tableName };
   }
 
-  /** Up to 100 emails not yet sent, oldest first (strongly consistent), without their claims. */
+  /**
+   * Up to 100 emails not yet sent, the earliest due first (strongly consistent), without their
+   * claims: every email due now comes before those still waiting (`outboxKey`).
+   */
   async list(): Promise<OutboxEmail[]> {
     const { client, tableName } = this.table;
     const result = await client.send(

@@ -96,6 +96,9 @@ export const refusalsOf = (error: unknown): Refusal[] | undefined => {
   return undefined;
 };
 
+/** True when this item of a write was refused because its own condition did not hold. */
+export const isRefusedByCondition = (refusal: Refusal | undefined): boolean => refusal?.code === CONDITION_FAILED;
+
 /** True when a single-item write was refused because its condition did not hold. */
 export const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 

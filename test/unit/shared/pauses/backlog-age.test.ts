@@ -19,7 +19,7 @@ import type { DeliveryRequest } from '../../../../lambdas/shared/ports/deliverer
 import type { EventSourceMappings, QueuedEntry } from '../../../../lambdas/shared/ports/queues';
 import { type MappingPorts, ReconcilerMemory } from '../../../../lambdas/shared/mappings/mapping-ports';
 import { reconcileMappings } from '../../../../lambdas/shared/mappings/reconcile-mappings';
-import { MemoryMappingWorklist, MemoryPauseState } from '../../../fixtures/pause-harness';
+import { HARNESS_ALERT_SETTINGS, MemoryMappingWorklist, MemoryPauseState } from '../../../fixtures/pause-harness';
 import {
   MemoryDeliveryHeads,
   MemoryMessageStore,
@@ -53,7 +53,7 @@ const setUp = () => {
   const messages = new MemoryMessageStore();
   // As the DynamoDB adapter's transaction: the head is marked paused with the pause, only while it waits.
   const recordPause = directory.recordPause.bind(directory);
-  directory.recordPause = async (destinationId, pause, alert) => {
+  directory.recordPause = async (destinationId, pause, write) => {
     const message = await messages.getMessage(pause.headMessageId);
     const head =
       message === 'abandoned'
@@ -61,9 +61,10 @@ const setUp = () => {
         : message?.transmissions.find((transmission) => transmission.id === pause.headTransmissionId);
     if (head?.status !== 'queued' && head?.status !== 'paused')
       throw new Error('TransactionCanceledException: the head is not waiting');
-    if (!(await recordPause(destinationId, pause, alert))) return false;
+    const recorded = await recordPause(destinationId, pause, write);
+    if (recorded !== 'recorded') return recorded;
     await messages.setTransmissionStatus(pause.headMessageId, pause.headTransmissionId, 'paused', ['queued', 'paused']);
-    return true;
+    return recorded;
   };
   const queues = new Map<string, Entry[]>();
   const queueOf = (url: string) => queues.get(url) ?? [];
@@ -142,6 +143,7 @@ const setUp = () => {
     pauseReleaseSeconds: 5,
     spill: new MemorySpill(directory),
     spillAfterSeconds: SPILL_AFTER_SECONDS,
+    alerting: HARNESS_ALERT_SETTINGS,
     queueListing: new MemoryQueueListing(directory),
     deliveryHeads: new MemoryDeliveryHeads(directory, messages),
   };
@@ -476,9 +478,9 @@ describe('an active destination whose oldest entry nears the retention', () => {
     await world.enqueue(orphan, 40 * DAY_MS);
     world.directory.destinations.delete(orphan.id);
     const recordPause = world.directory.recordPause.bind(world.directory);
-    world.directory.recordPause = async (destinationId, pause, alert) => {
+    world.directory.recordPause = async (destinationId, pause, write) => {
       if (destinationId === failing.id) throw new Error('TransactionCanceledException');
-      return recordPause(destinationId, pause, alert);
+      return recordPause(destinationId, pause, write);
     };
     (world.ports.queueListing as { listDestinationQueues: unknown }).listDestinationQueues = async () => [
       ...[failing, other].map((destination) => ({ destinationId: destination.id, queueUrl: destination.queueUrl })),

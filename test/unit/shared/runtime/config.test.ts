@@ -135,6 +135,8 @@ describe('readPauseSettings', () => {
       pauseReleaseSeconds: 5,
       spillAfterSeconds: 12 * 24 * 60 * 60,
       probeLadderSeconds: DEFAULT_PROBE_LADDER_SECONDS,
+      // The contract's: 5 minutes' settling; more than 3 episodes in a rolling hour is unstable.
+      alerting: { settlingSeconds: 300, flappingEpisodes: 3, flappingWindowSeconds: 3600 },
     });
   });
 
@@ -146,6 +148,9 @@ describe('readPauseSettings', () => {
       PAUSE_RELEASE_SECONDS: '1',
       SPILL_AFTER_SECONDS: '30',
       PROBE_LADDER_SECONDS: '1, 2,4',
+      ALERT_SETTLING_SECONDS: '0',
+      ALERT_FLAPPING_EPISODES: '1',
+      ALERT_FLAPPING_WINDOW_SECONDS: '600',
     });
 
     expect(settings).toEqual({
@@ -155,7 +160,25 @@ describe('readPauseSettings', () => {
       pauseReleaseSeconds: 1,
       spillAfterSeconds: 30,
       probeLadderSeconds: [1, 2, 4],
+      alerting: { settlingSeconds: 0, flappingEpisodes: 1, flappingWindowSeconds: 600 },
     });
+  });
+
+  it('takes the alert defaults it is given (the local runtime: a 10 s settling time), which the environment still overrides', () => {
+    const local = { settlingSeconds: 10, flappingEpisodes: 3, flappingWindowSeconds: 3600 };
+    expect(readPauseSettings({}, local).alerting).toEqual(local);
+    expect(readPauseSettings({ ALERT_SETTLING_SECONDS: '2' }, local).alerting.settlingSeconds).toBe(2);
+  });
+
+  it.each([
+    ['ALERT_SETTLING_SECONDS', '-1', 'must be a whole number of seconds, at least 0, got "-1"'],
+    ['ALERT_SETTLING_SECONDS', '2.5', 'must be a whole number of seconds, at least 0, got "2.5"'],
+    ['ALERT_FLAPPING_EPISODES', '0', 'must be a whole number of episodes, at least 1, got "0"'],
+    ['ALERT_FLAPPING_WINDOW_SECONDS', 'an hour', 'must be a whole number of seconds, at least 1, got "an hour"'],
+  ])('names %s when it is out of range (%j)', (name, value, message) => {
+    expect(messageThrownBy(() => readPauseSettings({ [name]: value }))).toBe(
+      `Environment variable ${name}: ${message}`,
+    );
   });
 
   it('derives the spill age from a shortened retention when the spill age is not given', () => {

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDestinationState } from '../../../../../lambdas/shared/adapters/dynamodb/destination-state';
-import type { OutboxEmail, Pause } from '../../../../../lambdas/shared/domain/model';
+import type { OutboxEmail, Pause, PauseEpisode } from '../../../../../lambdas/shared/domain/model';
 import { client, clock, conditionFailed, ddb, NOW, NOW_MS, refused, TABLE, transactionCanceled } from './mock-table';
 
 const pause: Pause = {
@@ -29,8 +29,27 @@ const outboxPut = {
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   },
 };
+/** The episode a first pause starts. */
+const episode: PauseEpisode = {
+  version: 'v2',
+  startedAt: pause.pausedAt,
+  firstReason: 'HTTP 503',
+  pauses: 1,
+  alertedOrganizationId: 'org_1',
+  announced: true,
+  recentStarts: [pause.pausedAt],
+};
+/** A Resumed email waiting out its settling time, and the key a pause within it withdraws it by. */
+const pendingResumed = { id: 'mail_0', createdAt: '2025-12-31T23:59:00.000Z', notBefore: '2026-01-01T00:04:00.000Z' };
+const resumedAlert: OutboxEmail = {
+  ...pendingResumed,
+  to: 'ops@example.org',
+  subject: '[Conveyor] Resumed: Lab',
+  body: 'text',
+  destinationId: 'dst_1',
+};
 
-const destinationItem = (id: string, status: string) => ({
+const destinationItem = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
   pk: `DST#${id}`,
   sk: 'DST',
   id,
@@ -46,6 +65,7 @@ const destinationItem = (id: string, status: string) => ({
   sequenceHolder: 'trn_0_0',
   headHolder: 'prober',
   headHeldUntil: NOW_MS,
+  ...extra,
 });
 
 describe('DynamoDestinationState', () => {
@@ -54,22 +74,34 @@ describe('DynamoDestinationState', () => {
   beforeEach(() => ddb.reset());
   afterEach(() => jest.restoreAllMocks());
 
-  it('records a pause in one transaction: the status from active, the alert (put once), the PAUSED set, the paused head and the mapping worklist', async () => {
+  it('records a pause in one transaction: the status from active over the episode as read, the alert (put once), the PAUSED set, the paused head and the mapping worklist', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
-    const recorded = await state.recordPause('dst_1', pause, alert);
+    const recorded = await state.recordPause('dst_1', pause, { readVersion: 'v1', episode, alert });
 
-    expect(recorded).toBe(true);
+    expect(recorded).toBe('recorded');
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
       TransactItems: [
         {
           Update: {
             TableName: TABLE,
             Key: { pk: 'DST#dst_1', sk: 'DST' },
-            UpdateExpression: 'SET #status = :to, #pause = :pause',
-            ConditionExpression: '#status = :from',
-            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-            ExpressionAttributeValues: { ':from': 'active', ':to': 'paused', ':pause': pause },
+            UpdateExpression: 'SET #status = :to, #pause = :pause, #episode = :episode',
+            ConditionExpression: '#status = :from AND #episode.#version = :readVersion',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#pause': 'pause',
+              '#episode': 'episode',
+              '#version': 'version',
+            },
+            ExpressionAttributeValues: {
+              ':from': 'active',
+              ':to': 'paused',
+              ':pause': pause,
+              ':episode': episode,
+              ':readVersion': 'v1',
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         outboxPut,
@@ -85,7 +117,7 @@ describe('DynamoDestinationState', () => {
             ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
           },
         },
-        // On the mapping worklist, for the reconciler to disable the mapping of this episode.
+        // On the mapping worklist, for the reconciler to disable the mapping of this pause.
         {
           Put: {
             TableName: TABLE,
@@ -105,82 +137,161 @@ describe('DynamoDestinationState', () => {
     });
   });
 
-  it('answers false when the destination was already paused (its status condition failed)', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None', 'None'));
+  it('records the first pause of a destination only while it has no episode, and a continued episode without an alert but withdrawing its Resumed email (unless claimed)', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
 
-    expect(await state.recordPause('dst_1', pause, alert)).toBe(false);
+    await state.recordPause('dst_1', pause, { readVersion: undefined, episode });
+    await state.recordPause('dst_1', pause, { readVersion: 'v1', episode, withdraw: pendingResumed });
+
+    const [first, continued] = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
+    expect(first![0]!.Update).toMatchObject({
+      ConditionExpression: '#status = :from AND attribute_not_exists(#episode)',
+      ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#episode': 'episode' },
+    });
+    // No alert: the PAUSED set comes second.
+    expect(first![1]).toEqual({ Put: { TableName: TABLE, Item: { pk: 'PAUSED', sk: 'dst_1' } } });
+    expect(first).toHaveLength(4);
+    expect(continued).toHaveLength(5);
+    expect(continued![4]).toEqual({
+      Delete: {
+        TableName: TABLE,
+        Key: { pk: 'OUTBOX', sk: '2026-01-01T00:04:00.000Z#mail_0' },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claimedUntil)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
   });
 
-  it('recognises its own pause: a retry that finds its alert in the outbox answers true', async () => {
-    // The first attempt was applied and its answer lost: the status is paused and the alert (a unique id) is there.
-    const found = [
-      refused({ ...destinationItem('dst_1', 'paused'), pause }),
-      refused({ ...outboxPut.Put.Item, claimedUntil: NOW_MS }),
-    ];
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(found[0]!, found[1]!, 'None', 'None'));
-
-    expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
-  });
-
-  it('answers false when another pause put its own alert (the status condition failed, this alert is not there)', async () => {
+  it('answers not_active when the destination was already paused, episode_changed when it is active with another episode', async () => {
     ddb
       .on(TransactWriteCommand)
-      .rejects(transactionCanceled(refused({ ...destinationItem('dst_1', 'paused'), pause }), 'None', 'None', 'None'));
+      .rejectsOnce(
+        transactionCanceled(
+          refused(destinationItem('dst_1', 'paused', { pause, episode: { ...episode, version: 'other' } })),
+          'None',
+          'None',
+          'None',
+        ),
+      )
+      .rejectsOnce(
+        transactionCanceled(
+          refused(destinationItem('dst_1', 'active', { episode: { ...episode, version: 'v9' } })),
+          'None',
+          'None',
+          'None',
+        ),
+      )
+      .rejectsOnce(transactionCanceled(refused({}), 'None', 'None', 'None'));
 
-    expect(await state.recordPause('dst_1', pause, alert)).toBe(false);
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode })).toBe('not_active');
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode })).toBe('episode_changed');
+    // Gone (deleted): not active either.
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode })).toBe('not_active');
+  });
+
+  it('recognises its own pause: a retry that finds its episode version on the destination answers recorded', async () => {
+    // The first attempt was applied and its answer lost: the status is paused with this episode, its alert is there.
+    const found = [
+      refused(destinationItem('dst_1', 'paused', { pause, episode })),
+      refused({ ...outboxPut.Put.Item, claimedUntil: NOW_MS }),
+    ];
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled(found[0]!, found[1]!, 'None', 'None', 'None'));
+
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode, alert })).toBe('recorded');
+  });
+
+  it('answers resumed_alert_sending when the Resumed email to withdraw is claimed by a sender (or gone): nothing written', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        transactionCanceled(
+          'None',
+          'None',
+          'None',
+          'None',
+          refused({ ...resumedAlert, pk: 'OUTBOX', sk: 'x', claimedUntil: NOW_MS + 60_000 }),
+        ),
+      );
+
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode, withdraw: pendingResumed })).toBe(
+      'resumed_alert_sending',
+    );
   });
 
   it('retries a pause cancelled by a transaction conflict (on the head’s message item), then records it', async () => {
     jest.spyOn(Math, 'random').mockReturnValue(0);
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(transactionCanceled('None', 'None', 'None', 'TransactionConflict'))
+      .rejectsOnce(transactionCanceled('None', 'None', 'None', 'TransactionConflict', 'None'))
       .resolves({});
 
-    expect(await state.recordPause('dst_1', pause, alert)).toBe(true);
+    expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode, alert })).toBe('recorded');
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
   });
 
-  it('recognises its own resume: a retry that finds its recovery alert in the outbox answers true', async () => {
+  it('throws when another item of the pause refused it (the head transmission is missing, or no longer waiting)', async () => {
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', 'None', 'ConditionalCheckFailed', 'None'));
+
+    await expect(state.recordPause('dst_1', pause, { readVersion: 'v1', episode, alert })).rejects.toThrow(
+      'Transaction cancelled',
+    );
+  });
+
+  it('recognises its own resume: a retry that finds its episode version answers true, another resume’s false', async () => {
+    const resumed = { ...episode, version: 'v3', resumedAt: NOW.toISOString(), pendingResumed };
     ddb
       .on(TransactWriteCommand)
       .rejectsOnce(
-        transactionCanceled(refused(destinationItem('dst_1', 'active')), refused(outboxPut.Put.Item), 'None'),
+        transactionCanceled(
+          refused(destinationItem('dst_1', 'active', { episode: resumed })),
+          refused({ ...resumedAlert, pk: 'OUTBOX', sk: 'x' }),
+          'None',
+          'None',
+        ),
       )
-      .rejectsOnce(transactionCanceled(refused(destinationItem('dst_1', 'active')), 'None', 'None'));
+      .rejectsOnce(
+        transactionCanceled(
+          refused(destinationItem('dst_1', 'active', { episode: { ...resumed, version: 'v4' } })),
+          'None',
+          'None',
+          'None',
+        ),
+      );
 
-    expect(await state.recordResume('dst_1', alert)).toBe(true);
-    expect(await state.recordResume('dst_1', alert)).toBe(false);
+    expect(await state.recordResume('dst_1', { episode: resumed, alert: resumedAlert })).toBe(true);
+    expect(await state.recordResume('dst_1', { episode: resumed, alert: resumedAlert })).toBe(false);
   });
 
-  it('throws when another item of the pause refused it (the head transmission is missing, or no longer waiting)', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', 'None', 'ConditionalCheckFailed'));
+  it('records a resume in one transaction: the status from paused, the pause removed, the episode, the Resumed email keyed by when it is due, out of the PAUSED set, on the mapping worklist', async () => {
+    const resumed = { ...episode, version: 'v3', resumedAt: NOW.toISOString(), pendingResumed };
+    ddb.on(TransactWriteCommand).resolves({});
 
-    await expect(state.recordPause('dst_1', pause, alert)).rejects.toThrow('Transaction cancelled');
-  });
+    expect(await state.recordResume('dst_1', { episode: resumed, alert: resumedAlert })).toBe(true);
+    expect(await state.recordResume('dst_1', { episode: resumed })).toBe(true);
 
-  it('records a resume in one transaction: the status from paused, the pause removed, the alert (put once), out of the PAUSED set, on the mapping worklist', async () => {
-    ddb
-      .on(TransactWriteCommand)
-      .resolvesOnce({})
-      .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
-
-    expect(await state.recordResume('dst_1', alert)).toBe(true);
-    expect(await state.recordResume('dst_1', alert)).toBe(false);
-
-    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input).toEqual({
+    const [withAlert, without] = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
+    expect(withAlert).toEqual({
       TransactItems: [
         {
           Update: {
             TableName: TABLE,
             Key: { pk: 'DST#dst_1', sk: 'DST' },
-            UpdateExpression: 'SET #status = :to REMOVE #pause',
+            UpdateExpression: 'SET #status = :to, #episode = :episode REMOVE #pause',
             ConditionExpression: '#status = :from',
-            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause' },
-            ExpressionAttributeValues: { ':from': 'paused', ':to': 'active' },
+            ExpressionAttributeNames: { '#status': 'status', '#pause': 'pause', '#episode': 'episode' },
+            ExpressionAttributeValues: { ':from': 'paused', ':to': 'active', ':episode': resumed },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        outboxPut,
+        {
+          Put: {
+            TableName: TABLE,
+            // Keyed by when it is due: every email due now sorts before it.
+            Item: { pk: 'OUTBOX', sk: '2026-01-01T00:04:00.000Z#mail_0', ...resumedAlert },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
         { Delete: { TableName: TABLE, Key: { pk: 'PAUSED', sk: 'dst_1' } } },
         // On the mapping worklist, for the reconciler to enable the mapping.
         {
@@ -199,6 +310,8 @@ describe('DynamoDestinationState', () => {
         },
       ],
     });
+    // An unannounced episode's resume writes no email.
+    expect(without!.TransactItems).toHaveLength(3);
   });
 
   it('sets only the given fields of the pause, and only while paused', async () => {

@@ -60,6 +60,18 @@ describe('the table layout', () => {
     expect(subscriptionsOfSource('src_1')).toEqual({ pk: 'SRC#src_1', prefix: 'SUB#' });
   });
 
+  it('keys an email that waits (a Resumed email in its settling time) by when it is due, after every email due before it', () => {
+    const waiting = outboxKey({
+      createdAt: '2026-01-01T00:00:00.000Z',
+      notBefore: '2026-01-01T00:05:00.000Z',
+      id: 'a',
+    });
+    const dueNow = outboxKey({ createdAt: '2026-01-01T00:01:00.000Z', id: 'b' });
+
+    expect(waiting).toEqual({ pk: 'OUTBOX', sk: '2026-01-01T00:05:00.000Z#a' });
+    expect(dueNow.sk < waiting.sk).toBe(true);
+  });
+
   it('keys an idempotency record by source and the SHA-256 of the key', () => {
     const hash = createHash('sha256').update('any key: spaces, ünïcode').digest('hex');
 
