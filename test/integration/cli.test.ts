@@ -372,7 +372,7 @@ describe('conveyor CLI against a local instance', () => {
     ]);
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toContain(`1 transmissions enqueued again for ${destination.id}, in their original order.`);
+    expect(run.stdout).toContain(`1 transmission enqueued again for ${destination.id}, in their original order.`);
     await waitFor(() => deliveriesOf().length === 2, 'the redelivery');
     expect(deliveriesOf().map((delivery) => delivery.headers['conveyor-sequence'])).toEqual(['1', '2']);
     const missing = await conveyorCli(['redeliver', '--destination', destination.id, '--until', '1h']);

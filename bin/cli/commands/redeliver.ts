@@ -42,7 +42,7 @@ export const registerRedeliver = (program: Command, contextFor: ContextFor, now:
       context.output.result(answer, () =>
         answer.count === 0
           ? `Nothing arrived at ${options.destination} in that range; nothing was enqueued.`
-          : `${answer.count} transmissions enqueued again for ${options.destination}, in their original order.\n` +
+          : `${answer.count} ${answer.count === 1 ? 'transmission' : 'transmissions'} enqueued again for ${options.destination}, in their original order.\n` +
             `Follow them with: conveyor destinations transmissions ${options.destination}`,
       );
     });
