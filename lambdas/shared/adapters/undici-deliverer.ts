@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { RESPONSE_EXCERPT_BYTES } from '../domain/attempt-log';
 import { addressesAllowed } from '../domain/destination-url';
 import type { TimeoutPhase } from '../domain/failures';
@@ -24,6 +25,12 @@ const IDLE_CONNECTION_MS = 4_000;
 
 /** Connections kept per destination origin: a destination gets one POST at a time (FIFO order), a few spare. */
 const CONNECTIONS_PER_ORIGIN = 4;
+
+/** Which TLS servers deliveries trust, besides those whose certificates chain to Node.js's bundled authorities. */
+export interface DeliveryTrust {
+  /** Certificate authorities in PEM. */
+  readonly extraCertificateAuthorities?: readonly string[];
+}
 
 /** Raised by the guarded lookup; the attempt fails without any connection being made. */
 class AddressRefusedError extends Error {
@@ -121,10 +128,22 @@ export class UndiciDeliverer implements Deliverer {
   private readonly https: HttpsAgent;
   private readonly lookup: ReturnType<typeof guardedLookup>;
 
-  constructor(private readonly policy: DeliveryAddressPolicy) {
+  /**
+   * @param policy which addresses deliveries may connect to
+   * @param trust certificate authorities (PEM) trusted besides Node.js's bundled ones: a private CA
+   *   a hospital's receivers use (none by default)
+   */
+  constructor(
+    private readonly policy: DeliveryAddressPolicy,
+    trust: DeliveryTrust = {},
+  ) {
     const pool = { keepAlive: true, maxSockets: CONNECTIONS_PER_ORIGIN, timeout: IDLE_CONNECTION_MS };
     this.http = new HttpAgent(pool);
-    this.https = new HttpsAgent(pool);
+    // `ca` replaces the bundled authorities: keep them.
+    const ca = trust.extraCertificateAuthorities?.length
+      ? [...rootCertificates, ...trust.extraCertificateAuthorities]
+      : undefined;
+    this.https = new HttpsAgent({ ...pool, ...(ca ? { ca } : {}) });
     this.lookup = guardedLookup(policy);
   }
 
