@@ -1,16 +1,36 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { RESPONSE_EXCERPT_BYTES } from '../domain/attempt-log';
 import { addressesAllowed } from '../domain/destination-url';
+import type { TimeoutPhase } from '../domain/failures';
 import type { Deliverer, DeliveryOutcome, DeliveryRequest } from '../ports/deliverer';
 import { readResponseExcerpt } from './response-excerpt';
 
 /**
  * At most this much of an endpoint's answer is read: its status decides, and its first 1,024
- * bytes are kept for the attempt log; the rest is read only so the connection can be reused.
+ * bytes are kept for the attempt log; the rest is read (and dropped) only so the connection can
+ * be reused. A longer answer closes its connection instead.
  */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * How long (ms) an idle pooled connection is kept: under the 5 s idle timeout common servers
+ * default to (Node.js, Apache httpd), so a connection the endpoint is about to close is not
+ * reused for the next POST (which would fail with ECONNRESET). undici's default is the same 4 s.
+ */
+const IDLE_CONNECTION_MS = 4_000;
+
+/** Connections kept per destination origin: a destination gets one POST at a time (FIFO order), a few spare. */
+const CONNECTIONS_PER_ORIGIN = 4;
+
+/** Which TLS servers deliveries trust, besides those whose certificates chain to Node.js's bundled authorities. */
+export interface DeliveryTrust {
+  /** Certificate authorities in PEM. */
+  readonly extraCertificateAuthorities?: readonly string[];
+}
 
 /** Raised by the guarded lookup; the attempt fails without any connection being made. */
 class AddressRefusedError extends Error {
@@ -66,58 +86,148 @@ const isAddressRefusal = (error: unknown): boolean => {
   return false;
 };
 
+/** The attempt's time ran out while it was in `phase`. */
+class AttemptTimeoutError extends Error {
+  override name = 'AttemptTimeoutError';
+  constructor(readonly phase: TimeoutPhase) {
+    super(`The attempt timed out (${phase})`);
+  }
+}
+
 /**
- * POSTs over a keep-alive connection pool shared by the invocations of a warm function. Each new
- * connection goes only to an address the policy allows, checked at connect time (the URL was also
- * checked at registration). Redirects are never followed (undici's `request` does not follow them),
- * at most 64 KiB of the answer is read, of which the first 1,024 bytes are kept as the attempt's
- * `responseExcerpt` (may hold PHI: never logged), and the whole exchange up to the status line must
- * fit in the destination's timeout. A failed exchange is an `unreachable` outcome, not an error; durations
- * are in ms.
+ * The code of a connection error: the system, TLS or HTTP-parser code Node.js gives it, when it is
+ * one (a short upper-case token); never the message, which may quote what the endpoint sent.
+ */
+const errorCode = (error: unknown): string | undefined => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined;
+};
+
+/**
+ * POSTs over keep-alive connection pools (one for http, one for https) shared by the invocations
+ * of a warm function. Each new connection goes only to an address the policy allows, checked at
+ * connect time (the URL was also checked at registration). Redirects are never followed
+ * (`node:http` does not follow them), at most 64 KiB of the answer is read, of which the first
+ * 1,024 bytes are kept as the attempt's `responseExcerpt` (may hold PHI: never logged), and the
+ * whole exchange, connecting to the answer's last byte read, must fit in the destination's
+ * timeout. A failed exchange is an `unreachable` outcome, not an error: a timeout names the phase
+ * it cut short, a connection error its code. Durations are in ms.
+ *
+ * Any legal HTTP/1.1 answer is accepted: interim 1xx answers before the final one (RFC 9110
+ * §15.2: a client must parse them even unasked; they are skipped), `Connection: close`, chunked
+ * or close-delimited bodies, and a final answer that comes while the request body is still being
+ * sent (RFC 9112 §9.6: the client then stops sending). That is why the requests go through
+ * `node:http` and not undici, whose HTTP/1.1 client (8.x) destroys the connection on an unasked
+ * `100 Continue` ("bad response"). Bare-LF line endings (which RFC 9112 §2.2 lets a recipient
+ * accept, not requires) are refused by the strict parser, as `connection_error` with code
+ * `HPE_CR_EXPECTED`: the lenient parser would also accept conflicting lengths, which could leave a
+ * pooled connection out of step and credit one attempt with another's answer.
  */
 export class UndiciDeliverer implements Deliverer {
-  private readonly dispatcher: Agent;
+  private readonly http: HttpAgent;
+  private readonly https: HttpsAgent;
+  private readonly lookup: ReturnType<typeof guardedLookup>;
 
-  constructor(private readonly policy: DeliveryAddressPolicy) {
-    this.dispatcher = new Agent({
-      keepAliveTimeout: 30_000,
-      connections: 4,
-      connect: { lookup: guardedLookup(policy) },
-    });
+  /**
+   * @param policy which addresses deliveries may connect to
+   * @param trust certificate authorities (PEM) trusted besides Node.js's bundled ones: a private CA
+   *   a hospital's receivers use (none by default)
+   */
+  constructor(
+    private readonly policy: DeliveryAddressPolicy,
+    trust: DeliveryTrust = {},
+  ) {
+    const pool = { keepAlive: true, maxSockets: CONNECTIONS_PER_ORIGIN, timeout: IDLE_CONNECTION_MS };
+    this.http = new HttpAgent(pool);
+    // `ca` replaces the bundled authorities: keep them.
+    const ca = trust.extraCertificateAuthorities?.length
+      ? [...rootCertificates, ...trust.extraCertificateAuthorities]
+      : undefined;
+    this.https = new HttpsAgent({ ...pool, ...(ca ? { ca } : {}) });
+    this.lookup = guardedLookup(policy);
   }
 
   async post(delivery: DeliveryRequest): Promise<DeliveryOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const url = new URL(delivery.url);
     // A literal address is connected to without a lookup: check it here.
-    const host = new URL(delivery.url).hostname.replace(/^\[|\]$/g, '');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !addressesAllowed([host], this.policy.allowPrivate))
       return { kind: 'unreachable', reason: 'address_refused', durationMs: 0 };
-    try {
-      const response = await request(delivery.url, {
+    const secure = url.protocol === 'https:';
+    const body = typeof delivery.body === 'string' ? Buffer.from(delivery.body) : delivery.body;
+    const hasLength = Object.keys(delivery.headers).some((name) => name.toLowerCase() === 'content-length');
+
+    return new Promise<DeliveryOutcome>((resolve) => {
+      let phase: TimeoutPhase = 'connect';
+      let timedOut = false;
+      let settled = false;
+      const request = (secure ? httpsRequest : httpRequest)(url, {
         method: 'POST',
-        body: delivery.body,
-        headers: delivery.headers,
-        dispatcher: this.dispatcher,
-        signal: AbortSignal.timeout(delivery.timeoutMs),
-        headersTimeout: delivery.timeoutMs,
-        bodyTimeout: delivery.timeoutMs,
+        headers: hasLength ? delivery.headers : { ...delivery.headers, 'content-length': String(body.byteLength) },
+        agent: secure ? this.https : this.http,
+        lookup: this.lookup as LookupFunction,
       });
-      const durationMs = elapsed();
-      const responseExcerpt = await readResponseExcerpt(response.body, RESPONSE_EXCERPT_BYTES, MAX_RESPONSE_BYTES);
-      const retryAfter = response.headers['retry-after'];
-      return {
-        kind: 'answered',
-        status: response.statusCode,
-        durationMs,
-        ...(typeof retryAfter === 'string' ? { retryAfter: retryAfter.slice(0, 64) } : {}),
-        ...(responseExcerpt ? { responseExcerpt } : {}),
+      const settle = (outcome: DeliveryOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        // An answer that came before the request was all sent ends the sending (RFC 9112 §9.6).
+        if (!request.writableFinished) request.destroy();
+        resolve(outcome);
       };
-    } catch (error) {
-      if (isAddressRefusal(error)) return { kind: 'unreachable', reason: 'address_refused', durationMs: elapsed() };
-      const name = (error as Error).name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError' || name === 'HeadersTimeoutError';
-      return { kind: 'unreachable', reason: timedOut ? 'timeout' : 'connection', durationMs: elapsed() };
-    }
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        request.destroy(new AttemptTimeoutError(phase));
+      }, delivery.timeoutMs);
+
+      request.on('socket', (socket: Socket) => {
+        // A pooled connection is connected (and its TLS done) already.
+        if (!socket.connecting) {
+          phase = 'headers';
+          return;
+        }
+        socket.once('connect', () => {
+          if (phase === 'connect') phase = secure ? 'tls' : 'headers';
+        });
+        if (secure)
+          socket.once('secureConnect', () => {
+            if (phase === 'connect' || phase === 'tls') phase = 'headers';
+          });
+      });
+      // Interim answers (100, 102, 103) are skipped: only the final one decides.
+      request.on('response', (response: IncomingMessage) => {
+        phase = 'body';
+        const durationMs = elapsed();
+        const retryAfter = response.headers['retry-after'];
+        readResponseExcerpt(response, RESPONSE_EXCERPT_BYTES, MAX_RESPONSE_BYTES).then((responseExcerpt) => {
+          // A body still coming when the time ran out is no complete answer: the attempt timed out.
+          if (timedOut) {
+            settle({ kind: 'unreachable', reason: 'timeout', phase: 'body', durationMs: elapsed() });
+            return;
+          }
+          settle({
+            kind: 'answered',
+            status: response.statusCode ?? 0,
+            durationMs,
+            ...(typeof retryAfter === 'string' ? { retryAfter: retryAfter.slice(0, 64) } : {}),
+            ...(responseExcerpt ? { responseExcerpt } : {}),
+          });
+        });
+      });
+      // `on`, not `once`: an error after the first (a reset after a refused write) must not go unhandled.
+      request.on('error', (error) => {
+        if (isAddressRefusal(error)) settle({ kind: 'unreachable', reason: 'address_refused', durationMs: elapsed() });
+        else if (error instanceof AttemptTimeoutError)
+          settle({ kind: 'unreachable', reason: 'timeout', phase: error.phase, durationMs: elapsed() });
+        // After the answer's headers, its body's reading decides (an error there ends it early).
+        else if (phase !== 'body') {
+          const code = errorCode(error);
+          settle({ kind: 'unreachable', reason: 'connection', ...(code ? { code } : {}), durationMs: elapsed() });
+        }
+      });
+      request.end(body);
+    });
   }
 }

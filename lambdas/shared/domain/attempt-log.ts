@@ -20,8 +20,17 @@ export const attemptOutcomeOf = (outcome: AttemptOutcome): AttemptOutcomeName =>
 };
 
 /**
- * The log entry of one attempt ending at `at`: outcome, status when answered, duration (ms) and
- * the excerpt of the answer when it had a body.
+ * Why an attempt without an answer failed, as its log entry says it: a timeout's phase, a
+ * connection error's code; nothing for an answer (its status says it) or a refused address.
+ */
+const reasonOf = (outcome: AttemptOutcome): string | undefined => {
+  if (outcome.kind === 'answered' || outcome.reason === 'address_refused') return undefined;
+  return outcome.reason === 'timeout' ? outcome.phase : outcome.code;
+};
+
+/**
+ * The log entry of one attempt ending at `at`: outcome, status when answered, why when not
+ * (`reason`), duration (ms) and the excerpt of the answer when it had a body.
  */
 export const attemptEntry = (
   outcome: AttemptOutcome,
@@ -32,6 +41,7 @@ export const attemptEntry = (
   at: at.toISOString(),
   outcome: attemptOutcomeOf(outcome),
   ...(outcome.kind === 'answered' ? { status: outcome.status } : {}),
+  ...(reasonOf(outcome) === undefined ? {} : { reason: reasonOf(outcome) }),
   durationMs,
   ...(responseExcerpt ? { responseExcerpt } : {}),
 });

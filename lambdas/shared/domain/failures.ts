@@ -1,9 +1,23 @@
 import type { Fault } from './model';
 
-/** How an endpoint answered one attempt (see the Deliverer port). */
+/**
+ * What an attempt was waiting for when its time ran out: the TCP connection (DNS included), the
+ * TLS handshake, the answer's status line and headers (the request being sent included), or the
+ * rest of the answer's body.
+ */
+export type TimeoutPhase = 'connect' | 'tls' | 'headers' | 'body';
+
+/**
+ * How an endpoint answered one attempt (see the Deliverer port). A timeout names its `phase`; a
+ * connection error its `code`: the system, TLS or HTTP-parser error code (`ECONNREFUSED`,
+ * `ECONNRESET`, `EPIPE`, `ENOTFOUND`, `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`,
+ * `HPE_CR_EXPECTED`, …), never a message (messages may quote what the endpoint sent).
+ */
 export type AttemptOutcome =
   | { readonly kind: 'answered'; readonly status: number; readonly retryAfter?: string }
-  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' | 'address_refused' };
+  | { readonly kind: 'unreachable'; readonly reason: 'timeout'; readonly phase?: TimeoutPhase }
+  | { readonly kind: 'unreachable'; readonly reason: 'connection'; readonly code?: string }
+  | { readonly kind: 'unreachable'; readonly reason: 'address_refused' };
 
 /** A 2xx answer: the delivery counts (any other answer, a timeout or no connection does not). */
 export const isSuccess = (outcome: AttemptOutcome): boolean =>
@@ -41,7 +55,16 @@ export const describeOutcome = (outcome: AttemptOutcome): string => {
   if (outcome.kind === 'answered') return `HTTP ${outcome.status}`;
   if (outcome.reason === 'address_refused')
     return "refused: the destination's host resolves to an address this deployment does not deliver to";
-  return outcome.reason === 'timeout' ? 'timeout' : 'connection error';
+  if (outcome.reason === 'timeout') return outcome.phase ? `timeout (${TIMEOUT_PHASE_TEXT[outcome.phase]})` : 'timeout';
+  return outcome.code ? `connection error (${outcome.code})` : 'connection error';
+};
+
+/** What `describeOutcome` says a timed-out attempt was waiting for. */
+const TIMEOUT_PHASE_TEXT: Readonly<Record<TimeoutPhase, string>> = {
+  connect: 'connecting',
+  tls: 'TLS handshake',
+  headers: 'waiting for the answer',
+  body: "reading the answer's body",
 };
 
 /**

@@ -248,6 +248,12 @@ export interface AttemptLogEntry {
   readonly outcome: AttemptOutcomeName;
   /** The HTTP status, when the endpoint answered. */
   readonly status?: number;
+  /**
+   * Why an attempt without an answer failed: for `timeout` the phase it was in (`connect`, `tls`,
+   * `headers`, `body`), for `connection_error` the system, TLS or HTTP-parser error code
+   * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, `HPE_CR_EXPECTED`, …). Absent on entries written before it existed.
+   */
+  readonly reason?: string;
   /** From sending to the answer's status line (or the failure), ms; absent only on a delivered entry written without it. */
   readonly durationMs?: number;
   /**

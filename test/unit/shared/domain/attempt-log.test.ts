@@ -1,4 +1,9 @@
-import { ATTEMPT_LOG_LIMIT, attemptLog, attemptOutcomeOf } from '../../../../lambdas/shared/domain/attempt-log';
+import {
+  ATTEMPT_LOG_LIMIT,
+  attemptEntry,
+  attemptLog,
+  attemptOutcomeOf,
+} from '../../../../lambdas/shared/domain/attempt-log';
 import type { RecordedAttempt } from '../../../../lambdas/shared/domain/model';
 
 const failed = (attempt: number): RecordedAttempt => ({
@@ -21,6 +26,30 @@ describe('attemptOutcomeOf', () => {
     [{ kind: 'unreachable', reason: 'address_refused' }, 'address_refused'],
   ] as const)('names %j %s', (outcome, name) => {
     expect(attemptOutcomeOf(outcome)).toBe(name);
+  });
+});
+
+describe('attemptEntry', () => {
+  const at = new Date(Date.UTC(2026, 0, 1));
+
+  it('says why an attempt without an answer failed: the timeout phase, the connection error code', () => {
+    expect(attemptEntry({ kind: 'unreachable', reason: 'timeout', phase: 'headers' }, at, 300, undefined)).toEqual({
+      at: at.toISOString(),
+      outcome: 'timeout',
+      reason: 'headers',
+      durationMs: 300,
+    });
+    expect(
+      attemptEntry({ kind: 'unreachable', reason: 'connection', code: 'ECONNREFUSED' }, at, 2, undefined),
+    ).toMatchObject({
+      outcome: 'connection_error',
+      reason: 'ECONNREFUSED',
+    });
+  });
+
+  it('has no reason for an answer (its status says it) or when none is known', () => {
+    expect(attemptEntry({ kind: 'answered', status: 413 }, at, 5, undefined)).not.toHaveProperty('reason');
+    expect(attemptEntry({ kind: 'unreachable', reason: 'connection' }, at, 5, undefined)).not.toHaveProperty('reason');
   });
 });
 

@@ -51,6 +51,16 @@ describe('fault attribution', () => {
     expect(describeOutcome({ kind: 'unreachable', reason: 'address_refused' })).toMatch(/^refused: .*address/);
   });
 
+  it('names the phase a timeout cut short and the code of a connection error', () => {
+    expect(describeOutcome({ kind: 'unreachable', reason: 'timeout', phase: 'tls' })).toBe('timeout (TLS handshake)');
+    expect(describeOutcome({ kind: 'unreachable', reason: 'timeout', phase: 'body' })).toBe(
+      "timeout (reading the answer's body)",
+    );
+    expect(describeOutcome({ kind: 'unreachable', reason: 'connection', code: 'CERT_HAS_EXPIRED' })).toBe(
+      'connection error (CERT_HAS_EXPIRED)',
+    );
+  });
+
   it('blames the destination when its host resolves to an address deliveries may not reach', () => {
     expect(faultOf({ kind: 'unreachable', reason: 'address_refused' })).toBe('destination');
   });
