@@ -3,7 +3,7 @@
  * sockets: see test/fixtures/misbehaving-receiver.ts): each case's classification.
  */
 import type { TlsOptions } from 'node:tls';
-import { UndiciDeliverer } from '../../lambdas/shared/adapters/undici-deliverer';
+import { HttpDeliverer } from '../../lambdas/shared/adapters/http-deliverer';
 import {
   answer,
   type Behaviour,
@@ -16,7 +16,7 @@ import {
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 const certificates = makeTestCertificates();
 // The receivers are on 127.0.0.1: a deployment that allows private destinations (as local mode does).
-const deliverer = new UndiciDeliverer(
+const deliverer = new HttpDeliverer(
   { allowPrivate: true },
   { extraCertificateAuthorities: certificates ? [certificates.ca] : [] },
 );

@@ -5,7 +5,7 @@ import { DynamoMappingWorklist } from '../adapters/dynamodb/mapping-worklist';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox';
 import { DynamoSpill } from '../adapters/dynamodb/spill';
 import { lazyEventSourceMappings, lazySesMailer } from '../adapters/lazy-adapters';
-import { UndiciDeliverer } from '../adapters/undici-deliverer';
+import { HttpDeliverer } from '../adapters/http-deliverer';
 import type { DestinationUrlPolicy } from '../domain/destination-url';
 import type { PausePorts } from '../pauses/pause-ports';
 import type { AuditTrail } from '../ports/audit';
@@ -59,7 +59,7 @@ export const createPausePorts = <E extends PauseEdges>(
   ...createStorePorts(clients, config.store),
   outbox: new DynamoOutbox(clients.documents, config.store.tableName, systemClock),
   mailer: lazySesMailer(config.pauses.alertFromAddress, clientSettings(clients.config, 'ses')),
-  deliverer: new UndiciDeliverer({ allowPrivate: config.pauses.allowPrivateDestinations }),
+  deliverer: new HttpDeliverer({ allowPrivate: config.pauses.allowPrivateDestinations }),
   spill: new DynamoSpill(clients.documents, config.store.tableName),
   worklist: new DynamoMappingWorklist(clients.documents, config.store.tableName, systemClock),
   sleep: (ms: number) => sleep(ms),

@@ -123,7 +123,7 @@ const errorCode = (error: unknown): string | undefined => {
  * `HPE_CR_EXPECTED`: the lenient parser would also accept conflicting lengths, which could leave a
  * pooled connection out of step and credit one attempt with another's answer.
  */
-export class UndiciDeliverer implements Deliverer {
+export class HttpDeliverer implements Deliverer {
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
   private readonly lookup: ReturnType<typeof guardedLookup>;

@@ -1,6 +1,6 @@
 /** The HTTP deliverer against a real server on 127.0.0.1: status, redirects, timeouts, refusals. */
 import { createServer, type Server } from 'node:http';
-import { UndiciDeliverer } from '../../lambdas/shared/adapters/undici-deliverer';
+import { HttpDeliverer } from '../../lambdas/shared/adapters/http-deliverer';
 import { reservePort } from '../../local/port-reservation';
 
 let server: Server;
@@ -33,12 +33,12 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const post = (deliverer: UndiciDeliverer, url: string, timeoutMs = 1000) =>
+const post = (deliverer: HttpDeliverer, url: string, timeoutMs = 1000) =>
   deliverer.post({ url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs });
 
-describe('UndiciDeliverer', () => {
+describe('HttpDeliverer', () => {
   // The receiver is on 127.0.0.1: a deployment that allows private destinations (as local mode does).
-  const deliverer = new UndiciDeliverer({ allowPrivate: true });
+  const deliverer = new HttpDeliverer({ allowPrivate: true });
 
   it('reports the status the endpoint answered', async () => {
     expect(await post(deliverer, `${base}/ok`)).toMatchObject({ kind: 'answered', status: 200 });
@@ -76,12 +76,12 @@ describe('UndiciDeliverer', () => {
   });
 });
 
-describe('UndiciDeliverer address guard', () => {
+describe('HttpDeliverer address guard', () => {
   const port = () => new URL(base).port;
 
   it('refuses loopback and private literals without connecting, unless the deployment allows them', async () => {
     seen.length = 0;
-    const strict = new UndiciDeliverer({ allowPrivate: false });
+    const strict = new HttpDeliverer({ allowPrivate: false });
 
     for (const host of ['127.0.0.1', '[::1]', '[::ffff:127.0.0.1]', '10.1.2.3']) {
       expect(await post(strict, `http://${host}:${port()}/ok`)).toMatchObject({
@@ -93,7 +93,7 @@ describe('UndiciDeliverer address guard', () => {
   });
 
   it('never reaches link-local addresses (instance metadata, the Lambda runtime API), even where private ones are allowed', async () => {
-    const lenient = new UndiciDeliverer({ allowPrivate: true });
+    const lenient = new HttpDeliverer({ allowPrivate: true });
     expect(await post(lenient, 'http://169.254.169.254/latest/meta-data/')).toMatchObject({
       reason: 'address_refused',
     });
@@ -103,7 +103,7 @@ describe('UndiciDeliverer address guard', () => {
   it('checks a host name at connect time: one that now resolves to a private address is refused (DNS rebinding)', async () => {
     seen.length = 0;
     // At registration this host resolved to a public address; now it points at loopback.
-    const rebound = new UndiciDeliverer({
+    const rebound = new HttpDeliverer({
       allowPrivate: false,
       resolve: async () => [{ address: '127.0.0.1', family: 4 }],
     });
@@ -116,7 +116,7 @@ describe('UndiciDeliverer address guard', () => {
   });
 
   it('refuses a host with any disallowed address among its answers', async () => {
-    const mixed = new UndiciDeliverer({
+    const mixed = new HttpDeliverer({
       allowPrivate: false,
       resolve: async () => [
         { address: '93.184.216.34', family: 4 },
@@ -129,7 +129,7 @@ describe('UndiciDeliverer address guard', () => {
   it('connects to the address it checked, not to a second resolution', async () => {
     seen.length = 0;
     // `pinned.example` resolves nowhere but through the checked lookup, which answers our receiver.
-    const pinned = new UndiciDeliverer({
+    const pinned = new HttpDeliverer({
       allowPrivate: true,
       resolve: async () => [{ address: '127.0.0.1', family: 4 }],
     });
