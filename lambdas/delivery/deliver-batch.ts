@@ -52,7 +52,9 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
  *    stopping at the first failure, or before a record the invocation has no time left for (one
- *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s).
+ *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s). What each delivery does
+ *    after it (keeping the payload for the retention, removing a settled message's in-flight
+ *    object) runs beside the next records and is awaited before the batch answers.
  * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
  *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
  *    were not reached in time) after 10 s.
