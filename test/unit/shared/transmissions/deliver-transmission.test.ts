@@ -588,8 +588,8 @@ describe('deliverTransmission', () => {
     const postTimes = (ports: DeliveryPorts) => {
       const times: number[] = [];
       const post = ports.deliverer.post;
-      ports.deliverer = {
-        post: async (request) => {
+      (ports as { deliverer: DeliveryPorts['deliverer'] }).deliverer = {
+        post: async (request: DeliveryRequest) => {
           times.push(ports.clock().getTime());
           return post(request);
         },
