@@ -237,12 +237,14 @@ export const deliverTransmission = async (
   const reference = payloadReferenceOf(header);
   const data = reference === undefined ? Buffer.from(decoded.rawData, 'utf8') : await ports.payloads.get(reference);
   const intervalMs = destination.maxPerSecond === undefined ? 0 : 1000 / destination.maxPerSecond;
-  const { sequence, postAt } = await ports.messages.reserveSequence(
-    destination.id,
-    reservationKeyOf(transmission.id, generation),
-    options.sentAt,
-    intervalMs > 0 ? { intervalMs, now: ports.clock().getTime() } : undefined,
-  );
+  const reserve = () =>
+    ports.messages.reserveSequence(
+      destination.id,
+      reservationKeyOf(transmission.id, generation),
+      options.sentAt,
+      intervalMs > 0 ? { intervalMs, now: ports.clock().getTime() } : undefined,
+    );
+  const { sequence, postAt } = await reserve();
   const payload = deliveryBody(header, sequence, data);
   // The destination's timeout, plus time for a body beyond 1 MiB to get through (delivery-timeout.ts).
   const timeoutMs = attemptTimeoutMs(destination.timeoutMs, payload.length);
@@ -321,5 +323,7 @@ export const deliverTransmission = async (
       return { kind: 'failed', outcome, reason, header, message };
     }
     await ports.sleep(delay);
+    // Paced: the retry's start, now, becomes the one the next delivery follows (the same number).
+    if (intervalMs > 0) await reserve();
   }
 };

@@ -92,7 +92,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
     for (let round = 0; ; round++) {
       const found = await this.reserve(destinationId, reservationKey, headSentAt, startNow);
       if ('reservation' in found) return found.reservation;
-      if (isHeldBy(found.item, reservationKey)) return reservationOf(found.item!);
+      if (isHeldBy(found.item, reservationKey)) return this.restart(destinationId, reservationKey, found.item!, pacing);
       if (!pacing || typeof found.item?.reservedPostAt !== 'number' || round >= MAX_PACING_ROUNDS) {
         throw new Error(`Destination ${destinationId} does not exist`, { cause: found.error });
       }
@@ -105,9 +105,44 @@ export class DynamoArrivalLog implements DeliveryHeads {
       };
       const followed = await this.reserve(destinationId, reservationKey, headSentAt, follow);
       if ('reservation' in followed) return followed.reservation;
-      if (isHeldBy(followed.item, reservationKey)) return reservationOf(followed.item!);
+      if (isHeldBy(followed.item, reservationKey))
+        return this.restart(destinationId, reservationKey, followed.item!, pacing);
       // Refused: another reservation, or the start moved; start over from what is there now.
     }
+  }
+
+  /**
+   * A retry of the holder: its start as it got it, unless that is at least an interval old (an
+   * inline retry after its wait, a retry in a later invocation or probe): the retry is a request
+   * the receiver gets now, so the start moves to now and the next delivery follows it. One
+   * conditional write, only then; a refusal (it moved meanwhile) keeps what is there.
+   */
+  private async restart(
+    destinationId: string,
+    reservationKey: string,
+    held: Item,
+    pacing: Pacing | undefined,
+  ): Promise<Reservation> {
+    const previous = held.reservedPostAt;
+    if (!pacing || (typeof previous === 'number' && previous > pacing.now - pacing.intervalMs))
+      return reservationOf(held);
+    const { client, tableName } = this.table;
+    const moved = await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(destinationId),
+          UpdateExpression: 'SET reservedPostAt = :postAt',
+          ConditionExpression: `sequenceHolder = :transmissionId AND (${neverPosted} OR ${postedBefore})`,
+          ExpressionAttributeValues: {
+            ':transmissionId': reservationKey,
+            ':postAt': pacing.now,
+            ':freeFrom': pacing.now - pacing.intervalMs,
+          },
+        }),
+      ),
+    );
+    return moved ? { sequence: held.lastSequence as number, postAt: pacing.now } : reservationOf(held);
   }
 
   /** One conditional reservation; the item found when its condition refused it. */

@@ -658,5 +658,19 @@ describe('deliverTransmission', () => {
 
       expect(naps).toEqual([2000]); // not the 1000 ms backoff
     });
+
+    it('makes the next delivery follow the start of the last retry, not of the first attempt', async () => {
+      const { ports, messages } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+      const times = postTimes(ports);
+      const [first, second] = [newMessage(), newMessage()];
+      await messages.commitMessage(first);
+      await messages.commitMessage(second);
+
+      await deliverTransmission(recordOf(first), paced, ports, { inlineRetries: 1, sentAt: SENT_AT });
+      await deliverTransmission(recordOf(second), paced, ports, once);
+
+      // The retry waits the 1000 ms backoff; the next start is 200 ms after the retry.
+      expect(times.map((time) => time - now.getTime())).toEqual([0, 1000, 1200]);
+    });
   });
 });

@@ -126,6 +126,32 @@ describe('DynamoArrivalLog', () => {
       expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     });
 
+    it('moves the start of a retry of the holder to now once it is an interval old: the receiver gets it now', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejectsOnce(
+          conditionFailed({
+            ...destinationKey,
+            lastSequence: 8,
+            sequenceHolder: 'trn_1_0',
+            reservedPostAt: NOW - 60_000,
+          }),
+        )
+        .resolves({});
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 8, postAt: NOW });
+      expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: destinationKey,
+        UpdateExpression: 'SET reservedPostAt = :postAt',
+        ConditionExpression:
+          'sequenceHolder = :transmissionId AND (attribute_not_exists(reservedPostAt) OR reservedPostAt <= :freeFrom)',
+        ExpressionAttributeValues: { ':transmissionId': 'trn_1_0', ':postAt': NOW, ':freeFrom': NOW - 200 },
+      });
+    });
+
     it('refuses a destination that does not exist', async () => {
       ddb.on(UpdateCommand).rejects(conditionFailed());
 
