@@ -258,6 +258,9 @@ export const deliverTransmission = async (
     }
     await ports.sleep(waitMs);
   }
+  // A start that went out later than reserved (a late timer, a slow read) is recorded as it is, so
+  // the next delivery keeps its distance from the request the receiver actually gets.
+  if (postAt !== undefined && ports.clock().getTime() > postAt) await reserve();
   for (let retry = 0; ; retry++) {
     const headers = deliveryHeaders({
       signingSecret: destination.signingSecret,

@@ -112,10 +112,11 @@ export class DynamoArrivalLog implements DeliveryHeads {
   }
 
   /**
-   * A retry of the holder: its start as it got it, unless that is at least an interval old (an
-   * inline retry after its wait, a retry in a later invocation or probe): the retry is a request
-   * the receiver gets now, so the start moves to now and the next delivery follows it. One
-   * conditional write, only then; a refusal (it moved meanwhile) keeps what is there.
+   * A retry of the holder: its start as it got it while that is still ahead; once it has passed
+   * (the holder calls again as its request goes out later than its start, or for an inline retry,
+   * a retry in a later invocation or a probe) the start moves to now, when the receiver gets the
+   * request, and the next delivery follows that. One conditional write, only then; a refusal (it
+   * moved meanwhile) keeps what is there.
    */
   private async restart(
     destinationId: string,
@@ -124,8 +125,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
     pacing: Pacing | undefined,
   ): Promise<Reservation> {
     const previous = held.reservedPostAt;
-    if (!pacing || (typeof previous === 'number' && previous > pacing.now - pacing.intervalMs))
-      return reservationOf(held);
+    if (!pacing || (typeof previous === 'number' && previous >= pacing.now)) return reservationOf(held);
     const { client, tableName } = this.table;
     const moved = await conditionHeld(
       client.send(
@@ -133,12 +133,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
           TableName: tableName,
           Key: destinationKey(destinationId),
           UpdateExpression: 'SET reservedPostAt = :postAt',
-          ConditionExpression: `sequenceHolder = :transmissionId AND (${neverPosted} OR ${postedBefore})`,
-          ExpressionAttributeValues: {
-            ':transmissionId': reservationKey,
-            ':postAt': pacing.now,
-            ':freeFrom': pacing.now - pacing.intervalMs,
-          },
+          ConditionExpression: `sequenceHolder = :transmissionId AND (${neverPosted} OR reservedPostAt < :postAt)`,
+          ExpressionAttributeValues: { ':transmissionId': reservationKey, ':postAt': pacing.now },
         }),
       ),
     );
