@@ -12,6 +12,7 @@ const showDestination = (destination: Destination) => ({
   organizationId: destination.organizationId,
   name: destination.name,
   url: destination.url,
+  ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
   status: destination.status,
   ...(destination.pause ? { pausedAt: destination.pause.pausedAt, pauseReason: destination.pause.reason } : {}),
 });
@@ -36,7 +37,7 @@ export const listDestinations = async (query: Query, ports: AdminPorts) => {
 };
 
 /**
- * `PATCH /v1/admin/destinations/{id}` `{name?, url?, timeoutMs?, inlineRetries?}` → the destination
+ * `PATCH /v1/admin/destinations/{id}` `{name?, url?, timeoutMs?, inlineRetries?, maxPerSecond?}` → the destination
  * as `GET` shows it.
  *
  * 1. Find the destination (404 unless provisioned).

@@ -167,6 +167,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     url: url.href,
     timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
     inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
+    ...(request.maxPerSecond === undefined ? {} : { maxPerSecond: request.maxPerSecond }),
     signingSecret,
     status: 'provisioning',
     createdAt: ports.clock().toISOString(),
@@ -193,6 +194,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     url: active.url,
     timeoutMs: active.timeoutMs,
     inlineRetries: active.inlineRetries,
+    ...(active.maxPerSecond === undefined ? {} : { maxPerSecond: active.maxPerSecond }),
     signingSecret,
     status: 'active' as const,
   };
@@ -232,6 +234,7 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
     url: destination.url,
     timeoutMs: destination.timeoutMs,
     inlineRetries: destination.inlineRetries,
+    ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
     status: destination.status,
     ...(destination.pause
       ? {

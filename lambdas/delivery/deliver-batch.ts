@@ -32,6 +32,9 @@ class UnknownRecordError extends Error {
 /** How long records that failed for an internal reason (not the endpoint) wait before a retry. */
 const INTERNAL_RETRY_SECONDS = 10;
 
+/** Whole seconds (0 to SQS's 12-hour visibility limit) until `time` (ms since the epoch). */
+const secondsUntil = (time: number, now: number) => Math.min(Math.max(Math.floor((time - now) / 1000), 0), 43_200);
+
 const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
   batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })),
 });
@@ -52,9 +55,10 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *    `pauseReleaseSeconds`) and stop.
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
  *    stopping at the first failure, or before a record the invocation has no time left for (one
- *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s). What each delivery does
- *    after it (keeping the payload for the retention, removing a settled message's in-flight
- *    object) runs beside the next records and is awaited before the batch answers.
+ *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s; or its paced start,
+ *    `maxPerSecond`, with that budget: such a record goes back until its start). What each
+ *    delivery does after it (keeping the payload for the retention, removing a settled message's
+ *    in-flight object) runs beside the next records and is awaited before the batch answers.
  * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
  *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
  *    were not reached in time) after 10 s.
@@ -126,6 +130,8 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   }
 
   let failure: Extract<DeliveryResult, { kind: 'failed' }> | undefined;
+  // A paced start (maxPerSecond) beyond this invocation: the rest of the batch waits in the queue for it.
+  let deferredTo: number | undefined;
   // Delivered payloads being kept for redelivery: awaited once the batch is done, not between deliveries.
   const keeping: Promise<void>[] = [];
   // What was read up front stands for a message's first entry in the batch only: a second entry
@@ -150,10 +156,14 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
         failure = result;
         throw new DeliveryFailedError(result.reason);
       }
+      if (result.kind === 'deferred') {
+        deferredTo = result.postAt;
+        throw new OutOfTimeError();
+      }
       if (result.kind === 'delivered') keeping.push(result.kept);
     } catch (error) {
       // Attempts the endpoint refused are logged where they happen; anything else is logged here.
-      if (!(error instanceof DeliveryFailedError)) {
+      if (!(error instanceof DeliveryFailedError) && !(error instanceof OutOfTimeError)) {
         ports.log.error('Record could not be processed', {
           destinationId,
           sqsMessageId: record.messageId,
@@ -172,8 +182,16 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   const failed = event.Records.filter((record) => failedIds.has(record.messageId));
   if (failed.length > 0) {
     if (failure) await pauseDestination(destination, failure, ports);
-    // Back in the queue soon: a paused head is probed from there; anything else is retried.
-    await release(failed, failure ? ports.pauseReleaseSeconds : INTERNAL_RETRY_SECONDS);
+    // Back in the queue soon: a paused head is probed from there; a deferred one at its paced
+    // start (its reservation keeps it); anything else is retried.
+    await release(
+      failed,
+      failure
+        ? ports.pauseReleaseSeconds
+        : deferredTo === undefined
+          ? INTERNAL_RETRY_SECONDS
+          : secondsUntil(deferredTo, ports.clock().getTime()),
+    );
   }
   return response;
 };

@@ -35,6 +35,11 @@ export interface DestinationSettings {
   readonly createdAt: string;
   /** Attempts after the first, inside one invocation, for a transient failure. */
   readonly inlineRetries: number;
+  /**
+   * The most deliveries per second it receives (see `MAX_PER_SECOND_LIMITS` in schemas.ts); absent:
+   * as fast as it answers. Delivery spaces starts by 1000 / maxPerSecond ms.
+   */
+  readonly maxPerSecond?: number;
   /** Entries moved from the queue to the spill (kept ahead of the queue) during a long pause. */
   readonly spilled?: number;
 }

@@ -107,7 +107,18 @@ export const TIMEOUT_LIMITS_MS = { min: 1000, max: 30_000, default: 10_000 } as 
 /** Quick retries of a transient failure inside one invocation, before the destination pauses. */
 export const INLINE_RETRY_LIMITS = { max: 5, default: 2 } as const;
 
-/** Body of `POST /v1/admin/organizations/{orgId}/destinations` (`timeoutMs` in ms). */
+/**
+ * A destination's delivery rate: from one every 100 s (a receiver that takes a batch job's pace)
+ * to 1000 a second, beyond what one FIFO message group delivers one at a time anyway.
+ */
+export const MAX_PER_SECOND_LIMITS = { min: 0.01, max: 1000 } as const;
+
+const maxPerSecond = z
+  .number({ error: 'must be a number of deliveries per second' })
+  .min(MAX_PER_SECOND_LIMITS.min, `must be at least ${MAX_PER_SECOND_LIMITS.min}`)
+  .max(MAX_PER_SECOND_LIMITS.max, `must be at most ${MAX_PER_SECOND_LIMITS.max}`);
+
+/** Body of `POST /v1/admin/organizations/{orgId}/destinations` (`timeoutMs` in ms, `maxPerSecond` deliveries a second). */
 export const destinationRequestSchema = z.strictObject({
   name: text(200),
   url: text(2048),
@@ -121,13 +132,18 @@ export const destinationRequestSchema = z.strictObject({
     .min(0, 'must be at least 0')
     .max(INLINE_RETRY_LIMITS.max, `must be at most ${INLINE_RETRY_LIMITS.max}`)
     .optional(),
+  maxPerSecond: maxPerSecond.optional(),
 });
 
 /**
  * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
- * `timeoutMs` in ms, `inlineRetries`), each optional, at least one.
+ * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`), each optional, at least one; `maxPerSecond:
+ * null` removes the limit.
  */
-export const destinationUpdateSchema = destinationRequestSchema.partial().refine(someField, NO_FIELD);
+export const destinationUpdateSchema = destinationRequestSchema
+  .partial()
+  .extend({ maxPerSecond: maxPerSecond.nullable().optional() })
+  .refine(someField, NO_FIELD);
 
 /** Body of `POST /v1/admin/destinations/{id}/skip` (optional): why, for the audit trail only. */
 export const skipRequestSchema = z.strictObject({ reason: text(500).optional() });

@@ -84,7 +84,10 @@ export interface ApiKeyHolder {
 }
 
 /** What `DirectoryCatalog.updateDestination` may change: the settings each attempt reads. */
-export type DestinationChange = Partial<Pick<DestinationSettings, 'name' | 'url' | 'timeoutMs' | 'inlineRetries'>>;
+export type DestinationChange = Partial<Pick<DestinationSettings, 'name' | 'url' | 'timeoutMs' | 'inlineRetries'>> & {
+  /** `null` removes the limit. */
+  readonly maxPerSecond?: number | null;
+};
 
 /** What `DirectoryCatalog.updateOrganization` may change. */
 export type OrganizationChange = Partial<Pick<Organization, 'name' | 'alertEmail'>>;

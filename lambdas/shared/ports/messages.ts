@@ -40,8 +40,16 @@ export interface MessageStore {
    * `reservationKey` names the attempt series (a replay is a new series, with a new number).
    * With a new number, the destination also records `headSentAt`, when the entry delivered was
    * enqueued: no entry still in its queue is older (the backlog-age pass reads it, see `DeliveryHeads`).
+   * With `pacing` (a destination with `maxPerSecond`), the same write also gives the delivery its
+   * start (`postAt`): at least `intervalMs` after the previous delivery's start, never before `now`;
+   * a retry gets the same start back.
    */
-  reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number>;
+  reserveSequence(
+    destinationId: string,
+    reservationKey: string,
+    headSentAt: string,
+    pacing?: Pacing,
+  ): Promise<Reservation>;
   /** Sets a transmission's status (`from` guards against overwriting a later state). */
   setTransmissionStatus(
     messageId: string,
@@ -90,4 +98,17 @@ export class MessageAbandonedError extends Error {
     super(`Message ${messageId} was abandoned before it was committed`);
     this.name = 'MessageAbandonedError';
   }
+}
+
+/** How far apart (ms) a destination's deliveries start, and the time (ms since the epoch) of this reservation. */
+export interface Pacing {
+  /** 1000 / the destination's `maxPerSecond`. */
+  readonly intervalMs: number;
+  readonly now: number;
+}
+
+/** A delivery's sequence number and, when paced, the earliest time (ms since the epoch) its POST may start. */
+export interface Reservation {
+  readonly sequence: number;
+  readonly postAt?: number;
 }

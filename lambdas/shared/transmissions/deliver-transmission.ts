@@ -60,6 +60,11 @@ export type DeliveryResult =
   | { readonly kind: 'delivered'; readonly kept: Promise<void> }
   /** Nothing to deliver: a duplicate, a stale replay, or a copy of an abandoned message. */
   | { readonly kind: 'dropped' }
+  /**
+   * Not attempted: its paced start (`maxPerSecond`) leaves no room in the invocation for the
+   * attempt. The entry stays in the queue; its reservation keeps the start for its next try.
+   */
+  | { readonly kind: 'deferred'; readonly postAt: number }
   | {
       readonly kind: 'failed';
       readonly outcome: AttemptOutcome;
@@ -164,7 +169,9 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    upload's only while it has the ETag ingest checked: `PayloadChangedError` otherwise).
  * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series),
  *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
- *    prober's backlog-age pass reads).
+ *    prober's backlog-age pass reads). A destination with `maxPerSecond` gets its start from the
+ *    same reservation, 1000 / maxPerSecond ms after the previous delivery's at the earliest: wait
+ *    for it, or answer `deferred` when the invocation has no room for it.
  * 5. POST the body's bytes, signed (Standard Webhooks), within `attemptTimeoutMs`: the
  *    destination's `timeoutMs`, longer for a body beyond 1 MiB (delivery-timeout.ts).
  * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
@@ -229,14 +236,31 @@ export const deliverTransmission = async (
   // it is about to be delivered, as bytes: up to 50 MB, never decoded to a string.
   const reference = payloadReferenceOf(header);
   const data = reference === undefined ? Buffer.from(decoded.rawData, 'utf8') : await ports.payloads.get(reference);
-  const sequence = await ports.messages.reserveSequence(
-    destination.id,
-    reservationKeyOf(transmission.id, generation),
-    options.sentAt,
-  );
+  const intervalMs = destination.maxPerSecond === undefined ? 0 : 1000 / destination.maxPerSecond;
+  const reserve = () =>
+    ports.messages.reserveSequence(
+      destination.id,
+      reservationKeyOf(transmission.id, generation),
+      options.sentAt,
+      intervalMs > 0 ? { intervalMs, now: ports.clock().getTime() } : undefined,
+    );
+  const { sequence, postAt } = await reserve();
   const payload = deliveryBody(header, sequence, data);
   // The destination's timeout, plus time for a body beyond 1 MiB to get through (delivery-timeout.ts).
   const timeoutMs = attemptTimeoutMs(destination.timeoutMs, payload.length);
+  // Paced (maxPerSecond): wait for the start the reservation gave, or leave the entry queued when
+  // the invocation would end before the attempt could (its next try gets the same start).
+  const waitMs = postAt === undefined ? 0 : Math.ceil(postAt - ports.clock().getTime());
+  if (waitMs > 0) {
+    if ((options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - waitMs - timeoutMs - RECORDING_MARGIN_MS < 0) {
+      ports.log.info('Delivery deferred: its paced start is beyond the invocation', { ...ids, sequence, waitMs });
+      return { kind: 'deferred', postAt: postAt! };
+    }
+    await ports.sleep(waitMs);
+  }
+  // A start that went out later than reserved (a late timer, a slow read) is recorded as it is, so
+  // the next delivery keeps its distance from the request the receiver actually gets.
+  if (postAt !== undefined && ports.clock().getTime() > postAt) await reserve();
   for (let retry = 0; ; retry++) {
     const headers = deliveryHeaders({
       signingSecret: destination.signingSecret,
@@ -292,11 +316,17 @@ export const deliverTransmission = async (
     });
     ports.meter.count(MetricNames.failedAttempts);
     ports.log.warn('Delivery attempt failed', { ...ids, sequence, reason, durationMs: outcome.durationMs, attempts });
-    const delay = inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock());
+    // A retry is a request to the receiver too: never sooner than the destination's pace allows.
+    const delay = Math.max(
+      inlineRetryDelayMs(outcome, retry, ports.retryBackoffMs, ports.retryCapMs, ports.clock()),
+      Math.ceil(intervalMs),
+    );
     const roomLeft = (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) - delay - timeoutMs - RECORDING_MARGIN_MS;
     if (isRefusal(outcome) || retry >= options.inlineRetries || roomLeft < 0) {
       return { kind: 'failed', outcome, reason, header, message };
     }
     await ports.sleep(delay);
+    // Paced: the retry's start, now, becomes the one the next delivery follows (the same number).
+    if (intervalMs > 0) await reserve();
   }
 };

@@ -85,6 +85,12 @@ describe('updateDestination', () => {
     [{ colour: 'red' }, 'colour'],
     [{ timeoutMs: 31_000 }, 'timeoutMs'],
     [{ url: 'http://insecure.example/hook' }, 'url'],
+    [{ maxPerSecond: 0 }, 'maxPerSecond'],
+    [{ maxPerSecond: -5 }, 'maxPerSecond'],
+    [{ maxPerSecond: 0.001 }, 'maxPerSecond'],
+    [{ maxPerSecond: 1001 }, 'maxPerSecond'],
+    [{ maxPerSecond: '5' }, 'maxPerSecond'],
+    [{ maxPerSecond: true }, 'maxPerSecond'],
   ])('refuses %j with 400 and changes nothing', async (body, naming) => {
     const fixture = adminPorts();
     const destination = await activeDestination(fixture);
@@ -94,6 +100,20 @@ describe('updateDestination', () => {
       message: expect.stringContaining(naming),
     });
     expect(fixture.directory.destinations.get(destination.id)).toEqual(destination);
+  });
+
+  it('sets a maxPerSecond, shows it, and removes it on null', async () => {
+    const fixture = adminPorts();
+    const destination = await activeDestination(fixture);
+
+    expect(await updateDestination(destination.id, () => ({ maxPerSecond: 2.5 }), fixture.ports)).toMatchObject({
+      maxPerSecond: 2.5,
+    });
+    expect((await listDestinations({}, fixture.ports)).items[0]).toMatchObject({ maxPerSecond: 2.5 });
+
+    const removed = await updateDestination(destination.id, () => ({ maxPerSecond: null }), fixture.ports);
+    expect(removed).not.toHaveProperty('maxPerSecond');
+    expect(fixture.directory.destinations.get(destination.id)).not.toHaveProperty('maxPerSecond');
   });
 
   it('answers 404 for an unknown destination', async () => {

@@ -7,6 +7,7 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } 
 import { reservedTransmissionOf } from '../../domain/ids';
 import type { Arrival } from '../../domain/model';
 import type { DeliveryHead, DeliveryHeads } from '../../ports/backlog';
+import type { Pacing, Reservation } from '../../ports/messages';
 import { toDestination } from './directory';
 import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from './keys';
 import {
@@ -28,6 +29,17 @@ const neverReserved = 'attribute_not_exists(sequenceHolder)';
 const heldByAnother = 'sequenceHolder <> :transmissionId';
 // A refused reservation found the destination with the latest number held by this reservation.
 const isHeldBy = (found: Item | undefined, reservationKey: string) => found?.sequenceHolder === reservationKey;
+// Pacing: a new reservation may start now when the previous one started at least an interval ago.
+const neverPosted = 'attribute_not_exists(reservedPostAt)';
+const postedBefore = 'reservedPostAt <= :freeFrom';
+// Rounds of "follow the previous start" before giving up; more than one only under a concurrent reservation.
+const MAX_PACING_ROUNDS = 3;
+
+/** The sequence number (and paced start) an item holds. */
+const reservationOf = (item: Item): Reservation => ({
+  sequence: item.lastSequence as number,
+  ...(typeof item.reservedPostAt === 'number' ? { postAt: item.reservedPostAt } : {}),
+});
 
 /** Sequence numbers of deliveries, the log of what arrived with which number, and where delivery stands in each queue. */
 export class DynamoArrivalLog implements DeliveryHeads {
@@ -42,7 +54,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
   }
 
   /**
-   * The next sequence number of the destination for `reservationKey`, or the one it got already.
+   * The next sequence number of the destination for `reservationKey`, or the one it got already,
+   * and, when `pacing` is given, when its POST may start (`postAt`, ms since the epoch).
    * The destination remembers which reservation holds its latest number, so a retry after a
    * failure, a crash or a lost answer (the SDK's retry of an applied reservation) gets the same
    * number back, read from the refusal itself, and numbers stay contiguous.
@@ -50,30 +63,113 @@ export class DynamoArrivalLog implements DeliveryHeads {
    * The same update records `headSentAt`, when the entry being delivered was enqueued: the oldest
    * entry still in a queue is the one delivery takes, so the backlog's age is known without
    * reading the queue, and at no extra write. A retry leaves it as its first attempt wrote it.
+   *
+   * Pacing (the destination's `maxPerSecond`): the destination also keeps `reservedPostAt`, the
+   * start the latest reservation got. A new one starts at max(now, reservedPostAt + intervalMs):
+   *
+   *     reservedPostAt ──intervalMs──▶ earliest next start
+   *     ────────●────────────────────────●──────────── now before it: wait; after it: start now
+   *
+   * DynamoDB has no max(), so the first update assumes "now" (on condition that the previous start
+   * is at least `intervalMs` old: one write, as without pacing); when refused for that reason the
+   * refusal holds the previous start, and a second update takes reservedPostAt + intervalMs on
+   * condition that nothing changed meanwhile. So only a delivery that must wait costs a second
+   * write. A retry of the holder gets the start it got. Deliveries of a destination are made one
+   * after another, so starts rise with sequence numbers.
    * @throws Error when the destination does not exist
    */
-  async reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
+  async reserveSequence(
+    destinationId: string,
+    reservationKey: string,
+    headSentAt: string,
+    pacing?: Pacing,
+  ): Promise<Reservation> {
+    const startNow = pacing && {
+      set: ', reservedPostAt = :postAt',
+      condition: ` AND (${neverPosted} OR ${postedBefore})`,
+      values: { ':postAt': pacing.now, ':freeFrom': pacing.now - pacing.intervalMs },
+    };
+    for (let round = 0; ; round++) {
+      const found = await this.reserve(destinationId, reservationKey, headSentAt, startNow);
+      if ('reservation' in found) return found.reservation;
+      if (isHeldBy(found.item, reservationKey)) return this.restart(destinationId, reservationKey, found.item!, pacing);
+      if (!pacing || typeof found.item?.reservedPostAt !== 'number' || round >= MAX_PACING_ROUNDS) {
+        throw new Error(`Destination ${destinationId} does not exist`, { cause: found.error });
+      }
+      // The previous start is recent: follow it, unless another reservation came in between.
+      const previous = found.item.reservedPostAt;
+      const follow = {
+        set: ', reservedPostAt = :postAt',
+        condition: ' AND reservedPostAt = :previous',
+        values: { ':postAt': previous + pacing.intervalMs, ':previous': previous },
+      };
+      const followed = await this.reserve(destinationId, reservationKey, headSentAt, follow);
+      if ('reservation' in followed) return followed.reservation;
+      if (isHeldBy(followed.item, reservationKey))
+        return this.restart(destinationId, reservationKey, followed.item!, pacing);
+      // Refused: another reservation, or the start moved; start over from what is there now.
+    }
+  }
+
+  /**
+   * A retry of the holder: its start as it got it while that is still ahead; once it has passed
+   * (the holder calls again as its request goes out later than its start, or for an inline retry,
+   * a retry in a later invocation or a probe) the start moves to now, when the receiver gets the
+   * request, and the next delivery follows that. One conditional write, only then; a refusal (it
+   * moved meanwhile) keeps what is there.
+   */
+  private async restart(
+    destinationId: string,
+    reservationKey: string,
+    held: Item,
+    pacing: Pacing | undefined,
+  ): Promise<Reservation> {
+    const previous = held.reservedPostAt;
+    if (!pacing || (typeof previous === 'number' && previous >= pacing.now)) return reservationOf(held);
+    const { client, tableName } = this.table;
+    const moved = await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(destinationId),
+          UpdateExpression: 'SET reservedPostAt = :postAt',
+          ConditionExpression: `sequenceHolder = :transmissionId AND (${neverPosted} OR reservedPostAt < :postAt)`,
+          ExpressionAttributeValues: { ':transmissionId': reservationKey, ':postAt': pacing.now },
+        }),
+      ),
+    );
+    return moved ? { sequence: held.lastSequence as number, postAt: pacing.now } : reservationOf(held);
+  }
+
+  /** One conditional reservation; the item found when its condition refused it. */
+  private async reserve(
+    destinationId: string,
+    reservationKey: string,
+    headSentAt: string,
+    slot?: { set: string; condition: string; values: Record<string, number> },
+  ): Promise<{ reservation: Reservation } | { item: Item | undefined; error: unknown }> {
     const { client, tableName } = this.table;
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(destinationId),
-          UpdateExpression:
-            'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
-          ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})`,
-          ExpressionAttributeValues: { ':one': 1, ':transmissionId': reservationKey, ':headSentAt': headSentAt },
+          UpdateExpression: `SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt${slot?.set ?? ''}`,
+          ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})${slot?.condition ?? ''}`,
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':transmissionId': reservationKey,
+            ':headSentAt': headSentAt,
+            ...slot?.values,
+          },
           ReturnValues: 'UPDATED_NEW',
           ...returnFoundItem,
         }),
       );
-      return result.Attributes!.lastSequence as number;
+      return { reservation: reservationOf(result.Attributes!) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const found = refusalsOf(error)?.[0]?.found;
-      if (!isHeldBy(found, reservationKey))
-        throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
-      return found!.lastSequence as number;
+      return { item: refusalsOf(error)?.[0]?.found, error };
     }
   }
 

@@ -42,10 +42,18 @@ import {
 /** The names and placeholders of an update that sets only the named attributes. */
 const setOnly = (change: Record<string, unknown>) => {
   const names = Object.keys(change).filter((name) => change[name] !== undefined);
+  // `null` asks for the attribute's removal (a setting back to its default).
+  const set = names.flatMap((name, index) => (change[name] === null ? [] : [`#a${index} = :a${index}`]));
+  const remove = names.flatMap((name, index) => (change[name] === null ? [`#a${index}`] : []));
   return {
-    UpdateExpression: `SET ${names.map((name, index) => `#a${index} = :a${index}`).join(', ')}`,
+    UpdateExpression: [
+      ...(set.length > 0 ? [`SET ${set.join(', ')}`] : []),
+      ...(remove.length > 0 ? [`REMOVE ${remove.join(', ')}`] : []),
+    ].join(' '),
     ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#a${index}`, name])),
-    ExpressionAttributeValues: Object.fromEntries(names.map((name, index) => [`:a${index}`, change[name]])),
+    ExpressionAttributeValues: Object.fromEntries(
+      names.flatMap((name, index) => (change[name] === null ? [] : [[`:a${index}`, change[name]]])),
+    ),
   };
 };
 

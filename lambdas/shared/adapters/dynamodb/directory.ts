@@ -77,7 +77,7 @@ const hasCurrentKey = (found: Item | undefined, apiKeyHash: string) => found?.cu
 
 /**
  * A destination as the use cases see it, from its item: without the keys, the sequence counter (and
- * the send time of its holder's entry) and the head lease, which only their owners read
+ * the send time of its holder's entry, and its paced start) and the head lease, which only their owners read
  * (`arrival-log.ts`, `destination-state.ts`).
  */
 export const toDestination = (item: Item): Destination => {
@@ -87,6 +87,7 @@ export const toDestination = (item: Item): Destination => {
     headSentAt: _headSentAt,
     headHolder: _headHolder,
     headHeldUntil: _headHeldUntil,
+    reservedPostAt: _reservedPostAt,
     ...destination
   } = item;
   const stored = strip<Destination>(destination)!;

@@ -10,6 +10,8 @@ import {
   type IdempotencyRequest,
   MessageAbandonedError,
   type MessageStore,
+  type Pacing,
+  type Reservation,
 } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { DynamoArrivalLog } from './arrival-log';
@@ -152,8 +154,13 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** The delivery's sequence number (`DynamoArrivalLog.reserveSequence`); throws when the destination does not exist. */
-  reserveSequence(destinationId: string, reservationKey: string, headSentAt: string): Promise<number> {
-    return this.arrivals.reserveSequence(destinationId, reservationKey, headSentAt);
+  reserveSequence(
+    destinationId: string,
+    reservationKey: string,
+    headSentAt: string,
+    pacing?: Pacing,
+  ): Promise<Reservation> {
+    return this.arrivals.reserveSequence(destinationId, reservationKey, headSentAt, pacing);
   }
 
   /** See `DynamoTransmissions.setStatus`. */

@@ -581,4 +581,96 @@ describe('deliverTransmission', () => {
       expect(posted.map((request) => request.timeoutMs)).toEqual([expected, expected]);
     });
   });
+
+  describe('paced by the destination’s maxPerSecond', () => {
+    const paced = { ...destination, maxPerSecond: 5 }; // one start every 200 ms
+    /** The clock (ms) at each POST. */
+    const postTimes = (ports: DeliveryPorts) => {
+      const times: number[] = [];
+      const post = ports.deliverer.post;
+      (ports as { deliverer: DeliveryPorts['deliverer'] }).deliverer = {
+        post: async (request: DeliveryRequest) => {
+          times.push(ports.clock().getTime());
+          return post(request);
+        },
+      };
+      return times;
+    };
+
+    it('spaces the starts of back-to-back deliveries by 1000 / maxPerSecond ms, waiting with the injected sleep', async () => {
+      const { ports, messages, naps } = setUp([]);
+      const times = postTimes(ports);
+      const queued = [newMessage(), newMessage(), newMessage()];
+      for (const message of queued) await messages.commitMessage(message);
+
+      for (const message of queued) await deliverTransmission(recordOf(message), paced, ports, once);
+
+      expect(times.map((time) => time - now.getTime())).toEqual([0, 200, 400]);
+      expect(naps).toEqual([200, 200]);
+      expect(messages.arrivals.map((arrival) => arrival.sequence)).toEqual([1, 2, 3]);
+    });
+
+    it('does not wait when the previous start is an interval old already', async () => {
+      const { ports, messages, naps } = setUp([]);
+      const [first, second] = [newMessage(), newMessage()];
+      await messages.commitMessage(first);
+      await messages.commitMessage(second);
+
+      await deliverTransmission(recordOf(first), paced, ports, once);
+      await ports.sleep(250); // the receiver was left alone longer than the interval
+      await deliverTransmission(recordOf(second), paced, ports, once);
+
+      expect(naps).toEqual([250]);
+    });
+
+    it('defers, without posting, a start the invocation has no room for; its next try keeps that start', async () => {
+      const slow = { ...destination, maxPerSecond: 0.1 }; // one start every 10 s
+      const { ports, messages, naps } = setUp([]);
+      const times = postTimes(ports);
+      const [first, second] = [newMessage(), newMessage()];
+      await messages.commitMessage(first);
+      await messages.commitMessage(second);
+      await deliverTransmission(recordOf(first), slow, ports, once);
+
+      const deferred = await deliverTransmission(recordOf(second), slow, ports, {
+        ...once,
+        remainingMs: () => 12_000, // less than 10 s of waiting + the 5 s timeout + the recording margin
+      });
+      expect(deferred).toEqual({ kind: 'deferred', postAt: now.getTime() + 10_000 });
+      expect(times).toHaveLength(1);
+
+      await ports.sleep(3000); // the record comes back later, in another invocation
+      expect(await deliverTransmission(recordOf(second), slow, ports, once)).toMatchObject({ kind: 'delivered' });
+      expect(naps).toEqual([3000, 7000]);
+      expect(times.map((time) => time - now.getTime())).toEqual([0, 10_000]);
+      expect(messages.arrivals.map((arrival) => arrival.sequence)).toEqual([1, 2]);
+    });
+
+    it('waits at least the interval before an inline retry, which the receiver counts too', async () => {
+      const { ports, messages, naps } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+      const message = newMessage();
+      await messages.commitMessage(message);
+
+      await deliverTransmission(recordOf(message), { ...destination, maxPerSecond: 0.5 }, ports, {
+        inlineRetries: 1,
+        sentAt: SENT_AT,
+      });
+
+      expect(naps).toEqual([2000]); // not the 1000 ms backoff
+    });
+
+    it('makes the next delivery follow the start of the last retry, not of the first attempt', async () => {
+      const { ports, messages } = setUp([{ kind: 'answered', status: 503, durationMs: 1 }]);
+      const times = postTimes(ports);
+      const [first, second] = [newMessage(), newMessage()];
+      await messages.commitMessage(first);
+      await messages.commitMessage(second);
+
+      await deliverTransmission(recordOf(first), paced, ports, { inlineRetries: 1, sentAt: SENT_AT });
+      await deliverTransmission(recordOf(second), paced, ports, once);
+
+      // The retry waits the 1000 ms backoff; the next start is 200 ms after the retry.
+      expect(times.map((time) => time - now.getTime())).toEqual([0, 1000, 1200]);
+    });
+  });
 });

@@ -27,9 +27,9 @@ describe('DynamoArrivalLog', () => {
   it('reserves the next sequence number of the destination for a first attempt, recording when its entry was sent', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 8, sequenceHolder: 'trn_1_0' } });
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
+    const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
-    expect(sequence).toBe(8);
+    expect(reserved).toEqual({ sequence: 8 });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
   });
@@ -40,11 +40,125 @@ describe('DynamoArrivalLog', () => {
       .on(UpdateCommand)
       .rejects(conditionFailed({ ...destinationKey, id: 'dst_1', lastSequence: 8, sequenceHolder: 'trn_1_0' }));
 
-    const sequence = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
+    const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT);
 
-    expect(sequence).toBe(8);
+    expect(reserved).toEqual({ sequence: 8 });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  describe('paced (maxPerSecond)', () => {
+    const NOW = Date.parse('2025-12-20T09:00:00.000Z');
+    const pacing = { intervalMs: 200, now: NOW };
+    const startNow = (transmissionId: string) => ({
+      ...reservation(transmissionId),
+      UpdateExpression: `${reservation(transmissionId).UpdateExpression}, reservedPostAt = :postAt`,
+      ConditionExpression: `${reservation(transmissionId).ConditionExpression} AND (attribute_not_exists(reservedPostAt) OR reservedPostAt <= :freeFrom)`,
+      ExpressionAttributeValues: {
+        ...reservation(transmissionId).ExpressionAttributeValues,
+        ':postAt': NOW,
+        ':freeFrom': NOW - 200,
+      },
+    });
+    const follow = (transmissionId: string, previous: number) => ({
+      ...reservation(transmissionId),
+      UpdateExpression: `${reservation(transmissionId).UpdateExpression}, reservedPostAt = :postAt`,
+      ConditionExpression: `${reservation(transmissionId).ConditionExpression} AND reservedPostAt = :previous`,
+      ExpressionAttributeValues: {
+        ...reservation(transmissionId).ExpressionAttributeValues,
+        ':postAt': previous + 200,
+        ':previous': previous,
+      },
+    });
+
+    it('starts now, in the one write, when the previous start is at least an interval old', async () => {
+      ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 8, reservedPostAt: NOW } });
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 8, postAt: NOW });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+      expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(startNow('trn_1_0'));
+    });
+
+    it('follows a recent previous start by the interval, on condition that it has not moved', async () => {
+      const previous = NOW - 50;
+      ddb
+        .on(UpdateCommand)
+        .rejectsOnce(
+          conditionFailed({ ...destinationKey, lastSequence: 7, sequenceHolder: 'trn_0_0', reservedPostAt: previous }),
+        )
+        .resolves({ Attributes: { lastSequence: 8, reservedPostAt: previous + 200 } });
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 8, postAt: NOW + 150 });
+      expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input).toEqual(follow('trn_1_0', previous));
+    });
+
+    it('starts over when another reservation moved the start in between', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejectsOnce(
+          conditionFailed({ ...destinationKey, lastSequence: 7, sequenceHolder: 'a', reservedPostAt: NOW - 50 }),
+        )
+        .rejectsOnce(
+          conditionFailed({ ...destinationKey, lastSequence: 8, sequenceHolder: 'b', reservedPostAt: NOW - 500 }),
+        )
+        .resolves({ Attributes: { lastSequence: 9, reservedPostAt: NOW } });
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 9, postAt: NOW });
+      expect(ddb.commandCalls(UpdateCommand)[2]!.args[0].input).toEqual(startNow('trn_1_0'));
+    });
+
+    it('gives a retry of the holder the start it got, whatever the clock says now', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejects(
+          conditionFailed({ ...destinationKey, lastSequence: 8, sequenceHolder: 'trn_1_0', reservedPostAt: NOW + 150 }),
+        );
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 8, postAt: NOW + 150 });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    });
+
+    it('moves the start of a retry of the holder to now once it has passed: the receiver gets it now', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejectsOnce(
+          conditionFailed({
+            ...destinationKey,
+            lastSequence: 8,
+            sequenceHolder: 'trn_1_0',
+            reservedPostAt: NOW - 60_000,
+          }),
+        )
+        .resolves({});
+
+      const reserved = await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing);
+
+      expect(reserved).toEqual({ sequence: 8, postAt: NOW });
+      expect(ddb.commandCalls(UpdateCommand)[1]!.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: destinationKey,
+        UpdateExpression: 'SET reservedPostAt = :postAt',
+        ConditionExpression:
+          'sequenceHolder = :transmissionId AND (attribute_not_exists(reservedPostAt) OR reservedPostAt < :postAt)',
+        ExpressionAttributeValues: { ':transmissionId': 'trn_1_0', ':postAt': NOW },
+      });
+    });
+
+    it('refuses a destination that does not exist', async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(log.reserveSequence('dst_1', 'trn_1_0', SENT_AT, pacing)).rejects.toThrow(
+        'Destination dst_1 does not exist',
+      );
+    });
   });
 
   it('refuses to number deliveries of a destination that does not exist', async () => {

@@ -87,6 +87,18 @@ describe('DynamoDirectoryCatalog', () => {
     });
   });
 
+  it('removes a setting changed to null (maxPerSecond back to no limit) in the same update', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: destination('dst_1', 'paused', '2026-01-01T00:00:00.000Z') });
+
+    await catalog.updateDestination('dst_1', { name: 'Lab', maxPerSecond: null });
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      UpdateExpression: 'SET #a0 = :a0 REMOVE #a1',
+      ExpressionAttributeNames: { '#a0': 'name', '#a1': 'maxPerSecond', '#status': 'status' },
+      ExpressionAttributeValues: { ':a0': 'Lab', ':active': 'active', ':paused': 'paused' },
+    });
+  });
+
   it('lists paused destinations oldest pause first from the paused set, a page at a time', async () => {
     ddb.on(QueryCommand).resolves({
       Items: [

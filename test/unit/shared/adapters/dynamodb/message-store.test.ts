@@ -454,7 +454,7 @@ describe('DynamoMessageStore', () => {
     ddb.on(GetCommand).resolves({});
 
     expect(await store.claimIdempotencyKey(request)).toEqual({ outcome: 'claimed' });
-    expect(await store.reserveSequence('dst_1', 'trn_a_0', '2026-01-01T00:00:00.000Z')).toBe(8);
+    expect(await store.reserveSequence('dst_1', 'trn_a_0', '2026-01-01T00:00:00.000Z')).toEqual({ sequence: 8 });
     expect(await store.listArrivals('dst_1', 10)).toEqual({ items: [] });
     expect(await store.getParked('trn_a')).toBeUndefined();
 
