@@ -36,6 +36,14 @@ const sendRange = async (conveyor: TestConveyor, apiKey: string, from: number, t
   return transmissionIds;
 };
 
+/** Waits until the transmission's delivery is recorded (its arrival time is then in the past). */
+const waitForRecorded = (conveyor: TestConveyor, transmissionId: string, timeoutMs?: number) =>
+  waitFor(
+    async () => (await conveyor.admin('GET', `/v1/admin/transmissions/${transmissionId}`)).body.status === 'delivered',
+    `transmission ${transmissionId} to be recorded delivered`,
+    timeoutMs,
+  );
+
 describe('with payloads kept (the default 7 days)', () => {
   let conveyor: TestConveyor;
   let receiver: Receiver;
@@ -52,12 +60,14 @@ describe('with payloads kept (the default 7 days)', () => {
 
   it('enqueues the 200 transmissions of a range again, in order, after what was delivered, while new ones keep flowing', async () => {
     const { source, destination } = await conveyor.createRoute(receiver.url, 'Results');
-    await sendRange(conveyor, source.apiKey, 0, 10);
-    await waitFor(() => accepted(receiver).length === 10, 'the 10 before the range');
-    const since = new Date().toISOString();
+    const before = await sendRange(conveyor, source.apiKey, 0, 10);
+    // A delivery's arrival time is recorded after the receiver's answer: the range starts once the
+    // last one before it is recorded (a millisecond later), not when the receiver has it.
+    await waitForRecorded(conveyor, before.at(-1)!);
+    const since = new Date(Date.now() + 1).toISOString();
     const inRange = await sendRange(conveyor, source.apiKey, 10, 210);
-    await waitFor(() => accepted(receiver).length === 210, 'the 200 of the range', 120_000);
-    const until = new Date().toISOString();
+    await waitForRecorded(conveyor, inRange.at(-1)!, 120_000);
+    const until = new Date(Date.now() + 1).toISOString();
     await sendRange(conveyor, source.apiKey, 210, 220);
     await waitFor(() => accepted(receiver).length === 220, 'the 10 after the range');
     const originals = accepted(receiver).map(delivery);
