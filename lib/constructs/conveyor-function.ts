@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { execFileSync } from 'node:child_process';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/runtime/env';
@@ -32,11 +32,36 @@ export interface ConveyorFunctionProps {
 export const CONVEYOR_RUNTIME = Runtime.NODEJS_24_X;
 
 /**
- * A Conveyor function with the project's defaults in one place: Node.js 24 on arm64, JSON logs with
- * a retention, source maps, and the AWS SDK bundled (minified ESM) rather than taken from the
- * runtime, so what runs is what was tested.
+ * The function's package: `lambdas/<lambda>/handler.ts` bundled by `bundleFunction` (lib/bundling.ts:
+ * split ESM with source maps beside it), on this machine. It runs in a child process because CDK's
+ * local bundling is synchronous and esbuild's plugins are not; the asset's hash is the bundle's.
  */
-export class ConveyorFunction extends NodejsFunction {
+const functionCode = (lambda: string) =>
+  // The function's own folder as the asset's source: CDK reuses a staged asset by its source and
+  // bundling options, so functions must not share one (their bundles include lambdas/shared too).
+  Code.fromAsset(resolve('lambdas', lambda), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: bundling is local (esbuild is a devDependency) and throws rather than fall back.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(process.execPath, ['--import', 'tsx', resolve('lib', 'bundle-function.ts'), lambda, outputDir], {
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+          return true;
+        },
+      },
+    },
+  });
+
+/**
+ * A Conveyor function with the project's defaults in one place: Node.js 24 on arm64, JSON logs with
+ * a retention, and the AWS SDK bundled (minified ESM) rather than taken from the runtime, so what
+ * runs is what was tested. Source maps travel in the package but are not loaded at run time
+ * (`--enable-source-maps` costs a cold start about 100 ms): `npm run symbolicate` reads them.
+ */
+export class ConveyorFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: ConveyorFunctionProps) {
     if (!/^[a-z-]+$/.test(props.lambda))
       throw new Error(`ConveyorFunction: lambda must be a folder name under lambdas/, got ${props.lambda}`);
@@ -47,8 +72,8 @@ export class ConveyorFunction extends NodejsFunction {
     });
     super(scope, id, {
       // CDK commands and the tests run from the project root, where cdk.json is.
-      entry: resolve('lambdas', props.lambda, 'handler.ts'),
-      handler: 'handler',
+      code: functionCode(props.lambda),
+      handler: FUNCTION_BUNDLING.handler,
       description: props.description,
       functionName: props.functionName,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -61,18 +86,8 @@ export class ConveyorFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       // The deployment dimensions the metrics, so the dashboard shows this deployment only.
       environment: {
-        [ENV.NODE_OPTIONS]: '--enable-source-maps',
         [ENV.CONVEYOR_DEPLOYMENT]: Stack.of(scope).stackName,
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: FUNCTION_BUNDLING.target,
-        minify: FUNCTION_BUNDLING.minify,
-        sourceMap: true,
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        externalModules: [],
-        banner: FUNCTION_BUNDLING.banner,
       },
     });
   }

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// Zod's mini build: the delivery path checks this header only, and the mini build is a fifth of the
+// classic one's code in a bundle (17 KB against 90 KB minified), read at every cold start.
+import * as z from 'zod/mini';
 
 /**
  * What a destination queue carries for one transmission: a JSON header line, a newline, then the
@@ -17,22 +19,22 @@ export const envelopeHeaderSchema = z.object({
   eventType: z.string(),
   receivedAt: z.string(),
   /** 0 for the original entry; n for the n-th replay of the transmission. */
-  generation: z.number().int().min(0).optional(),
+  generation: z.optional(z.int().check(z.minimum(0))),
   /** Set when `data` follows as base64 of its UTF-8 bytes. */
-  dataEncoding: z.literal('base64').optional(),
+  dataEncoding: z.optional(z.literal('base64')),
   /**
    * Set when `data` was too large to travel inline (`entryNeedsPayloadStore` in size-limits.ts),
    * or came by upload: where the payload store keeps it (nothing follows).
    */
-  dataRef: z.string().optional(),
+  dataRef: z.optional(z.string()),
   /**
    * With `dataRef`, for an uploaded document: the object's ETag when ingest checked it. Delivery
    * reads the object only while it still has that ETag (`If-Match`), so bytes written after the
    * check are never delivered.
    */
-  dataEtag: z.string().optional(),
+  dataEtag: z.optional(z.string()),
   /** With `dataRef` (entries written since uploads exist): the payload's size in bytes, for the delivery's time budget. */
-  dataBytes: z.number().int().min(0).optional(),
+  dataBytes: z.optional(z.int().check(z.minimum(0))),
 });
 /** The header line of a queue entry (see `envelopeHeaderSchema`). */
 export type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidRequest } from './errors';
 import { isId, type IdKind } from './ids';
 import { MAX_UPLOAD_BYTES } from './size-limits';
