@@ -15,7 +15,10 @@ export const startSlowReceiver = async (latencyMs: number): Promise<Receiver> =>
   return receiver;
 };
 
-/** The round trip a client sees to `receiver`: median of sequential POSTs over a kept-alive connection. */
+/**
+ * The round trip a client sees to `receiver`: median of sequential POSTs over a kept-alive
+ * connection. Call it while no delivery is on its way to `receiver`: it forgets what it received.
+ */
 export const measureRoundTripMs = async (receiver: Receiver, samples = 40): Promise<number> => {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -29,6 +32,8 @@ export const measureRoundTripMs = async (receiver: Receiver, samples = 40): Prom
     times.push(performance.now() - started);
   }
   receiver.received.length = 0;
+  // The probes are not deliveries: what the receiver's contract check says of them is not a finding.
+  receiver.violations.length = 0;
   return percentile(times, 50);
 };
 

@@ -9,6 +9,7 @@ import { startTestConveyor } from '../test/fixtures/conveyor';
 import { measureColdStarts } from './cold-start';
 import { AWS_BATCH_SIZE, type Dollars, measureCost, type Usage } from './cost';
 import { measureFanOut } from './fan-out';
+import { measureFirstCall } from './first-call';
 import { captureConveyorLogs } from './harness';
 import { measureIngestOverhead } from './ingest-overhead';
 import { NEIGHBOUR_ISOLATION_ENVIRONMENT, neighbourIsolation } from './neighbour-isolation';
@@ -66,6 +67,11 @@ const main = async () => {
     { tableInMemory: true },
   );
   try {
+    const firstCall = await measureFirstCall(conveyor);
+    console.log(
+      `first call, ingest as deployed in a fresh process: module init ${fixed(firstCall.loadMs, 0)} ms, first POST /v1/messages ${fixed(firstCall.firstMs, 0)} ms, second ${fixed(firstCall.secondMs, 0)} ms`,
+    );
+
     const rates = [];
     for (const latencyMs of [20, 100]) {
       const rate = await measureOrderedRate(conveyor, MESSAGES, { latencyMs });

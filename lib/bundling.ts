@@ -116,16 +116,25 @@ const LOAD_ENVIRONMENT = {
 };
 
 /**
- * Imports a bundle in a fresh Node.js process (this one's version) and prints what `report` says
- * of it: `report` is an expression over `module` (the bundle's exports) and `loadMs`.
+ * Imports a bundle in a fresh Node.js process (this one's version) and answers the last line it
+ * prints: `report`, an expression over `module` (the bundle's exports) and `loadMs` (ms), which
+ * may await. `environment` adds to the function's (e.g. the stand-ins' endpoints).
  */
-export const loadBundle = async (file: string, report: string): Promise<string> => {
-  const [{ execFileSync }, { pathToFileURL }] = await Promise.all([import('node:child_process'), import('node:url')]);
+export const loadBundle = async (
+  file: string,
+  report: string,
+  environment: Readonly<Record<string, string>> = {},
+): Promise<string> => {
+  const [{ execFile }, { promisify }, { pathToFileURL }] = await Promise.all([
+    import('node:child_process'),
+    import('node:util'),
+    import('node:url'),
+  ]);
   const script = `const started = performance.now(); const module = await import(${JSON.stringify(pathToFileURL(file).href)}); const loadMs = performance.now() - started; console.log(${report});`;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...LOAD_ENVIRONMENT },
+  // Not execFileSync: a stand-in served from this process (fauxqs) must go on answering the child.
+  const { stdout: output } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...LOAD_ENVIRONMENT, ...environment },
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return output.trim().split('\n').at(-1) ?? '';
 };
