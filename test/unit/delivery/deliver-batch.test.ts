@@ -184,6 +184,46 @@ describe('deliverBatch', () => {
     expect((await directory.getDestination(destination.id))!.status).toBe('active');
   });
 
+  it('defers a paced record whose start is beyond the invocation: it and the rest go back until that start, which its next try keeps', async () => {
+    const harness = setUp();
+    const { ports, directory, destination } = harness;
+    // One delivery every 20 s; the invocation ends 60 s after it starts (the harness's clock moves as the delivery waits).
+    directory.destinations.set(destination.id, { ...destination, maxPerSecond: 0.05 });
+    const started = ports.clock().getTime();
+    const untilEnd = contextWith(() => started + 60_000 - ports.clock().getTime());
+    const messages = [];
+    for (let n = 0; n < 5; n++) messages.push(await harness.enqueue());
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+
+    const response = await deliverBatch(event, untilEnd, ports);
+
+    // Starts at 0, 20 and 40 s; the fourth's start (60 s) leaves no room for an attempt of up to 10 s.
+    expect(harness.posted).toEqual(messages.slice(0, 3).map(transmissionOf));
+    expect(response).toEqual({ batchItemFailures: failuresOf(event, 3) });
+    expect(releases).toEqual([{ handles: event.Records.slice(3).map((record) => record.receiptHandle), seconds: 20 }]);
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+
+    // Their next try, at the fourth's start: it goes at once with the number it was given, the fifth 20 s later.
+    harness.advance(started + 60_000 - ports.clock().getTime());
+    const next = { Records: event.Records.slice(3) };
+    expect(
+      await deliverBatch(
+        next,
+        contextWith(() => 60_000),
+        ports,
+      ),
+    ).toEqual({ batchItemFailures: [] });
+    expect(harness.posted).toEqual(messages.map(transmissionOf));
+    expect(ports.clock().getTime() - started).toBe(80_000);
+    const sequences = await Promise.all(
+      messages.map(
+        async (message) => ((await ports.messages.getMessage(message.id)) as Message).transmissions[0]!.sequence,
+      ),
+    );
+    expect(sequences).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('throws (the whole batch returns) for a destination that does not exist', async () => {
     const harness = setUp();
     await harness.enqueue();
