@@ -145,19 +145,20 @@ export const linesOf = (run: MeasuredUsage, usage: PerMessage, assumptions: Cost
 
 const fixedMonthly = (run: MeasuredUsage, assumptions: CostAssumptions) => {
   const prober = run.proberPerRun;
-  const proberSqs = Object.entries(prober.requests)
-    .filter(([key]) => key.startsWith('SQS:'))
-    .reduce((total, [, count]) => total + count, 0);
+  // Each run checks every destination queue's age (GetQueueAttributes); ListQueues is one per run.
+  const proberQueueChecks = prober.requests['SQS:GetQueueAttributes'] ?? 0;
+  const proberListQueues = prober.requests['SQS:ListQueues'] ?? 0;
   const idleReceives = (assumptions.idlePollers ?? 5) * (86_400 / 20) * DAYS_PER_MONTH;
   const level = assumptions.systemLogLevel ?? 'INFO';
   const proberLogBytes = prober.logBytes + prober.emfBytes + platformBytesPerInvocation(level);
   return {
     perDestination: {
       idlePolling: (idleReceives / MILLION) * PRICES.sqsFifoPerMillionRequests,
-      proberQueueChecks: ((proberSqs * PROBER_RUNS_PER_MONTH) / MILLION) * PRICES.sqsFifoPerMillionRequests,
+      proberQueueChecks: ((proberQueueChecks * PROBER_RUNS_PER_MONTH) / MILLION) * PRICES.sqsFifoPerMillionRequests,
     },
     perDeployment: {
       proberInvocations: (PROBER_RUNS_PER_MONTH / MILLION) * PRICES.lambdaPerMillionRequests,
+      proberListQueues: ((proberListQueues * PROBER_RUNS_PER_MONTH) / MILLION) * PRICES.sqsFifoPerMillionRequests,
       proberDuration:
         PROBER_RUNS_PER_MONTH *
         (assumptions.proberRunSeconds ?? 0.3) *

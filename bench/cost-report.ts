@@ -11,7 +11,7 @@ const byLine = (lines: Lines, digits = 2) =>
 const total = (lines: Lines) => Object.values(lines).reduce((sum, value) => sum + value, 0);
 
 /** Goals of issue 14 for cost. */
-const GOALS = { writeUnits: 2, logBytes: 300, dollars: 3 };
+const GOALS = { writeUnits: 2, fanOutWriteUnits: 3, logBytes: 300, dollars: 3 };
 
 /** One line per figure; the last one says which goals are met. */
 export const formatCost = (cost: Cost): string[] => {
@@ -34,7 +34,15 @@ export const formatCost = (cost: Cost): string[] => {
     `cost, fixed per month: per destination $${fixed(total(perDestination), 3)} (${byLine(perDestination, 3)}); ` +
       `per deployment $${fixed(total(perDeployment))} (${byLine(perDeployment)}); prober per run: ${JSON.stringify(perRun.requests)}, ${fixed(perRun.writeUnits, 2)} WU, ${fixed(perRun.readUnits, 2)} RU, ${fixed(perRun.logBytes + perRun.emfBytes, 0)} B of logs; metrics seen: ${usage.metricNames.join(' ')}`,
     `cost, low-cost options ($ per million): ${priced.options.map((option) => `${option.name} ${fixed(option.total)} (gives up ${option.givesUp})`).join('; ')}`,
+    ...(cost.fanOut
+      ? [
+          `cost, fan-out: ${cost.fanOut.destinations} destinations × ${cost.fanOut.messages} messages: ${fixed(cost.fanOut.writeUnitsPerDelivery)} write units per delivered message (message item ${fixed(cost.fanOut.messageItemBytes / 1024, 1)} KiB once delivered)`,
+        ]
+      : []),
     `cost goals: write units ${fixed(perMessage.writeUnits)} (≤ ${GOALS.writeUnits}: ${perMessage.writeUnits <= GOALS.writeUnits ? 'met' : 'missed'}), ` +
+      (cost.fanOut
+        ? `fan-out ${fixed(cost.fanOut.writeUnitsPerDelivery)} (≤ ${GOALS.fanOutWriteUnits}: ${cost.fanOut.writeUnitsPerDelivery <= GOALS.fanOutWriteUnits ? 'met' : 'missed'}), `
+        : '') +
       `log ${fixed(logBytes, 0)} B (≤ ${GOALS.logBytes}: ${logBytes <= GOALS.logBytes ? 'met' : 'missed'}; ${fixed(logBytes - logs.platform, 0)} B at WARN), ` +
       `$${fixed(priced.total)} per million at on-demand HTTP-API prices (≤ $${fixed(GOALS.dollars)}: ${priced.total <= GOALS.dollars ? 'met' : 'missed'})`,
   ];

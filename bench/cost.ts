@@ -12,6 +12,7 @@ import type { TestConveyor } from '../test/fixtures/conveyor';
 import { waitFor } from '../test/fixtures/conveyor';
 import type { CapturedLogs, LogVolume } from './cost-logs';
 import { type CostAssumptions, type Priced, priceRun } from './cost-pricing';
+import { type FanOutWrites, measureFanOutWrites } from './cost-fan-out';
 import { type ItemFamily, measureItems } from './cost-storage';
 import { startSlowReceiver } from './harness';
 import {
@@ -30,6 +31,8 @@ export interface CostOptions {
   readonly payloadBytes?: number;
   /** How long the prober's idle profile is taken over (ms). @default 5000 */
   readonly idleWindowMs?: number;
+  /** The fan-out whose write units are measured after the run; false skips it. @default 50 destinations, 4 messages */
+  readonly fanOut?: { readonly destinations: number; readonly messages: number } | false;
 }
 
 /** What one measured run used, in total over `messages` delivered messages. */
@@ -39,7 +42,7 @@ export interface MeasuredUsage {
   readonly deliveryInvocations: number;
   /** Records per delivery invocation, as observed. */
   readonly batchSize: number;
-  /** Ingest function busy time (ms): what integrators waited, an upper bound (it includes the local HTTP hop). */
+  /** Ingest function busy time (ms): what one integrator sending at a time waited, the local HTTP hop included. */
   readonly ingestMs: number;
   /** Delivery function time (ms), the receiver's latency included. */
   readonly deliveryMs: number;
@@ -84,8 +87,6 @@ export interface ProberProfile {
  * apigw-requestid, the status line): an estimate, API Gateway's own are not visible locally.
  */
 const ANSWER_HEADER_BYTES = 160;
-/** Concurrent integrators sending. */
-const LANES = 4;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -164,20 +165,23 @@ export const measureUsage = async (
     let ingestMs = 0;
     let ingestResponseBytes = 0;
     let ingestRequestBytes = 0;
-    await Promise.all(
-      Array.from({ length: LANES }, async (_, lane) => {
-        for (let n = lane; n < messages; n += LANES) {
-          const message = { meta: { dataModel: 'Bench', eventType: 'Tick' }, data: { n, payload } };
-          ingestRequestBytes = Math.max(ingestRequestBytes, Buffer.byteLength(JSON.stringify(message)));
-          const started = performance.now();
-          const answer = await conveyor.send(source.apiKey, message);
-          ingestMs += performance.now() - started;
-          if (answer.status !== 200) throw new Error(`Ingest answered ${answer.status}`);
-          messageIds.add(answer.body.messageId);
-          ingestResponseBytes += Buffer.byteLength(JSON.stringify(answer.body)) + ANSWER_HEADER_BYTES;
-        }
-      }),
-    );
+    // One integrator at a time, straight over HTTP (no answer validation on this side): each
+    // request's time is then the ingest function's own, plus the local hop, not a wait for a core.
+    for (let n = 0; n < messages; n++) {
+      const body = JSON.stringify({ meta: { dataModel: 'Bench', eventType: 'Tick' }, data: { n, payload } });
+      ingestRequestBytes = Math.max(ingestRequestBytes, Buffer.byteLength(body));
+      const started = performance.now();
+      const response = await fetch(`${local.apiUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${source.apiKey}`, 'content-type': 'application/json' },
+        body,
+      });
+      const text = await response.text();
+      ingestMs += performance.now() - started;
+      if (response.status !== 200) throw new Error(`Ingest answered ${response.status}`);
+      messageIds.add((JSON.parse(text) as { messageId: string }).messageId);
+      ingestResponseBytes += Buffer.byteLength(text) + ANSWER_HEADER_BYTES;
+    }
     await pollers.start(mapping.mappingId, mapping.queueArn);
     await waitFor(() => receiver.received.length >= messages, 'every delivery', 600_000);
     // Deleted after the invocation that delivered it returned: every write of the batch is done.
@@ -245,9 +249,15 @@ export interface Cost {
   readonly priced: Priced;
   /** The same run with Lambda's system log level at WARN (the stack's next setting). */
   readonly atWarn: Priced;
+  /** Write units per delivery of a fan-out, when measured. */
+  readonly fanOut?: FanOutWrites;
 }
 
-/** Measures a run (`measureUsage`) and prices it (`priceRun`), at the system log level INFO and WARN. */
+/**
+ * Measures a run (`measureUsage`) and prices it (`priceRun`), at the system log level INFO and
+ * WARN; then the write units of a fan-out (`measureFanOutWrites`; its fifty destinations go on
+ * polling afterwards, so run this last).
+ */
 export const measureCost = async (
   conveyor: TestConveyor,
   messages: number,
@@ -255,9 +265,13 @@ export const measureCost = async (
   options: CostOptions & CostAssumptions = {},
 ): Promise<Cost> => {
   const usage = await measureUsage(conveyor, messages, logs, options);
+  const { fanOut = { destinations: 50, messages: 4 } } = options;
   return {
     usage,
     priced: priceRun(usage, options),
     atWarn: priceRun(usage, { ...options, systemLogLevel: 'WARN' }),
+    ...(fanOut
+      ? { fanOut: await measureFanOutWrites(conveyor, fanOut.destinations, fanOut.messages, usage.proberPerRun) }
+      : {}),
   };
 };
