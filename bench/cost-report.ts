@@ -22,7 +22,7 @@ export const formatCost = (cost: Cost): string[] => {
   const { perDestination, perDeployment } = priced.fixedMonthly;
   const perRun = usage.proberPerRun;
   return [
-    `cost run: ${usage.messages} messages of 2 KB to one destination (20 ms receiver), sent while its poller was held, drained in ${usage.deliveryInvocations} invocations: batches of ${fixed(usage.batchSize, 1)}`,
+    `cost run: ${usage.messages} messages of 2 KB to one destination (20 ms receiver), sent while its poller was held, drained in ${usage.deliveryInvocations} invocations: batches of ${fixed(usage.batchSize, 1)}; ingest ${fixed(usage.ingestMs / usage.messages, 1)} ms a request on average (p50 ${fixed(usage.ingestP50Ms, 1)} ms), delivery ${fixed(usage.deliveryMs / usage.messages, 1)} ms a message`,
     `cost, requests per delivered message (prober's share out): ${JSON.stringify(Object.fromEntries(Object.entries(usage.requests).map(([key, count]) => [key, Number(fixed(count / usage.messages, 3))])))}; empty receives during the run ${usage.emptyReceives} (fixed cost)`,
     `cost, usage per delivered message: ${fixed(perMessage.writeUnits)} write units, ${fixed(perMessage.readUnits)} read units (BatchGetItem ${fixed(perMessage.batchGetReadUnits)}, per item), ` +
       `${fixed(perMessage.sqsRequests)} SQS requests, ${fixed(perMessage.s3Requests)} S3 requests, ` +

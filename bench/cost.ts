@@ -14,7 +14,7 @@ import type { CapturedLogs, LogVolume } from './cost-logs';
 import { type CostAssumptions, type Priced, priceRun } from './cost-pricing';
 import { type FanOutWrites, measureFanOutWrites } from './cost-fan-out';
 import { type ItemFamily, measureItems } from './cost-storage';
-import { startSlowReceiver } from './harness';
+import { percentile, startSlowReceiver } from './harness';
 import {
   type CountsSnapshot,
   countRequests,
@@ -44,6 +44,8 @@ export interface MeasuredUsage {
   readonly batchSize: number;
   /** Ingest function busy time (ms): what one integrator sending at a time waited, the local HTTP hop included. */
   readonly ingestMs: number;
+  /** The median ingest request (ms): the sum above is a loaded machine's, its outliers included. */
+  readonly ingestP50Ms: number;
   /** Delivery function time (ms), the receiver's latency included. */
   readonly deliveryMs: number;
   /** Requests by `Service:Operation`, the prober's share taken out. */
@@ -163,6 +165,7 @@ export const measureUsage = async (
     const payload = { text: 'x'.repeat(Math.max(0, payloadBytes - 40)) }; // about payloadBytes with the envelope
     const messageIds = new Set<string>();
     let ingestMs = 0;
+    const ingestTimes: number[] = [];
     let ingestResponseBytes = 0;
     let ingestRequestBytes = 0;
     // One integrator at a time, straight over HTTP (no answer validation on this side): each
@@ -177,7 +180,8 @@ export const measureUsage = async (
         body,
       });
       const text = await response.text();
-      ingestMs += performance.now() - started;
+      ingestTimes.push(performance.now() - started);
+      ingestMs += ingestTimes.at(-1)!;
       if (response.status !== 200) throw new Error(`Ingest answered ${response.status}`);
       messageIds.add((JSON.parse(text) as { messageId: string }).messageId);
       ingestResponseBytes += Buffer.byteLength(text) + ANSWER_HEADER_BYTES;
@@ -214,6 +218,7 @@ export const measureUsage = async (
       deliveryInvocations,
       batchSize: messages / deliveryInvocations,
       ingestMs,
+      ingestP50Ms: percentile(ingestTimes, 50),
       deliveryMs,
       requests,
       emptyReceives,
