@@ -110,7 +110,8 @@ export const perMessageOf = (run: MeasuredUsage, assumptions: CostAssumptions = 
   };
 };
 
-const allLogBytes = (usage: PerMessage) =>
+/** Log bytes per delivered message, every kind together (the goal's figure). */
+export const allLogBytes = (usage: PerMessage): number =>
   usage.logBytes.app + usage.logBytes.emf + usage.logBytes.platform + usage.logBytes.apiAccess;
 
 /** Dollars per million delivered messages by line, storage for `retainedMonths` included. */

@@ -1,6 +1,7 @@
 /** The cost benchmark's figures as printed lines (by `npm run bench` and `bench/cost-only.ts`). */
 import type { Cost } from './cost';
-import type { Lines } from './cost-pricing';
+import type { FanOutWrites } from './cost-fan-out';
+import { allLogBytes, type Lines } from './cost-pricing';
 import { PRICES } from './prices';
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -13,12 +14,16 @@ const total = (lines: Lines) => Object.values(lines).reduce((sum, value) => sum 
 /** Goals of issue 14 for cost. */
 const GOALS = { writeUnits: 2, fanOutWriteUnits: 3, logBytes: 300, dollars: 3 };
 
+/** The fan-out's write units, as one line. */
+export const formatFanOutWrites = (fanOut: FanOutWrites): string =>
+  `cost, fan-out: ${fanOut.destinations} destinations × ${fanOut.messages} messages: ${fixed(fanOut.writeUnitsPerDelivery)} write units per delivered message (goal ≤ ${GOALS.fanOutWriteUnits}; message item ${fixed(fanOut.messageItemBytes / 1024, 1)} KiB once delivered)`;
+
 /** One line per figure; the last one says which goals are met. */
 export const formatCost = (cost: Cost): string[] => {
   const { usage, priced, atWarn } = cost;
   const perMessage = priced.perMessage;
   const logs = perMessage.logBytes;
-  const logBytes = logs.app + logs.emf + logs.platform + logs.apiAccess;
+  const logBytes = allLogBytes(perMessage);
   const { perDestination, perDeployment } = priced.fixedMonthly;
   const perRun = usage.proberPerRun;
   return [
@@ -34,11 +39,7 @@ export const formatCost = (cost: Cost): string[] => {
     `cost, fixed per month: per destination $${fixed(total(perDestination), 3)} (${byLine(perDestination, 3)}); ` +
       `per deployment $${fixed(total(perDeployment))} (${byLine(perDeployment)}); prober per run: ${JSON.stringify(perRun.requests)}, ${fixed(perRun.writeUnits, 2)} WU, ${fixed(perRun.readUnits, 2)} RU, ${fixed(perRun.logBytes + perRun.emfBytes, 0)} B of logs; metrics seen: ${usage.metricNames.join(' ')}`,
     `cost, low-cost options ($ per million): ${priced.options.map((option) => `${option.name} ${fixed(option.total)} (gives up ${option.givesUp})`).join('; ')}`,
-    ...(cost.fanOut
-      ? [
-          `cost, fan-out: ${cost.fanOut.destinations} destinations × ${cost.fanOut.messages} messages: ${fixed(cost.fanOut.writeUnitsPerDelivery)} write units per delivered message (message item ${fixed(cost.fanOut.messageItemBytes / 1024, 1)} KiB once delivered)`,
-        ]
-      : []),
+    ...(cost.fanOut ? [formatFanOutWrites(cost.fanOut)] : []),
     `cost goals: write units ${fixed(perMessage.writeUnits)} (≤ ${GOALS.writeUnits}: ${perMessage.writeUnits <= GOALS.writeUnits ? 'met' : 'missed'}), ` +
       (cost.fanOut
         ? `fan-out ${fixed(cost.fanOut.writeUnitsPerDelivery)} (≤ ${GOALS.fanOutWriteUnits}: ${cost.fanOut.writeUnitsPerDelivery <= GOALS.fanOutWriteUnits ? 'met' : 'missed'}), `
