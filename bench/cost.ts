@@ -19,6 +19,7 @@ import {
   type CountsSnapshot,
   countRequests,
   countS3Requests,
+  isWriteOperation,
   newRequestCounts,
   resetCounts,
   snapshotCounts,
@@ -95,7 +96,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** `a − runs × perRun` for each key, never below 0. */
 const lessProber = (measured: Map<string, number>, idle: Map<string, number>, idleRuns: number, runs: number) =>
   Object.fromEntries(
-    [...new Set([...measured.keys()])]
+    [...measured.keys()]
       .sort()
       .map((key) => [
         key,
@@ -210,7 +211,6 @@ export const measureUsage = async (
       lines: Math.max(0, logs.emf.lines - emfLinesPerRun * runs),
       bytes: Math.max(0, logs.emf.bytes - emfPerRun * runs),
     };
-    const isWrite = (key: string) => /Put|Update|Delete|TransactWrite|BatchWrite/.test(key);
     const idleCapacity = Object.fromEntries(idle.capacityByOperation);
     const perRun = (value: number) => (idle.proberRuns > 0 ? value / idle.proberRuns : 0);
     return {
@@ -222,9 +222,9 @@ export const measureUsage = async (
       deliveryMs,
       requests,
       emptyReceives,
-      writeUnits: sumOf(capacity, isWrite),
-      readUnits: sumOf(capacity, (key) => !isWrite(key)),
-      readUnitsByOperation: Object.fromEntries(Object.entries(capacity).filter(([key]) => !isWrite(key))),
+      writeUnits: sumOf(capacity, isWriteOperation),
+      readUnits: sumOf(capacity, (key) => !isWriteOperation(key)),
+      readUnitsByOperation: Object.fromEntries(Object.entries(capacity).filter(([key]) => !isWriteOperation(key))),
       s3PutBytes: measured.s3PutBytes,
       appLogs,
       emfLogs,
@@ -235,8 +235,8 @@ export const measureUsage = async (
       proberPerRun: {
         runs: idle.proberRuns,
         requests: Object.fromEntries([...idle.requests].map(([key, count]) => [key, perRun(count)])),
-        writeUnits: perRun(sumOf(idleCapacity, isWrite)),
-        readUnits: perRun(sumOf(idleCapacity, (key) => !isWrite(key))),
+        writeUnits: perRun(sumOf(idleCapacity, isWriteOperation)),
+        readUnits: perRun(sumOf(idleCapacity, (key) => !isWriteOperation(key))),
         logBytes: perRun(idleLogs.prober.bytes),
         emfBytes: emfPerRun,
       },

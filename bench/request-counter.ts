@@ -73,7 +73,9 @@ interface ConsumedCapacity {
   CapacityUnits?: number;
 }
 
-const isWriteOperation = (operation: string) => /Put|Update|Delete|TransactWrite|BatchWrite/.test(operation);
+/** Whether a DynamoDB operation consumes write units (else read units). */
+export const isWriteOperation = (operation: string): boolean =>
+  /Put|Update|Delete|TransactWrite|BatchWrite/.test(operation);
 
 const addCapacity = (
   counts: RequestCounts,
