@@ -25,6 +25,7 @@ import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { waitingCount } from '../shared/pauses/waiting-count';
 import type { AuditTrail } from '../shared/ports/audit';
+import type { DestinationVerifications } from '../shared/ports/destination-verification';
 import type { Directory, DirectoryCatalog } from '../shared/ports/directory';
 import type { EventSourceMappings } from '../shared/ports/queues';
 import { type Query, pageAnswer, readListingQuery } from './paging';
@@ -49,6 +50,10 @@ export interface AdminPorts extends PausePorts {
   readonly payloadRetentionDays: number;
   /** How long (ms) `POST …/redeliver` enqueues before it answers and leaves the rest to the prober. */
   readonly redeliveryBudgetMs: number;
+  /** The writes of endpoint verification (`unverified` and back). */
+  readonly verifications: DestinationVerifications;
+  /** New destinations require endpoint verification unless created with `verify: false` (`VERIFY_DESTINATIONS`). */
+  readonly verifyDestinations: boolean;
 }
 
 /** The organization with this id; 404 `organization_not_found` for an unknown id or one of the wrong shape. */

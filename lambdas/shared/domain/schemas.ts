@@ -133,14 +133,17 @@ export const destinationRequestSchema = z.strictObject({
     .max(INLINE_RETRY_LIMITS.max, `must be at most ${INLINE_RETRY_LIMITS.max}`)
     .optional(),
   maxPerSecond: maxPerSecond.optional(),
+  // Endpoint verification for this destination (absent: the deployment's `VERIFY_DESTINATIONS`); set at creation only.
+  verify: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 /**
  * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
  * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`), each optional, at least one; `maxPerSecond:
- * null` removes the limit.
+ * null` removes the limit. Not `verify`, which is chosen at creation.
  */
 export const destinationUpdateSchema = destinationRequestSchema
+  .omit({ verify: true })
   .partial()
   .extend({ maxPerSecond: maxPerSecond.nullable().optional() })
   .refine(someField, NO_FIELD);
