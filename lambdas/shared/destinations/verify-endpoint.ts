@@ -33,7 +33,7 @@ export interface VerifyEndpointPorts {
  */
 export type VerificationResult =
   | { readonly outcome: 'verified' }
-  | { readonly outcome: 'failed'; readonly reason: string }
+  | { readonly outcome: 'failed'; readonly reason: string; readonly at: string }
   | { readonly outcome: 'changed' };
 
 /** Why an attempt without a 2xx failed, in the attempt log's terms (`http_error 404`, `timeout (connect)`, …). */
@@ -112,10 +112,11 @@ export const verifyEndpoint = async (
     ports.log.info('Endpoint verified: destination active', { destinationId, durationMs: outcome.durationMs });
     return { outcome: 'verified' };
   }
+  const at = ports.clock().toISOString();
   const recorded = await ports.verifications.recordVerificationFailed(destinationId, url, {
-    lastAttemptAt: ports.clock().toISOString(),
+    lastAttemptAt: at,
     lastError: reason,
   });
   ports.log.warn('Endpoint verification failed', { destinationId, reason, recorded });
-  return recorded ? { outcome: 'failed', reason } : { outcome: 'changed' };
+  return recorded ? { outcome: 'failed', reason, at } : { outcome: 'changed' };
 };

@@ -95,7 +95,7 @@ export type OrganizationChange = Partial<Pick<Organization, 'name' | 'alertEmail
 /** Which destinations a listing answers: of one organization, in one status (provisioned ones only, always). */
 export interface DestinationFilter {
   readonly organizationId?: string;
-  readonly status?: 'active' | 'paused';
+  readonly status?: 'active' | 'paused' | 'unverified';
 }
 
 /** Which subscriptions a listing answers. */
