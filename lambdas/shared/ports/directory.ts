@@ -55,7 +55,11 @@ export interface Directory {
    * recorded (by this call or its own earlier attempt whose answer was lost); false when the
    * condition did not hold (read it again).
    */
-  recordDestinationDeleting(id: string, from: 'active' | 'paused' | 'unverified', start: DeletionStart): Promise<boolean>;
+  recordDestinationDeleting(
+    id: string,
+    from: 'active' | 'paused' | 'unverified',
+    start: DeletionStart,
+  ): Promise<boolean>;
   /**
    * Undoes `recordDestinationDeleting` of an active (or unverified) destination, before anything of
    * it was removed (a deletion without force that found entries after all): back to `to` (default
