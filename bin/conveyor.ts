@@ -22,5 +22,7 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
       : Number(app.node.tryGetContext('payloadRetentionDays')),
   // Deliveries and probes from two fixed addresses receivers can allowlist: `cdk deploy -c staticEgress=true`.
   staticEgress: app.node.tryGetContext('staticEgress') === 'true',
+  // Destinations must echo a challenge before anything is delivered to them: `cdk deploy -c verifyDestinations=true`.
+  verifyDestinations: app.node.tryGetContext('verifyDestinations') === 'true',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

@@ -36,6 +36,12 @@ export interface ConveyorStackProps extends StackProps {
    * @default false
    */
   readonly staticEgress?: boolean;
+  /**
+   * New destinations require endpoint verification (`unverified` until their endpoint echoes a
+   * challenge) unless created with `verify: false` (`VERIFY_DESTINATIONS` of the admin function).
+   * @default false
+   */
+  readonly verifyDestinations?: boolean;
 }
 
 /** Conveyor in one stack: wires the constructs together; resource details live in the constructs. */
@@ -88,6 +94,7 @@ export class ConveyorStack extends Stack {
     for (const fn of [api.adminFunction, delivery.function, prober.function]) {
       fn.addEnvironment(ENV.ALLOW_PRIVATE_DESTINATIONS, String(props.allowPrivateDestinations ?? false));
     }
+    api.adminFunction.addEnvironment(ENV.VERIFY_DESTINATIONS, String(props.verifyDestinations ?? false));
 
     // Delivery pauses its own destination and alerts; the prober's reconciler disables the mapping.
     store.bindTo(delivery.function);

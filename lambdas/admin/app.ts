@@ -32,6 +32,7 @@ import {
 } from './directory-admin';
 import { replayTransmission, resumeNow, skipHead } from './operator-controls';
 import { redeliver } from './redeliver';
+import { answerOfVerify, verifyDestination } from './verify-destination';
 import { describeTransmission } from './transmission-detail';
 import { getOrganization, listOrganizations, updateOrganization } from './organizations';
 import { deleteSource, listSources } from './sources';
@@ -200,6 +201,21 @@ export const adminRoutes = (ports: AdminPorts): Route[] => {
       path: '/v1/admin/destinations/{destinationId}/resume',
       handler: async (event) =>
         json(200, await audit(event, 'destination.resume', resumeNow(param(event, 'destinationId'), ports), id)),
+    },
+    {
+      method: 'POST',
+      path: '/v1/admin/destinations/{destinationId}/verify',
+      // A failed challenge is recorded on the destination, so it is audited too, then answered 422.
+      handler: async (event) => {
+        const destinationId = param(event, 'destinationId');
+        const answer = await audit(
+          event,
+          'destination.verify',
+          verifyDestination(destinationId, ports),
+          () => destinationId,
+        );
+        return json(200, answerOfVerify(answer));
+      },
     },
     {
       method: 'POST',

@@ -9,6 +9,11 @@ export interface AdminSettings {
    * prober: well inside API Gateway's 30 s integration timeout. @default 5000
    */
   readonly redeliveryBudgetMs: number;
+  /**
+   * New destinations require endpoint verification (`unverified` until their endpoint echoes a
+   * challenge) unless created with `verify: false`; `verify: true` asks for it either way. @default false
+   */
+  readonly verifyDestinations: boolean;
 }
 
 export interface AdminConfig extends PausingFunctionConfig {
@@ -19,6 +24,7 @@ export interface AdminConfig extends PausingFunctionConfig {
 
 export const readAdminSettings = (env?: Environment): AdminSettings => ({
   redeliveryBudgetMs: envReader(env).integer(ENV.REDELIVERY_ADMIN_BUDGET_MS, 5000),
+  verifyDestinations: envReader(env).boolean(ENV.VERIFY_DESTINATIONS, false),
 });
 
 export const readAdminConfig = (env?: Environment): AdminConfig => ({

@@ -158,7 +158,11 @@ const stopRouting = async (destination: ProvisionedDestination, start: DeletionS
   if (waiting === 0) return;
   // Unsure (unreadable) counts as not empty: refusing is the safe side.
   for (const subscription of removed) await ports.directory.putSubscription(subscription);
-  const restored = await ports.directory.restoreDeletingDestination(destinationId, start);
+  const restored = await ports.directory.restoreDeletingDestination(
+    destinationId,
+    start,
+    destination.status === 'unverified' ? 'unverified' : 'active',
+  );
   ports.log.warn('Destination deletion undone: entries arrived while it was recorded', {
     destinationId,
     waiting,

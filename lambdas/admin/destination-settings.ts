@@ -1,7 +1,7 @@
 /** The admin API's listing of destinations and the change of their settings. */
-import { invalidRequest, notFound } from '../shared/domain/errors';
+import { invalidRequest, notFound, urlChangeWhilePaused } from '../shared/domain/errors';
 import { checkDestinationUrl } from '../shared/domain/destination-url';
-import type { Destination } from '../shared/domain/model';
+import type { Destination, ProvisionedDestination } from '../shared/domain/model';
 import { destinationUpdateSchema, parseRequest } from '../shared/domain/schemas';
 import type { DestinationChange } from '../shared/ports/directory';
 import { type AdminPorts, describeDestination, requireDestination, requireOrganization } from './directory-admin';
@@ -18,15 +18,15 @@ const showDestination = (destination: Destination) => ({
 });
 
 /**
- * `GET /v1/admin/destinations?organizationId=&status=active|paused&limit=&cursor=`: provisioned
+ * `GET /v1/admin/destinations?organizationId=&status=active|paused|unverified&limit=&cursor=`: provisioned
  * destinations (never one being provisioned), by organization then id; with `status=paused`
  * oldest pause first. 400 naming `status` for another value, 404 for an unknown organization.
  */
 export const listDestinations = async (query: Query, ports: AdminPorts) => {
   const request = readListingQuery('destinations', query, ['organizationId', 'status']);
   const { organizationId, status } = request.filters;
-  if (status !== undefined && status !== 'active' && status !== 'paused') {
-    throw invalidRequest('status must be active or paused.');
+  if (status !== undefined && status !== 'active' && status !== 'paused' && status !== 'unverified') {
+    throw invalidRequest('status must be active, paused or unverified.');
   }
   if (organizationId !== undefined) await requireOrganization(organizationId, ports.directory);
   const page = await ports.catalog.listDestinations(
@@ -48,15 +48,48 @@ export const listDestinations = async (query: Query, ports: AdminPorts) => {
  *    under the head lease at each probe, so the change applies from the next attempt, the next
  *    probe of a paused head included (an attempt under way, and its inline retries, keep the
  *    settings it started with).
+ * 4. A destination created with verification whose URL changes becomes `unverified` in the same
+ *    write (see `changeUrlUnverified`).
  */
 export const updateDestination = async (destinationId: string, readBody: () => unknown, ports: AdminPorts) => {
-  await requireDestination(destinationId, ports.directory);
+  const destination = await requireDestination(destinationId, ports.directory);
   const request = parseRequest(destinationUpdateSchema, readBody());
   const change: DestinationChange = {
     ...request,
     ...(request.url === undefined ? {} : { url: (await checkDestinationUrl(request.url, ports.urlPolicy)).href }),
   };
-  if (!(await ports.catalog.updateDestination(destinationId, change))) throw notFound('destination', destinationId);
+  if (destination.verify && change.url !== undefined && change.url !== destination.url) {
+    await changeUrlUnverified(destination, change, ports);
+  } else if (!(await ports.catalog.updateDestination(destinationId, change)))
+    throw notFound('destination', destinationId);
   ports.log.info('Destination updated', { destinationId, fields: Object.keys(change) });
   return describeDestination(destinationId, ports);
+};
+
+/** Conditional writes refused because the status changed meanwhile (a pause, a verification): read again, this often. */
+const STATUS_RACES = 3;
+
+/**
+ * A new URL for a destination created with verification: the endpoint behind it has not echoed a
+ * challenge, so the change and the status `unverified` (its mapping to be disabled) are one write,
+ * from the status read (an active destination delivers nothing to the new URL). A paused one is
+ * refused (409 `destination_paused`: its pause, head and spill are not handed over to
+ * verification; resume or skip it first). Its own earlier write (the answer lost) counts as done.
+ */
+const changeUrlUnverified = async (
+  destination: ProvisionedDestination,
+  change: DestinationChange,
+  ports: AdminPorts,
+) => {
+  let current = destination;
+  for (let race = 1; ; race++) {
+    if (current.status === 'paused') throw urlChangeWhilePaused();
+    if (await ports.verifications.changeSettingsUnverified(current.id, change, current.status)) break;
+    current = await requireDestination(current.id, ports.directory);
+    if (current.status === 'unverified' && current.url === change.url) break;
+    if (race === STATUS_RACES) throw notFound('destination', current.id);
+  }
+  ports.log.info('Destination URL changed: unverified until its endpoint echoes the challenge', {
+    destinationId: destination.id,
+  });
 };

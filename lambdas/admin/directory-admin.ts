@@ -25,9 +25,11 @@ import { errorFields } from '../shared/runtime/logging';
 import { type PausePorts } from '../shared/pauses/pause-ports';
 import { waitingCount } from '../shared/pauses/waiting-count';
 import type { AuditTrail } from '../shared/ports/audit';
+import type { DestinationVerifications } from '../shared/ports/destination-verification';
 import type { Directory, DirectoryCatalog } from '../shared/ports/directory';
 import type { EventSourceMappings } from '../shared/ports/queues';
 import { type Query, pageAnswer, readListingQuery } from './paging';
+import { verifyAtCreation } from './verification-attempts';
 
 /** What the admin use cases take: the pause episode's ports and settings, the mappings it creates, and the URL policy. */
 export interface AdminPorts extends PausePorts {
@@ -49,6 +51,10 @@ export interface AdminPorts extends PausePorts {
   readonly payloadRetentionDays: number;
   /** How long (ms) `POST …/redeliver` enqueues before it answers and leaves the rest to the prober. */
   readonly redeliveryBudgetMs: number;
+  /** The writes of endpoint verification (`unverified` and back). */
+  readonly verifications: DestinationVerifications;
+  /** New destinations require endpoint verification unless created with `verify: false` (`VERIFY_DESTINATIONS`). */
+  readonly verifyDestinations: boolean;
 }
 
 /** The organization with this id; 404 `organization_not_found` for an unknown id or one of the wrong shape. */
@@ -150,10 +156,13 @@ const undoProvisioning = async (destinationId: string, provisioned: Provisioned,
  *
  * 1. Check the organization (404), the request (400) and the URL against the deployment's policy (400).
  * 2. Record the destination as `provisioning` (the admin API answers 404 for it, ingest never routes to it).
- * 3. Create its queue, then its mapping, then record both and mark it active.
+ * 3. Create its queue, then its mapping, then record both and mark it active — or, when it
+ *    requires verification (`verify`, default the deployment's `verifyDestinations`), unverified.
  * 4. When step 3 fails: remove what it created, newest first, and the record (best effort, see
  *    `undoProvisioning`), then answer 503 `provisioning_failed`. A retry is a new request with a
  *    new id and secret, so nothing of this attempt is left for it to find.
+ * 5. Unverified: send the verification challenge once (`verifyAtCreation`); the answer says
+ *    `active` when the endpoint echoed it, else `unverified` with the failure (`verification`).
  */
 export const createDestination = async (organizationId: string, readBody: () => unknown, ports: AdminPorts) => {
   await requireOrganization(organizationId, ports.directory);
@@ -168,6 +177,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
     inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
     ...(request.maxPerSecond === undefined ? {} : { maxPerSecond: request.maxPerSecond }),
+    ...((request.verify ?? ports.verifyDestinations) ? { verify: true } : {}),
     signingSecret,
     status: 'provisioning',
     createdAt: ports.clock().toISOString(),
@@ -180,13 +190,16 @@ export const createDestination = async (organizationId: string, readBody: () => 
     provisioned.queueUrl = queue.queueUrl;
     const mappingId = await ports.mappings.create(queue.queueArn);
     provisioned.mappingId = mappingId;
-    active = await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
+    active = destination.verify
+      ? await ports.verifications.markProvisionedUnverified(destination.id, { ...queue, mappingId })
+      : await ports.directory.markDestinationProvisioned(destination.id, { ...queue, mappingId });
   } catch (error) {
     ports.log.error('Destination provisioning failed', { destinationId: destination.id, ...errorFields(error) });
     await undoProvisioning(destination.id, provisioned, ports);
     throw provisioningFailed();
   }
-  ports.log.info('Destination created', { organizationId, destinationId: destination.id });
+  ports.log.info('Destination created', { organizationId, destinationId: destination.id, status: active.status });
+  const verification = active.status === 'unverified' ? await verifyAtCreation(active, ports) : undefined;
   return {
     id: active.id,
     organizationId,
@@ -196,7 +209,11 @@ export const createDestination = async (organizationId: string, readBody: () => 
     inlineRetries: active.inlineRetries,
     ...(active.maxPerSecond === undefined ? {} : { maxPerSecond: active.maxPerSecond }),
     signingSecret,
-    status: 'active' as const,
+    ...(destination.verify ? { verify: true } : {}),
+    status: !destination.verify || verification?.outcome === 'verified' ? ('active' as const) : ('unverified' as const),
+    ...(verification?.outcome === 'failed'
+      ? { verification: { lastAttemptAt: verification.at, lastError: verification.reason } }
+      : {}),
   };
 };
 
@@ -235,7 +252,11 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
     timeoutMs: destination.timeoutMs,
     inlineRetries: destination.inlineRetries,
     ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
+    ...(destination.verify ? { verify: true } : {}),
     status: destination.status,
+    ...(destination.status === 'unverified' && destination.verification
+      ? { verification: destination.verification }
+      : {}),
     ...(destination.pause
       ? {
           pausedAt: destination.pause.pausedAt,

@@ -1,5 +1,6 @@
 import { DestinationStateError, isProvisioned } from '../shared/domain/destinations';
 import {
+  resumeOfUnverified,
   cannotPark,
   headChanged,
   headInFlight,
@@ -29,10 +30,12 @@ const operatorWaitMs = (destination: Destination) => Math.min(destination.timeou
 /**
  * `POST /v1/admin/destinations/{id}/resume`: retries the head now; stays paused if it fails again.
  * A head the pause hid a moment ago is waited for (see `operatorWaitMs`). When the prober is
- * trying the head at this moment, its attempt stands for this one.
+ * trying the head at this moment, its attempt stands for this one. An unverified destination is
+ * refused (409 `unverified`): only its endpoint's echo of the challenge makes it active.
  */
 export const resumeNow = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
+  if (destination.status === 'unverified') throw resumeOfUnverified();
   if (destination.status === 'paused') {
     ports.log.info('Operator asked to resume', { destinationId });
     await probeDestination(destination, ports, operatorWaitMs(destination));

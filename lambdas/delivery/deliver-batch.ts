@@ -117,7 +117,8 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
         }),
       );
 
-  if (destination.status === 'paused') {
+  // Unverified: nothing goes to its endpoint before it echoed the challenge; its mapping is being disabled.
+  if (destination.status === 'paused' || destination.status === 'unverified') {
     await ports.worklist.add(destinationId, 'evidence').catch((error: unknown) =>
       ports.log.warn('Could not put the destination on the mapping worklist; the audit finds it', {
         destinationId,
@@ -125,7 +126,10 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
       }),
     );
     await release(event.Records, ports.pauseReleaseSeconds);
-    ports.log.info('Batch handed back: destination is paused', { destinationId, records: event.Records.length });
+    ports.log.info(`Batch handed back: destination is ${destination.status}`, {
+      destinationId,
+      records: event.Records.length,
+    });
     return failAll(event.Records);
   }
 

@@ -6,7 +6,7 @@ import type { Context, SQSRecord } from 'aws-lambda';
 import { createDeliveryHandler } from '../../lambdas/delivery/app';
 import { encodeEnvelope } from '../../lambdas/shared/domain/envelope';
 import { newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
-import type { ActiveDestination, Destination, Message } from '../../lambdas/shared/domain/model';
+import type { ActiveDestination, Destination, Message, UnverifiedDestination } from '../../lambdas/shared/domain/model';
 import type { DeliveryOutcome } from '../../lambdas/shared/ports/deliverer';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
 import { createMetrics, meterOver } from '../../lambdas/shared/runtime/metrics';
@@ -163,6 +163,31 @@ it('never calls the control plane: a batch for a paused destination puts it on t
   expect(mappings.calls).toEqual([]);
   expect(await worklist.list()).toEqual([
     expect.objectContaining({ destinationId: destination.id, reason: 'evidence' }),
+  ]);
+});
+
+it('delivers nothing to an unverified destination: its batch is handed back and it goes on the worklist', async () => {
+  // Its mapping, created enabled, may run until the reconciler disables it.
+  const destination: UnverifiedDestination = {
+    ...activeDestination(newId('organization')),
+    status: 'unverified',
+    verify: true,
+  };
+  const { handler, messages, posted, queues, worklist } = setUp(destination);
+  const { record } = await queued(messages, destination, '{}');
+
+  const answer = await handler(sqsEvent([record]), context());
+
+  expect(answer).toEqual({ batchItemFailures: ids([record]) });
+  expect(posted).toEqual([]);
+  expect(queues.released).toEqual([
+    { queueUrl: destination.queueUrl, receiptHandles: [record.receiptHandle], seconds: 5 },
+  ]);
+  expect(await worklist.list()).toEqual([
+    expect.objectContaining({ destinationId: destination.id, reason: 'evidence' }),
+  ]);
+  expect(output.logs().map(({ level, message }) => `${level} ${message}`)).toEqual([
+    'INFO Batch handed back: destination is unverified',
   ]);
 });
 

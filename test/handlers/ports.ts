@@ -3,6 +3,7 @@
  * adapters: the memory stores of `test/fixtures/memory-store.ts`, queues and mappings that record
  * their calls, and a deliverer that answers what the test says.
  */
+import { MemoryDestinationVerifications } from '../fixtures/memory-verifications';
 import { DEFAULT_ALERT_SETTINGS } from '../../lambdas/shared/domain/pause-episodes';
 import { MemoryMappingWorklist } from '../fixtures/pause-harness';
 import type { AdminPorts } from '../../lambdas/admin/directory-admin';
@@ -210,6 +211,8 @@ export const pausePorts = (observe: { log: Log; meter: Meter }, answers: Deliver
   const ports: AdminPorts & BacklogDependencies = {
     catalog: new MemoryDirectoryCatalog(directory as unknown as MemoryDirectory),
     audit: new MemoryAuditTrail(),
+    verifications: new MemoryDestinationVerifications(directory as unknown as MemoryDirectory),
+    verifyDestinations: false,
     directory,
     destinationState: directory,
     worklist,

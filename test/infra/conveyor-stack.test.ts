@@ -376,6 +376,21 @@ describe('ConveyorStack', () => {
     }
   });
 
+  it('tells the admin function whether new destinations require endpoint verification (default: not)', () => {
+    const variablesOf = (synthesized: Template) =>
+      Object.values(
+        synthesized.findResources('AWS::Lambda::Function', {
+          Properties: { Description: Match.stringLikeRegexp('^Conveyor: organizations') },
+        }),
+      )[0]!.Properties.Environment.Variables;
+    expect(variablesOf(template)[ENV.VERIFY_DESTINATIONS]).toBe('false');
+    const verifying = new ConveyorStack(newApp(), 'ConveyorVerifying', {
+      alertFromAddress: 'alerts@example.org',
+      verifyDestinations: true,
+    });
+    expect(variablesOf(Template.fromStack(verifying))[ENV.VERIFY_DESTINATIONS]).toBe('true');
+  });
+
   describe('monitoring', () => {
     const alarmOn = (metricName: string) => {
       const alarms = Object.values(

@@ -49,7 +49,7 @@ const DELIVERED_COLUMNS: Column<DeliveredItem>[] = [
 
 const destinationPath = (id: string, ...rest: string[]) => pathOf('v1', 'admin', 'destinations', id, ...rest);
 
-/** Adds `destinations list|show|create|update|delete|resume|skip|transmissions` to `program`. */
+/** Adds `destinations list|show|create|update|delete|verify|resume|skip|transmissions` to `program`. */
 export const registerDestinations = (program: Command, contextFor: ContextFor): void => {
   const destinations = program.command('destinations').description('find, inspect, change and unblock destinations');
 
@@ -58,7 +58,9 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
       .command('list')
       .description('list destinations; with --status paused, the oldest pause first')
       .option('--organization <id>', 'only this organization’s destinations')
-      .addOption(new Option('--status <status>', 'only destinations in this status').choices(['active', 'paused'])),
+      .addOption(
+        new Option('--status <status>', 'only destinations in this status').choices(['active', 'paused', 'unverified']),
+      ),
   ).action(async (options, command: Command) => {
     const context = contextFor(command);
     const page = await readList<DestinationItem>(
@@ -96,6 +98,8 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
     .requiredOption('--url <url>', 'where messages are POSTed (https; http to loopback only in local mode)')
     .option('--timeout-ms <ms>', 'how long an attempt waits for the answer, in milliseconds', integerIn(1))
     .option('--inline-retries <n>', 'retries in place before the destination pauses', integerIn(0))
+    .option('--verify', 'require endpoint verification: nothing is delivered until the endpoint echoes a challenge')
+    .option('--no-verify', 'no endpoint verification, whatever the deployment’s default')
     .action(async (options, command: Command) => {
       const context = contextFor(command);
       const created = await context.client.send<Record<string, unknown>>({
@@ -106,6 +110,7 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
           url: options.url,
           timeoutMs: options.timeoutMs,
           inlineRetries: options.inlineRetries,
+          verify: options.verify,
         },
         as: 'admin',
       });
@@ -155,6 +160,20 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
         as: 'admin',
       });
       context.output.result(answer, () => `Deleted ${id}.`);
+    });
+
+  destinations
+    .command('verify')
+    .description('send an unverified destination’s endpoint the challenge now; active once it echoes it')
+    .argument('<id>', 'destination id (dst_…)')
+    .action(async (id: string, _options, command: Command) => {
+      const context = contextFor(command);
+      const destination = await context.client.send<Record<string, unknown>>({
+        method: 'POST',
+        path: destinationPath(id, 'verify'),
+        as: 'admin',
+      });
+      context.output.result(destination, () => renderFields(destination));
     });
 
   destinations

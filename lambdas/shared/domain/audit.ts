@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'destination.resume',
   'destination.skip',
   'destination.redeliver',
+  'destination.verify',
   'subscription.create',
   'subscription.delete',
   'transmission.replay',

@@ -20,11 +20,12 @@ export class DestinationStateError extends Error {
 }
 
 /**
- * True while the destination has its queue and mapping and is in use (status `active` or
- * `paused`); false while it is being provisioned, being deleted or deleted.
+ * True while the destination has its queue and mapping and is in use (status `active`, `paused`
+ * or `unverified`); false while it is being provisioned, being deleted or deleted.
  */
 export const isProvisioned = (destination: Destination): destination is ProvisionedDestination =>
-  (destination.status === 'active' || destination.status === 'paused') && destination.queueUrl !== undefined;
+  (destination.status === 'active' || destination.status === 'paused' || destination.status === 'unverified') &&
+  destination.queueUrl !== undefined;
 
 /**
  * True once the destination's deletion was recorded (status `deleting` or `deleted`): nothing may

@@ -54,6 +54,11 @@ export const ERROR_CODES = [
   'upload_not_found',
   'upload_incomplete',
   'upload_used',
+  // POST /v1/admin/destinations/{id}/verify, resume, and PATCH of the url
+  'not_unverified',
+  'verification_failed',
+  'unverified',
+  'destination_paused',
 ] as const;
 
 /** One of `ERROR_CODES`. */
@@ -141,6 +146,41 @@ export const notPaused = (): ApiError =>
     409,
     'not_paused',
     'The destination is not paused; only the head of a paused destination can be skipped.',
+  );
+
+/** 409 `not_unverified`: `POST …/verify` of a destination that is not waiting for verification. */
+export const notUnverified = (status: string): ApiError =>
+  new ApiError(
+    409,
+    'not_unverified',
+    `The destination is ${status}; only an unverified destination's endpoint can be verified.`,
+  );
+
+/** 409 `unverified`: a resume of a destination whose endpoint has not echoed the verification challenge. */
+export const resumeOfUnverified = (): ApiError =>
+  new ApiError(
+    409,
+    'unverified',
+    "The destination's endpoint is not verified yet; POST /v1/admin/destinations/{id}/verify makes it active.",
+  );
+
+/**
+ * 409 `destination_paused`: a URL change on a paused destination that requires verification (its
+ * pause, head and spill are not handed over to verification; resume or skip first).
+ */
+export const urlChangeWhilePaused = (): ApiError =>
+  new ApiError(
+    409,
+    'destination_paused',
+    'The url of a paused destination that requires verification cannot change: resume it or skip its head first.',
+  );
+
+/** 422 `verification_failed`: the endpoint did not echo the challenge; `reason` says how (never its answer). */
+export const verificationFailed = (reason: string): ApiError =>
+  new ApiError(
+    422,
+    'verification_failed',
+    `The endpoint did not echo the verification challenge (${reason}); the destination stays unverified.`,
   );
 
 /** 409 `not_paused`: the destination resumed while a skip waited for its head. */

@@ -12,6 +12,8 @@ export const ID_PREFIXES = {
   message: 'msg',
   redelivery: 'rdl',
   upload: 'upl',
+  // The `webhook-id` of an endpoint-verification challenge (never stored).
+  verification: 'verify',
 } as const;
 
 /** A kind of object Conveyor names (a key of `ID_PREFIXES`). */

@@ -17,10 +17,11 @@ export interface Source {
 }
 
 /**
- * Where a destination stands: being provisioned, delivering, paused, being deleted (its queue,
- * mapping and spill being removed), or deleted (a tombstone).
+ * Where a destination stands: being provisioned, waiting for its endpoint to answer the
+ * verification challenge (`unverified`), delivering, paused, being deleted (its queue, mapping and
+ * spill being removed), or deleted (a tombstone).
  */
-export type DestinationStatus = 'provisioning' | 'active' | 'paused' | 'deleting' | 'deleted';
+export type DestinationStatus = 'provisioning' | 'unverified' | 'active' | 'paused' | 'deleting' | 'deleted';
 
 /** What every destination has, whatever its state: who owns it, where and how it is delivered to. */
 export interface DestinationSettings {
@@ -42,6 +43,11 @@ export interface DestinationSettings {
   readonly maxPerSecond?: number;
   /** Entries moved from the queue to the spill (kept ahead of the queue) during a long pause. */
   readonly spilled?: number;
+  /**
+   * Created with endpoint verification (`verify: true`, or the deployment's default): its endpoint
+   * must echo a challenge before anything is delivered, and again after each change of its URL.
+   */
+  readonly verify?: boolean;
 }
 
 /** The destination's own FIFO queue and the event-source mapping that feeds it to delivery. */
@@ -63,6 +69,32 @@ export interface ProvisioningDestination extends DestinationSettings {
   readonly pause?: undefined;
 }
 
+/** The last failed verification challenge of an unverified destination. */
+export interface VerificationAttempt {
+  /** When the challenge ended (its answer, timeout or error), ISO 8601. */
+  readonly lastAttemptAt: string;
+  /**
+   * Why it failed: `http_error <status>`, `timeout` or `timeout (<phase>)`, `connection_error` or
+   * `connection_error (<code>)`, `address_refused`, `not_json`, `challenge_mismatch`. Never the
+   * endpoint's answer itself.
+   */
+  readonly lastError: string;
+}
+
+/**
+ * Provisioned, waiting for its endpoint to echo the verification challenge (`verify: true`): its
+ * mapping is (or is being) disabled, so what is routed to it waits in its queue, in order. A
+ * challenge answered becomes `active` (`Directory.recordVerified`).
+ */
+export interface UnverifiedDestination extends DestinationSettings, DestinationQueue {
+  readonly status: 'unverified';
+  readonly pause?: undefined;
+  /** Its last failed challenge; absent before the first. */
+  readonly verification?: VerificationAttempt;
+  /** Its last pause episode, kept from before its URL changed. */
+  readonly episode?: PauseEpisode;
+}
+
 /** Provisioned and delivering: its mapping is (or is being) enabled. */
 export interface ActiveDestination extends DestinationSettings, DestinationQueue {
   readonly status: 'active';
@@ -80,10 +112,10 @@ export interface PausedDestination extends DestinationSettings, DestinationQueue
 }
 
 /**
- * A destination with its queue and mapping: the queue fields and status `active` are recorded in
- * one write (`Directory.markDestinationProvisioned`), and a pause changes only the status.
+ * A destination with its queue and mapping: the queue fields and status `active` (or `unverified`)
+ * are recorded in one write (`Directory.markDestinationProvisioned`), and a pause changes only the status.
  */
-export type ProvisionedDestination = ActiveDestination | PausedDestination;
+export type ProvisionedDestination = ActiveDestination | PausedDestination | UnverifiedDestination;
 
 /**
  * Being deleted (`DELETE /v1/admin/destinations/{id}`): recorded in one conditional write from

@@ -151,15 +151,19 @@ export const destinationRequestSchema = z.strictObject({
       ),
   ),
   maxPerSecond: z.optional(maxPerSecond),
+  // Endpoint verification for this destination (absent: the deployment's `VERIFY_DESTINATIONS`); set at creation only.
+  verify: z.optional(z.boolean({ error: 'must be true or false' })),
 });
 
 /**
  * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
  * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`), each optional, at least one; `maxPerSecond:
- * null` removes the limit.
+ * null` removes the limit. Not `verify`, which is chosen at creation.
  */
 export const destinationUpdateSchema = z
-  .extend(z.partial(destinationRequestSchema), { maxPerSecond: z.optional(z.nullable(maxPerSecond)) })
+  .extend(z.partial(z.omit(destinationRequestSchema, { verify: true })), {
+    maxPerSecond: z.optional(z.nullable(maxPerSecond)),
+  })
   .check(z.refine(someField, NO_FIELD));
 
 /** Body of `POST /v1/admin/destinations/{id}/skip` (optional): why, for the audit trail only. */

@@ -6,10 +6,11 @@ import type { MappingState } from '../ports/queues';
 
 /**
  * The state a destination's status asks of its mapping: enabled while active, disabled while
- * paused (a paused destination whose spill is being delivered included: the prober delivers it).
+ * paused (a paused destination whose spill is being delivered included: the prober delivers it)
+ * and while unverified (what is routed to it waits in its queue until its endpoint is verified).
  */
 export const desiredMappingOf = (destination: ProvisionedDestination): DesiredMapping =>
-  destination.status === 'paused' ? 'disabled' : 'enabled';
+  destination.status === 'active' ? 'enabled' : 'disabled';
 
 /** True in the two states Lambda accepts an update in; in the others it answers ResourceInUseException. */
 export const isSettled = (state: MappingState): state is 'Enabled' | 'Disabled' =>

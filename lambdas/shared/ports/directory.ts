@@ -55,13 +55,17 @@ export interface Directory {
    * recorded (by this call or its own earlier attempt whose answer was lost); false when the
    * condition did not hold (read it again).
    */
-  recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean>;
+  recordDestinationDeleting(
+    id: string,
+    from: 'active' | 'paused' | 'unverified',
+    start: DeletionStart,
+  ): Promise<boolean>;
   /**
-   * Undoes `recordDestinationDeleting` of an active destination, before anything of it was removed
-   * (a deletion without force that found entries after all): back to `active`. False when it is no
-   * longer deleting from that start.
+   * Undoes `recordDestinationDeleting` of an active (or unverified) destination, before anything of
+   * it was removed (a deletion without force that found entries after all): back to `to` (default
+   * `active`). False when it is no longer deleting from that start.
    */
-  restoreDeletingDestination(id: string, start: DeletionStart): Promise<boolean>;
+  restoreDeletingDestination(id: string, start: DeletionStart, to?: 'active' | 'unverified'): Promise<boolean>;
   /**
    * Marks a deleting destination `deleted` once its mapping, queue and spill are gone: a tombstone
    * that keeps the id unusable; its signing secret and head lease are removed. Safe to repeat.
@@ -95,7 +99,7 @@ export type OrganizationChange = Partial<Pick<Organization, 'name' | 'alertEmail
 /** Which destinations a listing answers: of one organization, in one status (provisioned ones only, always). */
 export interface DestinationFilter {
   readonly organizationId?: string;
-  readonly status?: 'active' | 'paused';
+  readonly status?: 'active' | 'paused' | 'unverified';
 }
 
 /** Which subscriptions a listing answers. */

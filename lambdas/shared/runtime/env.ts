@@ -31,6 +31,8 @@ export const ENV = {
   IDEMPOTENCY_LEASE_MS: 'IDEMPOTENCY_LEASE_MS',
   MAX_QUEUE_MESSAGE_BYTES: 'MAX_QUEUE_MESSAGE_BYTES',
   REDELIVERY_ADMIN_BUDGET_MS: 'REDELIVERY_ADMIN_BUDGET_MS',
+  /** `true`: new destinations require endpoint verification unless created with `verify: false`. */
+  VERIFY_DESTINATIONS: 'VERIFY_DESTINATIONS',
   /** Seconds an upload can serve a message after its creation (default 23 h; tests shorten it). */
   UPLOAD_USABLE_SECONDS: 'UPLOAD_USABLE_SECONDS',
   /** How long (s) a resumed destination stays active before its Resumed email goes (domain/pause-episodes.ts). */

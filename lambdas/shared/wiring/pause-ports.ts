@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoAuditTrail } from '../adapters/dynamodb/audit-trail';
+import { DynamoDestinationVerifications } from '../adapters/dynamodb/destination-verification';
 import { DynamoDirectoryCatalog } from '../adapters/dynamodb/directory-catalog';
 import { DynamoMappingWorklist } from '../adapters/dynamodb/mapping-worklist';
 import { DynamoOutbox } from '../adapters/dynamodb/outbox';
@@ -9,6 +10,7 @@ import { HttpDeliverer } from '../adapters/http-deliverer';
 import type { DestinationUrlPolicy } from '../domain/destination-url';
 import type { PausePorts } from '../pauses/pause-ports';
 import type { AuditTrail } from '../ports/audit';
+import type { DestinationVerifications } from '../ports/destination-verification';
 import type { DirectoryCatalog } from '../ports/directory';
 import type { Log, Meter } from '../ports/observe';
 import type { EventSourceMappings } from '../ports/queues';
@@ -81,9 +83,11 @@ export const createAdminPorts = <E extends PauseEdges & { readonly mappings: Eve
     readonly urlPolicy: DestinationUrlPolicy;
     readonly catalog: DirectoryCatalog;
     readonly audit: AuditTrail;
+    readonly verifications: DestinationVerifications;
   } => ({
   ...createPausePorts(clients, config, edges),
   urlPolicy: { allowPrivate: config.pauses.allowPrivateDestinations, resolve: resolveAllAddresses },
   catalog: new DynamoDirectoryCatalog(clients.documents, config.store.tableName),
   audit: new DynamoAuditTrail(clients.documents, config.store.tableName),
+  verifications: new DynamoDestinationVerifications(clients.documents, config.store.tableName, systemClock),
 });

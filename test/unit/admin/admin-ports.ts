@@ -1,4 +1,5 @@
 /** The admin use cases' ports over in-memory fakes, with a clock that only the injected sleep moves. */
+import { MemoryDestinationVerifications } from '../../fixtures/memory-verifications';
 import { HARNESS_ALERT_SETTINGS, MemoryMappingWorklist } from '../../fixtures/pause-harness';
 import type { AdminPorts } from '../../../lambdas/admin/directory-admin';
 import { encodeEnvelope, type EnvelopeHeader } from '../../../lambdas/shared/domain/envelope';
@@ -53,6 +54,8 @@ export const adminPorts = (answers: DeliveryOutcome[] = []) => {
   const ports: AdminPorts = {
     catalog: new MemoryDirectoryCatalog(directory),
     audit,
+    verifications: new MemoryDestinationVerifications(directory),
+    verifyDestinations: false,
     meter,
     payloads: new MemoryPayloadStore(),
     archive: new MemoryPayloadArchive(),

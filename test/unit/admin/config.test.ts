@@ -20,7 +20,7 @@ describe('readAdminConfig', () => {
     expect(readAdminConfig(required)).toEqual({
       ...readPausingFunctionConfig(required),
       deliveryFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:ConveyorTest-delivery',
-      settings: { redeliveryBudgetMs: 5000 },
+      settings: { redeliveryBudgetMs: 5000, verifyDestinations: false },
     });
   });
 
@@ -28,6 +28,11 @@ describe('readAdminConfig', () => {
     expect(messageThrownBy(() => readAdminConfig(without(name)))).toBe(
       `Environment variable ${name} is required but not set`,
     );
+  });
+
+  it('reads endpoint verification as the default for new destinations only when VERIFY_DESTINATIONS is true', () => {
+    expect(readAdminConfig({ ...required, VERIFY_DESTINATIONS: 'true' }).settings.verifyDestinations).toBe(true);
+    expect(readAdminConfig({ ...required, VERIFY_DESTINATIONS: 'false' }).settings.verifyDestinations).toBe(false);
   });
 
   it('reads private destinations as allowed only when ALLOW_PRIVATE_DESTINATIONS is true', () => {

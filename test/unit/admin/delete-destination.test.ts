@@ -113,6 +113,25 @@ describe('deleteDestination', () => {
     expect(fixture.queues.queues.has(destination.queueUrl)).toBe(true);
   });
 
+  it('undoes the deletion of an unverified destination back to unverified, never active', async () => {
+    const fixture = adminPorts();
+    const { ports, directory } = fixture;
+    const active = await activeDestination(fixture);
+    const destination = { ...active, status: 'unverified' as const, verify: true };
+    directory.destinations.set(destination.id, destination);
+    const remove = directory.removeSubscriptionsOfDestination.bind(directory);
+    directory.removeSubscriptionsOfDestination = async (id) => {
+      await enqueue(fixture, destination);
+      return remove(id);
+    };
+
+    expect(await apiErrorOf(deleteDestination(destination.id, {}, ports))).toMatchObject({
+      statusCode: 409,
+      code: 'destination_not_empty',
+    });
+    expect(await statusOf(fixture, destination.id)).toBe('unverified');
+  });
+
   it('reads the destination again when a pause lands between its read and the deletion write, then refuses', async () => {
     const fixture = adminPorts();
     const { ports, directory } = fixture;

@@ -19,7 +19,7 @@ describe('conveyor exit codes', () => {
     const run = await runCli(['destinations', 'list', '--status', 'stopped']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("option '--status <status>' argument 'stopped' is invalid");
-    expect(run.stderr).toContain('Allowed choices are active, paused.');
+    expect(run.stderr).toContain('Allowed choices are active, paused, unverified.');
     expect(run.sent).toEqual([]);
   });
 
@@ -161,6 +161,25 @@ describe('conveyor requests', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ items: [{ id: 'dst_a' }, { id: 'dst_b' }, { id: 'dst_c' }] });
     expect(run.stderr).toBe('');
+  });
+
+  it('verifies a destination with POST …/verify, and sends verify at creation only when asked', async () => {
+    const verified = await runCli(['destinations', 'verify', DESTINATION], {
+      answer: () => ({ status: 200, body: { id: DESTINATION, status: 'active' } }),
+    });
+    expect(only(verified)).toMatchObject({ method: 'POST' });
+    expect(only(verified).url.pathname).toBe(`/v1/admin/destinations/${DESTINATION}/verify`);
+    expect(verified.code).toBe(0);
+    const create = (...flags: string[]) =>
+      runCli(
+        ['destinations', 'create', '--organization', 'org_1', '--name', 'x', '--url', 'https://example.org', ...flags],
+        {
+          answer: () => ({ status: 201, body: { id: DESTINATION } }),
+        },
+      );
+    expect(only(await create('--verify')).body).toMatchObject({ verify: true });
+    expect(only(await create('--no-verify')).body).toMatchObject({ verify: false });
+    expect(only(await create()).body).not.toHaveProperty('verify');
   });
 
   it('sends skip’s reason as {reason} only when given', async () => {

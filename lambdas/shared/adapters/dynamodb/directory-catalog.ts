@@ -146,23 +146,23 @@ export class DynamoDirectoryCatalog implements DirectoryCatalog {
     const items = inOrder(keys, await batchGetItems(this.table, keys))
       .map(toDestination)
       // Only provisioned ones: never one being provisioned (nor any other state a later version adds).
-      .filter((destination) => destination.status === 'active' || destination.status === 'paused')
+      .filter((d) => d.status === 'active' || d.status === 'paused' || d.status === 'unverified')
       .filter((destination) => filter.status === undefined || destination.status === filter.status);
     return { items, ...(listed.after ? { after: listed.after } : {}) };
   }
 
   /**
-   * Changes the named settings, on condition that the destination is provisioned (active or
-   * paused): its status, pause, counters and leases are other attributes, left as they are.
+   * Changes the named settings, on condition that the destination is provisioned (active, paused
+   * or unverified): its status, pause, counters and leases are other attributes, left as they are.
    */
   async updateDestination(id: string, change: DestinationChange): Promise<Destination | undefined> {
     const item = await this.updateExisting(
       destinationKey(id),
       change,
-      `${itemExists} AND #status IN (:active, :paused)`,
+      `${itemExists} AND #status IN (:active, :paused, :unverified)`,
       {
         names: { '#status': 'status' },
-        values: { ':active': 'active', ':paused': 'paused' },
+        values: { ':active': 'active', ':paused': 'paused', ':unverified': 'unverified' },
       },
     );
     return item && toDestination(item);

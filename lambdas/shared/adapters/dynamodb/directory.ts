@@ -351,7 +351,11 @@ export class DynamoDirectory implements Directory {
    * from this very start (`deletingAt`: this call's earlier attempt, its answer lost).
    * @throws TransactionCanceledException when conflicts persisted; the SDK's error otherwise
    */
-  async recordDestinationDeleting(id: string, from: 'active' | 'paused', start: DeletionStart): Promise<boolean> {
+  async recordDestinationDeleting(
+    id: string,
+    from: 'active' | 'paused' | 'unverified',
+    start: DeletionStart,
+  ): Promise<boolean> {
     const { tableName } = this.table;
     const spillEmpty = '(attribute_not_exists(spilled) OR spilled = :zero)';
     return conditionHeld(
@@ -380,18 +384,22 @@ export class DynamoDirectory implements Directory {
     );
   }
 
-  /** Back to `active` on condition that it is still deleting from `start` (safe to repeat: false then). */
-  async restoreDeletingDestination(id: string, start: DeletionStart): Promise<boolean> {
+  /** Back to `to` on condition that it is still deleting from `start` (safe to repeat: false then). */
+  async restoreDeletingDestination(
+    id: string,
+    start: DeletionStart,
+    to: 'active' | 'unverified' = 'active',
+  ): Promise<boolean> {
     const { client, tableName } = this.table;
     return conditionHeld(
       client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(id),
-          UpdateExpression: 'SET #status = :active REMOVE deletingAt, forced',
+          UpdateExpression: 'SET #status = :to REMOVE deletingAt, forced',
           ConditionExpression: '#status = :deleting AND deletingAt = :at',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':deleting': 'deleting', ':at': start.deletingAt },
+          ExpressionAttributeValues: { ':to': to, ':deleting': 'deleting', ':at': start.deletingAt },
         }),
       ),
     );

@@ -18,6 +18,8 @@
  *                                     `sequenceHolder`, and `headSentAt`: when the
  *                                     holder's queue entry was enqueued)
  *                                   · `spilled`, the number of entries in the spill     spill.ts
+ *                                   · status `unverified` and `verification` (its last  destination-verification.ts
+ *                                     failed challenge)
  *   PAUSED           <dstId>        the set of paused destinations (the prober's         destination-state.ts
  *                                   worklist)
  *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts

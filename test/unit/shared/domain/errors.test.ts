@@ -27,6 +27,10 @@ import {
   payloadExpired,
   replayNotAccepted,
   resumedBeforeSkip,
+  notUnverified,
+  resumeOfUnverified,
+  urlChangeWhilePaused,
+  verificationFailed,
   unauthorized,
   unsupportedMediaType,
   invalidUpload,
@@ -87,6 +91,10 @@ const everyError = (): ApiError[] => [
   uploadIncomplete('Nothing has been uploaded to this upload yet.'),
   uploadUsed(),
   subscriptionExists('sub_1'),
+  notUnverified('active'),
+  resumeOfUnverified(),
+  urlChangeWhilePaused(),
+  verificationFailed('http_error 404'),
 ];
 
 describe('API errors', () => {
@@ -133,10 +141,12 @@ describe('API errors', () => {
         'notFound',
         'notPaused',
         'notReplayable',
+        'notUnverified',
         'payloadExpired',
         'payloadTooLarge',
         'provisioningFailed',
         'replayNotAccepted',
+        'resumeOfUnverified',
         'resumedBeforeSkip',
         'subscriptionExists',
         'unauthorized',
@@ -144,6 +154,8 @@ describe('API errors', () => {
         'uploadIncomplete',
         'uploadNotFound',
         'uploadUsed',
+        'urlChangeWhilePaused',
+        'verificationFailed',
       ].sort(),
     );
     expect(new Set(everyError().map((error) => error.code))).toEqual(new Set(ERROR_CODES));

@@ -7,10 +7,11 @@ import {
 import { setUp } from '../../../fixtures/pause-harness';
 
 describe('desired mapping state', () => {
-  it('asks for the mapping enabled while active and disabled while paused', () => {
+  it('asks for the mapping enabled while active and disabled while paused or unverified', () => {
     const { destination } = setUp();
     expect(desiredMappingOf(destination)).toBe('enabled');
     expect(desiredMappingOf({ ...destination, status: 'paused', pause: {} as never })).toBe('disabled');
+    expect(desiredMappingOf({ ...destination, status: 'unverified', pause: undefined })).toBe('disabled');
   });
 
   it('tells settled states from changing ones, and where a change is heading', () => {

@@ -80,9 +80,14 @@ describe('DynamoDirectoryCatalog', () => {
       TableName: TABLE,
       Key: { pk: 'DST#dst_1', sk: 'DST' },
       UpdateExpression: 'SET #a0 = :a0',
-      ConditionExpression: 'attribute_exists(pk) AND #status IN (:active, :paused)',
+      ConditionExpression: 'attribute_exists(pk) AND #status IN (:active, :paused, :unverified)',
       ExpressionAttributeNames: { '#a0': 'url', '#status': 'status' },
-      ExpressionAttributeValues: { ':a0': 'https://y', ':active': 'active', ':paused': 'paused' },
+      ExpressionAttributeValues: {
+        ':a0': 'https://y',
+        ':active': 'active',
+        ':paused': 'paused',
+        ':unverified': 'unverified',
+      },
       ReturnValues: 'ALL_NEW',
     });
   });
@@ -95,7 +100,12 @@ describe('DynamoDirectoryCatalog', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
       UpdateExpression: 'SET #a0 = :a0 REMOVE #a1',
       ExpressionAttributeNames: { '#a0': 'name', '#a1': 'maxPerSecond', '#status': 'status' },
-      ExpressionAttributeValues: { ':a0': 'Lab', ':active': 'active', ':paused': 'paused' },
+      ExpressionAttributeValues: {
+        ':a0': 'Lab',
+        ':active': 'active',
+        ':paused': 'paused',
+        ':unverified': 'unverified',
+      },
     });
   });
 
