@@ -2,6 +2,7 @@ import type { RedeliveryStore } from '../shared/ports/redeliveries';
 import { keyRotationConflict, notFound, provisioningFailed, subscriptionExists } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
+import { certificateChangeOf, certificateSummaries } from '../shared/domain/client-certificates';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type {
   Arrival,
@@ -159,15 +160,19 @@ export const createDestination = async (organizationId: string, readBody: () => 
   await requireOrganization(organizationId, ports.directory);
   const request = parseRequest(destinationRequestSchema, readBody());
   const url = await checkDestinationUrl(request.url, ports.urlPolicy);
+  const { clientCertificate, clientKey, caBundle, ...settings } = request;
+  const certificates = certificateChangeOf({ clientCertificate, clientKey, caBundle }, undefined, ports.clock());
   const signingSecret = newSigningSecret();
   const destination: ProvisioningDestination = {
     id: newId('destination'),
     organizationId,
-    name: request.name,
+    name: settings.name,
     url: url.href,
-    timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
-    inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
-    ...(request.maxPerSecond === undefined ? {} : { maxPerSecond: request.maxPerSecond }),
+    timeoutMs: settings.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
+    inlineRetries: settings.inlineRetries ?? INLINE_RETRY_LIMITS.default,
+    ...(settings.maxPerSecond === undefined ? {} : { maxPerSecond: settings.maxPerSecond }),
+    ...(certificates.clientCertificate ? { clientCertificate: certificates.clientCertificate } : {}),
+    ...(certificates.caBundle ? { caBundle: certificates.caBundle } : {}),
     signingSecret,
     status: 'provisioning',
     createdAt: ports.clock().toISOString(),
@@ -195,6 +200,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     timeoutMs: active.timeoutMs,
     inlineRetries: active.inlineRetries,
     ...(active.maxPerSecond === undefined ? {} : { maxPerSecond: active.maxPerSecond }),
+    ...certificateSummaries(active),
     signingSecret,
     status: 'active' as const,
   };
@@ -224,7 +230,7 @@ export const createSubscription = async (body: unknown, ports: AdminPorts) => {
   return subscription;
 };
 
-/** `GET /v1/admin/destinations/{id}`: never the signing secret. */
+/** `GET /v1/admin/destinations/{id}`: never the signing secret, nor a certificate's PEM or key (summaries only). */
 export const describeDestination = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   return {
@@ -235,6 +241,7 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
     timeoutMs: destination.timeoutMs,
     inlineRetries: destination.inlineRetries,
     ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
+    ...certificateSummaries(destination),
     status: destination.status,
     ...(destination.pause
       ? {

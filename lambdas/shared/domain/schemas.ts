@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { certificateRequestFields, certificateUpdateFields } from './client-certificates';
 import { invalidRequest } from './errors';
 import { isId, type IdKind } from './ids';
 import { MAX_UPLOAD_BYTES } from './size-limits';
@@ -133,16 +134,19 @@ export const destinationRequestSchema = z.strictObject({
     .max(INLINE_RETRY_LIMITS.max, `must be at most ${INLINE_RETRY_LIMITS.max}`)
     .optional(),
   maxPerSecond: maxPerSecond.optional(),
+  // mTLS and a private CA (client-certificates.ts).
+  ...certificateRequestFields,
 });
 
 /**
  * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
- * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`), each optional, at least one; `maxPerSecond:
- * null` removes the limit.
+ * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`, `clientCertificate`, `clientKey`, `caBundle`),
+ * each optional, at least one; `maxPerSecond: null` removes the limit, `clientCertificate: null` mTLS,
+ * `caBundle: null` the private CA; `clientCertificateOverlapSeconds` goes with a new pair.
  */
 export const destinationUpdateSchema = destinationRequestSchema
   .partial()
-  .extend({ maxPerSecond: maxPerSecond.nullable().optional() })
+  .extend({ maxPerSecond: maxPerSecond.nullable().optional(), ...certificateUpdateFields })
   .refine(someField, NO_FIELD);
 
 /** Body of `POST /v1/admin/destinations/{id}/skip` (optional): why, for the audit trail only. */
