@@ -24,7 +24,13 @@ afterEach(async () => {
   // No extra authorities: the receiver is trusted only through a destination's CA bundle.
   const deliverer = () => new HttpDeliverer({ allowPrivate: true });
   const post = (on: HttpDeliverer, url: string, tls?: DeliveryTls) =>
-    on.post({ url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: 5000, ...(tls ? { tls } : {}) });
+    on.post({
+      url,
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 5000,
+      ...(tls ? { tls } : {}),
+    });
   const presenting = (pair: { chain: string; key: string }, caBundle = server.ca): DeliveryTls => ({
     clientCertificate: { chain: pair.chain, key: pair.key },
     caBundle,
@@ -110,6 +116,10 @@ afterEach(async () => {
       clientCertificate: { chain: clients.a.chain, key: clients.b.key },
     });
     // OpenSSL's own code (key values mismatch), not the refused connection it never got to.
-    expect(outcome).toMatchObject({ kind: 'unreachable', reason: 'connection', code: expect.stringMatching(/^ERR_OSSL_/) });
+    expect(outcome).toMatchObject({
+      kind: 'unreachable',
+      reason: 'connection',
+      code: expect.stringMatching(/^ERR_OSSL_/),
+    });
   });
 });

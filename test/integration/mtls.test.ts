@@ -76,7 +76,10 @@ afterAll(async () => {
     await conveyor.subscribe(source.id, destinationId, 'Results');
     let n = 0;
     const send = async () => {
-      const answer = await conveyor.send(source.apiKey, { meta: { dataModel: 'Results', eventType: 'New' }, data: { n: n++ } });
+      const answer = await conveyor.send(source.apiKey, {
+        meta: { dataModel: 'Results', eventType: 'New' },
+        data: { n: n++ },
+      });
       expect(answer.status).toBe(200);
       return answer.body.transmissions[0].id as string;
     };
@@ -182,8 +185,16 @@ afterAll(async () => {
   });
 
   it.each([
-    ['a key that is not the certificate’s', { clientCertificate: clients.a.chain, clientKey: clients.b.key }, 'clientKey'],
-    ['an expired certificate', { clientCertificate: clients.expired.chain, clientKey: clients.expired.key }, 'clientCertificate'],
+    [
+      'a key that is not the certificate’s',
+      { clientCertificate: clients.a.chain, clientKey: clients.b.key },
+      'clientKey',
+    ],
+    [
+      'an expired certificate',
+      { clientCertificate: clients.expired.chain, clientKey: clients.expired.key },
+      'clientCertificate',
+    ],
     ['a certificate without its key', { clientCertificate: clients.a.chain }, 'clientCertificate'],
     ['a CA bundle that is not PEM', { caBundle: 'not a certificate' }, 'caBundle'],
   ])('refuses %s with 400 naming the field, on creation and on PATCH', async (_name, fields, field) => {

@@ -288,5 +288,7 @@ export class HttpDeliverer implements Deliverer {
 /** One key per distinct set of TLS settings: a digest, so the key material is not kept twice as a Map key. */
 const tlsPoolKey = (tls: DeliveryTls): string =>
   createHash('sha256')
-    .update(JSON.stringify([tls.clientCertificate?.chain ?? null, tls.clientCertificate?.key ?? null, tls.caBundle ?? null]))
+    .update(
+      JSON.stringify([tls.clientCertificate?.chain ?? null, tls.clientCertificate?.key ?? null, tls.caBundle ?? null]),
+    )
     .digest('hex');

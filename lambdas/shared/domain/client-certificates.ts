@@ -116,7 +116,9 @@ export const checkClientCertificate = (chain: string, key: string, now: Date): C
     throw invalidRequest(`clientCertificate has expired (notAfter ${new Date(leaf!.validTo).toISOString()}).`);
   const usages = leaf!.keyUsage;
   if (usages && usages.length > 0 && !usages.includes(CLIENT_AUTH_OID))
-    throw invalidRequest('clientCertificate is not for client authentication (its extended key usage lacks clientAuth).');
+    throw invalidRequest(
+      'clientCertificate is not for client authentication (its extended key usage lacks clientAuth).',
+    );
   return { chain, key };
 };
 
@@ -175,7 +177,11 @@ export const certificateChangeOf = (
   const overlapSeconds = clientCertificateOverlapSeconds ?? CERTIFICATE_OVERLAP_LIMITS_SECONDS.default;
   const previous = previousOf(existing, next, overlapSeconds, now);
   // On a creation there is nothing to remove.
-  return { ...change, clientCertificate: next, ...(current || previous ? { previousClientCertificate: previous } : {}) };
+  return {
+    ...change,
+    clientCertificate: next,
+    ...(current || previous ? { previousClientCertificate: previous } : {}),
+  };
 };
 
 /** What the API shows of a client certificate: who it names, who issued it, when it ends, its SHA-256 fingerprint. */
@@ -212,7 +218,8 @@ export const certificateSummaries = (
   destination: Pick<DestinationSettings, 'clientCertificate' | 'previousClientCertificate' | 'caBundle'>,
 ) => {
   const { clientCertificate, previousClientCertificate, caBundle } = destination;
-  const bundle = caBundle === undefined ? [] : (caBundle.match(PEM_CERTIFICATE) ?? []).map((c) => new X509Certificate(c));
+  const bundle =
+    caBundle === undefined ? [] : (caBundle.match(PEM_CERTIFICATE) ?? []).map((c) => new X509Certificate(c));
   return {
     ...(clientCertificate ? { clientCertificate: summaryOf(leafOf(clientCertificate.chain)) } : {}),
     ...(previousClientCertificate

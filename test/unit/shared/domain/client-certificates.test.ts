@@ -32,7 +32,11 @@ describe('the certificate fields of a destination request (schemas)', () => {
     ['clientCertificate', { clientCertificate: 42 }, 'clientCertificate must be a string (PEM).'],
     ['clientKey', { clientKey: '' }, 'clientKey must not be empty.'],
     ['caBundle', { caBundle: 'x'.repeat(65_537) }, 'caBundle must be at most 65536 characters.'],
-    ['clientCertificate', { clientCertificate: 'x'.repeat(16_385) }, 'clientCertificate must be at most 16384 characters.'],
+    [
+      'clientCertificate',
+      { clientCertificate: 'x'.repeat(16_385) },
+      'clientCertificate must be at most 16384 characters.',
+    ],
     ['clientKey', { clientKey: 'x'.repeat(16_385) }, 'clientKey must be at most 16384 characters.'],
   ])('refuses a wrong %s on a creation', (_field, fields, message) => {
     expect(refusal(() => parseRequest(destinationRequestSchema, { ...create, ...fields }))).toEqual({
@@ -243,7 +247,11 @@ describe('the certificate fields of a destination request (schemas)', () => {
   it('removes both pairs on clientCertificate: null', () => {
     const previous = { ...b, validUntil: now.toISOString() };
     expect(
-      certificateChangeOf({ clientCertificate: null }, { clientCertificate: a, previousClientCertificate: previous }, now),
+      certificateChangeOf(
+        { clientCertificate: null },
+        { clientCertificate: a, previousClientCertificate: previous },
+        now,
+      ),
     ).toEqual({ clientCertificate: null, previousClientCertificate: null });
   });
 
@@ -276,7 +284,10 @@ describe('the certificate fields of a destination request (schemas)', () => {
         fingerprintSha256: clients.b.fingerprint256,
         validUntil,
       },
-      caBundle: { certificates: 2, fingerprintsSha256: [expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/), expect.any(String)] },
+      caBundle: {
+        certificates: 2,
+        fingerprintsSha256: [expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/), expect.any(String)],
+      },
     });
     expect(JSON.stringify(shown)).not.toMatch(/BEGIN|PRIVATE|END/);
   });

@@ -44,7 +44,10 @@ describe('mayBeClientCertificateRefusal', () => {
     ['an HTTP answer, 400 included', { kind: 'answered', status: 400 }],
     ['a timeout', { kind: 'unreachable', reason: 'timeout', phase: 'tls' }],
     ['a refused connection', { kind: 'unreachable', reason: 'connection', code: 'ECONNREFUSED' }],
-    ['a server certificate the destination does not trust', { kind: 'unreachable', reason: 'connection', code: 'CERT_HAS_EXPIRED' }],
+    [
+      'a server certificate the destination does not trust',
+      { kind: 'unreachable', reason: 'connection', code: 'CERT_HAS_EXPIRED' },
+    ],
     ['a connection error without a code', { kind: 'unreachable', reason: 'connection' }],
   ])('does not take %s as one', (_name, outcome) => {
     expect(mayBeClientCertificateRefusal(outcome)).toBe(false);
