@@ -124,6 +124,10 @@ const errorCode = (error: unknown): string | undefined => {
  * timeout. A failed exchange is an `unreachable` outcome, not an error: a timeout names the phase
  * it cut short, a connection error its code. Durations are in ms.
  *
+ * A delivery with TLS settings of its own (`DeliveryRequest.tls`: a client certificate to present,
+ * a CA bundle that replaces the trusted authorities) goes through a pool kept for that set alone
+ * (at most `TLS_POOLS` such pools), with the same address guard, timeouts and caps.
+ *
  * Any legal HTTP/1.1 answer is accepted: interim 1xx answers before the final one (RFC 9110
  * §15.2: a client must parse them even unasked; they are skipped), `Connection: close`, chunked
  * or close-delimited bodies, and a final answer that comes while the request body is still being
