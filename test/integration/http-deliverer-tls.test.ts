@@ -69,7 +69,8 @@ afterEach(async () => {
     expect(await post(deliverer(), url, presenting(clients.b))).toMatchObject({
       kind: 'unreachable',
       reason: 'connection',
-      code: 'ECONNRESET',
+      // EPIPE when the drop comes while the request is still being written.
+      code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/),
     });
     expect(received).toEqual([]);
   });

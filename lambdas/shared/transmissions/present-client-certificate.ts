@@ -14,7 +14,8 @@ import type { Log } from '../ports/observe';
  * and Java: certificate required (116), unknown CA (48), bad (42), unsupported (43), revoked (44),
  * expired (45), unknown (46) certificate, access denied (49), handshake failure (40). Over TLS 1.2
  * every alert arrives as `EPROTO`. Node.js servers (and some appliances) drop the connection
- * instead: `ECONNRESET`. nginx answers HTTP 400 instead: an answer, which this never retries.
+ * instead: `ECONNRESET` (or `EPIPE`, when the request was still being written). nginx answers HTTP
+ * 400 instead: an answer, which this never retries.
  */
 export const CLIENT_CERTIFICATE_REFUSALS: ReadonlySet<string> = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
@@ -28,6 +29,7 @@ export const CLIENT_CERTIFICATE_REFUSALS: ReadonlySet<string> = new Set([
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
   'EPROTO',
   'ECONNRESET',
+  'EPIPE',
 ]);
 
 /** True when the attempt failed as an endpoint refusing the client certificate would make it fail (no answer). */

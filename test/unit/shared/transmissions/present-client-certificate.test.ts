@@ -36,6 +36,7 @@ describe('mayBeClientCertificateRefusal', () => {
     'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
     'EPROTO',
     'ECONNRESET',
+    'EPIPE',
   ])('takes connection error %s as one', (code) => {
     expect(mayBeClientCertificateRefusal({ kind: 'unreachable', reason: 'connection', code })).toBe(true);
   });
