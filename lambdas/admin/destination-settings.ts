@@ -1,6 +1,10 @@
 /** The admin API's listing of destinations and the change of their settings. */
 import { invalidRequest, notFound } from '../shared/domain/errors';
-import { certificateChangeOf, certificateSummaries } from '../shared/domain/client-certificates';
+import {
+  certificateChangeOf,
+  certificateSummaries,
+  withoutCertificateFields,
+} from '../shared/domain/client-certificates';
 import { checkDestinationUrl } from '../shared/domain/destination-url';
 import type { Destination } from '../shared/domain/model';
 import { destinationUpdateSchema, parseRequest } from '../shared/domain/schemas';
@@ -57,15 +61,10 @@ export const listDestinations = async (query: Query, ports: AdminPorts) => {
 export const updateDestination = async (destinationId: string, readBody: () => unknown, ports: AdminPorts) => {
   const current = await requireDestination(destinationId, ports.directory);
   const request = parseRequest(destinationUpdateSchema, readBody());
-  const { clientCertificate, clientKey, caBundle, clientCertificateOverlapSeconds, ...settings } = request;
   const change: DestinationChange = {
-    ...settings,
+    ...withoutCertificateFields(request),
     ...(request.url === undefined ? {} : { url: (await checkDestinationUrl(request.url, ports.urlPolicy)).href }),
-    ...certificateChangeOf(
-      { clientCertificate, clientKey, caBundle, clientCertificateOverlapSeconds },
-      current,
-      ports.clock(),
-    ),
+    ...certificateChangeOf(request, current, ports.clock()),
   };
   if (!(await ports.catalog.updateDestination(destinationId, change))) throw notFound('destination', destinationId);
   // Field names only: never the values (a certificate's key among them).

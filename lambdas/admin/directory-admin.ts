@@ -160,17 +160,16 @@ export const createDestination = async (organizationId: string, readBody: () => 
   await requireOrganization(organizationId, ports.directory);
   const request = parseRequest(destinationRequestSchema, readBody());
   const url = await checkDestinationUrl(request.url, ports.urlPolicy);
-  const { clientCertificate, clientKey, caBundle, ...settings } = request;
-  const certificates = certificateChangeOf({ clientCertificate, clientKey, caBundle }, undefined, ports.clock());
+  const certificates = certificateChangeOf(request, undefined, ports.clock());
   const signingSecret = newSigningSecret();
   const destination: ProvisioningDestination = {
     id: newId('destination'),
     organizationId,
-    name: settings.name,
+    name: request.name,
     url: url.href,
-    timeoutMs: settings.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
-    inlineRetries: settings.inlineRetries ?? INLINE_RETRY_LIMITS.default,
-    ...(settings.maxPerSecond === undefined ? {} : { maxPerSecond: settings.maxPerSecond }),
+    timeoutMs: request.timeoutMs ?? TIMEOUT_LIMITS_MS.default,
+    inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
+    ...(request.maxPerSecond === undefined ? {} : { maxPerSecond: request.maxPerSecond }),
     ...(certificates.clientCertificate ? { clientCertificate: certificates.clientCertificate } : {}),
     ...(certificates.caBundle ? { caBundle: certificates.caBundle } : {}),
     signingSecret,

@@ -67,6 +67,12 @@ export interface CertificateRequest {
   readonly clientCertificateOverlapSeconds?: number;
 }
 
+/** `request` without its certificate fields: those are stored as `certificateChangeOf` makes them, not as sent. */
+export const withoutCertificateFields = <T extends CertificateRequest>(request: T) => {
+  const { clientCertificate: _c, clientKey: _k, caBundle: _b, clientCertificateOverlapSeconds: _o, ...rest } = request;
+  return rest;
+};
+
 /** What a creation or a change stores (`null`: remove). */
 // A type, not an interface: the directory's change is a record of attribute names (`setOnly`).
 export type CertificateChange = {

@@ -3,6 +3,7 @@ import {
   CERTIFICATE_OVERLAP_LIMITS_SECONDS,
   certificateChangeOf,
   certificateSummaries,
+  withoutCertificateFields,
 } from '../../../../lambdas/shared/domain/client-certificates';
 import {
   destinationRequestSchema,
@@ -294,5 +295,20 @@ describe('the certificate fields of a destination request (schemas)', () => {
 
   it('shows nothing for a destination without them', () => {
     expect(certificateSummaries({})).toEqual({});
+  });
+});
+
+describe('withoutCertificateFields', () => {
+  it('keeps the other settings and drops every certificate field as sent (they are stored as checked)', () => {
+    expect(
+      withoutCertificateFields({
+        name: 'Lab',
+        maxPerSecond: null,
+        clientCertificate: 'PEM',
+        clientKey: 'KEY',
+        caBundle: null,
+        clientCertificateOverlapSeconds: 0,
+      }),
+    ).toEqual({ name: 'Lab', maxPerSecond: null });
   });
 });
