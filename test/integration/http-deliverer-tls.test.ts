@@ -4,13 +4,22 @@
  */
 import { HttpDeliverer } from '../../lambdas/shared/adapters/http-deliverer';
 import type { DeliveryTls } from '../../lambdas/shared/ports/deliverer';
-import { makeMtlsCertificates, type MtlsReceiver, startMtlsReceiver } from '../fixtures/client-certificates';
+import { mayBeClientCertificateRefusal } from '../../lambdas/shared/transmissions/present-client-certificate';
+import {
+  makeMtlsCertificates,
+  type MtlsReceiver,
+  type OpensslReceiver,
+  startMtlsReceiver,
+  startOpensslReceiver,
+} from '../fixtures/client-certificates';
 
 const certificates = makeMtlsCertificates();
 const receivers: MtlsReceiver[] = [];
+const opensslReceivers: OpensslReceiver[] = [];
 
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  for (const receiver of opensslReceivers.splice(0)) receiver.close();
 });
 
 // Skipped only where the machine has no `openssl` to make certificates with.
@@ -102,6 +111,30 @@ afterEach(async () => {
     // The pool without TLS settings of its own has no certificate to present, pooled connections or not.
     expect(await post(on, url, undefined)).toMatchObject({ kind: 'unreachable', reason: 'connection' });
   });
+
+  // What an OpenSSL-based server (Apache httpd, HAProxy) answers a refused client certificate with:
+  // the codes the fallback to a rotation's previous certificate reacts to.
+  it.each([
+    ['tls1_3', 'no certificate', undefined, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'],
+    ['tls1_3', 'a certificate from another CA', () => clients.b, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'],
+    // OpenSSL 3.0 (Node.js 20) says SSLV3, 3.2 and later (Node.js 24) SSL/TLS.
+    ['tls1_3', 'an expired certificate', () => clients.expired, /^ERR_SSL_SSL(V3|\/TLS)_ALERT_CERTIFICATE_EXPIRED$/],
+    ['tls1_2', 'no certificate', undefined, 'EPROTO'],
+    ['tls1_2', 'a certificate from another CA', () => clients.b, 'EPROTO'],
+  ] as const)(
+    'an OpenSSL server over %s refuses %s with its alert, taken as a possible certificate refusal',
+    async (version, _name, pair, code) => {
+      const openssl = await startOpensslReceiver(server, clients.caA, version);
+      opensslReceivers.push(openssl);
+      const outcome = await post(deliverer(), openssl.url, pair ? presenting(pair()) : { caBundle: server.ca });
+      expect(outcome).toMatchObject({
+        kind: 'unreachable',
+        reason: 'connection',
+        code: typeof code === 'string' ? code : expect.stringMatching(code),
+      });
+      expect(mayBeClientCertificateRefusal(outcome)).toBe(true);
+    },
+  );
 
   it('keeps at most 100 pools, one per distinct set of TLS settings', async () => {
     const on = deliverer();

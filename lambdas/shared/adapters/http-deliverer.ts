@@ -107,11 +107,13 @@ class AttemptTimeoutError extends Error {
 
 /**
  * The code of a connection error: the system, TLS or HTTP-parser code Node.js gives it, when it is
- * one (a short upper-case token); never the message, which may quote what the endpoint sent.
+ * one (a short upper-case token); never the message, which may quote what the endpoint sent. A
+ * slash is allowed: OpenSSL 3.2 and later (Node.js 24) name the SSLv3-family TLS alerts
+ * `ERR_SSL_SSL/TLS_ALERT_…` (such as `ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED`).
  */
 const errorCode = (error: unknown): string | undefined => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_/]{0,63}$/.test(code) ? code : undefined;
 };
 
 /**

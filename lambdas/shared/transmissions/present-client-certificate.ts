@@ -8,25 +8,32 @@ import type { ClientCertificate, DestinationSettings } from '../domain/model';
 import type { Deliverer, DeliveryOutcome, DeliveryRequest, DeliveryTls } from '../ports/deliverer';
 import type { Log } from '../ports/observe';
 
+/** The alerts of the SSLv3 family a server may refuse a client certificate with (RFC 8446 §6.2 numbers). */
+const SSLV3_FAMILY_ALERTS = [
+  'BAD_CERTIFICATE', // 42
+  'UNSUPPORTED_CERTIFICATE', // 43
+  'CERTIFICATE_REVOKED', // 44
+  'CERTIFICATE_EXPIRED', // 45
+  'CERTIFICATE_UNKNOWN', // 46
+  'HANDSHAKE_FAILURE', // 40
+];
+
 /**
  * The connection errors with which an endpoint may be refusing the client certificate, as Node.js
- * names them. TLS 1.3 alerts from OpenSSL-based servers (Apache httpd, HAProxy, `openssl s_server`)
- * and Java: certificate required (116), unknown CA (48), bad (42), unsupported (43), revoked (44),
- * expired (45), unknown (46) certificate, access denied (49), handshake failure (40). Over TLS 1.2
- * every alert arrives as `EPROTO`. Node.js servers (and some appliances) drop the connection
- * instead: `ECONNRESET` (or `EPIPE`, when the request was still being written). nginx answers HTTP
- * 400 instead: an answer, which this never retries.
+ * names them (measured on Node.js 20 with OpenSSL 3.0 and on Node.js 24, the functions' runtime,
+ * with OpenSSL 3.5: see test/integration/http-deliverer-tls.test.ts). TLS 1.3 alerts from
+ * OpenSSL-based servers (Apache httpd, HAProxy, `openssl s_server`) and Java: certificate required
+ * (116), unknown CA (48), access denied (49), and the SSLv3 family above, which OpenSSL 3.0 names
+ * `ERR_SSL_SSLV3_ALERT_…` and OpenSSL 3.2 and later `ERR_SSL_SSL/TLS_ALERT_…`. Over TLS 1.2 every
+ * alert arrives as `EPROTO`. Node.js servers (and some appliances) drop the connection instead:
+ * `ECONNRESET` (or `EPIPE`, when the request was still being written). nginx answers HTTP 400
+ * instead: an answer, which this never retries.
  */
 export const CLIENT_CERTIFICATE_REFUSALS: ReadonlySet<string> = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
-  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
-  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
   'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
-  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  ...SSLV3_FAMILY_ALERTS.flatMap((alert) => [`ERR_SSL_SSLV3_ALERT_${alert}`, `ERR_SSL_SSL/TLS_ALERT_${alert}`]),
   'EPROTO',
   'ECONNRESET',
   'EPIPE',
