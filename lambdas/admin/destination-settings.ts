@@ -1,4 +1,9 @@
 /** The admin API's listing of destinations and the change of their settings. */
+import {
+  certificateChangeOf,
+  certificateSummaries,
+  withoutCertificateFields,
+} from '../shared/domain/client-certificates';
 import { invalidRequest, notFound, urlChangeWhilePaused } from '../shared/domain/errors';
 import { checkDestinationUrl } from '../shared/domain/destination-url';
 import type { Destination, ProvisionedDestination } from '../shared/domain/model';
@@ -13,6 +18,7 @@ const showDestination = (destination: Destination) => ({
   name: destination.name,
   url: destination.url,
   ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
+  ...certificateSummaries(destination),
   status: destination.status,
   ...(destination.pause ? { pausedAt: destination.pause.pausedAt, pauseReason: destination.pause.reason } : {}),
 });
@@ -37,12 +43,15 @@ export const listDestinations = async (query: Query, ports: AdminPorts) => {
 };
 
 /**
- * `PATCH /v1/admin/destinations/{id}` `{name?, url?, timeoutMs?, inlineRetries?, maxPerSecond?}` → the destination
- * as `GET` shows it.
+ * `PATCH /v1/admin/destinations/{id}` `{name?, url?, timeoutMs?, inlineRetries?, maxPerSecond?,
+ * clientCertificate?, clientKey?, caBundle?, clientCertificateOverlapSeconds?}` → the destination as
+ * `GET` shows it.
  *
  * 1. Find the destination (404 unless provisioned).
  * 2. Validate the body as a creation's fields (400 naming the field; an empty body or an unknown
- *    field is refused), and a new URL against the deployment's URL policy (400).
+ *    field is refused), and a new URL against the deployment's URL policy (400). A new client
+ *    certificate replaces the current one, which is kept for its overlap (`certificateChangeOf`:
+ *    read from the destination found in step 1, so two rotations at once may keep either).
  * 3. Set only those fields, on condition that it is still provisioned: a pause, resume or lease
  *    written meanwhile stands. Delivery reads the destination's item at each batch and the prober
  *    under the head lease at each probe, so the change applies from the next attempt, the next
@@ -52,16 +61,18 @@ export const listDestinations = async (query: Query, ports: AdminPorts) => {
  *    write (see `changeUrlUnverified`).
  */
 export const updateDestination = async (destinationId: string, readBody: () => unknown, ports: AdminPorts) => {
-  const destination = await requireDestination(destinationId, ports.directory);
+  const current = await requireDestination(destinationId, ports.directory);
   const request = parseRequest(destinationUpdateSchema, readBody());
   const change: DestinationChange = {
-    ...request,
+    ...withoutCertificateFields(request),
     ...(request.url === undefined ? {} : { url: (await checkDestinationUrl(request.url, ports.urlPolicy)).href }),
+    ...certificateChangeOf(request, current, ports.clock()),
   };
-  if (destination.verify && change.url !== undefined && change.url !== destination.url) {
-    await changeUrlUnverified(destination, change, ports);
+  if (current.verify && change.url !== undefined && change.url !== current.url) {
+    await changeUrlUnverified(current, change, ports);
   } else if (!(await ports.catalog.updateDestination(destinationId, change)))
     throw notFound('destination', destinationId);
+  // Field names only: never the values (a certificate's key among them).
   ports.log.info('Destination updated', { destinationId, fields: Object.keys(change) });
   return describeDestination(destinationId, ports);
 };

@@ -2,6 +2,7 @@ import type { RedeliveryStore } from '../shared/ports/redeliveries';
 import { keyRotationConflict, notFound, provisioningFailed, subscriptionExists } from '../shared/domain/errors';
 import { checkDestinationUrl, type DestinationUrlPolicy } from '../shared/domain/destination-url';
 import { isRemoved, requireProvisioned } from '../shared/domain/destinations';
+import { certificateChangeOf, certificateSummaries } from '../shared/domain/client-certificates';
 import { hashApiKey, isId, newApiKey, newId, newSigningSecret } from '../shared/domain/ids';
 import type {
   Arrival,
@@ -168,6 +169,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
   await requireOrganization(organizationId, ports.directory);
   const request = parseRequest(destinationRequestSchema, readBody());
   const url = await checkDestinationUrl(request.url, ports.urlPolicy);
+  const certificates = certificateChangeOf(request, undefined, ports.clock());
   const signingSecret = newSigningSecret();
   const destination: ProvisioningDestination = {
     id: newId('destination'),
@@ -178,6 +180,8 @@ export const createDestination = async (organizationId: string, readBody: () => 
     inlineRetries: request.inlineRetries ?? INLINE_RETRY_LIMITS.default,
     ...(request.maxPerSecond === undefined ? {} : { maxPerSecond: request.maxPerSecond }),
     ...((request.verify ?? ports.verifyDestinations) ? { verify: true } : {}),
+    ...(certificates.clientCertificate ? { clientCertificate: certificates.clientCertificate } : {}),
+    ...(certificates.caBundle ? { caBundle: certificates.caBundle } : {}),
     signingSecret,
     status: 'provisioning',
     createdAt: ports.clock().toISOString(),
@@ -208,6 +212,7 @@ export const createDestination = async (organizationId: string, readBody: () => 
     timeoutMs: active.timeoutMs,
     inlineRetries: active.inlineRetries,
     ...(active.maxPerSecond === undefined ? {} : { maxPerSecond: active.maxPerSecond }),
+    ...certificateSummaries(active),
     signingSecret,
     ...(destination.verify ? { verify: true } : {}),
     status: !destination.verify || verification?.outcome === 'verified' ? ('active' as const) : ('unverified' as const),
@@ -241,7 +246,7 @@ export const createSubscription = async (body: unknown, ports: AdminPorts) => {
   return subscription;
 };
 
-/** `GET /v1/admin/destinations/{id}`: never the signing secret. */
+/** `GET /v1/admin/destinations/{id}`: never the signing secret, nor a certificate's PEM or key (summaries only). */
 export const describeDestination = async (destinationId: string, ports: AdminPorts) => {
   const destination = await requireDestination(destinationId, ports.directory);
   return {
@@ -253,6 +258,7 @@ export const describeDestination = async (destinationId: string, ports: AdminPor
     inlineRetries: destination.inlineRetries,
     ...(destination.maxPerSecond === undefined ? {} : { maxPerSecond: destination.maxPerSecond }),
     ...(destination.verify ? { verify: true } : {}),
+    ...certificateSummaries(destination),
     status: destination.status,
     ...(destination.status === 'unverified' && destination.verification
       ? { verification: destination.verification }

@@ -7,6 +7,7 @@ import type { ContextFor } from '../context';
 import { UsageError } from '../errors';
 import { pathOf } from '../http-client';
 import { integerIn, nonEmpty } from '../options';
+import { pemFile } from '../pem-file';
 import { readList } from '../paging';
 import { type Column, renderFields, renderTable } from '../table';
 import { noteMore, pageOptions, withPaging } from './list-options';
@@ -100,6 +101,9 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
     .option('--inline-retries <n>', 'retries in place before the destination pauses', integerIn(0))
     .option('--verify', 'require endpoint verification: nothing is delivered until the endpoint echoes a challenge')
     .option('--no-verify', 'no endpoint verification, whatever the deployment’s default')
+    .option('--client-certificate <file>', 'mTLS: a PEM certificate chain to present (with --client-key)', pemFile)
+    .option('--client-key <file>', 'mTLS: the certificate’s unencrypted PEM private key', pemFile)
+    .option('--ca-bundle <file>', 'PEM CA certificates that alone decide whether the endpoint is trusted', pemFile)
     .action(async (options, command: Command) => {
       const context = contextFor(command);
       const created = await context.client.send<Record<string, unknown>>({
@@ -111,6 +115,9 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
           timeoutMs: options.timeoutMs,
           inlineRetries: options.inlineRetries,
           verify: options.verify,
+          clientCertificate: options.clientCertificate,
+          clientKey: options.clientKey,
+          caBundle: options.caBundle,
         },
         as: 'admin',
       });
@@ -126,12 +133,31 @@ export const registerDestinations = (program: Command, contextFor: ContextFor): 
     .option('--url <url>', 'a new URL, validated as at creation')
     .option('--timeout-ms <ms>', 'a new attempt timeout, in milliseconds', integerIn(1))
     .option('--inline-retries <n>', 'a new number of retries in place', integerIn(0))
+    .option('--client-certificate <file>', 'mTLS: a new PEM certificate chain (with --client-key)', pemFile)
+    .option('--client-key <file>', 'mTLS: the new certificate’s unencrypted PEM private key', pemFile)
+    .option(
+      '--client-certificate-overlap-seconds <s>',
+      'how long the replaced certificate is still presented when the endpoint refuses the new one (default a week)',
+      integerIn(0),
+    )
+    .addOption(
+      new Option('--remove-client-certificate', 'stop presenting any client certificate').conflicts([
+        'clientCertificate',
+        'clientKey',
+      ]),
+    )
+    .option('--ca-bundle <file>', 'new PEM CA certificates to trust for the endpoint', pemFile)
+    .addOption(new Option('--remove-ca-bundle', 'trust the public roots again').conflicts('caBundle'))
     .action(async (id: string, options, command: Command) => {
       const body = {
         name: options.name,
         url: options.url,
         timeoutMs: options.timeoutMs,
         inlineRetries: options.inlineRetries,
+        clientCertificate: options.removeClientCertificate ? null : options.clientCertificate,
+        clientKey: options.clientKey,
+        clientCertificateOverlapSeconds: options.clientCertificateOverlapSeconds,
+        caBundle: options.removeCaBundle ? null : options.caBundle,
       };
       if (Object.values(body).every((value) => value === undefined)) {
         throw new UsageError('Nothing to change: give at least one of --name, --url, --timeout-ms, --inline-retries.');

@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { RESPONSE_EXCERPT_BYTES } from '../domain/attempt-log';
 import { addressesAllowed } from '../domain/destination-url';
 import type { TimeoutPhase } from '../domain/failures';
-import type { Deliverer, DeliveryOutcome, DeliveryRequest } from '../ports/deliverer';
+import type { Deliverer, DeliveryOutcome, DeliveryRequest, DeliveryTls } from '../ports/deliverer';
 import { readResponseExcerpt } from './response-excerpt';
 
 /**
@@ -25,6 +26,16 @@ const IDLE_CONNECTION_MS = 4_000;
 
 /** Connections kept per destination origin: a destination gets one POST at a time (FIFO order), a few spare. */
 const CONNECTIONS_PER_ORIGIN = 4;
+
+/** Every pool's settings: keep-alive, a few connections per origin, idle ones closed after `IDLE_CONNECTION_MS`. */
+const POOL = { keepAlive: true, maxSockets: CONNECTIONS_PER_ORIGIN, timeout: IDLE_CONNECTION_MS };
+
+/**
+ * Connection pools kept for destinations with TLS settings of their own (a client certificate, a
+ * CA bundle), one per distinct set; beyond this the least recently used is dropped (its idle
+ * connections close by themselves after `IDLE_CONNECTION_MS`; one in use finishes its exchange).
+ */
+const TLS_POOLS = 100;
 
 /** Which TLS servers deliveries trust, besides those whose certificates chain to Node.js's bundled authorities. */
 export interface DeliveryTrust {
@@ -96,11 +107,13 @@ class AttemptTimeoutError extends Error {
 
 /**
  * The code of a connection error: the system, TLS or HTTP-parser code Node.js gives it, when it is
- * one (a short upper-case token); never the message, which may quote what the endpoint sent.
+ * one (a short upper-case token); never the message, which may quote what the endpoint sent. A
+ * slash is allowed: OpenSSL 3.2 and later (Node.js 24) name the SSLv3-family TLS alerts
+ * `ERR_SSL_SSL/TLS_ALERT_…` (such as `ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED`).
  */
 const errorCode = (error: unknown): string | undefined => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_/]{0,63}$/.test(code) ? code : undefined;
 };
 
 /**
@@ -112,6 +125,10 @@ const errorCode = (error: unknown): string | undefined => {
  * whole exchange, connecting to the answer's last byte read, must fit in the destination's
  * timeout. A failed exchange is an `unreachable` outcome, not an error: a timeout names the phase
  * it cut short, a connection error its code. Durations are in ms.
+ *
+ * A delivery with TLS settings of its own (`DeliveryRequest.tls`: a client certificate to present,
+ * a CA bundle that replaces the trusted authorities) goes through a pool kept for that set alone
+ * (at most `TLS_POOLS` such pools), with the same address guard, timeouts and caps.
  *
  * Any legal HTTP/1.1 answer is accepted: interim 1xx answers before the final one (RFC 9110
  * §15.2: a client must parse them even unasked; they are skipped), `Connection: close`, chunked
@@ -127,6 +144,10 @@ export class HttpDeliverer implements Deliverer {
   private readonly http: HttpAgent;
   private readonly https: HttpsAgent;
   private readonly lookup: ReturnType<typeof guardedLookup>;
+  /** The authorities trusted without a destination's own bundle (undefined: Node.js's bundled ones). */
+  private readonly defaultCa: string[] | undefined;
+  /** Pools by `tlsPoolKey`, least recently used first (a Map keeps insertion order). */
+  private readonly tlsPools = new Map<string, HttpsAgent>();
 
   /**
    * @param policy which addresses deliveries may connect to
@@ -137,13 +158,13 @@ export class HttpDeliverer implements Deliverer {
     private readonly policy: DeliveryAddressPolicy,
     trust: DeliveryTrust = {},
   ) {
-    const pool = { keepAlive: true, maxSockets: CONNECTIONS_PER_ORIGIN, timeout: IDLE_CONNECTION_MS };
-    this.http = new HttpAgent(pool);
+    this.http = new HttpAgent(POOL);
     // `ca` replaces the bundled authorities: keep them.
     const ca = trust.extraCertificateAuthorities?.length
       ? [...rootCertificates, ...trust.extraCertificateAuthorities]
       : undefined;
-    this.https = new HttpsAgent({ ...pool, ...(ca ? { ca } : {}) });
+    this.defaultCa = ca;
+    this.https = new HttpsAgent({ ...POOL, ...(ca ? { ca } : {}) });
     this.lookup = guardedLookup(policy);
   }
 
@@ -156,6 +177,16 @@ export class HttpDeliverer implements Deliverer {
     if (isIP(host) && !addressesAllowed([host], this.policy.allowPrivate))
       return { kind: 'unreachable', reason: 'address_refused', durationMs: 0 };
     const secure = url.protocol === 'https:';
+    let httpsPool = this.https;
+    if (secure && delivery.tls) {
+      try {
+        httpsPool = this.tlsPool(delivery.tls);
+      } catch (error) {
+        // Checked at registration; a key or certificate the TLS stack still refuses fails the attempt.
+        const code = errorCode(error);
+        return { kind: 'unreachable', reason: 'connection', ...(code ? { code } : {}), durationMs: 0 };
+      }
+    }
     const body = typeof delivery.body === 'string' ? Buffer.from(delivery.body) : delivery.body;
     const hasLength = Object.keys(delivery.headers).some((name) => name.toLowerCase() === 'content-length');
 
@@ -166,7 +197,7 @@ export class HttpDeliverer implements Deliverer {
       const request = (secure ? httpsRequest : httpRequest)(url, {
         method: 'POST',
         headers: hasLength ? delivery.headers : { ...delivery.headers, 'content-length': String(body.byteLength) },
-        agent: secure ? this.https : this.http,
+        agent: secure ? httpsPool : this.http,
         lookup: this.lookup as LookupFunction,
       });
       const settle = (outcome: DeliveryOutcome) => {
@@ -230,4 +261,40 @@ export class HttpDeliverer implements Deliverer {
       request.end(body);
     });
   }
+
+  /**
+   * The pool for one destination's TLS settings: its client certificate and CAs in one secure
+   * context made once (not at every connection), in a pool of its own, so a connection (or a TLS
+   * session resumed from it) made with one identity never carries another's request.
+   * @throws the TLS stack's error when it refuses the certificate, key or CAs
+   */
+  private tlsPool(tls: DeliveryTls): HttpsAgent {
+    const key = tlsPoolKey(tls);
+    let pool = this.tlsPools.get(key);
+    if (pool) this.tlsPools.delete(key);
+    else {
+      const secureContext = createSecureContext({
+        ...(tls.clientCertificate ? { cert: tls.clientCertificate.chain, key: tls.clientCertificate.key } : {}),
+        ...(tls.caBundle !== undefined ? { ca: tls.caBundle } : this.defaultCa ? { ca: this.defaultCa } : {}),
+      });
+      pool = new HttpsAgent({ ...POOL, secureContext });
+      if (this.tlsPools.size >= TLS_POOLS) this.tlsPools.delete(this.tlsPools.keys().next().value!);
+    }
+    // Most recently used last.
+    this.tlsPools.set(key, pool);
+    return pool;
+  }
+
+  /** How many pools with TLS settings of their own are kept (at most `TLS_POOLS`); for tests. */
+  get tlsPoolCount(): number {
+    return this.tlsPools.size;
+  }
 }
+
+/** One key per distinct set of TLS settings: a digest, so the key material is not kept twice as a Map key. */
+const tlsPoolKey = (tls: DeliveryTls): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([tls.clientCertificate?.chain ?? null, tls.clientCertificate?.key ?? null, tls.caBundle ?? null]),
+    )
+    .digest('hex');

@@ -10,6 +10,7 @@ import { signatureOf } from '../domain/signature';
 import type { Deliverer } from '../ports/deliverer';
 import type { DestinationVerifications } from '../ports/destination-verification';
 import type { Clock, Log } from '../ports/observe';
+import { postPresentingClientCertificate } from '../transmissions/present-client-certificate';
 
 /** The `type` of the challenge body: `{"type": "conveyor.verification", "challenge": "<token>"}`. */
 export const VERIFICATION_TYPE = 'conveyor.verification';
@@ -71,7 +72,8 @@ export const judgeChallengeAnswer = (
  * 1. Make a random token (32 bytes, base64url) and the body
  *    `{"type":"conveyor.verification","challenge":"<token>"}`, signed like any delivery (Standard
  *    Webhooks v1 with the destination's secret; `webhook-id` is `verify_<ulid>`; no sequence).
- * 2. POST it to the destination's URL, waiting at most `min(timeoutMs, maxWaitMs)` ms.
+ * 2. POST it to the destination's URL, waiting at most `min(timeoutMs, maxWaitMs)` ms, with its
+ *    client certificate and CA bundle when it has them (`postPresentingClientCertificate`).
  * 3. The endpoint must answer 2xx with a JSON body `{"challenge": "<token>"}` (other fields allowed).
  * 4. Echoed: record it `active` (its mapping to be enabled: what waited in its queue is delivered
  *    then, in order). Not echoed: record the reason and the time as `verification` on it; it stays
@@ -91,18 +93,25 @@ export const verifyEndpoint = async (
   const body = Buffer.from(JSON.stringify({ type: VERIFICATION_TYPE, challenge: token }), 'utf8');
   const webhookId = newId('verification');
   const sentAt = ports.clock();
-  const outcome = await ports.deliverer.post({
-    url,
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'Conveyor/1',
-      'webhook-id': webhookId,
-      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-      'webhook-signature': signatureOf(destination.signingSecret, webhookId, sentAt, body),
+  // With the destination's client certificate and CA bundle, as its deliveries will be made.
+  const outcome = await postPresentingClientCertificate(
+    ports.deliverer,
+    destination,
+    {
+      url,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Conveyor/1',
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': signatureOf(destination.signingSecret, webhookId, sentAt, body),
+      },
+      timeoutMs: Math.min(destination.timeoutMs, maxWaitMs),
     },
-    timeoutMs: Math.min(destination.timeoutMs, maxWaitMs),
-  });
+    sentAt,
+    ports.log,
+  );
   const reason = judgeChallengeAnswer(outcome, token);
   if (reason === undefined) {
     if (!(await ports.verifications.recordVerified(destinationId, url))) {

@@ -48,6 +48,30 @@ export interface DestinationSettings {
    * must echo a challenge before anything is delivered, and again after each change of its URL.
    */
   readonly verify?: boolean;
+  /** mTLS: the client certificate presented to the endpoint (absent: none). Never returned by the API. */
+  readonly clientCertificate?: ClientCertificate;
+  /** The pair a rotation replaced, presented when the endpoint refuses the current one, until `validUntil`. */
+  readonly previousClientCertificate?: PreviousClientCertificate;
+  /** CA certificates (PEM) that alone decide whether the endpoint's server certificate is trusted (absent: the public roots). */
+  readonly caBundle?: string;
+}
+
+/**
+ * A client certificate and its private key, as given (see `domain/client-certificates.ts` for the
+ * checks): stored in the destination's item (the table is encrypted with the deployment's KMS key),
+ * never returned by the API, never logged.
+ */
+export interface ClientCertificate {
+  /** PEM certificates, the client's own first, then any intermediates. */
+  readonly chain: string;
+  /** PEM private key, unencrypted (PKCS#8, PKCS#1 or SEC1 EC). */
+  readonly key: string;
+}
+
+/** A client certificate a rotation replaced, kept for its overlap. */
+export interface PreviousClientCertificate extends ClientCertificate {
+  /** After this (ISO 8601) it is no longer presented. */
+  readonly validUntil: string;
 }
 
 /** The destination's own FIFO queue and the event-source mapping that feeds it to delivery. */

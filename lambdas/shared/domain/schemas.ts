@@ -1,6 +1,7 @@
 // Zod's mini build: the same checks and messages as the classic one in a fifth of its code (a
 // bundle reads it at every cold start of the ingest and admin functions).
 import * as z from 'zod/mini';
+import { certificateRequestFields, certificateUpdateFields } from './client-certificates';
 import { invalidRequest } from './errors';
 import { isId, type IdKind } from './ids';
 import { MAX_UPLOAD_BYTES } from './size-limits';
@@ -153,16 +154,21 @@ export const destinationRequestSchema = z.strictObject({
   maxPerSecond: z.optional(maxPerSecond),
   // Endpoint verification for this destination (absent: the deployment's `VERIFY_DESTINATIONS`); set at creation only.
   verify: z.optional(z.boolean({ error: 'must be true or false' })),
+  // mTLS and a private CA (client-certificates.ts).
+  ...certificateRequestFields,
 });
 
 /**
  * Body of `PATCH /v1/admin/destinations/{id}`: the creation's fields and rules (`name`, `url`,
- * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`), each optional, at least one; `maxPerSecond:
- * null` removes the limit. Not `verify`, which is chosen at creation.
+ * `timeoutMs` in ms, `inlineRetries`, `maxPerSecond`, `clientCertificate`, `clientKey`, `caBundle`),
+ * each optional, at least one; `maxPerSecond: null` removes the limit, `clientCertificate: null` mTLS,
+ * `caBundle: null` the private CA; `clientCertificateOverlapSeconds` goes with a new pair. Not
+ * `verify`, which is chosen at creation.
  */
 export const destinationUpdateSchema = z
   .extend(z.partial(z.omit(destinationRequestSchema, { verify: true })), {
     maxPerSecond: z.optional(z.nullable(maxPerSecond)),
+    ...certificateUpdateFields,
   })
   .check(z.refine(someField, NO_FIELD));
 

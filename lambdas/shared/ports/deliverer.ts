@@ -8,6 +8,19 @@ export interface DeliveryRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The whole attempt's time budget, in ms (the destination's timeout, longer for a large body: `attemptTimeoutMs`). */
   readonly timeoutMs: number;
+  /** The destination's own TLS settings (https only): a client certificate to present, CAs to trust. */
+  readonly tls?: DeliveryTls;
+}
+
+/**
+ * TLS settings of one destination, all PEM. Connections made with different settings are never
+ * shared (each set has its own connection pool).
+ */
+export interface DeliveryTls {
+  /** mTLS: the client's certificate chain (its own first) and private key, presented when the server asks. */
+  readonly clientCertificate?: { readonly chain: string; readonly key: string };
+  /** The CAs that alone decide whether the server's certificate is trusted, instead of the public roots. */
+  readonly caBundle?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The directory port: organizations, sources (and their API keys), destinations and subscriptions. */
+import type { CertificateChange } from '../domain/client-certificates';
 import type { Destination, DestinationSettings, Organization, Source, Subscription } from '../domain/model';
 import type { Page, PageRequest } from './pages';
 
@@ -91,7 +92,7 @@ export interface ApiKeyHolder {
 export type DestinationChange = Partial<Pick<DestinationSettings, 'name' | 'url' | 'timeoutMs' | 'inlineRetries'>> & {
   /** `null` removes the limit. */
   readonly maxPerSecond?: number | null;
-};
+} & CertificateChange;
 
 /** What `DirectoryCatalog.updateOrganization` may change. */
 export type OrganizationChange = Partial<Pick<Organization, 'name' | 'alertEmail'>>;

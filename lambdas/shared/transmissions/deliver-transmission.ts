@@ -19,6 +19,7 @@ import type { MessageStore } from '../ports/messages';
 import type { PayloadStore } from '../ports/payloads';
 import type { PayloadArchive } from '../ports/redeliveries';
 import { errorFields } from '../runtime/logging';
+import { postPresentingClientCertificate } from './present-client-certificate';
 
 /** The ports one delivery reads and writes. */
 export interface DeliveryDependencies {
@@ -173,7 +174,9 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    same reservation, 1000 / maxPerSecond ms after the previous delivery's at the earliest: wait
  *    for it, or answer `deferred` when the invocation has no room for it.
  * 5. POST the body's bytes, signed (Standard Webhooks), within `attemptTimeoutMs`: the
- *    destination's `timeoutMs`, longer for a body beyond 1 MiB (delivery-timeout.ts).
+ *    destination's `timeoutMs`, longer for a body beyond 1 MiB (delivery-timeout.ts), presenting
+ *    its client certificate (the replaced one too, inside a rotation's overlap) and trusting its
+ *    CA bundle (`postPresentingClientCertificate`).
  * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
  *    the answer's excerpt), count and log it (never the excerpt); a replay's parked entry is removed.
  * 7. Otherwise record the failed attempt (counted, `lastError`, and its attempt-log entry keyed by
@@ -270,12 +273,14 @@ export const deliverTransmission = async (
       sentAt: ports.clock(),
     });
     const { outcome, responseExcerpt } = withoutExcerpt(
-      await ports.deliverer.post({
-        url: destination.url,
-        body: payload,
-        headers,
-        timeoutMs,
-      }),
+      // With the destination's client certificate and CA bundle, if it has them (the replaced certificate inside its overlap too).
+      await postPresentingClientCertificate(
+        ports.deliverer,
+        destination,
+        { url: destination.url, body: payload, headers, timeoutMs },
+        ports.clock(),
+        ports.log,
+      ),
     );
     const endedAt = ports.clock();
     const attempts = transmission.attempts + retry + 1;

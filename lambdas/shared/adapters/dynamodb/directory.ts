@@ -406,7 +406,7 @@ export class DynamoDirectory implements Directory {
   }
 
   /**
-   * `deleting` → `deleted` with `deletedAt`, removing the signing secret and the head lease; a
+   * `deleting` → `deleted` with `deletedAt`, removing the signing secret, the client certificates and the head lease; a
    * destination already deleted is left as it is (the condition refuses, which counts as done).
    */
   async recordDestinationDeleted(id: string, deletedAt: string): Promise<void> {
@@ -416,7 +416,8 @@ export class DynamoDirectory implements Directory {
         new UpdateCommand({
           TableName: tableName,
           Key: destinationKey(id),
-          UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+          UpdateExpression:
+            'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, clientCertificate, previousClientCertificate, headHolder, headHeldUntil',
           ConditionExpression: '#status = :deleting',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':deleted': 'deleted', ':deleting': 'deleting', ':at': deletedAt },

@@ -450,14 +450,15 @@ describe('DynamoDirectory: deleting a destination', () => {
     expect(await directory.recordDestinationDeleting('dst_1', 'active', start)).toBe(false);
   });
 
-  it('marks it deleted without its secret or head lease; an already deleted one is left as it is', async () => {
+  it('marks it deleted without its secret, client certificates or head lease; an already deleted one is left as it is', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
 
     await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:01.000Z');
     await directory.recordDestinationDeleted('dst_1', '2026-01-02T00:00:02.000Z');
 
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
-      UpdateExpression: 'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, headHolder, headHeldUntil',
+      UpdateExpression:
+        'SET #status = :deleted, deletedAt = :at REMOVE signingSecret, clientCertificate, previousClientCertificate, headHolder, headHeldUntil',
       ConditionExpression: '#status = :deleting',
     });
   });
