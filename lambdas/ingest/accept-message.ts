@@ -16,9 +16,16 @@ import {
   type PayloadReference,
 } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
-import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
-import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
-import { route } from '../shared/domain/routing';
+import { parseJsonBody } from '../shared/domain/json-body';
+import type {
+  AcceptedMessage,
+  Destination,
+  Message,
+  ProvisionedDestination,
+  Source,
+  Subscription,
+} from '../shared/domain/model';
+import { type Route, route, sameRoute } from '../shared/domain/routing';
 import { entryNeedsPayloadStore } from '../shared/domain/size-limits';
 import {
   idempotencyKeySchema,
@@ -42,9 +49,13 @@ export interface AcceptMessagePorts extends UploadedDataPorts {
    * Destinations and subscriptions. `getDestination` may answer from a warm function's memory
    * (`CachedDirectory`); `getDestinationNow` always reads the store, for the rare named destination
    * no subscription covers (one deleted since it was remembered has lost its subscriptions).
+   * `listSubscriptionsOfSource` always reads the store; `rememberedSubscriptionsOf`, where the
+   * directory has a memory, answers what it last read (or undefined), so that routing need not
+   * wait for the store: the route is checked against a fresh read before the message is committed.
    */
   readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'> & {
     getDestinationNow(id: string): Promise<Destination | undefined>;
+    rememberedSubscriptionsOf?(sourceId: string): readonly Subscription[] | undefined;
   };
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
@@ -82,7 +93,9 @@ export interface AcceptMessageInput {
  *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
  * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
  * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
- *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`).
+ *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`), by the source's
+ *    subscriptions as a warm function remembers them when it does, while they are read afresh
+ *    in parallel; a refusal is answered only from the fresh read.
  * 5. With `dataUpload`: read and check the document (409 `upload_incomplete`, 400
  *    `invalid_upload`: `readUpload`), then take it for this message (409 `upload_used` when
  *    another took it first) and tag it used (`takeUpload`).
@@ -92,20 +105,91 @@ export interface AcceptMessageInput {
  *    `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a delivery batch of ten fits one Lambda
  *    invocation; or over `maxQueueMessageBytes`): then it goes to the payload store first and
  *    the entries carry a reference to it.
- * 7. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
+ * 7. Send every entry to its destination's queue, in parallel. When the route came from memory,
+ *    check it against the fresh read: if the subscriptions changed it (one created or deleted, a
+ *    destination deleted, whose queue then refuses the write), abandon the message and start again
+ *    from step 2 with the fresh subscriptions, once. Otherwise any refusal abandons the message.
  * 8. Commit the message, with the answer for its key; a failure abandons it.
  * 9. Count and answer.
+ *
+ * The body is parsed once (`parseJsonBody`): the value for the schema and the exact text of
+ * `data` come from the same pass.
  *
  * A failing dependency answers 503 `not_accepted` (nothing was acknowledged; the sender retries
  * with the same key). On any failure after step 2 the key is released, and after step 5 the
  * upload is given back (`releaseUpload`); nothing is enqueued before step 7.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
-  const { source } = input;
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
+  const body = parseJsonBody(input.body);
   // The schema lets through exactly one of `data` and `dataUpload`.
-  const request = parseRequest(messageRequestSchema, parseJsonObject(input.body));
+  const request = parseRequest(messageRequestSchema, body.value);
+  const valid: ValidRequest = {
+    source: input.source,
+    idempotencyKey,
+    body: input.body,
+    request,
+    rawData: body.propertyText('data'),
+  };
+  const subscriptions = readSubscriptions(input.source.id, ports);
+  try {
+    return await acceptRouted(valid, subscriptions, ports);
+  } catch (error) {
+    if (!(error instanceof StaleRouteError)) throw error;
+    ports.log.info('Message routed again: the subscriptions remembered had changed', {
+      sourceId: input.source.id,
+      abandonedMessageId: error.messageId,
+    });
+    return acceptRouted(valid, { fresh: Promise.resolve(error.subscriptions) }, ports);
+  }
+};
 
+/** A request whose header and body passed validation. */
+interface ValidRequest {
+  readonly source: Source;
+  readonly idempotencyKey: string | undefined;
+  /** The body as sent (its hash binds the Idempotency-Key). */
+  readonly body: string;
+  readonly request: MessageRequest;
+  /** `data`'s exact text in the body, when the body has `data`. */
+  readonly rawData: string | undefined;
+}
+
+/** The source's subscriptions: as remembered (when they are), and as read from the store (started at once). */
+interface SubscriptionReads {
+  readonly remembered?: readonly Subscription[];
+  readonly fresh: Promise<readonly Subscription[]>;
+}
+
+/** Starts the fresh read; its failure is answered where it is awaited (never an unhandled rejection). */
+const readSubscriptions = (sourceId: string, ports: AcceptMessagePorts): SubscriptionReads => {
+  const fresh = ports.directory.listSubscriptionsOfSource(sourceId);
+  fresh.catch(() => undefined);
+  const remembered = ports.directory.rememberedSubscriptionsOf?.(sourceId);
+  return remembered === undefined ? { fresh } : { remembered, fresh };
+};
+
+/**
+ * A route taken from remembered subscriptions is not the one the store's route to now: the message
+ * (already abandoned) is to be accepted again, under a new id, with `subscriptions`.
+ */
+class StaleRouteError extends Error {
+  constructor(
+    readonly messageId: string,
+    readonly subscriptions: readonly Subscription[],
+  ) {
+    super(`The route of message ${messageId} was taken from subscriptions that have changed`);
+    this.name = 'StaleRouteError';
+  }
+}
+
+/** Steps 2–9 of `acceptMessage`, routed by `subscriptions`. */
+const acceptRouted = async (
+  valid: ValidRequest,
+  subscriptions: SubscriptionReads,
+  ports: AcceptMessagePorts,
+): Promise<AcceptedMessage> => {
+  const { source, idempotencyKey, request } = valid;
   const messageId = newId('message');
   const claim: IdempotencyRequest | undefined =
     idempotencyKey === undefined
@@ -113,7 +197,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       : {
           sourceId: source.id,
           key: idempotencyKey,
-          requestHash: createHash('sha256').update(input.body).digest('hex'),
+          requestHash: createHash('sha256').update(valid.body).digest('hex'),
           messageId,
           leaseMs: ports.idempotencyLeaseMs,
         };
@@ -135,10 +219,11 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   let uploadTaken = false;
   try {
     upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
-    const destinations = await resolveDestinations(source, request, ports.directory);
+    const routing = await resolveDestinations(request, subscriptions, ports.directory);
+    const { destinations } = routing;
     let data: MessageData;
     if (upload === undefined) {
-      data = { rawData: rawDataOf(input.body) };
+      data = { rawData: rawDataOf(valid.rawData) };
     } else {
       data = { reference: await readUpload(upload, ports) };
       await takeUpload(upload, data.reference, messageId, ports);
@@ -173,7 +258,9 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       })),
     };
     const entries = await queueEntries(planned, data, { messageId, sourceId: source.id }, ports);
-    await enqueue(entries, { messageId, sourceId: source.id }, ports);
+    await enqueue(entries, { messageId, sourceId: source.id }, ports, () =>
+      confirmRoute(routing, request, subscriptions, { messageId, sourceId: source.id }, ports),
+    );
 
     const answer: AcceptedMessage = {
       messageId,
@@ -203,7 +290,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   } catch (error) {
     if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
     if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError || error instanceof StaleRouteError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
     throw notAccepted('A dependency failed.');
   }
@@ -222,8 +309,7 @@ interface PlannedEntry {
 }
 
 /** `data`'s exact text in the body, sent on as it came (the schema made sure it is there). */
-const rawDataOf = (body: string): string => {
-  const rawData = rawPropertyText(body, 'data');
+const rawDataOf = (rawData: string | undefined): string => {
   if (rawData === undefined) throw invalidRequest('data is required.');
   return rawData;
 };
@@ -276,11 +362,20 @@ const entriesOf = (
     entry: { groupId: destination.id, deduplicationId: header.transmissionId, body },
   }));
 
-/** Sends every entry to its destination's queue at once; when any is refused, abandons the message (503). */
-const enqueue = async (entries: readonly PlannedEntry[], ids: MessageIds, ports: AcceptMessagePorts): Promise<void> => {
+/**
+ * Sends every entry to its destination's queue at once, then `confirm`s the route (which throws
+ * when it was stale); when any send is refused, abandons the message (503).
+ */
+const enqueue = async (
+  entries: readonly PlannedEntry[],
+  ids: MessageIds,
+  ports: AcceptMessagePorts,
+  confirm: () => Promise<void>,
+): Promise<void> => {
   const sends = await Promise.allSettled(
     entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl, entry)),
   );
+  await confirm();
   const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');
   const [firstRejection] = rejected;
   if (firstRejection === undefined) return;
@@ -326,20 +421,74 @@ const abandon = async (messageId: string, ports: AcceptMessagePorts) => {
 const usable = (destination: Destination | undefined): destination is ProvisionedDestination =>
   destination !== undefined && isProvisioned(destination);
 
+/** The destinations a message goes to, the route they come from, and whether its subscriptions came from memory. */
+interface Routing {
+  readonly destinations: ProvisionedDestination[];
+  readonly route: Route;
+  readonly remembered: boolean;
+}
+
+/**
+ * The destinations a message goes to (`destinationsOf`), by the remembered subscriptions when there
+ * are any; a refusal by those (403, 404, 422) is decided again by the fresh read, so a subscription
+ * or destination created a moment ago works at once.
+ */
+const resolveDestinations = async (
+  request: MessageRequest,
+  subscriptions: SubscriptionReads,
+  directory: AcceptMessagePorts['directory'],
+): Promise<Routing> => {
+  if (subscriptions.remembered !== undefined) {
+    try {
+      return { ...(await destinationsOf(request, subscriptions.remembered, directory)), remembered: true };
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
+  }
+  return { ...(await destinationsOf(request, await subscriptions.fresh, directory)), remembered: false };
+};
+
+/**
+ * Step 7's check of a route taken from remembered subscriptions, once its entries are sent: the
+ * fresh read must route the message the same way. When it does not, the message is abandoned (its
+ * entries are dropped by delivery) and `StaleRouteError` carries the fresh subscriptions. A fresh
+ * read that fails abandons the message too (503 `not_accepted`).
+ */
+const confirmRoute = async (
+  routing: Routing,
+  request: MessageRequest,
+  subscriptions: SubscriptionReads,
+  ids: MessageIds,
+  ports: AcceptMessagePorts,
+): Promise<void> => {
+  if (!routing.remembered) return;
+  let current: readonly Subscription[];
+  try {
+    current = await subscriptions.fresh;
+  } catch (error) {
+    ports.log.error('Subscriptions could not be read', { ...ids, ...errorFields(error) });
+    await abandon(ids.messageId, ports);
+    throw notAccepted('A dependency failed.');
+  }
+  if (sameRoute(route(request.meta, current), routing.route)) return;
+  await abandon(ids.messageId, ports);
+  throw new StaleRouteError(ids.messageId, current);
+};
+
 /**
  * The destinations a message goes to: each one it names must exist (404) and be covered by one of
  * the source's subscriptions (403); without names, every destination a covering subscription
  * points to. None at all is 422. A deleted destination (or one being deleted) counts as absent:
- * its deletion removes its subscriptions first, so routing by subscription never reaches it, and a
+ * its deletion removes its subscriptions first, so routing by subscription never reaches it (a
+ * route from remembered subscriptions is checked against the store: `confirmRoute`), and a
  * named one that no subscription covers is read again from the store (not the warm cache, which
  * may remember it from before its deletion) to tell 404 from 403.
  */
-const resolveDestinations = async (
-  source: Source,
+const destinationsOf = async (
   request: MessageRequest,
+  subscriptions: readonly Subscription[],
   directory: AcceptMessagePorts['directory'],
-): Promise<ProvisionedDestination[]> => {
-  const subscriptions = await directory.listSubscriptionsOfSource(source.id);
+): Promise<{ destinations: ProvisionedDestination[]; route: Route }> => {
   const routed = route(request.meta, subscriptions);
   const named = request.meta.destinations ?? [];
   const [covered, uncovered] = await Promise.all([
@@ -354,5 +503,5 @@ const resolveDestinations = async (
   if (forbidden !== undefined) throw destinationNotAllowed(forbidden);
   const destinations = routed.destinationIds.map((id) => byId.get(id)).filter(usable);
   if (destinations.length === 0) throw noDestination();
-  return destinations;
+  return { destinations, route: routed };
 };
