@@ -134,7 +134,7 @@ describe('acceptMessage with remembered subscriptions', () => {
     expect(destinationsOf(await send({ destinations: [archive.id] }))).toEqual([archive.id]);
   });
 
-  it('answers 422 no_destination at once when the only subscription was deleted (the remembered route's entry abandoned)', async () => {
+  it('answers 422 no_destination at once when the only subscription was deleted (the remembered route’s entry abandoned)', async () => {
     const lab = destination('lab');
     const { directory, sent, send } = await setUp(lab);
     await send();
