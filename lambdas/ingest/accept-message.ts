@@ -278,7 +278,8 @@ const acceptRouted = async (
       if (!(error instanceof MessageAbandonedError)) await abandon(messageId, ports);
       throw notAccepted('The message could not be recorded.');
     }
-    ports.log.info('Message accepted', {
+    // DEBUG: one line per message was most of the log bytes; the message's item records it.
+    ports.log.debug('Message accepted', {
       messageId,
       sourceId: source.id,
       transmissions: answer.transmissions.length,
