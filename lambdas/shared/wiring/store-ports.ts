@@ -24,7 +24,7 @@ export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
     clock: systemClock,
     directory,
     destinationState: new DynamoDestinationState(clients.documents, config.tableName, systemClock),
-    messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock),
+    messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock, config.recordRetentionDays),
     queues: new SqsDestinationQueues(clients.sqs, config.queues),
     payloads: lazyPayloadStore(config.payloadBucket, s3),
     archive: config.payloadRetentionDays > 0 ? lazyPayloadArchive(config.payloadBucket, s3) : KEEP_NOTHING,
