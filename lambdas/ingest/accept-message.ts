@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isProvisioned } from '../shared/domain/destinations';
-import {
-  ApiError,
-  destinationNotAllowed,
-  idempotencyKeyReused,
-  invalidRequest,
-  noDestination,
-  notAccepted,
-  notFound,
-} from '../shared/domain/errors';
+import { ApiError, idempotencyKeyReused, invalidRequest, notAccepted } from '../shared/domain/errors';
 import {
   encodeReferenceEnvelope,
   type EnvelopeHeader,
@@ -17,15 +8,7 @@ import {
 } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
 import { parseJsonBody } from '../shared/domain/json-body';
-import type {
-  AcceptedMessage,
-  Destination,
-  Message,
-  ProvisionedDestination,
-  Source,
-  Subscription,
-} from '../shared/domain/model';
-import { type Route, route, sameRoute } from '../shared/domain/routing';
+import type { AcceptedMessage, Message, ProvisionedDestination, Source, Subscription } from '../shared/domain/model';
 import { entryNeedsPayloadStore } from '../shared/domain/size-limits';
 import {
   idempotencyKeySchema,
@@ -37,26 +20,23 @@ import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields } from '../shared/runtime/logging';
 import type { Clock, Log, Meter } from '../shared/ports/observe';
 import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
-import type { Directory } from '../shared/ports/directory';
 import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
 import type { PayloadStore } from '../shared/ports/payloads';
 import type { UploadRecord } from '../shared/domain/uploads';
+import {
+  changedSubscriptions,
+  type RoutingDirectory,
+  type Routing,
+  readSubscriptions,
+  resolveDestinations,
+  type SubscriptionReads,
+} from './message-routing';
 import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
 export interface AcceptMessagePorts extends UploadedDataPorts {
-  /**
-   * Destinations and subscriptions. `getDestination` may answer from a warm function's memory
-   * (`CachedDirectory`); `getDestinationNow` always reads the store, for the rare named destination
-   * no subscription covers (one deleted since it was remembered has lost its subscriptions).
-   * `listSubscriptionsOfSource` always reads the store; `rememberedSubscriptionsOf`, where the
-   * directory has a memory, answers what it last read (or undefined), so that routing need not
-   * wait for the store: the route is checked against a fresh read before the message is committed.
-   */
-  readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'> & {
-    getDestinationNow(id: string): Promise<Destination | undefined>;
-    rememberedSubscriptionsOf?(sourceId: string): readonly Subscription[] | undefined;
-  };
+  /** Destinations and subscriptions (see `RoutingDirectory`). */
+  readonly directory: RoutingDirectory;
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly clock: Clock;
@@ -131,7 +111,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
     request,
     rawData: body.propertyText('data'),
   };
-  const subscriptions = readSubscriptions(input.source.id, ports);
+  const subscriptions = readSubscriptions(input.source.id, ports.directory);
   try {
     return await acceptRouted(valid, subscriptions, ports);
   } catch (error) {
@@ -155,22 +135,8 @@ interface ValidRequest {
   readonly rawData: string | undefined;
 }
 
-/** The source's subscriptions: as remembered (when they are), and as read from the store (started at once). */
-interface SubscriptionReads {
-  readonly remembered?: readonly Subscription[];
-  readonly fresh: Promise<readonly Subscription[]>;
-}
-
-/** Starts the fresh read; its failure is answered where it is awaited (never an unhandled rejection). */
-const readSubscriptions = (sourceId: string, ports: AcceptMessagePorts): SubscriptionReads => {
-  const fresh = ports.directory.listSubscriptionsOfSource(sourceId);
-  fresh.catch(() => undefined);
-  const remembered = ports.directory.rememberedSubscriptionsOf?.(sourceId);
-  return remembered === undefined ? { fresh } : { remembered, fresh };
-};
-
 /**
- * A route taken from remembered subscriptions is not the one the store's route to now: the message
+ * A route taken from remembered subscriptions is not the one the stored subscriptions give now: the message
  * (already abandoned) is to be accepted again, under a new id, with `subscriptions`.
  */
 class StaleRouteError extends Error {
@@ -418,42 +384,10 @@ const abandon = async (messageId: string, ports: AcceptMessagePorts) => {
   });
 };
 
-/** A destination ingest can route to: it exists, has its queue and is neither being deleted nor deleted. */
-const usable = (destination: Destination | undefined): destination is ProvisionedDestination =>
-  destination !== undefined && isProvisioned(destination);
-
-/** The destinations a message goes to, the route they come from, and whether its subscriptions came from memory. */
-interface Routing {
-  readonly destinations: ProvisionedDestination[];
-  readonly route: Route;
-  readonly remembered: boolean;
-}
-
 /**
- * The destinations a message goes to (`destinationsOf`), by the remembered subscriptions when there
- * are any; a refusal by those (403, 404, 422) is decided again by the fresh read, so a subscription
- * or destination created a moment ago works at once.
- */
-const resolveDestinations = async (
-  request: MessageRequest,
-  subscriptions: SubscriptionReads,
-  directory: AcceptMessagePorts['directory'],
-): Promise<Routing> => {
-  if (subscriptions.remembered !== undefined) {
-    try {
-      return { ...(await destinationsOf(request, subscriptions.remembered, directory)), remembered: true };
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-    }
-  }
-  return { ...(await destinationsOf(request, await subscriptions.fresh, directory)), remembered: false };
-};
-
-/**
- * Step 7's check of a route taken from remembered subscriptions, once its entries are sent: the
- * fresh read must route the message the same way. When it does not, the message is abandoned (its
- * entries are dropped by delivery) and `StaleRouteError` carries the fresh subscriptions. A fresh
- * read that fails abandons the message too (503 `not_accepted`).
+ * Step 7's check of a route taken from remembered subscriptions, once its entries are sent: when the
+ * stored subscriptions route the message otherwise, abandons it (delivery drops its entries) and
+ * throws `StaleRouteError` with them; a fresh read that fails abandons it too (503 `not_accepted`).
  */
 const confirmRoute = async (
   routing: Routing,
@@ -462,47 +396,15 @@ const confirmRoute = async (
   ids: MessageIds,
   ports: AcceptMessagePorts,
 ): Promise<void> => {
-  if (!routing.remembered) return;
-  let current: readonly Subscription[];
+  let changed: readonly Subscription[] | undefined;
   try {
-    current = await subscriptions.fresh;
+    changed = await changedSubscriptions(routing, request, subscriptions);
   } catch (error) {
     ports.log.error('Subscriptions could not be read', { ...ids, ...errorFields(error) });
     await abandon(ids.messageId, ports);
     throw notAccepted('A dependency failed.');
   }
-  if (sameRoute(route(request.meta, current), routing.route)) return;
+  if (changed === undefined) return;
   await abandon(ids.messageId, ports);
-  throw new StaleRouteError(ids.messageId, current);
-};
-
-/**
- * The destinations a message goes to: each one it names must exist (404) and be covered by one of
- * the source's subscriptions (403); without names, every destination a covering subscription
- * points to. None at all is 422. A deleted destination (or one being deleted) counts as absent:
- * its deletion removes its subscriptions first, so routing by subscription never reaches it (a
- * route from remembered subscriptions is checked against the store: `confirmRoute`), and a
- * named one that no subscription covers is read again from the store (not the warm cache, which
- * may remember it from before its deletion) to tell 404 from 403.
- */
-const destinationsOf = async (
-  request: MessageRequest,
-  subscriptions: readonly Subscription[],
-  directory: AcceptMessagePorts['directory'],
-): Promise<{ destinations: ProvisionedDestination[]; route: Route }> => {
-  const routed = route(request.meta, subscriptions);
-  const named = request.meta.destinations ?? [];
-  const [covered, uncovered] = await Promise.all([
-    Promise.all(routed.destinationIds.map((id) => directory.getDestination(id))),
-    Promise.all(routed.uncovered.map((id) => directory.getDestinationNow(id))),
-  ]);
-  const byId = new Map([...covered, ...uncovered].filter(usable).map((destination) => [destination.id, destination]));
-
-  const missing = named.find((id) => !byId.has(id));
-  if (missing !== undefined) throw notFound('destination', missing);
-  const forbidden = routed.uncovered[0];
-  if (forbidden !== undefined) throw destinationNotAllowed(forbidden);
-  const destinations = routed.destinationIds.map((id) => byId.get(id)).filter(usable);
-  if (destinations.length === 0) throw noDestination();
-  return { destinations, route: routed };
+  throw new StaleRouteError(ids.messageId, changed);
 };

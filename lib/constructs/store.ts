@@ -6,7 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
-import { DEFAULT_RECORD_RETENTION_DAYS, recordRetentionProblem } from '../../lambdas/shared/domain/record-retention';
+import { defaultRecordRetentionDays, recordRetentionProblem } from '../../lambdas/shared/domain/record-retention';
 import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface StoreProps {
@@ -37,8 +37,7 @@ export class Store extends Construct {
   constructor(scope: Construct, id: string, props: StoreProps) {
     super(scope, id);
     const payloadRetentionDays = props.payloadRetentionDays ?? 7;
-    this.recordRetentionDays =
-      props.recordRetentionDays ?? Math.max(DEFAULT_RECORD_RETENTION_DAYS, payloadRetentionDays + 14);
+    this.recordRetentionDays = props.recordRetentionDays ?? defaultRecordRetentionDays(payloadRetentionDays);
     const problem = recordRetentionProblem(this.recordRetentionDays, payloadRetentionDays);
     if (problem !== undefined) throw new Error(problem);
     // Table rather than TableV2: TableV2 with a customer-managed key needs a region-specific stack.

@@ -7,6 +7,7 @@
  * counted here: they are metrics, published once per invocation.
  */
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { SQSRecord } from 'aws-lambda';
 import { createDeliveryHandler } from '../../lambdas/delivery/app';
 import { createIngestApi } from '../../lambdas/ingest/app';
 import { encodeEnvelope } from '../../lambdas/shared/domain/envelope';
@@ -87,7 +88,7 @@ const deliveryLogBytes = async (logLevel: LogLevel) => {
   });
   fakes.directory.destinations.set(destination.id, destination);
   const handler = createDeliveryHandler(fakes.ports, logger, metrics);
-  const records = [];
+  const records: SQSRecord[] = [];
   for (let n = 0; n < MESSAGES; n++) {
     const messageId = newId('message');
     const transmissionId = transmissionIdOf(messageId, 0);

@@ -39,5 +39,9 @@ export const recordRetentionProblem = (
   return undefined;
 };
 
+/** The record retention (days) a deployment gets unless it says: 90, or 14 days beyond a longer payload retention. */
+export const defaultRecordRetentionDays = (payloadRetentionDays: number): number =>
+  Math.max(DEFAULT_RECORD_RETENTION_DAYS, leastRecordRetentionDays(payloadRetentionDays));
+
 /** The seconds in `days` days: the unit records' TTLs are added in. */
 export const retentionSeconds = (days: number): number => days * 24 * 60 * 60;

@@ -7,7 +7,7 @@ import { LogLevel } from '@aws-lambda-powertools/logger';
 import type { LogLevel as LogLevelName } from '@aws-lambda-powertools/logger/types';
 import { MAX_RETENTION_SECONDS, type QueueSettings } from '../adapters/sqs-destination-queues';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
-import { DEFAULT_RECORD_RETENTION_DAYS, recordRetentionProblem } from '../domain/record-retention';
+import { defaultRecordRetentionDays, recordRetentionProblem } from '../domain/record-retention';
 import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../domain/pause-episodes';
 import type { PauseSettings } from '../pauses/pause-ports';
 import { ENV, type Environment, envReader } from './env';
@@ -42,7 +42,7 @@ export const readRecordRetentionDays = (env?: Environment): number => {
       if (problem !== undefined) throw new Error(problem);
       return days;
     },
-    Math.max(DEFAULT_RECORD_RETENTION_DAYS, payloadRetentionDays + 14),
+    defaultRecordRetentionDays(payloadRetentionDays),
   );
 };
 
@@ -67,9 +67,11 @@ export interface StoreConfig {
   readonly payloadRetentionDays: number;
   /**
    * Days a message's records are kept by TTL: its item once every transmission was delivered, its
-   * arrival-log entries and failed attempts from their time (`record-retention.ts`). @default 90
+   * arrival-log entries and failed attempts from their time (`record-retention.ts`). Read only when
+   * RECORD_RETENTION_DAYS is set (the stack always sets it); otherwise the default applies where
+   * the store is wired (`defaultRecordRetentionDays`). @default 90
    */
-  readonly recordRetentionDays: number;
+  readonly recordRetentionDays?: number;
   readonly queues: QueueSettings;
 }
 
@@ -120,7 +122,9 @@ export const readStoreConfig = (env?: Environment): StoreConfig => {
     tableName: read.string(ENV.TABLE_NAME),
     payloadBucket: read.string(ENV.PAYLOAD_BUCKET),
     payloadRetentionDays: readPayloadRetentionDays(env),
-    recordRetentionDays: readRecordRetentionDays(env),
+    ...(read.optional(ENV.RECORD_RETENTION_DAYS) === undefined
+      ? {}
+      : { recordRetentionDays: readRecordRetentionDays(env) }),
     queues: {
       namePrefix: read.string(ENV.QUEUE_NAME_PREFIX),
       visibilityTimeoutSeconds: read.integer(ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS, 720),

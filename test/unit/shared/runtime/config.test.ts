@@ -87,7 +87,6 @@ describe('readStoreConfig', () => {
       tableName: 'conveyor-table',
       payloadBucket: 'conveyor-payloads',
       payloadRetentionDays: 7,
-      recordRetentionDays: 90,
       queues: {
         namePrefix: 'conveyor-dst-',
         visibilityTimeoutSeconds: 720,
