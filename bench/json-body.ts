@@ -7,6 +7,7 @@
  * json-body.ts is checked out: with `parseJsonBody` (one scan and one JSON.parse) or, on older
  * code, `parseJsonObject` then `rawPropertyText` (what ingest did before).
  */
+import { pathToFileURL } from 'node:url';
 import * as jsonBody from '../lambdas/shared/domain/json-body';
 
 /** The `p`th percentile of `values` (nearest rank); harness.ts has the same, but loads the test fixtures. */
@@ -57,15 +58,35 @@ const measure = (text: string, runs: number) => {
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 };
 
-const runs = Number(process.env.BENCH_JSON_RUNS ?? 1) || 1;
-const implementation = 'parseJsonBody' in jsonBody ? 'one scan + JSON.parse' : 'parseJsonObject + rawPropertyText';
-for (const [label, bytes, count] of [
-  ['2 KB', 2_000, 20_000 * runs],
-  ['1 MB', 1_000_000, 60 * runs],
-] as const) {
-  const text = bodyOf(bytes);
-  const { p50, p99 } = measure(text, count);
-  console.log(
-    `json-body (${implementation}): ${label} body (${text.length} chars): p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs per parse (${count} runs)`,
-  );
+/** One body size's figures: µs per body handled, median and p99. */
+export interface JsonBodyFigures {
+  readonly label: string;
+  readonly chars: number;
+  readonly runs: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** The figures for a 2 KB and a 1 MB body; `scale` multiplies the runs (20,000 and 60). */
+export const measureJsonBody = (scale = 1): JsonBodyFigures[] =>
+  (
+    [
+      ['2 KB', 2_000, 20_000 * scale],
+      ['1 MB', 1_000_000, 60 * scale],
+    ] as const
+  ).map(([label, bytes, runs]) => {
+    const text = bodyOf(bytes);
+    return { label, chars: text.length, runs, ...measure(text, runs) };
+  });
+
+/** Which body handling was measured. */
+export const JSON_BODY_IMPLEMENTATION =
+  'parseJsonBody' in jsonBody ? 'one scan + JSON.parse' : 'parseJsonObject + rawPropertyText';
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const { label, chars, runs, p50, p99 } of measureJsonBody(Number(process.env.BENCH_JSON_RUNS ?? 1) || 1)) {
+    console.log(
+      `json-body (${JSON_BODY_IMPLEMENTATION}): ${label} body (${chars} chars): p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs per parse (${runs} runs)`,
+    );
+  }
 }
