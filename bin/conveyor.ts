@@ -20,6 +20,11 @@ new ConveyorStack(app, app.node.tryGetContext('stackName') ?? 'Conveyor', {
     app.node.tryGetContext('payloadRetentionDays') === undefined
       ? undefined
       : Number(app.node.tryGetContext('payloadRetentionDays')),
+  // Days a message's records are kept (≥ 14 + payloadRetentionDays): `cdk deploy -c recordRetentionDays=180`.
+  recordRetentionDays:
+    app.node.tryGetContext('recordRetentionDays') === undefined
+      ? undefined
+      : Number(app.node.tryGetContext('recordRetentionDays')),
   // Deliveries and probes from two fixed addresses receivers can allowlist: `cdk deploy -c staticEgress=true`.
   staticEgress: app.node.tryGetContext('staticEgress') === 'true',
   // Destinations must echo a challenge before anything is delivered to them: `cdk deploy -c verifyDestinations=true`.

@@ -30,6 +30,11 @@ export interface ConveyorStackProps extends StackProps {
   /** Days delivered payloads are kept for redelivery, from their latest delivery; 0 keeps none. @default 7 */
   readonly payloadRetentionDays?: number;
   /**
+   * Days a message's records (its item once delivered, arrival-log entries, failed attempts) are
+   * kept; at least 14 + `payloadRetentionDays` (`Store`). @default 90
+   */
+  readonly recordRetentionDays?: number;
+  /**
    * Run the functions that connect to receivers (delivery, the prober and admin) in a VPC whose NAT
    * gateways have Elastic IPs, so a receiver's firewall can allowlist two fixed source addresses
    * (`StaticEgress`; the outputs `EgressIp1`, `EgressIp2`). Costs NAT gateway and endpoint hours.
@@ -52,7 +57,11 @@ export class ConveyorStack extends Stack {
       description: 'Conveyor: encrypts the table, the destination queues and the payload bucket (PHI at rest)',
       enableKeyRotation: true,
     });
-    const store = new Store(this, 'Store', { key: dataKey });
+    const store = new Store(this, 'Store', {
+      key: dataKey,
+      recordRetentionDays: props.recordRetentionDays,
+      payloadRetentionDays: props.payloadRetentionDays,
+    });
     // Everything that connects to receivers sends from the static addresses: delivery, the prober
     // (probes) and admin (an operator's resume probes at once); ingest never does and stays out.
     const egress = props.staticEgress ? new StaticEgress(this, 'StaticEgress') : undefined;

@@ -11,6 +11,7 @@ import {
   type PauseConfig,
   readObserveConfig,
   readPayloadRetentionDays,
+  readRecordRetentionDays,
   readPauseSettings,
   readPowertoolsSettings,
   readQueueRetentionSeconds,
@@ -90,6 +91,7 @@ export const localConfig = (endpoints: StandInEndpoints, environment: Environmen
     tableName: LOCAL_TABLE_NAME,
     payloadBucket: 'conveyor-local-payloads',
     payloadRetentionDays: readPayloadRetentionDays(environment),
+    recordRetentionDays: readRecordRetentionDays(environment),
     queues: {
       namePrefix: 'conveyor-local-',
       visibilityTimeoutSeconds: 60,

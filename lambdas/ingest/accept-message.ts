@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isProvisioned } from '../shared/domain/destinations';
-import {
-  ApiError,
-  destinationNotAllowed,
-  idempotencyKeyReused,
-  invalidRequest,
-  noDestination,
-  notAccepted,
-  notFound,
-} from '../shared/domain/errors';
+import { ApiError, idempotencyKeyReused, invalidRequest, notAccepted } from '../shared/domain/errors';
 import {
   encodeReferenceEnvelope,
   type EnvelopeHeader,
@@ -16,9 +7,8 @@ import {
   type PayloadReference,
 } from '../shared/domain/envelope';
 import { newId, transmissionIdOf } from '../shared/domain/ids';
-import { parseJsonObject, rawPropertyText } from '../shared/domain/json-body';
-import type { AcceptedMessage, Destination, Message, ProvisionedDestination, Source } from '../shared/domain/model';
-import { route } from '../shared/domain/routing';
+import { parseJsonBody } from '../shared/domain/json-body';
+import type { AcceptedMessage, Message, ProvisionedDestination, Source, Subscription } from '../shared/domain/model';
 import { entryNeedsPayloadStore } from '../shared/domain/size-limits';
 import {
   idempotencyKeySchema,
@@ -30,22 +20,23 @@ import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields } from '../shared/runtime/logging';
 import type { Clock, Log, Meter } from '../shared/ports/observe';
 import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
-import type { Directory } from '../shared/ports/directory';
 import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
 import type { PayloadStore } from '../shared/ports/payloads';
 import type { UploadRecord } from '../shared/domain/uploads';
+import {
+  changedSubscriptions,
+  type RoutingDirectory,
+  type Routing,
+  readSubscriptions,
+  resolveDestinations,
+  type SubscriptionReads,
+} from './message-routing';
 import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
 export interface AcceptMessagePorts extends UploadedDataPorts {
-  /**
-   * Destinations and subscriptions. `getDestination` may answer from a warm function's memory
-   * (`CachedDirectory`); `getDestinationNow` always reads the store, for the rare named destination
-   * no subscription covers (one deleted since it was remembered has lost its subscriptions).
-   */
-  readonly directory: Pick<Directory, 'getDestination' | 'listSubscriptionsOfSource'> & {
-    getDestinationNow(id: string): Promise<Destination | undefined>;
-  };
+  /** Destinations and subscriptions (see `RoutingDirectory`). */
+  readonly directory: RoutingDirectory;
   readonly messages: MessageStore;
   readonly queues: DestinationQueues;
   readonly clock: Clock;
@@ -82,7 +73,9 @@ export interface AcceptMessageInput {
  *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
  * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
  * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
- *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`).
+ *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`), by the source's
+ *    subscriptions as a warm function remembers them when it does, while they are read afresh
+ *    in parallel; a refusal is answered only from the fresh read.
  * 5. With `dataUpload`: read and check the document (409 `upload_incomplete`, 400
  *    `invalid_upload`: `readUpload`), then take it for this message (409 `upload_used` when
  *    another took it first) and tag it used (`takeUpload`).
@@ -92,20 +85,77 @@ export interface AcceptMessageInput {
  *    `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a delivery batch of ten fits one Lambda
  *    invocation; or over `maxQueueMessageBytes`): then it goes to the payload store first and
  *    the entries carry a reference to it.
- * 7. Send every entry to its destination's queue, in parallel; any refusal abandons the message.
+ * 7. Send every entry to its destination's queue, in parallel. When the route came from memory,
+ *    check it against the fresh read: if the subscriptions changed it (one created or deleted, a
+ *    destination deleted, whose queue then refuses the write), abandon the message and start again
+ *    from step 2 with the fresh subscriptions, once. Otherwise any refusal abandons the message.
  * 8. Commit the message, with the answer for its key; a failure abandons it.
  * 9. Count and answer.
+ *
+ * The body is parsed once (`parseJsonBody`): the value for the schema and the exact text of
+ * `data` come from the same pass.
  *
  * A failing dependency answers 503 `not_accepted` (nothing was acknowledged; the sender retries
  * with the same key). On any failure after step 2 the key is released, and after step 5 the
  * upload is given back (`releaseUpload`); nothing is enqueued before step 7.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
-  const { source } = input;
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
+  const body = parseJsonBody(input.body);
   // The schema lets through exactly one of `data` and `dataUpload`.
-  const request = parseRequest(messageRequestSchema, parseJsonObject(input.body));
+  const request = parseRequest(messageRequestSchema, body.value);
+  const valid: ValidRequest = {
+    source: input.source,
+    idempotencyKey,
+    body: input.body,
+    request,
+    rawData: body.propertyText('data'),
+  };
+  const subscriptions = readSubscriptions(input.source.id, ports.directory);
+  try {
+    return await acceptRouted(valid, subscriptions, ports);
+  } catch (error) {
+    if (!(error instanceof StaleRouteError)) throw error;
+    ports.log.info('Message routed again: the subscriptions remembered had changed', {
+      sourceId: input.source.id,
+      abandonedMessageId: error.messageId,
+    });
+    return acceptRouted(valid, { fresh: Promise.resolve(error.subscriptions) }, ports);
+  }
+};
 
+/** A request whose header and body passed validation. */
+interface ValidRequest {
+  readonly source: Source;
+  readonly idempotencyKey: string | undefined;
+  /** The body as sent (its hash binds the Idempotency-Key). */
+  readonly body: string;
+  readonly request: MessageRequest;
+  /** `data`'s exact text in the body, when the body has `data`. */
+  readonly rawData: string | undefined;
+}
+
+/**
+ * A route taken from remembered subscriptions is not the one the stored subscriptions give now: the message
+ * (already abandoned) is to be accepted again, under a new id, with `subscriptions`.
+ */
+class StaleRouteError extends Error {
+  constructor(
+    readonly messageId: string,
+    readonly subscriptions: readonly Subscription[],
+  ) {
+    super(`The route of message ${messageId} was taken from subscriptions that have changed`);
+    this.name = 'StaleRouteError';
+  }
+}
+
+/** Steps 2–9 of `acceptMessage`, routed by `subscriptions`. */
+const acceptRouted = async (
+  valid: ValidRequest,
+  subscriptions: SubscriptionReads,
+  ports: AcceptMessagePorts,
+): Promise<AcceptedMessage> => {
+  const { source, idempotencyKey, request } = valid;
   const messageId = newId('message');
   const claim: IdempotencyRequest | undefined =
     idempotencyKey === undefined
@@ -113,7 +163,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       : {
           sourceId: source.id,
           key: idempotencyKey,
-          requestHash: createHash('sha256').update(input.body).digest('hex'),
+          requestHash: createHash('sha256').update(valid.body).digest('hex'),
           messageId,
           leaseMs: ports.idempotencyLeaseMs,
         };
@@ -135,10 +185,11 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   let uploadTaken = false;
   try {
     upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
-    const destinations = await resolveDestinations(source, request, ports.directory);
+    const routing = await resolveDestinations(request, subscriptions, ports.directory);
+    const { destinations } = routing;
     let data: MessageData;
     if (upload === undefined) {
-      data = { rawData: rawDataOf(input.body) };
+      data = { rawData: rawDataOf(valid.rawData) };
     } else {
       data = { reference: await readUpload(upload, ports) };
       await takeUpload(upload, data.reference, messageId, ports);
@@ -173,7 +224,9 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       })),
     };
     const entries = await queueEntries(planned, data, { messageId, sourceId: source.id }, ports);
-    await enqueue(entries, { messageId, sourceId: source.id }, ports);
+    await enqueue(entries, { messageId, sourceId: source.id }, ports, () =>
+      confirmRoute(routing, request, subscriptions, { messageId, sourceId: source.id }, ports),
+    );
 
     const answer: AcceptedMessage = {
       messageId,
@@ -191,7 +244,8 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
       if (!(error instanceof MessageAbandonedError)) await abandon(messageId, ports);
       throw notAccepted('The message could not be recorded.');
     }
-    ports.log.info('Message accepted', {
+    // DEBUG: one line per message was most of the log bytes; the message's item records it.
+    ports.log.debug('Message accepted', {
       messageId,
       sourceId: source.id,
       transmissions: answer.transmissions.length,
@@ -203,7 +257,7 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
   } catch (error) {
     if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
     if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
-    if (error instanceof ApiError) throw error;
+    if (error instanceof ApiError || error instanceof StaleRouteError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
     throw notAccepted('A dependency failed.');
   }
@@ -222,8 +276,7 @@ interface PlannedEntry {
 }
 
 /** `data`'s exact text in the body, sent on as it came (the schema made sure it is there). */
-const rawDataOf = (body: string): string => {
-  const rawData = rawPropertyText(body, 'data');
+const rawDataOf = (rawData: string | undefined): string => {
   if (rawData === undefined) throw invalidRequest('data is required.');
   return rawData;
 };
@@ -276,11 +329,20 @@ const entriesOf = (
     entry: { groupId: destination.id, deduplicationId: header.transmissionId, body },
   }));
 
-/** Sends every entry to its destination's queue at once; when any is refused, abandons the message (503). */
-const enqueue = async (entries: readonly PlannedEntry[], ids: MessageIds, ports: AcceptMessagePorts): Promise<void> => {
+/**
+ * Sends every entry to its destination's queue at once, then `confirm`s the route (which throws
+ * when it was stale); when any send is refused, abandons the message (503).
+ */
+const enqueue = async (
+  entries: readonly PlannedEntry[],
+  ids: MessageIds,
+  ports: AcceptMessagePorts,
+  confirm: () => Promise<void>,
+): Promise<void> => {
   const sends = await Promise.allSettled(
     entries.map(({ destination, entry }) => ports.queues.send(destination.queueUrl, entry)),
   );
+  await confirm();
   const rejected = sends.filter((send): send is PromiseRejectedResult => send.status === 'rejected');
   const [firstRejection] = rejected;
   if (firstRejection === undefined) return;
@@ -322,37 +384,27 @@ const abandon = async (messageId: string, ports: AcceptMessagePorts) => {
   });
 };
 
-/** A destination ingest can route to: it exists, has its queue and is neither being deleted nor deleted. */
-const usable = (destination: Destination | undefined): destination is ProvisionedDestination =>
-  destination !== undefined && isProvisioned(destination);
-
 /**
- * The destinations a message goes to: each one it names must exist (404) and be covered by one of
- * the source's subscriptions (403); without names, every destination a covering subscription
- * points to. None at all is 422. A deleted destination (or one being deleted) counts as absent:
- * its deletion removes its subscriptions first, so routing by subscription never reaches it, and a
- * named one that no subscription covers is read again from the store (not the warm cache, which
- * may remember it from before its deletion) to tell 404 from 403.
+ * Step 7's check of a route taken from remembered subscriptions, once its entries are sent: when the
+ * stored subscriptions route the message otherwise, abandons it (delivery drops its entries) and
+ * throws `StaleRouteError` with them; a fresh read that fails abandons it too (503 `not_accepted`).
  */
-const resolveDestinations = async (
-  source: Source,
+const confirmRoute = async (
+  routing: Routing,
   request: MessageRequest,
-  directory: AcceptMessagePorts['directory'],
-): Promise<ProvisionedDestination[]> => {
-  const subscriptions = await directory.listSubscriptionsOfSource(source.id);
-  const routed = route(request.meta, subscriptions);
-  const named = request.meta.destinations ?? [];
-  const [covered, uncovered] = await Promise.all([
-    Promise.all(routed.destinationIds.map((id) => directory.getDestination(id))),
-    Promise.all(routed.uncovered.map((id) => directory.getDestinationNow(id))),
-  ]);
-  const byId = new Map([...covered, ...uncovered].filter(usable).map((destination) => [destination.id, destination]));
-
-  const missing = named.find((id) => !byId.has(id));
-  if (missing !== undefined) throw notFound('destination', missing);
-  const forbidden = routed.uncovered[0];
-  if (forbidden !== undefined) throw destinationNotAllowed(forbidden);
-  const destinations = routed.destinationIds.map((id) => byId.get(id)).filter(usable);
-  if (destinations.length === 0) throw noDestination();
-  return destinations;
+  subscriptions: SubscriptionReads,
+  ids: MessageIds,
+  ports: AcceptMessagePorts,
+): Promise<void> => {
+  let changed: readonly Subscription[] | undefined;
+  try {
+    changed = await changedSubscriptions(routing, request, subscriptions);
+  } catch (error) {
+    ports.log.error('Subscriptions could not be read', { ...ids, ...errorFields(error) });
+    await abandon(ids.messageId, ports);
+    throw notAccepted('A dependency failed.');
+  }
+  if (changed === undefined) return;
+  await abandon(ids.messageId, ports);
+  throw new StaleRouteError(ids.messageId, changed);
 };

@@ -1,5 +1,5 @@
 import { isProvisioned } from '../shared/domain/destinations';
-import type { Destination } from '../shared/domain/model';
+import type { Destination, Subscription } from '../shared/domain/model';
 import type { ApiKeyHolder, Directory } from '../shared/ports/directory';
 import type { Clock } from '../shared/ports/observe';
 
@@ -7,11 +7,16 @@ import type { Clock } from '../shared/ports/observe';
 export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;
 
 /**
- * Ingest's directory reads, with destinations remembered for `ttlMs` by a warm function: they are
- * looked up on every message and change rarely (ingest uses only a destination's id and queue,
- * which never change). Misses are not remembered, so a new destination works at once;
- * subscriptions are always read, so routing changes apply at once. Only provisioned destinations
- * are remembered; the map is cleared once it holds 10,000 entries.
+ * Ingest's directory reads, with destinations and each source's subscriptions remembered for
+ * `ttlMs` by a warm function: they are looked up on every message and change rarely (ingest uses
+ * only a destination's id and queue, which never change). Misses are not remembered, so a new
+ * destination works at once. Only provisioned destinations are remembered; each map is cleared
+ * once it holds 10,000 entries.
+ *
+ * Subscriptions are remembered only to route without waiting for them: `listSubscriptionsOfSource`
+ * always reads the store (and remembers what it read), and `acceptMessage` reads them afresh in
+ * parallel with its queue writes and checks the route it took before it answers, so a
+ * subscription created or deleted applies to the very next message (see `acceptMessage`).
  *
  * API keys are not remembered: a deleted source's keys must be refused on the very next request
  * (the contract's "keys stop working at once"), and a warm cache would keep them working. Each
@@ -20,6 +25,7 @@ export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 
  */
 export class CachedDirectory implements IngestDirectory {
   private readonly destinations = new Map<string, { value: Destination; until: number }>();
+  private readonly subscriptions = new Map<string, { value: readonly Subscription[]; until: number }>();
 
   constructor(
     private readonly directory: Directory,
@@ -42,8 +48,17 @@ export class CachedDirectory implements IngestDirectory {
     return this.directory.getDestination(id);
   }
 
-  listSubscriptionsOfSource(sourceId: string) {
-    return this.directory.listSubscriptionsOfSource(sourceId);
+  /** The source's subscriptions as stored now (strongly consistent), remembered for the next message. */
+  async listSubscriptionsOfSource(sourceId: string): Promise<Subscription[]> {
+    const subscriptions = await this.directory.listSubscriptionsOfSource(sourceId);
+    remember(this.subscriptions, sourceId, subscriptions, this.clock().getTime() + this.ttlMs);
+    return subscriptions;
+  }
+
+  /** The source's subscriptions as last read, if that was less than `ttlMs` ago; never reads the store. */
+  rememberedSubscriptionsOf(sourceId: string): readonly Subscription[] | undefined {
+    const hit = this.subscriptions.get(sourceId);
+    return hit && hit.until > this.clock().getTime() ? hit.value : undefined;
   }
 
   private async remembered<T>(
@@ -60,9 +75,14 @@ export class CachedDirectory implements IngestDirectory {
       cache.delete(key);
       return value;
     }
-    // A warm function sees few distinct keys; the bound only guards against an unbounded map.
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(key, { value, until: now + this.ttlMs });
+    remember(cache, key, value, now + this.ttlMs);
     return value;
   }
 }
+
+/** Keeps `value` under `key` until `until` (epoch ms). */
+const remember = <T>(cache: Map<string, { value: T; until: number }>, key: string, value: T, until: number) => {
+  // A warm function sees few distinct keys; the bound only guards against an unbounded map.
+  if (cache.size >= 10_000 && !cache.has(key)) cache.clear();
+  cache.set(key, { value, until });
+};

@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/runtime/env';
@@ -26,6 +34,12 @@ export interface ConveyorFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** A VPC to run in (`StaticEgress.placement()`). @default none: Lambda's own network */
   readonly placement?: FunctionPlacement;
+  /**
+   * The application log level Lambda passes on (its Advanced Logging Controls, which Powertools
+   * follows too: `AWS_LAMBDA_LOG_LEVEL` overrides `POWERTOOLS_LOG_LEVEL`). DEBUG adds a line per
+   * accepted message and per delivery. @default ApplicationLogLevel.INFO
+   */
+  readonly applicationLogLevel?: ApplicationLogLevel;
 }
 
 /** The Lambda runtime every Conveyor function runs on; the local runtime uses the same major. */
@@ -57,8 +71,8 @@ const functionCode = (lambda: string) =>
 
 /**
  * A Conveyor function with the project's defaults in one place: Node.js 24 on arm64, JSON logs with
- * a retention, and the AWS SDK bundled (minified ESM) rather than taken from the runtime, so what
- * runs is what was tested. Source maps travel in the package but are not loaded at run time
+ * a retention (the application's at INFO, the platform's at WARN), and the AWS SDK bundled
+ * (minified ESM) rather than taken from the runtime, so what runs is what was tested. Source maps travel in the package but are not loaded at run time
  * (`--enable-source-maps` costs a cold start about 100 ms): `npm run symbolicate` reads them.
  */
 export class ConveyorFunction extends LambdaFunction {
@@ -84,6 +98,10 @@ export class ConveyorFunction extends LambdaFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: props.applicationLogLevel ?? ApplicationLogLevel.INFO,
+      // The platform's START/END/REPORT lines (INFO) cost ~0.5 KB an invocation and say nothing
+      // the metrics don't; its warnings and errors (timeouts, crashes) stay.
+      systemLogLevelV2: SystemLogLevel.WARN,
       // The deployment dimensions the metrics, so the dashboard shows this deployment only.
       environment: {
         [ENV.CONVEYOR_DEPLOYMENT]: Stack.of(scope).stackName,

@@ -6,23 +6,40 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
+import { defaultRecordRetentionDays, recordRetentionProblem } from '../../lambdas/shared/domain/record-retention';
 import { ENV } from '../../lambdas/shared/runtime/env';
 
 export interface StoreProps {
   /** The customer-managed key that encrypts the table. */
   readonly key: IKey;
+  /**
+   * Days a message's records (its item once delivered, its arrival-log entries and failed attempts)
+   * are kept before DynamoDB's TTL removes them; at least 14 + `payloadRetentionDays`, which a
+   * redelivery needs (`record-retention.ts`). @default 90, or 14 + `payloadRetentionDays` when more
+   */
+  readonly recordRetentionDays?: number;
+  /** Days delivered payloads are kept for redelivery (`PayloadBucket`), the floor of the above. @default 7 */
+  readonly payloadRetentionDays?: number;
 }
 
 /**
  * Conveyor's one DynamoDB table: organizations, sources, destinations, subscriptions, messages,
  * idempotency records and arrival logs. On-demand, encrypted with the customer-managed key, with
- * point-in-time recovery, TTL, deletion protection, and retained if the stack is deleted.
+ * point-in-time recovery, TTL (`expiresAt`: idempotency records, uploads, replaced keys, and a
+ * message's records after `recordRetentionDays`), deletion protection, and retained if the stack
+ * is deleted.
  */
 export class Store extends Construct {
   public readonly table: Table;
+  /** Days a message's records are kept by TTL (`StoreProps.recordRetentionDays`). */
+  public readonly recordRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: StoreProps) {
     super(scope, id);
+    const payloadRetentionDays = props.payloadRetentionDays ?? 7;
+    this.recordRetentionDays = props.recordRetentionDays ?? defaultRecordRetentionDays(payloadRetentionDays);
+    const problem = recordRetentionProblem(this.recordRetentionDays, payloadRetentionDays);
+    if (problem !== undefined) throw new Error(problem);
     // Table rather than TableV2: TableV2 with a customer-managed key needs a region-specific stack.
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
@@ -46,9 +63,10 @@ export class Store extends Construct {
     });
   }
 
-  /** Grants read/write on the table (and its key) and tells the function its name. */
+  /** Grants read/write on the table (and its key) and tells the function its name and the record retention. */
   bindTo(fn: LambdaFunction & IGrantable): void {
     this.table.grantReadWriteData(fn);
     fn.addEnvironment(ENV.TABLE_NAME, this.table.tableName);
+    fn.addEnvironment(ENV.RECORD_RETENTION_DAYS, String(this.recordRetentionDays));
   }
 }

@@ -35,3 +35,10 @@ export const route = (meta: MessageMeta, subscriptionsOfSource: readonly Subscri
   }
   return { destinationIds: [...covered], uncovered: [] };
 };
+
+/** True when two routes send a message to the same destinations in the same order, refusing the same names. */
+export const sameRoute = (a: Route, b: Route): boolean =>
+  sameIds(a.destinationIds, b.destinationIds) && sameIds(a.uncovered, b.uncovered);
+
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, index) => id === b[index]);

@@ -7,6 +7,7 @@ import { LogLevel } from '@aws-lambda-powertools/logger';
 import type { LogLevel as LogLevelName } from '@aws-lambda-powertools/logger/types';
 import { MAX_RETENTION_SECONDS, type QueueSettings } from '../adapters/sqs-destination-queues';
 import { DEFAULT_PROBE_LADDER_SECONDS, parseLadder } from '../domain/failures';
+import { defaultRecordRetentionDays, recordRetentionProblem } from '../domain/record-retention';
 import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../domain/pause-episodes';
 import type { PauseSettings } from '../pauses/pause-ports';
 import { ENV, type Environment, envReader } from './env';
@@ -27,6 +28,24 @@ export const readPayloadRetentionDays = (env?: Environment): number =>
     DEFAULT_PAYLOAD_RETENTION_DAYS,
   );
 
+/**
+ * Days a message's records (`MSG#`, `ARR#`, `ATT#` items) are kept (`record-retention.ts`); refused
+ * below 14 days + the payload retention, which redelivery needs.
+ */
+export const readRecordRetentionDays = (env?: Environment): number => {
+  const payloadRetentionDays = readPayloadRetentionDays(env);
+  return envReader(env).parsed(
+    ENV.RECORD_RETENTION_DAYS,
+    (text) => {
+      const days = Number(text);
+      const problem = recordRetentionProblem(days, payloadRetentionDays);
+      if (problem !== undefined) throw new Error(problem);
+      return days;
+    },
+    defaultRecordRetentionDays(payloadRetentionDays),
+  );
+};
+
 /** How a function logs and meters. */
 export interface ObserveConfig {
   /** The deployment (stack) name, the metrics' service dimension. @default 'conveyor' */
@@ -46,6 +65,13 @@ export interface StoreConfig {
    * kept). The bucket's lifecycle rule deletes them after this (`PayloadBucket`). @default 7
    */
   readonly payloadRetentionDays: number;
+  /**
+   * Days a message's records are kept by TTL: its item once every transmission was delivered, its
+   * arrival-log entries and failed attempts from their time (`record-retention.ts`). Read only when
+   * RECORD_RETENTION_DAYS is set (the stack always sets it); otherwise the default applies where
+   * the store is wired (`defaultRecordRetentionDays`). @default 90
+   */
+  readonly recordRetentionDays?: number;
   readonly queues: QueueSettings;
 }
 
@@ -96,6 +122,9 @@ export const readStoreConfig = (env?: Environment): StoreConfig => {
     tableName: read.string(ENV.TABLE_NAME),
     payloadBucket: read.string(ENV.PAYLOAD_BUCKET),
     payloadRetentionDays: readPayloadRetentionDays(env),
+    ...(read.optional(ENV.RECORD_RETENTION_DAYS) === undefined
+      ? {}
+      : { recordRetentionDays: readRecordRetentionDays(env) }),
     queues: {
       namePrefix: read.string(ENV.QUEUE_NAME_PREFIX),
       visibilityTimeoutSeconds: read.integer(ENV.QUEUE_VISIBILITY_TIMEOUT_SECONDS, 720),

@@ -13,6 +13,7 @@ export const ENV = {
   PAYLOAD_BUCKET: 'PAYLOAD_BUCKET',
   /** Days delivered payloads are kept for redelivery (0: none); set with the bucket, whose lifecycle rule matches it. */
   PAYLOAD_RETENTION_DAYS: 'PAYLOAD_RETENTION_DAYS',
+  RECORD_RETENTION_DAYS: 'RECORD_RETENTION_DAYS',
   QUEUE_NAME_PREFIX: 'QUEUE_NAME_PREFIX',
   QUEUE_VISIBILITY_TIMEOUT_SECONDS: 'QUEUE_VISIBILITY_TIMEOUT_SECONDS',
   QUEUE_KMS_KEY_ID: 'QUEUE_KMS_KEY_ID',

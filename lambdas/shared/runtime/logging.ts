@@ -2,9 +2,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { ObserveConfig } from './config';
 
 /**
- * A Powertools logger for one Conveyor function. On AWS it reads its level from the function's
- * POWERTOOLS_LOG_LEVEL (default INFO); the local runtime, whose environment is a record it was
- * given, passes the level explicitly.
+ * A Powertools logger for one Conveyor function. On AWS its level is the function's application log
+ * level (Lambda's Advanced Logging Controls set AWS_LAMBDA_LOG_LEVEL, which Powertools follows over
+ * POWERTOOLS_LOG_LEVEL: `ConveyorFunction` sets INFO); the local runtime, whose environment is a
+ * record it was given, passes the level explicitly.
+ *
+ * Each line carries the invocation's context (function ARN, name, memory, request id, cold start,
+ * X-Ray trace id): about 330 bytes before the message. So the happy path of a message logs at
+ * DEBUG ('Message accepted', 'Delivered'): at INFO a delivered message writes no line, and the
+ * message's item, its arrival and attempt logs (admin API) say what those lines said.
  */
 export const createLogger = (serviceName: string, config: Pick<ObserveConfig, 'logLevel'> = {}): Logger =>
   new Logger({ serviceName, logLevel: config.logLevel });

@@ -305,7 +305,8 @@ export const deliverTransmission = async (
         ports,
       );
       if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
-      ports.log.info('Delivered', {
+      // DEBUG: one line per delivery was most of the log bytes; the arrival and attempt logs record each.
+      ports.log.debug('Delivered', {
         ...ids,
         sequence,
         status: entry.status,

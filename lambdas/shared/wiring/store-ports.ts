@@ -1,3 +1,4 @@
+import { defaultRecordRetentionDays } from '../domain/record-retention';
 import { DynamoDestinationState } from '../adapters/dynamodb/destination-state';
 import { DynamoDirectory } from '../adapters/dynamodb/directory';
 import { DynamoMessageStore } from '../adapters/dynamodb/message-store';
@@ -24,7 +25,12 @@ export const createStorePorts = (clients: AwsClients, config: StoreConfig) => {
     clock: systemClock,
     directory,
     destinationState: new DynamoDestinationState(clients.documents, config.tableName, systemClock),
-    messages: new DynamoMessageStore(clients.documents, config.tableName, systemClock),
+    messages: new DynamoMessageStore(
+      clients.documents,
+      config.tableName,
+      systemClock,
+      config.recordRetentionDays ?? defaultRecordRetentionDays(config.payloadRetentionDays),
+    ),
     queues: new SqsDestinationQueues(clients.sqs, config.queues),
     payloads: lazyPayloadStore(config.payloadBucket, s3),
     archive: config.payloadRetentionDays > 0 ? lazyPayloadArchive(config.payloadBucket, s3) : KEEP_NOTHING,

@@ -6,6 +6,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reservedTransmissionOf } from '../../domain/ids';
 import type { Arrival } from '../../domain/model';
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
 import type { DeliveryHead, DeliveryHeads } from '../../ports/backlog';
 import type { Pacing, Reservation } from '../../ports/messages';
 import { toDestination } from './directory';
@@ -13,6 +14,7 @@ import { arrivalCursorKey, arrivalKey, arrivalPartition, destinationKey } from '
 import {
   batchGetItems,
   conditionHeld,
+  epochSecondsOf,
   getItem,
   isConditionFailure,
   type Item,
@@ -41,6 +43,12 @@ const reservationOf = (item: Item): Reservation => ({
   ...(typeof item.reservedPostAt === 'number' ? { postAt: item.reservedPostAt } : {}),
 });
 
+/** An arrival-log item as the arrival it records: without its keys and its TTL. */
+const arrivalOf = (item: Item | undefined): Arrival | undefined => {
+  const { expiresAt: _expiresAt, ...arrival } = strip<Arrival & { expiresAt?: number }>(item) ?? {};
+  return item === undefined ? undefined : (arrival as Arrival);
+};
+
 /** Sequence numbers of deliveries, the log of what arrived with which number, and where delivery stands in each queue. */
 export class DynamoArrivalLog implements DeliveryHeads {
   private readonly table: Table;
@@ -48,8 +56,14 @@ export class DynamoArrivalLog implements DeliveryHeads {
   /**
    * @param client the document client (`adapters/clients.ts`: created once per module, with `removeUndefinedValues`)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
+   * @param recordRetentionSeconds how long (s) after its arrival an entry is kept by TTL
+   *   (`record-retention.ts`); only appending uses it
    */
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    private readonly recordRetentionSeconds: number = retentionSeconds(DEFAULT_RECORD_RETENTION_DAYS),
+  ) {
     this.table = { client, tableName };
   }
 
@@ -206,7 +220,12 @@ export class DynamoArrivalLog implements DeliveryHeads {
   async append(arrival: Arrival & { destinationId: string }): Promise<void> {
     const { client, tableName } = this.table;
     const { destinationId, ...logged } = arrival;
-    const put = { TableName: tableName, Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged } };
+    // Written again, the entry gets the same TTL: it is counted from the arrival, not the write.
+    const expiresAt = epochSecondsOf(arrival.arrivedAt) + this.recordRetentionSeconds;
+    const put = {
+      TableName: tableName,
+      Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged, expiresAt },
+    };
     if (arrival.durationMs !== undefined) {
       await client.send(new PutCommand(put));
       return;
@@ -217,7 +236,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
 
   /** The entry of the destination's delivery number `sequence` (strongly consistent); undefined when there is none. */
   async get(destinationId: string, sequence: number): Promise<Arrival | undefined> {
-    return strip<Arrival>(await getItem(this.table, arrivalKey(destinationId, sequence)));
+    return arrivalOf(await getItem(this.table, arrivalKey(destinationId, sequence)));
   }
 
   /** Up to `limit` arrivals in delivery order, after `cursor` (from the previous page) when given. */
@@ -232,7 +251,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
         ExclusiveStartKey: cursor === undefined ? undefined : arrivalCursorKey(destinationId, cursor),
       }),
     );
-    const items = (result.Items ?? []).map((item) => strip<Arrival>(item)!);
+    const items = (result.Items ?? []).map((item) => arrivalOf(item)!);
     const last = result.LastEvaluatedKey?.sk as string | undefined;
     return last === undefined ? { items } : { items, cursor: last };
   }
@@ -264,7 +283,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
         ConsistentRead: true,
       }),
     );
-    return (result.Items ?? []).map((item) => strip<Arrival>(item)!);
+    return (result.Items ?? []).map((item) => arrivalOf(item)!);
   }
 
   /**

@@ -5,7 +5,7 @@
  * Items may hold PHI (`responseExcerpt`, the first 1,024 bytes of the endpoint's answer): they are
  * stored only in Conveyor's table, which DynamoDB encrypts at rest with the deployment's
  * customer-managed KMS key (`lib/constructs/store.ts`, `TableEncryption.CUSTOMER_MANAGED`), and
- * swept by TTL after `ATTEMPT_KEPT_SECONDS`.
+ * swept by TTL the deployment's record retention after the attempt (`record-retention.ts`).
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedAttempt } from '../../domain/model';
@@ -13,25 +13,25 @@ import { attemptKey, attemptsOfTransmission } from './keys';
 import { epochSecondsOf, itemDoesNotExist, type Table } from './table';
 
 /**
- * How long a failed attempt is kept (the `expiresAt` TTL, from the attempt's time): 30 days, a
- * choice long enough to explain any delivery of a pause that outlasts SQS's 14-day retention.
- */
-export const ATTEMPT_KEPT_SECONDS = 30 * 24 * 60 * 60;
-
-/**
  * The put of a failed attempt's item, for the transaction that also counts it on the transmission
  * (`DynamoTransmissions.recordFailedAttempt`). Keyed by the attempt's number and refused when that
  * number is logged already, so recording the same attempt twice logs (and counts) it once. It does
  * not ask for the item found on refusal: the refusal would then carry the excerpt, and errors may
- * be logged.
+ * be logged. Its TTL (`expiresAt`) is `keptSeconds` after the attempt.
  */
-export const attemptPut = (tableName: string, messageId: string, transmissionId: string, attempt: RecordedAttempt) => ({
+export const attemptPut = (
+  tableName: string,
+  messageId: string,
+  transmissionId: string,
+  attempt: RecordedAttempt,
+  keptSeconds: number,
+) => ({
   Put: {
     TableName: tableName,
     Item: {
       ...attemptKey(messageId, transmissionId, attempt.attempt),
       ...attempt,
-      expiresAt: epochSecondsOf(attempt.at) + ATTEMPT_KEPT_SECONDS,
+      expiresAt: epochSecondsOf(attempt.at) + keptSeconds,
     },
     ConditionExpression: itemDoesNotExist,
   },

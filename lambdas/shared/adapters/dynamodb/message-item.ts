@@ -24,6 +24,15 @@ export interface StoredTransmission {
   replayToken?: string;
 }
 
+/**
+ * A message's `expiresAt` while a transmission of it may still wait (in its queue, the spill, a
+ * pause of any length): a string, which DynamoDB's TTL ignores (only a Number expires an item). A
+ * message with one transmission has no `expiresAt` until that is delivered; one with several holds
+ * this until every one is (`DynamoTransmissions.markDelivered`), and a replay or redelivery puts it
+ * back. So an item never expires while a transmission of it can still be delivered.
+ */
+export const EXPIRY_HELD = 'held: a transmission is not delivered yet';
+
 /** A message's item without its keys. */
 export interface StoredMessage {
   state: 'committed' | 'abandoned';
@@ -34,6 +43,11 @@ export interface StoredMessage {
   dataModel: string;
   eventType: string;
   transmissions: Record<string, StoredTransmission>;
+  /**
+   * The TTL (epoch s, `record-retention.ts`) once every transmission was delivered; `EXPIRY_HELD`
+   * (or absent, with one transmission) before; a week after it was written for a tombstone.
+   */
+  expiresAt?: number | typeof EXPIRY_HELD;
 }
 
 /** A stored message as the use cases see it, or the tombstone of an abandoned one. */
@@ -66,9 +80,11 @@ export const isAtStatus = (found: Found, transmissionId: string, status: Transmi
 export const isReplayedBy = (found: Found, transmissionId: string, replayToken: string) =>
   storedTransmission(found, transmissionId)?.replayToken === replayToken;
 
-/** The item of a newly committed message. */
+/** The item of a newly committed message (its TTL held while any transmission waits: `EXPIRY_HELD`). */
 export const toStoredMessage = (message: Message): StoredMessage => ({
   state: 'committed',
+  // One transmission: its delivery sets the TTL in the same write (`if_not_exists`), so it needs no hold.
+  ...(message.transmissions.length > 1 ? { expiresAt: EXPIRY_HELD } : {}),
   id: message.id,
   sourceId: message.sourceId,
   organizationId: message.organizationId,

@@ -14,6 +14,7 @@ import {
   type Reservation,
 } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
 import { DynamoArrivalLog } from './arrival-log';
 import { DynamoAttemptLog } from './attempt-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
@@ -51,17 +52,22 @@ export class DynamoMessageStore implements MessageStore {
    * @param client the document client (`adapters/clients.ts`: created once per module, with `removeUndefinedValues`)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
    * @param clock the time idempotency leases and windows, and tombstones' TTL, are measured against
+   * @param recordRetentionDays how long a message's records are kept by TTL (`expiresAt`): its item
+   *   once every transmission was delivered (`EXPIRY_HELD` until then), its arrival-log entries and
+   *   failed attempts from their time (`record-retention.ts`)
    */
   constructor(
     client: DynamoDBDocumentClient,
     tableName: string,
     private readonly clock: Clock,
+    recordRetentionDays: number = DEFAULT_RECORD_RETENTION_DAYS,
   ) {
     this.table = { client, tableName };
+    const recordRetention = retentionSeconds(recordRetentionDays);
     this.idempotency = new DynamoIdempotency(client, tableName, clock);
-    this.arrivals = new DynamoArrivalLog(client, tableName);
+    this.arrivals = new DynamoArrivalLog(client, tableName, recordRetention);
     this.parking = new DynamoParking(client, tableName);
-    this.transmissions = new DynamoTransmissions(client, tableName);
+    this.transmissions = new DynamoTransmissions(client, tableName, recordRetention);
     this.attempts = new DynamoAttemptLog(client, tableName);
   }
 

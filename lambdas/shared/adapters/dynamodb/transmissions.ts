@@ -8,8 +8,24 @@ import { randomUUID } from 'node:crypto';
 import type { Arrival, RecordedAttempt, TransmissionStatus } from '../../domain/model';
 import { attemptPut } from './attempt-log';
 import { messageKey } from './keys';
-import { isAtStatus, isReplayedBy, type StoredTransmission, storedTransmission } from './message-item';
-import { conditionHeld, isConditionFailure, refusalsOf, returnFoundItem, type Table, transactWrite } from './table';
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
+import {
+  EXPIRY_HELD,
+  isAtStatus,
+  isReplayedBy,
+  type StoredMessage,
+  type StoredTransmission,
+  storedTransmission,
+} from './message-item';
+import {
+  conditionHeld,
+  epochSecondsOf,
+  isConditionFailure,
+  refusalsOf,
+  returnFoundItem,
+  type Table,
+  transactWrite,
+} from './table';
 
 /** A transmission's entry in its message's item must exist: an update never creates one. */
 const transmissionExists = 'attribute_exists(transmissions.#t)';
@@ -39,7 +55,9 @@ export const transmissionPausedUpdate = (tableName: string, messageId: string, t
 const requeuedAtNextGeneration = (token: string) =>
   'SET transmissions.#t.#status = :queued, ' +
   'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-  `transmissions.#t.replayToken = ${token} ` +
+  `transmissions.#t.replayToken = ${token}` +
+  // Waiting again: the item's TTL is held until it is delivered (`EXPIRY_HELD`).
+  ', expiresAt = :expiryHeld ' +
   'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt';
 
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
@@ -49,8 +67,14 @@ export class DynamoTransmissions {
   /**
    * @param client the document client (created once per module by the wiring)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
+   * @param recordRetentionSeconds how long (s) a delivered message's item and a failed attempt are
+   *   kept by TTL (`record-retention.ts`)
    */
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    private readonly recordRetentionSeconds: number = retentionSeconds(DEFAULT_RECORD_RETENTION_DAYS),
+  ) {
     this.table = { client, tableName };
   }
 
@@ -111,6 +135,7 @@ export class DynamoTransmissions {
             ':zero': 0,
             ':one': 1,
             ':replayToken': replayToken,
+            ':expiryHeld': EXPIRY_HELD,
           },
           ReturnValues: 'ALL_NEW',
           ...returnFoundItem,
@@ -166,6 +191,7 @@ export class DynamoTransmissions {
             ':zero': 0,
             ':one': 1,
             ':token': token,
+            ':expiryHeld': EXPIRY_HELD,
           },
           ReturnValues: 'ALL_NEW',
           ...returnFoundItem,
@@ -206,7 +232,7 @@ export class DynamoTransmissions {
     // False: this attempt is logged (and counted) already.
     await conditionHeld(
       transactWrite(this.table, [
-        attemptPut(tableName, messageId, transmissionId, attempt),
+        attemptPut(tableName, messageId, transmissionId, attempt, this.recordRetentionSeconds),
         {
           Update: {
             TableName: tableName,
@@ -225,19 +251,27 @@ export class DynamoTransmissions {
   /**
    * Marks the transmission delivered, with its sequence number, arrival time and attempts. Safe to
    * repeat: it sets the same values, and its condition (the transmission exists) still holds.
+   *
+   * The item's TTL (`expiresAt`): the record retention after this arrival, set in the same write
+   * where the item has none (a message of one transmission, delivered for the first time). One whose
+   * TTL is held (`EXPIRY_HELD`: several transmissions, or a replay) gets it in a second write once
+   * this write leaves every transmission delivered: one more write a message, never a TTL while a
+   * transmission of it waits.
    * @returns whether every transmission of the message is delivered, as this write left the item
    *   (answers are free of read units: `ReturnValues` costs no capacity)
    * @throws the SDK's error when the transmission does not exist or DynamoDB fails
    */
   async markDelivered(arrival: Arrival): Promise<boolean> {
     const { client, tableName } = this.table;
+    const expiresAt = epochSecondsOf(arrival.arrivedAt) + this.recordRetentionSeconds;
     const result = await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: messageKey(arrival.messageId),
         UpdateExpression:
           'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, ' +
-          'transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts ' +
+          'transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts, ' +
+          'expiresAt = if_not_exists(expiresAt, :expiresAt) ' +
           'REMOVE transmissions.#t.lastError',
         ConditionExpression: transmissionExists,
         ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status', '#sequence': 'sequence' },
@@ -246,11 +280,37 @@ export class DynamoTransmissions {
           ':arrivedAt': arrival.arrivedAt,
           ':sequence': arrival.sequence,
           ':attempts': arrival.attempts,
+          ':expiresAt': expiresAt,
         },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const transmissions = Object.values((result.Attributes?.transmissions ?? {}) as Record<string, StoredTransmission>);
-    return transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
+    const item = result.Attributes as Partial<StoredMessage> | undefined;
+    const transmissions = Object.values((item?.transmissions ?? {}) as Record<string, StoredTransmission>);
+    const settled =
+      transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
+    if (settled && item?.expiresAt === EXPIRY_HELD) await this.releaseExpiry(arrival, expiresAt);
+    return settled;
+  }
+
+  /**
+   * Gives a settled message's item its TTL, on condition that it is still held and the transmission
+   * just delivered still is (a replay of it since holds the item again; its delivery sets the TTL).
+   * A refused condition is no failure: the TTL stays held, the safe side.
+   */
+  private async releaseExpiry(arrival: Arrival, expiresAt: number): Promise<void> {
+    const { client, tableName } = this.table;
+    await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(arrival.messageId),
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          ConditionExpression: 'expiresAt = :held AND transmissions.#t.#status = :delivered',
+          ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status' },
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD, ':delivered': 'delivered' },
+        }),
+      ),
+    );
   }
 }

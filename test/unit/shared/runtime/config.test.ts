@@ -7,6 +7,7 @@ import {
   readPausingFunctionConfig,
   readPowertoolsSettings,
   readQueueRetentionSeconds,
+  readRecordRetentionDays,
   readStoreConfig,
 } from '../../../../lambdas/shared/runtime/config';
 import { ENV, type Environment } from '../../../../lambdas/shared/runtime/env';
@@ -236,6 +237,20 @@ describe('readPausingFunctionConfig', () => {
   it.each(Object.keys(required))('names %s when it is not set', (name) => {
     expect(messageThrownBy(() => readPausingFunctionConfig(without(name)))).toBe(
       `Environment variable ${name} is required but not set`,
+    );
+  });
+});
+
+describe('readRecordRetentionDays', () => {
+  it('is 90 days unless set, and at least 14 days beyond the payload retention', () => {
+    expect(readRecordRetentionDays({})).toBe(90);
+    expect(readRecordRetentionDays({ RECORD_RETENTION_DAYS: '365' })).toBe(365);
+    expect(readRecordRetentionDays({ PAYLOAD_RETENTION_DAYS: '100' })).toBe(114);
+  });
+
+  it('names RECORD_RETENTION_DAYS and the least it may be when it is shorter', () => {
+    expect(messageThrownBy(() => readRecordRetentionDays({ RECORD_RETENTION_DAYS: '20' }))).toBe(
+      'Environment variable RECORD_RETENTION_DAYS: recordRetentionDays must be a whole number of days of at least 21 (14 days of queue retention + payloadRetentionDays 7), got 20',
     );
   });
 });

@@ -202,6 +202,8 @@ describe('DynamoArrivalLog', () => {
         status: 200,
         durationMs: 12,
         responseExcerpt: '{"ok":true}',
+        // Kept the record retention (90 days by default) after the arrival.
+        expiresAt: Date.parse('2026-01-01T00:00:00.000Z') / 1000 + 90 * 24 * 3600,
       },
     });
   });
@@ -229,6 +231,8 @@ describe('DynamoArrivalLog', () => {
         sequence: 7,
         arrivedAt: '2026-01-01T00:00:00.000Z',
         attempts: 1,
+        // The same TTL as the delivery's own write: counted from the arrival.
+        expiresAt: Date.parse('2026-01-01T00:00:00.000Z') / 1000 + 90 * 24 * 3600,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });

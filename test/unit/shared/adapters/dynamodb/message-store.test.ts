@@ -40,7 +40,8 @@ const storedMessage = {
 const messageKey = { pk: 'MSG#msg_1', sk: 'MSG' };
 const putMessage = {
   TableName: TABLE,
-  Item: { ...messageKey, ...storedMessage },
+  // Two transmissions: the TTL is held (a string, which TTL ignores) until both are delivered.
+  Item: { ...messageKey, ...storedMessage, expiresAt: 'held: a transmission is not delivered yet' },
   ConditionExpression: 'attribute_not_exists(pk)',
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
 };
@@ -255,7 +256,7 @@ describe('DynamoMessageStore', () => {
       Key: messageKey,
       UpdateExpression:
         'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-        'transmissions.#t.replayToken = :replayToken REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+        'transmissions.#t.replayToken = :replayToken, expiresAt = :expiryHeld REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
       ConditionExpression: 'transmissions.#t.#status = :skipped',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
       ExpressionAttributeValues: {
@@ -264,6 +265,7 @@ describe('DynamoMessageStore', () => {
         ':zero': 0,
         ':one': 1,
         ':replayToken': expect.any(String),
+        ':expiryHeld': 'held: a transmission is not delivered yet',
       },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -320,7 +322,8 @@ describe('DynamoMessageStore', () => {
       {
         Put: {
           TableName: TABLE,
-          Item: { pk: 'MSG#msg_1', sk: 'ATT#trn_a#000003', ...failedAttempt, expiresAt: NOW_SECONDS + 30 * 24 * 3600 },
+          // Kept the record retention (90 days by default) after the attempt.
+          Item: { pk: 'MSG#msg_1', sk: 'ATT#trn_a#000003', ...failedAttempt, expiresAt: NOW_SECONDS + 90 * 24 * 3600 },
           // No ReturnValuesOnConditionCheckFailure: a refusal would carry the excerpt into an error.
           ConditionExpression: 'attribute_not_exists(pk)',
         },
@@ -428,13 +431,16 @@ describe('DynamoMessageStore', () => {
         status: 200,
         durationMs: 35,
         responseExcerpt: 'ok',
+        // Kept the record retention (90 days by default) after the arrival.
+        expiresAt: NOW_SECONDS + 1 + 90 * 24 * 3600,
       },
     });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: messageKey,
       UpdateExpression:
-        'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts REMOVE transmissions.#t.lastError',
+        'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts, ' +
+        'expiresAt = if_not_exists(expiresAt, :expiresAt) REMOVE transmissions.#t.lastError',
       ConditionExpression: 'attribute_exists(transmissions.#t)',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
       ExpressionAttributeValues: {
@@ -442,6 +448,7 @@ describe('DynamoMessageStore', () => {
         ':arrivedAt': '2026-01-01T00:00:01.000Z',
         ':sequence': 42,
         ':attempts': 2,
+        ':expiresAt': NOW_SECONDS + 1 + 90 * 24 * 3600,
       },
       ReturnValues: 'ALL_NEW',
     });

@@ -1,0 +1,88 @@
+/**
+ * The TTLs of a message's records on DynamoDB Local, through the real handlers over HTTP: the
+ * arrival entries from their arrival, the message item once every transmission is delivered, and
+ * never before (a string while a transmission waits, which TTL ignores).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { type Receiver, startReceiver } from '../fixtures/receiver';
+
+jest.setTimeout(180_000);
+
+const RETENTION_DAYS = 30;
+const DAY = 24 * 60 * 60;
+
+let conveyor: TestConveyor;
+let documents: DynamoDBDocumentClient;
+let fast: Receiver;
+let slow: Receiver;
+
+beforeAll(async () => {
+  conveyor = await startTestConveyor({ RECORD_RETENTION_DAYS: String(RETENTION_DAYS) });
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: conveyor.local.dynamoDbUrl }));
+  fast = await startReceiver();
+  slow = await startReceiver();
+});
+afterAll(async () => {
+  await conveyor?.stop();
+  await fast?.close();
+  await slow?.close();
+});
+
+const messageItem = async (messageId: string) =>
+  (await documents.send(new GetCommand({ TableName: 'conveyor', Key: { pk: `MSG#${messageId}`, sk: 'MSG' } }))).Item!;
+
+const arrivalItems = async (destinationId: string) =>
+  (
+    await documents.send(
+      new QueryCommand({
+        TableName: 'conveyor',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ARR#${destinationId}` },
+      }),
+    )
+  ).Items!;
+
+it('keeps a fan-out message until its last transmission is delivered, then for the retention; arrivals from their arrival', async () => {
+  const { organization, source, destination } = await conveyor.createRoute(fast.url, 'Results');
+  const second = await conveyor.createDestination(organization.id, slow.url);
+  await conveyor.subscribe(source.id, second.id, 'Results');
+  // The second receiver refuses for now: its transmission waits (the destination pauses).
+  slow.respond = () => ({ status: 503 });
+
+  const sent = await conveyor.send(source.apiKey, { meta: { dataModel: 'Results', eventType: 'New' }, data: { n: 1 } });
+  expect(sent.status).toBe(200);
+  const { messageId } = sent.body;
+  await waitFor(async () => (await arrivalItems(destination.id)).length === 1, 'the first arrival');
+  await waitFor(() => slow.received.length > 0, 'an attempt at the second destination');
+
+  // One transmission delivered, one waiting: the item's TTL is held, a string TTL ignores.
+  expect((await messageItem(messageId)).expiresAt).toBe('held: a transmission is not delivered yet');
+  const [arrival] = await arrivalItems(destination.id);
+  expect(arrival!.expiresAt).toBe(Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY);
+
+  slow.respond = () => ({ status: 200 });
+  await waitFor(
+    async () => typeof (await messageItem(messageId)).expiresAt === 'number',
+    'the TTL, once both are delivered',
+    60_000,
+  );
+  const [secondArrival] = await arrivalItems(second.id);
+  expect((await messageItem(messageId)).expiresAt).toBe(
+    Math.floor(Date.parse(secondArrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY,
+  );
+});
+
+it('gives a one-transmission message its TTL in the write that records its delivery', async () => {
+  const { source, destination } = await conveyor.createRoute(fast.url, 'Orders');
+
+  const sent = await conveyor.send(source.apiKey, { meta: { dataModel: 'Orders', eventType: 'New' }, data: {} });
+  await waitFor(async () => (await arrivalItems(destination.id)).length === 1, 'the arrival');
+  const [arrival] = await arrivalItems(destination.id);
+
+  expect((await messageItem(sent.body.messageId)).expiresAt).toBe(
+    Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY,
+  );
+  expect(arrival!.expiresAt).toBe(Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY);
+});
