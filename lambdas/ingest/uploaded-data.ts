@@ -5,7 +5,6 @@
  */
 import type { PayloadReference } from '../shared/domain/envelope';
 import { invalidUpload, notAccepted, uploadIncomplete, uploadNotFound, uploadUsed } from '../shared/domain/errors';
-import { checkJsonDocument, JsonDocumentError } from '../shared/domain/json-document';
 import type { Source } from '../shared/domain/model';
 import { type UploadRecord, uploadObjectKey } from '../shared/domain/uploads';
 import { errorFields } from '../shared/runtime/logging';
@@ -47,6 +46,8 @@ export const findUpload = async (source: Source, uploadId: string, ports: Upload
  * @throws the adapter's error when S3 fails or the download breaks off (the caller answers 503)
  */
 export const readUpload = async (upload: UploadRecord, ports: UploadedDataPorts): Promise<PayloadReference> => {
+  // Loaded on first use: its streaming parser is for uploads only, not read at every cold start.
+  const { checkJsonDocument, JsonDocumentError } = await import('../shared/domain/json-document');
   const key = uploadObjectKey(upload.sourceId, upload.uploadId);
   const object = await ports.uploadObjects.open(key);
   if (object === undefined) throw uploadIncomplete('Nothing has been uploaded to this upload yet.');
