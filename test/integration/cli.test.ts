@@ -110,7 +110,7 @@ describe('conveyor CLI against a local instance', () => {
     expect(commandHelp.stdout).toContain('--status <status>');
     const bad = await conveyorCli(['destinations', 'list', '--status', 'stopped']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('Allowed choices are active, paused.');
+    expect(bad.stderr).toContain('Allowed choices are active, paused, unverified.');
   });
 
   it('creates an organization and a destination, and shows the destination as fields and as JSON', async () => {
