@@ -23,7 +23,7 @@ export const FUNCTION_MEMORY_GB = {
 
 /** The deployment's choices the figures assume. */
 export interface CostAssumptions {
-  /** Lambda's system log level (`INFO` today: the stack sets none). @default 'INFO' */
+  /** Lambda's system log level (the stack sets WARN: `ConveyorFunction`; Lambda's own default is INFO). @default 'WARN' */
   readonly systemLogLevel?: 'INFO' | 'WARN';
   /** Days delivered payloads are kept in S3 (PAYLOAD_RETENTION_DAYS). @default 7 */
   readonly payloadRetentionDays?: number;
@@ -81,7 +81,7 @@ const KMS_KEYS = 3;
 
 export const perMessageOf = (run: MeasuredUsage, assumptions: CostAssumptions = {}): PerMessage => {
   const per = (value: number) => value / run.messages;
-  const level = assumptions.systemLogLevel ?? 'INFO';
+  const level = assumptions.systemLogLevel ?? 'WARN';
   const requestsOf = (service: string) =>
     Object.entries(run.requests)
       .filter(([key]) => key.startsWith(`${service}:`))
@@ -150,7 +150,7 @@ const fixedMonthly = (run: MeasuredUsage, assumptions: CostAssumptions) => {
   const proberQueueChecks = prober.requests['SQS:GetQueueAttributes'] ?? 0;
   const proberListQueues = prober.requests['SQS:ListQueues'] ?? 0;
   const idleReceives = (assumptions.idlePollers ?? 5) * (86_400 / 20) * DAYS_PER_MONTH;
-  const level = assumptions.systemLogLevel ?? 'INFO';
+  const level = assumptions.systemLogLevel ?? 'WARN';
   const proberLogBytes = prober.logBytes + prober.emfBytes + platformBytesPerInvocation(level);
   return {
     perDestination: {
@@ -195,8 +195,6 @@ export const priceRun = (run: MeasuredUsage, assumptions: CostAssumptions = {}):
     lines.dynamoDbReads! -
     provisioned(usage.writeUnits, PRICES.dynamoDbWriteCapacityUnitHour) -
     provisioned(usage.readUnits, PRICES.dynamoDbReadCapacityUnitHour);
-  const warnSaving =
-    sum(lines) - sum(linesOf(run, perMessageOf(run, { ...assumptions, systemLogLevel: 'WARN' }), assumptions));
   const retentionSaving = lines.s3Requests! + lines.s3Storage!;
   const rate = assumptions.steadyMessagesPerSecond ?? 10;
   return {
@@ -218,18 +216,13 @@ export const priceRun = (run: MeasuredUsage, assumptions: CostAssumptions = {}):
           'instant absorption of bursts above the scaled capacity (throttled until auto scaling catches up, minutes)',
       },
       {
-        name: 'system log level WARN',
-        total: total - warnSaving,
-        givesUp: 'START/REPORT lines of successful invocations (durations stay in Lambda metrics)',
-      },
-      {
-        name: 'the three above together',
-        total: functionUrl - provisionedTable - warnSaving,
+        name: 'the two above together',
+        total: functionUrl - provisionedTable,
         givesUp: 'as above; nothing in the HTTP contract',
       },
       {
         name: 'and payloadRetentionDays 0',
-        total: functionUrl - provisionedTable - warnSaving - retentionSaving,
+        total: functionUrl - provisionedTable - retentionSaving,
         givesUp: 'redelivery of delivered messages (their payloads are not kept)',
       },
     ],

@@ -252,15 +252,15 @@ export const measureUsage = async (
 export interface Cost {
   readonly usage: MeasuredUsage;
   readonly priced: Priced;
-  /** The same run with Lambda's system log level at WARN (the stack's next setting). */
-  readonly atWarn: Priced;
+  /** The same run at Lambda's default system log level, INFO (START and REPORT lines; the stack sets WARN). */
+  readonly atInfo: Priced;
   /** Write units per delivery of a fan-out, when measured. */
   readonly fanOut?: FanOutWrites;
 }
 
 /**
- * Measures a run (`measureUsage`) and prices it (`priceRun`), at the system log level INFO and
- * WARN; then the write units of a fan-out (`measureFanOutWrites`; its fifty destinations go on
+ * Measures a run (`measureUsage`) and prices it (`priceRun`), at the system log level WARN (the
+ * stack's) and INFO (Lambda's default); then the write units of a fan-out (`measureFanOutWrites`; its fifty destinations go on
  * polling afterwards, so run this last).
  */
 export const measureCost = async (
@@ -274,7 +274,7 @@ export const measureCost = async (
   return {
     usage,
     priced: priceRun(usage, options),
-    atWarn: priceRun(usage, { ...options, systemLogLevel: 'WARN' }),
+    atInfo: priceRun(usage, { ...options, systemLogLevel: 'INFO' }),
     ...(fanOut
       ? { fanOut: await measureFanOutWrites(conveyor, fanOut.destinations, fanOut.messages, usage.proberPerRun) }
       : {}),
