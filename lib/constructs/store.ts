@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/shared/adapters/dynamodb/keys';
 import { defaultRecordRetentionDays, recordRetentionProblem } from '../../lambdas/shared/domain/record-retention';
 import { ENV } from '../../lambdas/shared/runtime/env';
+import { DEFAULT_PAYLOAD_RETENTION_DAYS } from '../../lambdas/shared/runtime/config';
 
 export interface StoreProps {
   /** The customer-managed key that encrypts the table. */
@@ -36,7 +37,7 @@ export class Store extends Construct {
 
   constructor(scope: Construct, id: string, props: StoreProps) {
     super(scope, id);
-    const payloadRetentionDays = props.payloadRetentionDays ?? 7;
+    const payloadRetentionDays = props.payloadRetentionDays ?? DEFAULT_PAYLOAD_RETENTION_DAYS;
     this.recordRetentionDays = props.recordRetentionDays ?? defaultRecordRetentionDays(payloadRetentionDays);
     const problem = recordRetentionProblem(this.recordRetentionDays, payloadRetentionDays);
     if (problem !== undefined) throw new Error(problem);

@@ -1,6 +1,9 @@
 /**
- * Endpoint verification: Conveyor proves that a destination's URL is served by the receiver that
- * holds its signing secret before anything is delivered there, by a challenge the endpoint echoes.
+ * Endpoint verification: before anything is delivered to a destination's URL, the endpoint there
+ * must echo a random challenge, which shows that a receiver answers at that URL on purpose (not a
+ * typo, not a retired host). The challenge is signed like a delivery, so a receiver that checks
+ * signatures echoes only Conveyor's; the echo itself does not prove the receiver holds the secret
+ * (one that reflects any body would pass).
  */
 import { randomBytes } from 'node:crypto';
 import type { AttemptOutcome } from '../domain/failures';

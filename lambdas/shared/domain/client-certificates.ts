@@ -112,7 +112,7 @@ const privateKeyOf = (text: string): KeyObject => {
 /**
  * Checks a client certificate and its key as the TLS stack will use them: the chain parses (the
  * client's own certificate first), the key parses unencrypted and is the certificate's, the
- * certificate has not expired at `now` and may authenticate a client. Throws 400 `invalid_request`
+ * certificate is valid at `now` (after notBefore, before notAfter) and may authenticate a client. Throws 400 `invalid_request`
  * naming the field.
  */
 export const checkClientCertificate = (chain: string, key: string, now: Date): ClientCertificate => {
@@ -122,6 +122,8 @@ export const checkClientCertificate = (chain: string, key: string, now: Date): C
     throw invalidRequest("clientKey is not the private key of clientCertificate's first certificate.");
   if (Date.parse(leaf!.validTo) <= now.getTime())
     throw invalidRequest(`clientCertificate has expired (notAfter ${new Date(leaf!.validTo).toISOString()}).`);
+  if (Date.parse(leaf!.validFrom) > now.getTime())
+    throw invalidRequest(`clientCertificate is not valid yet (notBefore ${new Date(leaf!.validFrom).toISOString()}).`);
   const usages = leaf!.keyUsage;
   if (usages && usages.length > 0 && !usages.includes(CLIENT_AUTH_OID))
     throw invalidRequest(

@@ -256,7 +256,8 @@ export class DynamoTransmissions {
    * where the item has none (a message of one transmission, delivered for the first time). One whose
    * TTL is held (`EXPIRY_HELD`: several transmissions, or a replay) gets it in a second write once
    * this write leaves every transmission delivered: one more write a message, never a TTL while a
-   * transmission of it waits.
+   * transmission of it waits. An item committed before TTLs existed, whose first delivery just gave
+   * it a TTL while another transmission waits, is held in a second write.
    * @returns whether every transmission of the message is delivered, as this write left the item
    *   (answers are free of read units: `ReturnValues` costs no capacity)
    * @throws the SDK's error when the transmission does not exist or DynamoDB fails
@@ -286,29 +287,55 @@ export class DynamoTransmissions {
       }),
     );
     const item = result.Attributes as Partial<StoredMessage> | undefined;
-    const transmissions = Object.values((item?.transmissions ?? {}) as Record<string, StoredTransmission>);
+    const stored = (item?.transmissions ?? {}) as Record<string, StoredTransmission>;
+    const transmissions = Object.values(stored);
     const settled =
       transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
-    if (settled && item?.expiresAt === EXPIRY_HELD) await this.releaseExpiry(arrival, expiresAt);
+    if (settled && item?.expiresAt === EXPIRY_HELD)
+      await this.releaseExpiry(arrival.messageId, Object.keys(stored), expiresAt);
+    // A numeric TTL while a transmission waits: an item committed before TTLs existed (no
+    // `expiresAt`, so `if_not_exists` just gave it one). Hold it, as a fan-out's is held from ingest.
+    if (!settled && typeof item?.expiresAt === 'number') await this.holdExpiry(arrival.messageId, item.expiresAt);
     return settled;
   }
 
   /**
-   * Gives a settled message's item its TTL, on condition that it is still held and the transmission
-   * just delivered still is (a replay of it since holds the item again; its delivery sets the TTL).
-   * A refused condition is no failure: the TTL stays held, the safe side.
+   * Gives a settled message's item its TTL, on condition that it is still held and every one of
+   * its transmissions (`transmissionIds`, as the delivery's write left them) is still delivered: a
+   * replay of any of them since holds the item again, and its delivery sets the TTL. A refused
+   * condition is no failure: the TTL stays held, the safe side.
    */
-  private async releaseExpiry(arrival: Arrival, expiresAt: number): Promise<void> {
+  private async releaseExpiry(messageId: string, transmissionIds: readonly string[], expiresAt: number): Promise<void> {
+    const { client, tableName } = this.table;
+    const names = Object.fromEntries(transmissionIds.map((id, index) => [`#t${index}`, id]));
+    await conditionHeld(
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(messageId),
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          ConditionExpression: [
+            'expiresAt = :held',
+            ...transmissionIds.map((_, index) => `transmissions.#t${index}.#status = :delivered`),
+          ].join(' AND '),
+          ExpressionAttributeNames: { ...names, '#status': 'status' },
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD, ':delivered': 'delivered' },
+        }),
+      ),
+    );
+  }
+
+  /** Holds an item's TTL (`EXPIRY_HELD`) while it still has the number `expiresAt`; a refusal means another write changed it. */
+  private async holdExpiry(messageId: string, expiresAt: number): Promise<void> {
     const { client, tableName } = this.table;
     await conditionHeld(
       client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: messageKey(arrival.messageId),
-          UpdateExpression: 'SET expiresAt = :expiresAt',
-          ConditionExpression: 'expiresAt = :held AND transmissions.#t.#status = :delivered',
-          ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status' },
-          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD, ':delivered': 'delivered' },
+          Key: messageKey(messageId),
+          UpdateExpression: 'SET expiresAt = :held',
+          ConditionExpression: 'expiresAt = :expiresAt',
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD },
         }),
       ),
     );

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { ApiError } from '../../../../lambdas/shared/domain/errors';
 import {
   CERTIFICATE_OVERLAP_LIMITS_SECONDS,
@@ -197,6 +198,15 @@ describe('the certificate fields of a destination request (schemas)', () => {
     const answer = refusal(() => check(request()));
     expect(answer).toMatchObject({ status: 400, code: 'invalid_request' });
     expect(answer.message).toMatch(message);
+  });
+
+  it('refuses a certificate that is not valid yet with 400 naming the field', () => {
+    const beforeIssue = new Date(Date.parse(new X509Certificate(clients.a.chain).validFrom) - 86_400_000);
+    const answer = refusal(() =>
+      certificateChangeOf({ clientCertificate: clients.a.chain, clientKey: clients.a.key }, undefined, beforeIssue),
+    );
+    expect(answer).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(answer.message).toMatch(/^clientCertificate is not valid yet \(notBefore \d{4}-\d\d-\d\dT/);
   });
 });
 

@@ -96,8 +96,10 @@ describe('records kept for the deployment’s record retention', () => {
       TableName: TABLE,
       Key: messageKey,
       UpdateExpression: 'SET expiresAt = :expiresAt',
-      ConditionExpression: 'expiresAt = :held AND transmissions.#t.#status = :delivered',
-      ExpressionAttributeNames: { '#t': 'trn_1', '#status': 'status' },
+      // Every transmission, not only the one just delivered: a replay of another since holds it.
+      ConditionExpression:
+        'expiresAt = :held AND transmissions.#t0.#status = :delivered AND transmissions.#t1.#status = :delivered',
+      ExpressionAttributeNames: { '#t0': 'trn_0', '#t1': 'trn_1', '#status': 'status' },
       ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD, ':delivered': 'delivered' },
     });
   });
@@ -110,6 +112,32 @@ describe('records kept for the deployment’s record retention', () => {
       .rejectsOnce(conditionFailed());
 
     await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: true });
+  });
+
+  it('holds again the TTL an item committed before TTLs existed got from its first delivery while another transmission waits', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce(itemAfterDelivery(['delivered', 'queued'], NOW_SECONDS + 30 * DAY))
+      .resolves({});
+
+    await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: false });
+
+    const hold = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(hold).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET expiresAt = :held',
+      ConditionExpression: 'expiresAt = :expiresAt',
+      ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD },
+    });
+  });
+
+  it('writes nothing more for a delivery that leaves the TTL held and another transmission waiting', async () => {
+    ddb.on(UpdateCommand).resolvesOnce(itemAfterDelivery(['delivered', 'queued'], HELD));
+
+    await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: false });
+
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('holds the TTL again when a transmission is replayed, so the item outlasts its new wait', async () => {
