@@ -151,3 +151,36 @@ it('answers 503 when one of two destination queues refuses, and the other never 
     r1.received.map((_, index) => index + 1),
   );
 });
+
+it('keeps an Idempotency-Key through a route the warm function remembered wrongly: one message, delivered once to each', async () => {
+  // Destinations of its own (an earlier test removes d2's queue). A model subscribed by the first
+  // alone, sent once so the ingest function remembers that route.
+  const [first, second] = [await startReceiver(), await startReceiver()];
+  try {
+    const organization = await conveyor.createOrganization();
+    const [early, late] = [
+      await conveyor.createDestination(organization.id, first.url),
+      await conveyor.createDestination(organization.id, second.url),
+    ];
+    const lateSource = await conveyor.createSource(organization.id);
+    await conveyor.subscribe(lateSource.id, early.id, 'LabResult');
+    const lab = (tag: string) => ({ meta: { dataModel: 'LabResult', eventType: 'Final' }, data: { tag } });
+    expect((await conveyor.send(lateSource.apiKey, lab('warm'))).status).toBe(200);
+    // The second subscribes: the remembered route is now stale, and only the fresh read knows it.
+    await conveyor.subscribe(lateSource.id, late.id, 'LabResult');
+
+    const answer = await conveyor.send(lateSource.apiKey, lab('late'), { 'idempotency-key': 'lab-5005' });
+    const repeat = await conveyor.send(lateSource.apiKey, lab('late'), { 'idempotency-key': 'lab-5005' });
+
+    expect(answer.status).toBe(200);
+    expect((answer.body as { transmissions: unknown[] }).transmissions).toHaveLength(2);
+    expect(repeat).toEqual(answer);
+    expect((await conveyor.send(lateSource.apiKey, lab('after-late'))).status).toBe(200);
+    await waitFor(() => tagsOf(first).includes('after-late') && tagsOf(second).includes('after-late'), 'the marker');
+    // The stale route's abandoned copy is dropped by delivery: each receiver has 'late' once.
+    expect(tagsOf(first).filter((tag) => tag === 'late')).toHaveLength(1);
+    expect(tagsOf(second).filter((tag) => tag === 'late')).toHaveLength(1);
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+});

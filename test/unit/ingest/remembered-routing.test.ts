@@ -78,11 +78,11 @@ const setUp = async (...destinations: ActiveDestination[]) => {
     uploadObjects: new MemoryUploadObjects(),
     meter: recordingMeter(),
   };
-  const send = (meta: Record<string, unknown> = {}) =>
+  const send = (meta: Record<string, unknown> = {}, idempotencyKey?: string) =>
     acceptMessage(
       {
         source,
-        idempotencyKey: undefined,
+        idempotencyKey,
         body: JSON.stringify({ meta: { dataModel: 'Results', eventType: 'New', ...meta }, data: { n: 1 } }),
       },
       ports,
@@ -121,6 +121,33 @@ describe('acceptMessage with remembered subscriptions', () => {
     expect(abandoned).toHaveLength(1);
     expect(messages.messages.get(answer.messageId)).toMatchObject({ id: answer.messageId });
     expect(sent.slice(1).map(({ queueUrl }) => queueUrl)).toEqual([lab.queueUrl, lab.queueUrl, archive.queueUrl]);
+  });
+
+  it('keeps an Idempotency-Key through a stale route: the abandoned message’s claim is released and the key claimed for the one committed', async () => {
+    const lab = destination('lab');
+    const archive = destination('archive');
+    const { directory, messages, send, destinationsOf } = await setUp(lab);
+    await send();
+    await directory.putDestination(archive);
+    await directory.putSubscription(subscription(archive));
+    const claims = jest.spyOn(messages, 'claimIdempotencyKey');
+    const releases = jest.spyOn(messages, 'releaseIdempotencyKey');
+    const commits = jest.spyOn(messages, 'commitMessage');
+
+    const answer = await send({}, 'order-4711');
+
+    expect(destinationsOf(answer)).toEqual([lab.id, archive.id]);
+    const [abandonedClaim, committedClaim] = claims.mock.calls.map(([request]) => request);
+    expect(claims).toHaveBeenCalledTimes(2);
+    expect(abandonedClaim).toMatchObject({ key: 'order-4711' });
+    expect(messages.messages.get(abandonedClaim!.messageId)).toBe('abandoned');
+    expect(releases.mock.calls.map((call) => (call as unknown[])[0])).toEqual([abandonedClaim]);
+    expect(committedClaim).toMatchObject({ key: 'order-4711', messageId: answer.messageId });
+    // The answer is committed with the message, under the key: a retry gets it (durable-acknowledgement.test.ts).
+    expect(commits).toHaveBeenCalledWith(expect.objectContaining({ id: answer.messageId }), {
+      request: committedClaim,
+      answer,
+    });
   });
 
   it('reads the store again before refusing: a destination named and subscribed a moment ago is reached', async () => {
