@@ -48,6 +48,12 @@ export interface StoredMessage {
    * (or absent, with one transmission) before; a week after it was written for a tombstone.
    */
   expiresAt?: number | typeof EXPIRY_HELD;
+  /**
+   * How many times a replay or redelivery held the TTL again (absent before the first): the TTL is
+   * released only if this is what the delivery that settled the message saw, so a replay in
+   * between keeps it held (`DynamoTransmissions.markDelivered`).
+   */
+  expiryHolds?: number;
 }
 
 /** A stored message as the use cases see it, or the tombstone of an abandoned one. */

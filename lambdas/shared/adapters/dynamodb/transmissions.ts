@@ -56,8 +56,9 @@ const requeuedAtNextGeneration = (token: string) =>
   'SET transmissions.#t.#status = :queued, ' +
   'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
   `transmissions.#t.replayToken = ${token}` +
-  // Waiting again: the item's TTL is held until it is delivered (`EXPIRY_HELD`).
-  ', expiresAt = :expiryHeld ' +
+  // Waiting again: the item's TTL is held until it is delivered (`EXPIRY_HELD`), and the hold
+  // counted, so a release decided before it (another transmission's delivery) is refused.
+  ', expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one ' +
   'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt';
 
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
@@ -287,12 +288,11 @@ export class DynamoTransmissions {
       }),
     );
     const item = result.Attributes as Partial<StoredMessage> | undefined;
-    const stored = (item?.transmissions ?? {}) as Record<string, StoredTransmission>;
-    const transmissions = Object.values(stored);
+    const transmissions = Object.values((item?.transmissions ?? {}) as Record<string, StoredTransmission>);
     const settled =
       transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
     if (settled && item?.expiresAt === EXPIRY_HELD)
-      await this.releaseExpiry(arrival.messageId, Object.keys(stored), expiresAt);
+      await this.releaseExpiry(arrival.messageId, item.expiryHolds, expiresAt);
     // A numeric TTL while a transmission waits: an item committed before TTLs existed (no
     // `expiresAt`, so `if_not_exists` just gave it one). Hold it, as a fan-out's is held from ingest.
     if (!settled && typeof item?.expiresAt === 'number') await this.holdExpiry(arrival.messageId, item.expiresAt);
@@ -300,26 +300,29 @@ export class DynamoTransmissions {
   }
 
   /**
-   * Gives a settled message's item its TTL, on condition that it is still held and every one of
-   * its transmissions (`transmissionIds`, as the delivery's write left them) is still delivered: a
-   * replay of any of them since holds the item again, and its delivery sets the TTL. A refused
-   * condition is no failure: the TTL stays held, the safe side.
+   * Gives a settled message's item its TTL, on condition that it is still held and no replay or
+   * redelivery held it again since the write that settled it (`holds`, its `expiryHolds` then): a
+   * replay of any transmission in between keeps it held, and that one's delivery sets the TTL. One
+   * counter, not a condition per transmission (a fan-out's hundred would outgrow DynamoDB's 4 KB
+   * expression limit). A refused condition is no failure: the TTL stays held, the safe side.
    */
-  private async releaseExpiry(messageId: string, transmissionIds: readonly string[], expiresAt: number): Promise<void> {
+  private async releaseExpiry(messageId: string, holds: number | undefined, expiresAt: number): Promise<void> {
     const { client, tableName } = this.table;
-    const names = Object.fromEntries(transmissionIds.map((id, index) => [`#t${index}`, id]));
     await conditionHeld(
       client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: messageKey(messageId),
           UpdateExpression: 'SET expiresAt = :expiresAt',
-          ConditionExpression: [
-            'expiresAt = :held',
-            ...transmissionIds.map((_, index) => `transmissions.#t${index}.#status = :delivered`),
-          ].join(' AND '),
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
-          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD, ':delivered': 'delivered' },
+          ConditionExpression:
+            holds === undefined
+              ? 'expiresAt = :held AND attribute_not_exists(expiryHolds)'
+              : 'expiresAt = :held AND expiryHolds = :holds',
+          ExpressionAttributeValues: {
+            ':expiresAt': expiresAt,
+            ':held': EXPIRY_HELD,
+            ...(holds === undefined ? {} : { ':holds': holds }),
+          },
         }),
       ),
     );

@@ -256,7 +256,7 @@ describe('DynamoMessageStore', () => {
       Key: messageKey,
       UpdateExpression:
         'SET transmissions.#t.#status = :queued, transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-        'transmissions.#t.replayToken = :replayToken, expiresAt = :expiryHeld REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
+        'transmissions.#t.replayToken = :replayToken, expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt',
       ConditionExpression: 'transmissions.#t.#status = :skipped',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status', '#sequence': 'sequence' },
       ExpressionAttributeValues: {

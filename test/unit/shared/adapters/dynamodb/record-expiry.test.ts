@@ -96,12 +96,25 @@ describe('records kept for the deployment’s record retention', () => {
       TableName: TABLE,
       Key: messageKey,
       UpdateExpression: 'SET expiresAt = :expiresAt',
-      // Every transmission, not only the one just delivered: a replay of another since holds it.
-      ConditionExpression:
-        'expiresAt = :held AND transmissions.#t0.#status = :delivered AND transmissions.#t1.#status = :delivered',
-      ExpressionAttributeNames: { '#t0': 'trn_0', '#t1': 'trn_1', '#status': 'status' },
-      ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD, ':delivered': 'delivered' },
+      // Never held again by a replay since the committing write (no counter yet).
+      ConditionExpression: 'expiresAt = :held AND attribute_not_exists(expiryHolds)',
+      ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD },
     });
+  });
+
+  it('releases a replayed message’s TTL only while no replay held it again since the delivery that settled it', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({
+        Attributes: { ...itemAfterDelivery(['delivered', 'delivered'], HELD).Attributes, expiryHolds: 2 },
+      })
+      .resolves({});
+
+    await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: true });
+
+    const release = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(release.ConditionExpression).toBe('expiresAt = :held AND expiryHolds = :holds');
+    expect(release.ExpressionAttributeValues).toMatchObject({ ':holds': 2 });
   });
 
   it('keeps the TTL held when a replay held it again before it was released', async () => {
@@ -147,6 +160,8 @@ describe('records kept for the deployment’s record retention', () => {
 
     const replay = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(replay.UpdateExpression).toContain('expiresAt = :expiryHeld');
+    // Counted, so a release decided before this replay is refused.
+    expect(replay.UpdateExpression).toContain('expiryHolds = if_not_exists(expiryHolds, :zero) + :one');
     expect(replay.ExpressionAttributeValues).toMatchObject({ ':expiryHeld': HELD });
   });
 
