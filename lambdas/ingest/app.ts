@@ -14,6 +14,7 @@ import {
   pathParameter,
   routeNotFound,
 } from '../shared/http/api';
+import { ApiError, notAccepted } from '../shared/domain/errors';
 import { apiErrors } from '../shared/http/api-errors';
 import { authenticateSource } from '../shared/http/authenticate';
 import type { Directory } from '../shared/ports/directory';
@@ -81,10 +82,28 @@ export const ingestRoutes = (
   };
 
   const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
-    const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
-    const body = bodyText(event);
-    const answer = await acceptMessage({ source, idempotencyKey: header(event, 'idempotency-key'), body }, acceptPorts);
-    return json(200, answer);
+    try {
+      const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
+      const body = bodyText(event);
+      const answer = await acceptMessage(
+        { source, idempotencyKey: header(event, 'idempotency-key'), body },
+        acceptPorts,
+      );
+      return json(200, answer);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      // Anything else (the key's read failing, say) acknowledged nothing: the contract's answer is
+      // 503 not_accepted, which tells the integrator to retry, never a 500. Name and frames only:
+      // an error's message may quote the body.
+      logger.error('Message not accepted: unexpected failure', {
+        errorName: (error as Error | null)?.name,
+        frames: (error as Error | null)?.stack
+          ?.split('\n')
+          .filter((line) => /^\s+at /.test(line))
+          .join('\n'),
+      });
+      throw notAccepted('A dependency failed.');
+    }
   };
 
   const readMessage = async (event: ApiEvent): Promise<ApiResult> => {

@@ -353,9 +353,9 @@ describe('errors, in the contract error body', () => {
     expect(answer.statusCode).toBe(200);
   });
 
-  it('answers an unexpected error with a bare 500 internal_error, logged by name without its message', async () => {
+  it('answers an unexpected failure with 503 not_accepted (nothing acknowledged: retry), logged by name and frames without its message', async () => {
     // Prepare: the directory fails with a message quoting the request, as a careless dependency might.
-    const { call, directory } = setUp();
+    const { call, directory, queues } = setUp();
     directory.findApiKey = async () => {
       throw new TypeError(`Cannot read properties of undefined (reading '${PHI}')`);
     };
@@ -363,12 +363,21 @@ describe('errors, in the contract error body', () => {
     const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
 
     expect(answer).toEqual({
-      statusCode: 500,
+      statusCode: 503,
       headers: { 'content-type': 'application/json' },
-      body: '{"error":{"code":"internal_error","message":"An internal error occurred. Retry later."}}',
+      body: JSON.stringify({
+        error: {
+          code: 'not_accepted',
+          message: 'A dependency failed. Nothing was acknowledged; retry with the same Idempotency-Key.',
+        },
+      }),
     });
+    expect(queues.sent).toEqual([]);
     const logs = output.logs();
-    expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual(['ERROR Unhandled error']);
+    expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual([
+      'ERROR Message not accepted: unexpected failure',
+      'WARN Request not accepted',
+    ]);
     expect(logs[0]).toMatchObject({ errorName: 'TypeError', frames: expect.stringMatching(/^ {4}at /) });
     expect(output.text()).not.toContain('Jane Roe');
     expect(output.text()).not.toContain(API_KEY);
