@@ -1,6 +1,8 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ArrivalFold, ArrivalNotRecordedError } from '../shared/transmissions/arrival-fold';
 import { deliverTransmission, type DeliveryResult } from '../shared/transmissions/deliver-transmission';
+import { reservationKeyOf } from '../shared/domain/ids';
 import { isProvisioned, isRemoved } from '../shared/domain/destinations';
 import { attemptTimeoutMs, deliveryBytesOf } from '../shared/domain/delivery-timeout';
 import { decodeEnvelopeHeader, type EnvelopeHeader } from '../shared/domain/envelope';
@@ -138,6 +140,8 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   let deferredTo: number | undefined;
   // Delivered payloads being kept for redelivery: awaited once the batch is done, not between deliveries.
   const keeping: Promise<void>[] = [];
+  // One storage write between deliveries: each reservation records the arrival before it.
+  const fold = new ArrivalFold(ports.messages, ports.log);
   // What was read up front stands for a message's first entry in the batch only: a second entry
   // of the same message must see what the first one changed.
   const used = new Set<string>();
@@ -155,6 +159,7 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
         sentAt: new Date(Number(record.attributes.SentTimestamp)).toISOString(),
         remainingMs: () => context.getRemainingTimeInMillis(),
         known: knownOnce(headerOfRecord(record).messageId),
+        fold,
       });
       if (result.kind === 'failed') {
         failure = result;
@@ -166,8 +171,12 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
       }
       if (result.kind === 'delivered') keeping.push(result.kept);
     } catch (error) {
-      // Attempts the endpoint refused are logged where they happen; anything else is logged here.
-      if (!(error instanceof DeliveryFailedError) && !(error instanceof OutOfTimeError)) {
+      // Attempts the endpoint refused, and arrivals not recorded, are logged where they happen; anything else is logged here.
+      if (
+        !(error instanceof DeliveryFailedError) &&
+        !(error instanceof OutOfTimeError) &&
+        !(error instanceof ArrivalNotRecordedError)
+      ) {
         ports.log.error('Record could not be processed', {
           destinationId,
           sqsMessageId: record.messageId,
@@ -181,8 +190,18 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     context,
     throwOnFullBatchFailure: false,
   });
+  // The last delivery's arrival, and any folded one still being written, recorded before anything else.
+  const unrecorded = await fold.flush();
   await Promise.all(keeping);
   const failedIds = new Set(response.batchItemFailures.map((item) => item.itemIdentifier));
+  // A delivery whose records could not be written goes back to the queue with every later entry
+  // (FIFO): its reservation then finds it delivered, or gives its number again, and records it.
+  const unrecordedKeys = new Set(unrecorded.map((arrival) => arrival.reservationKey));
+  const firstUnrecorded = event.Records.findIndex((record) => {
+    const header = headerOfRecord(record);
+    return unrecordedKeys.has(reservationKeyOf(header.transmissionId, header.generation ?? 0));
+  });
+  if (firstUnrecorded >= 0) for (const record of event.Records.slice(firstUnrecorded)) failedIds.add(record.messageId);
   const failed = event.Records.filter((record) => failedIds.has(record.messageId));
   if (failed.length > 0) {
     if (failure) await pauseDestination(destination, failure, ports);
@@ -197,5 +216,5 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
           : secondsUntil(deferredTo, ports.clock().getTime()),
     );
   }
-  return response;
+  return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
 };

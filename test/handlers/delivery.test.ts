@@ -97,12 +97,15 @@ it('delivers a batch in order and publishes what it counted', async () => {
     [first.transmissionId, 1],
     [second.transmissionId, 2],
   ]);
-  // Each reservation recorded its record's SentTimestamp: how old the queue's head is.
+  // Each reservation recorded its record's SentTimestamp: how old the queue's head is. The second
+  // reservation recorded the first arrival in the same write (the fold), and nothing else did.
   expect(messages.counters.get(destination.id)).toEqual({
     last: 2,
     holder: second.transmissionId,
     headSentAt: new Date(1795000000000).toISOString(),
+    lastArrival: expect.objectContaining({ reservationKey: first.transmissionId, sequence: 1 }),
   });
+  expect(messages.folds).toEqual([{ previous: first.transmissionId, reservationKey: second.transmissionId }]);
   const published = output.metrics();
   expect(published).toHaveLength(1);
   // Embedded metric format keeps each value recorded under a name, in order.

@@ -43,6 +43,11 @@ export interface MessageStore {
    * With `pacing` (a destination with `maxPerSecond`), the same write also gives the delivery its
    * start (`postAt`): at least `intervalMs` after the previous delivery's start, never before `now`;
    * a retry gets the same start back.
+   *
+   * A reservation whose delivery was made already and recorded only on the destination (folded
+   * into the next reservation by `foldArrival`, its own records not yet written when the
+   * invocation ended) reserves nothing: it answers that number with `arrived`, the arrival to write
+   * (with `recordArrival`, as a repair) before the entry is dropped.
    */
   reserveSequence(
     destinationId: string,
@@ -50,6 +55,24 @@ export interface MessageStore {
     headSentAt: string,
     pacing?: Pacing,
   ): Promise<Reservation>;
+  /**
+   * One write between two deliveries: records on the destination that `previous` arrived (the
+   * delivery whose reservation, `previous.reservationKey`, holds the destination's latest number)
+   * and reserves the next number for `reservationKey`, recording `headSentAt` as
+   * `reserveSequence` does. The destination keeps that last arrival until the next fold, so a
+   * delivery whose own records (`recordArrival`) were never written is found by its reservation
+   * (`Reservation.arrived`). Not for paced destinations (`maxPerSecond`): no start is given.
+   * Answers undefined, writing nothing, when `previous` no longer holds the latest number; its
+   * arrival must then be recorded with `recordArrival` before anything else is reserved.
+   * Safe to repeat: an applied fold found again answers its reservation.
+   * @throws Error when the destination does not exist; the store's error when it fails (the fold
+   *   may or may not be applied: record `previous` with `recordArrival` either way)
+   */
+  foldArrival(
+    previous: Arrival & { readonly destinationId: string; readonly reservationKey: string },
+    reservationKey: string,
+    headSentAt: string,
+  ): Promise<Reservation | undefined>;
   /** Sets a transmission's status (`from` guards against overwriting a later state). */
   setTransmissionStatus(
     messageId: string,
@@ -80,8 +103,13 @@ export interface MessageStore {
    * transmission of the message is delivered now (as this write left the message), so nothing
    * will read its payload from the payload store again (a skipped one may be replayed, a queued or
    * paused one is still to come). Several deliveries of one message may each see it settled.
+   * `keepExisting`: an arrival-log entry already there is left as it is (a repair from what a fold
+   * kept on the destination, which lacks the answer's excerpt the delivery may have stored).
    */
-  recordArrival(arrival: Arrival & { destinationId: string }): Promise<{ readonly settled: boolean }>;
+  recordArrival(
+    arrival: Arrival & { destinationId: string },
+    options?: { readonly keepExisting?: boolean },
+  ): Promise<{ readonly settled: boolean }>;
   /**
    * The last `limit` failed attempts of a transmission, oldest first (its attempt log without the
    * delivering attempt, which its arrival holds: see `getArrival`).
@@ -111,4 +139,10 @@ export interface Pacing {
 export interface Reservation {
   readonly sequence: number;
   readonly postAt?: number;
+  /**
+   * The reservation's delivery arrived already, recorded only on the destination by a fold
+   * (`foldArrival`): its arrival (without the answer's excerpt), to record before the entry is
+   * dropped. Nothing was reserved.
+   */
+  readonly arrived?: Arrival;
 }

@@ -19,6 +19,7 @@ import type { MessageStore } from '../ports/messages';
 import type { PayloadStore } from '../ports/payloads';
 import type { PayloadArchive } from '../ports/redeliveries';
 import { errorFields } from '../runtime/logging';
+import type { ArrivalFold } from './arrival-fold';
 import { postPresentingClientCertificate } from './present-client-certificate';
 
 /** The ports one delivery reads and writes. */
@@ -87,6 +88,11 @@ export interface DeliveryOptions {
   readonly remainingMs?: () => number;
   /** The entry's message as read with the rest of its batch, when it was found. */
   readonly known?: Message | 'abandoned';
+  /**
+   * The batch's fold (one write between deliveries): the reservation records the previous
+   * delivery's arrival, and this one's arrival is held for the next. Unused for a paced destination.
+   */
+  readonly fold?: ArrivalFold;
 }
 
 /**
@@ -240,14 +246,31 @@ export const deliverTransmission = async (
   const reference = payloadReferenceOf(header);
   const data = reference === undefined ? Buffer.from(decoded.rawData, 'utf8') : await ports.payloads.get(reference);
   const intervalMs = destination.maxPerSecond === undefined ? 0 : 1000 / destination.maxPerSecond;
+  const reservationKey = reservationKeyOf(transmission.id, generation);
+  // A paced reservation also gives the start, which a fold does not: a paced destination reserves on its own.
+  const fold = intervalMs > 0 ? undefined : options.fold;
   const reserve = () =>
-    ports.messages.reserveSequence(
-      destination.id,
-      reservationKeyOf(transmission.id, generation),
-      options.sentAt,
-      intervalMs > 0 ? { intervalMs, now: ports.clock().getTime() } : undefined,
+    fold
+      ? fold.reserve(destination.id, reservationKey, options.sentAt)
+      : ports.messages.reserveSequence(
+          destination.id,
+          reservationKey,
+          options.sentAt,
+          intervalMs > 0 ? { intervalMs, now: ports.clock().getTime() } : undefined,
+        );
+  const { sequence, postAt, arrived } = await reserve();
+  if (arrived) {
+    // Delivered already: its arrival was folded into the next reservation and the invocation
+    // ended before its own records were written. Write them from the destination's copy.
+    const { settled } = await ports.messages.recordArrival(
+      { ...arrived, destinationId: destination.id },
+      { keepExisting: true },
     );
-  const { sequence, postAt } = await reserve();
+    ports.log.info('Queue entry delivered already: its arrival recorded from the destination', { ...ids, sequence });
+    await afterDelivery(header, reference === undefined ? { rawData: decoded.rawData } : { reference }, settled, ports);
+    if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+    return { kind: 'dropped' };
+  }
   const payload = deliveryBody(header, sequence, data);
   // The destination's timeout, plus time for a body beyond 1 MiB to get through (delivery-timeout.ts).
   const timeoutMs = attemptTimeoutMs(destination.timeoutMs, payload.length);
@@ -287,7 +310,7 @@ export const deliverTransmission = async (
     const entry = attemptEntry(outcome, endedAt, outcome.durationMs, responseExcerpt);
     ports.meter.milliseconds(MetricNames.endpointResponseTime, outcome.durationMs);
     if (isSuccess(outcome)) {
-      const { settled } = await ports.messages.recordArrival({
+      const arrival = {
         ...ids,
         sequence,
         arrivedAt: entry.at,
@@ -295,16 +318,23 @@ export const deliverTransmission = async (
         ...(entry.status === undefined ? {} : { status: entry.status }),
         durationMs: outcome.durationMs,
         ...(entry.responseExcerpt === undefined ? {} : { responseExcerpt: entry.responseExcerpt }),
-      });
+      };
+      const payloadKept = reference === undefined ? { rawData: decoded.rawData } : { reference };
+      let kept: Promise<void>;
+      if (fold) {
+        // Recorded by the next reservation (or the batch's flush); what follows a record waits for it.
+        kept = fold.hold({ ...arrival, reservationKey }).then(async (recorded) => {
+          if (recorded === undefined) return;
+          if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+          await afterDelivery(header, payloadKept, recorded.settled, ports);
+        });
+      } else {
+        const { settled } = await ports.messages.recordArrival(arrival);
+        kept = afterDelivery(header, payloadKept, settled, ports);
+        if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+      }
       ports.meter.count(MetricNames.transmissionsDelivered);
       ports.meter.milliseconds(MetricNames.deliveryLatency, endedAt.getTime() - Date.parse(header.receivedAt));
-      const kept = afterDelivery(
-        header,
-        reference === undefined ? { rawData: decoded.rawData } : { reference },
-        settled,
-        ports,
-      );
-      if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
       // DEBUG: one line per delivery was most of the log bytes; the arrival and attempt logs record each.
       ports.log.debug('Delivered', {
         ...ids,

@@ -3,6 +3,7 @@ import { deliverBatch } from '../../../lambdas/delivery/deliver-batch';
 import type { Message } from '../../../lambdas/shared/domain/model';
 import { pauseDestination } from '../../../lambdas/shared/pauses/pause';
 import type { DeliveryOutcome } from '../../../lambdas/shared/ports/deliverer';
+import type { MemoryMessageStore } from '../../fixtures/memory-store';
 import { type Harness, setUp } from '../../fixtures/pause-harness';
 
 const ok: DeliveryOutcome = { kind: 'answered', status: 200, durationMs: 1 };
@@ -35,6 +36,10 @@ const plentyOfTime = contextWith(() => 120_000);
 const failuresOf = (event: SQSEvent, from: number) =>
   event.Records.slice(from).map((record) => ({ itemIdentifier: record.messageId }));
 const transmissionOf = (message: Message) => message.transmissions[0]!.id;
+/** Resolves once `condition` holds, looking again after every turn of the event loop. */
+const waitUntil = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+};
 
 /** Records the calls to `queues.release` (which entries go back, and after how long). */
 const recordReleases = (harness: Harness) => {
@@ -64,6 +69,93 @@ describe('deliverBatch', () => {
       ['delivered', 2],
       ['delivered', 3],
     ]);
+  });
+
+  it('makes one storage write between deliveries: the next POST follows the fold, not the arrival’s own records', async () => {
+    const harness = setUp();
+    const store = harness.ports.messages as MemoryMessageStore;
+    const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
+    const ids = messages.map(transmissionOf);
+    // A delivery's own records are written only once the next delivery's POST has started (the
+    // last one's at once): were the batch to wait for them before that POST, it would never end.
+    const recordArrival = store.recordArrival.bind(store);
+    store.recordArrival = async (arrival, options) => {
+      const next = ids.indexOf(arrival.transmissionId) + 1;
+      await waitUntil(() => next === ids.length || harness.posted.includes(ids[next]!));
+      return recordArrival(arrival, options);
+    };
+    // What the batch writes to the store between two POSTs (reservations and folds).
+    const reservationsBetween: number[] = [];
+    let reservations = 0;
+    for (const method of ['reserveSequence', 'foldArrival'] as const) {
+      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        reservations++;
+        return original(...args);
+      };
+    }
+    const post = harness.ports.deliverer.post;
+    (harness.ports.deliverer as { post: typeof post }).post = async (request) => {
+      reservationsBetween.push(reservations);
+      reservations = 0;
+      return post(request);
+    };
+
+    const response = await deliverBatch(eventOf(harness), plentyOfTime, harness.ports);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(reservationsBetween).toEqual([1, 1, 1]);
+    expect(store.folds).toEqual([
+      { previous: ids[0], reservationKey: ids[1] },
+      { previous: ids[1], reservationKey: ids[2] },
+    ]);
+    // Every arrival is in its own records by the end: the last one written by itself.
+    expect(store.arrivals.map((arrival) => [arrival.transmissionId, arrival.sequence])).toEqual(
+      ids.map((id, index) => [id, index + 1]),
+    );
+  });
+
+  it('delivers nothing more after an arrival that cannot be recorded; it goes back and is recorded from the destination, not posted again', async () => {
+    const harness = setUp();
+    const store = harness.ports.messages as MemoryMessageStore;
+    const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
+    const event = eventOf(harness);
+    const recordArrival = store.recordArrival.bind(store);
+    let failing = true;
+    // The first arrival's own records fail (written while the second delivery is posted).
+    store.recordArrival = async (arrival, options) => {
+      if (failing && arrival.transmissionId === transmissionOf(messages[0]!))
+        throw new Error('ProvisionedThroughputExceededException');
+      return recordArrival(arrival, options);
+    };
+
+    const first = await deliverBatch(event, plentyOfTime, harness.ports);
+
+    // The second was posted while the first's records were written; the third never was. The
+    // first and everything after it go back (FIFO), though the second is recorded.
+    expect(harness.posted).toEqual(messages.slice(0, 2).map(transmissionOf));
+    expect(first).toEqual({ batchItemFailures: failuresOf(event, 0) });
+    expect(((await store.getMessage(messages[0]!.id)) as Message).transmissions[0]!.status).toBe('queued');
+
+    failing = false;
+    const second = await deliverBatch(event, plentyOfTime, harness.ports);
+
+    expect(second).toEqual({ batchItemFailures: [] });
+    // The first is not posted again: its reservation found it delivered and its records were written
+    // from the destination's copy; the second is a duplicate now; the third gets the next number.
+    expect(harness.posted).toEqual(messages.map(transmissionOf));
+    const delivered = await Promise.all(
+      messages.map(async (message) => ((await store.getMessage(message.id)) as Message).transmissions[0]!),
+    );
+    expect(delivered.map((transmission) => [transmission.status, transmission.sequence])).toEqual([
+      ['delivered', 1],
+      ['delivered', 2],
+      ['delivered', 3],
+    ]);
+    expect(store.arrivals.find((arrival) => arrival.sequence === 1)).toMatchObject({
+      transmissionId: transmissionOf(messages[0]!),
+      status: 200,
+    });
   });
 
   it('stops at the first failure and reports it and every later record, which go back to the queue', async () => {

@@ -31,6 +31,8 @@ const neverReserved = 'attribute_not_exists(sequenceHolder)';
 const heldByAnother = 'sequenceHolder <> :transmissionId';
 // A refused reservation found the destination with the latest number held by this reservation.
 const isHeldBy = (found: Item | undefined, reservationKey: string) => found?.sequenceHolder === reservationKey;
+// A reservation whose delivery a fold recorded on the destination already reserves nothing (see `arrivedOf`).
+const notArrived = '(attribute_not_exists(lastArrival) OR lastArrival.reservationKey <> :transmissionId)';
 // Pacing: a new reservation may start now when the previous one started at least an interval ago.
 const neverPosted = 'attribute_not_exists(reservedPostAt)';
 const postedBefore = 'reservedPostAt <= :freeFrom';
@@ -42,6 +44,20 @@ const reservationOf = (item: Item): Reservation => ({
   sequence: item.lastSequence as number,
   ...(typeof item.reservedPostAt === 'number' ? { postAt: item.reservedPostAt } : {}),
 });
+
+/** The last arrival a fold recorded on a destination's item (`foldArrival`), with its reservation key. */
+type FoldedArrival = Arrival & { readonly reservationKey: string };
+
+const lastArrivalOf = (item: Item | undefined): FoldedArrival | undefined => {
+  const folded = item?.lastArrival as FoldedArrival | undefined;
+  return typeof folded?.reservationKey === 'string' ? folded : undefined;
+};
+
+/** The arrival a fold recorded for `reservationKey`, found on the destination's item; undefined when it is another's. */
+const arrivedOf = (item: Item | undefined, reservationKey: string): Arrival | undefined => {
+  const { reservationKey: key, ...arrival } = lastArrivalOf(item) ?? {};
+  return key === reservationKey ? (arrival as Arrival) : undefined;
+};
 
 /** An arrival-log item as the arrival it records: without its keys and its TTL. */
 const arrivalOf = (item: Item | undefined): Arrival | undefined => {
@@ -106,6 +122,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
     for (let round = 0; ; round++) {
       const found = await this.reserve(destinationId, reservationKey, headSentAt, startNow);
       if ('reservation' in found) return found.reservation;
+      const arrived = arrivedOf(found.item, reservationKey);
+      if (arrived) return { sequence: arrived.sequence, arrived };
       if (isHeldBy(found.item, reservationKey)) return this.restart(destinationId, reservationKey, found.item!, pacing);
       if (!pacing || typeof found.item?.reservedPostAt !== 'number' || round >= MAX_PACING_ROUNDS) {
         throw new Error(`Destination ${destinationId} does not exist`, { cause: found.error });
@@ -169,7 +187,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
           TableName: tableName,
           Key: destinationKey(destinationId),
           UpdateExpression: `SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt${slot?.set ?? ''}`,
-          ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother})${slot?.condition ?? ''}`,
+          ConditionExpression: `${itemExists} AND (${neverReserved} OR ${heldByAnother}) AND ${notArrived}${slot?.condition ?? ''}`,
           ExpressionAttributeValues: {
             ':one': 1,
             ':transmissionId': reservationKey,
@@ -184,6 +202,54 @@ export class DynamoArrivalLog implements DeliveryHeads {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       return { item: refusalsOf(error)?.[0]?.found, error };
+    }
+  }
+
+  /**
+   * Records that `previous` arrived and reserves the next number for `reservationKey`, in one
+   * conditional update of the destination's item: `previous` must still hold the latest number.
+   * The arrival (without the answer's excerpt, which may hold PHI and would grow the item) stays
+   * on the item as `lastArrival` until the next fold replaces it; a reservation for its key finds
+   * it there (`reserveSequence` answers `arrived`). A refusal that finds this very fold applied
+   * (the SDK's retry of a write whose answer was lost) answers its reservation.
+   * @returns the new reservation; undefined when `previous` no longer holds the latest number
+   * @throws Error when the destination does not exist; the SDK's error when DynamoDB fails
+   */
+  async foldArrival(
+    previous: Arrival & { readonly destinationId: string; readonly reservationKey: string },
+    reservationKey: string,
+    headSentAt: string,
+  ): Promise<Reservation | undefined> {
+    const { client, tableName } = this.table;
+    const { destinationId, responseExcerpt: _excerpt, ...lastArrival } = previous;
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: destinationKey(destinationId),
+          UpdateExpression:
+            'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt, lastArrival = :arrival',
+          ConditionExpression: `${itemExists} AND sequenceHolder = :previous AND lastSequence = :previousSequence`,
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':transmissionId': reservationKey,
+            ':headSentAt': headSentAt,
+            ':arrival': lastArrival,
+            ':previous': previous.reservationKey,
+            ':previousSequence': previous.sequence,
+          },
+          ReturnValues: 'UPDATED_NEW',
+          ...returnFoundItem,
+        }),
+      );
+      return reservationOf(result.Attributes!);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const found = refusalsOf(error)?.[0]?.found;
+      if (found === undefined) throw new Error(`Destination ${destinationId} does not exist`, { cause: error });
+      const applied =
+        found.sequenceHolder === reservationKey && lastArrivalOf(found)?.reservationKey === previous.reservationKey;
+      return applied ? reservationOf(found) : undefined;
     }
   }
 
@@ -215,9 +281,10 @@ export class DynamoArrivalLog implements DeliveryHeads {
    * path, one more write unit when the excerpt takes the item past 1 KB) and is an unconditional
    * put. An entry written again from the transmission alone (it has no `durationMs`) is put only
    * where there is none, so it never erases the attempt a delivery recorded; nor does its refusal
-   * carry the item found, which would hold the excerpt.
+   * carry the item found, which would hold the excerpt. So is an entry repaired from a fold's
+   * record (`keepExisting`: it lacks the excerpt the delivery's own write may have stored).
    */
-  async append(arrival: Arrival & { destinationId: string }): Promise<void> {
+  async append(arrival: Arrival & { destinationId: string }, keepExisting = false): Promise<void> {
     const { client, tableName } = this.table;
     const { destinationId, ...logged } = arrival;
     // Written again, the entry gets the same TTL: it is counted from the arrival, not the write.
@@ -226,7 +293,7 @@ export class DynamoArrivalLog implements DeliveryHeads {
       TableName: tableName,
       Item: { ...arrivalKey(destinationId, arrival.sequence), ...logged, expiresAt },
     };
-    if (arrival.durationMs !== undefined) {
+    if (arrival.durationMs !== undefined && !keepExisting) {
       await client.send(new PutCommand(put));
       return;
     }

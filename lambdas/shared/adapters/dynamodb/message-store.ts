@@ -169,6 +169,15 @@ export class DynamoMessageStore implements MessageStore {
     return this.arrivals.reserveSequence(destinationId, reservationKey, headSentAt, pacing);
   }
 
+  /** One write between two deliveries (`DynamoArrivalLog.foldArrival`). */
+  foldArrival(
+    previous: Arrival & { readonly destinationId: string; readonly reservationKey: string },
+    reservationKey: string,
+    headSentAt: string,
+  ): Promise<Reservation | undefined> {
+    return this.arrivals.foldArrival(previous, reservationKey, headSentAt);
+  }
+
   /** See `DynamoTransmissions.setStatus`. */
   setTransmissionStatus(
     messageId: string,
@@ -228,8 +237,14 @@ export class DynamoMessageStore implements MessageStore {
    * the transmission's update sets the same values. If only the transmission's update landed,
    * delivery records the arrival again when the entry comes back as a duplicate.
    */
-  async recordArrival(arrival: Arrival & { destinationId: string }): Promise<{ readonly settled: boolean }> {
-    const [, settled] = await Promise.all([this.arrivals.append(arrival), this.transmissions.markDelivered(arrival)]);
+  async recordArrival(
+    arrival: Arrival & { destinationId: string },
+    options: { readonly keepExisting?: boolean } = {},
+  ): Promise<{ readonly settled: boolean }> {
+    const [, settled] = await Promise.all([
+      this.arrivals.append(arrival, options.keepExisting),
+      this.transmissions.markDelivered(arrival),
+    ]);
     return { settled };
   }
 

@@ -12,8 +12,9 @@ const reservation = (transmissionId: string) => ({
   // The same UpdateItem that numbers the delivery records the age of the queue's head: no extra write.
   UpdateExpression:
     'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt',
+  // Not a reservation whose delivery a fold recorded on the destination already (`lastArrival`).
   ConditionExpression:
-    'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId)',
+    'attribute_exists(pk) AND (attribute_not_exists(sequenceHolder) OR sequenceHolder <> :transmissionId) AND (attribute_not_exists(lastArrival) OR lastArrival.reservationKey <> :transmissionId)',
   ExpressionAttributeValues: { ':one': 1, ':transmissionId': transmissionId, ':headSentAt': SENT_AT },
   ReturnValues: 'UPDATED_NEW',
   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -45,6 +46,86 @@ describe('DynamoArrivalLog', () => {
     expect(reserved).toEqual({ sequence: 8 });
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(reservation('trn_1_0'));
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  describe('folding an arrival into the next reservation', () => {
+    const previous = {
+      destinationId: 'dst_1',
+      reservationKey: 'trn_1_0',
+      transmissionId: 'trn_1_0',
+      messageId: 'msg_1',
+      sequence: 8,
+      arrivedAt: '2025-12-20T08:00:01.000Z',
+      attempts: 1,
+      status: 200,
+      durationMs: 20,
+      responseExcerpt: 'may hold PHI',
+    };
+    const { destinationId: _destination, responseExcerpt: _excerpt, ...lastArrival } = previous;
+    const fold = {
+      TableName: TABLE,
+      Key: destinationKey,
+      UpdateExpression:
+        'SET lastSequence = lastSequence + :one, sequenceHolder = :transmissionId, headSentAt = :headSentAt, lastArrival = :arrival',
+      ConditionExpression: 'attribute_exists(pk) AND sequenceHolder = :previous AND lastSequence = :previousSequence',
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':transmissionId': 'trn_2_0',
+        ':headSentAt': SENT_AT,
+        ':arrival': lastArrival,
+        ':previous': 'trn_1_0',
+        ':previousSequence': 8,
+      },
+      ReturnValues: 'UPDATED_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+
+    it('records the previous arrival (never its excerpt) and reserves the next number in one update', async () => {
+      ddb.on(UpdateCommand).resolves({ Attributes: { lastSequence: 9, sequenceHolder: 'trn_2_0' } });
+
+      const reserved = await log.foldArrival(previous, 'trn_2_0', SENT_AT);
+
+      expect(reserved).toEqual({ sequence: 9 });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+      expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual(fold);
+    });
+
+    it('answers its own applied fold, found by the SDK’s retry after a lost answer, as the reservation', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejects(
+          conditionFailed({ ...destinationKey, lastSequence: 9, sequenceHolder: 'trn_2_0', lastArrival: lastArrival }),
+        );
+
+      expect(await log.foldArrival(previous, 'trn_2_0', SENT_AT)).toEqual({ sequence: 9 });
+    });
+
+    it('writes nothing and answers undefined when the previous delivery no longer holds the latest number', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejects(conditionFailed({ ...destinationKey, lastSequence: 9, sequenceHolder: 'trn_other_0' }));
+
+      expect(await log.foldArrival(previous, 'trn_2_0', SENT_AT)).toBeUndefined();
+    });
+
+    it('throws when the destination does not exist', async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(log.foldArrival(previous, 'trn_2_0', SENT_AT)).rejects.toThrow('Destination dst_1 does not exist');
+    });
+
+    it('answers a reservation of a delivery already folded with its arrival, reserving nothing', async () => {
+      // The invocation ended after the fold and before the delivery's own records were written.
+      ddb
+        .on(UpdateCommand)
+        .rejects(
+          conditionFailed({ ...destinationKey, lastSequence: 9, sequenceHolder: 'trn_2_0', lastArrival: lastArrival }),
+        );
+
+      const { reservationKey: _key, ...arrived } = lastArrival;
+      expect(await log.reserveSequence('dst_1', 'trn_1_0', SENT_AT)).toEqual({ sequence: 8, arrived });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    });
   });
 
   describe('paced (maxPerSecond)', () => {
