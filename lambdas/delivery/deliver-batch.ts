@@ -58,9 +58,13 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  * 4. Deliver the records in order (`deliverTransmission`, with the destination's inline retries),
  *    stopping at the first failure, or before a record the invocation has no time left for (one
  *    attempt's budget, `attemptTimeoutMs` for its body's size, plus 5 s; or its paced start,
- *    `maxPerSecond`, with that budget: such a record goes back until its start). What each
- *    delivery does after it (keeping the payload for the retention, removing a settled message's
- *    in-flight object) runs beside the next records and is awaited before the batch answers.
+ *    `maxPerSecond`, with that budget: such a record goes back until its start). One storage
+ *    write between deliveries (`ArrivalFold`): each reservation records the arrival before it, whose
+ *    own records are written while the next record is posted; the last arrival is recorded when
+ *    the records are done. What each delivery does after it (keeping the payload for the
+ *    retention, removing a settled message's in-flight object) runs beside the next records and is
+ *    awaited before the batch answers. A delivery whose records could not be written goes back to
+ *    the queue with every later record (its next reservation finds it delivered and records it).
  * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
  *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
  *    were not reached in time) after 10 s.

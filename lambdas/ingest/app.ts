@@ -17,6 +17,7 @@ import {
 import { ApiError, notAccepted } from '../shared/domain/errors';
 import { apiErrors } from '../shared/http/api-errors';
 import { authenticateSource } from '../shared/http/authenticate';
+import { stackFields } from '../shared/runtime/logging';
 import type { Directory } from '../shared/ports/directory';
 import type { MessageStore } from '../shared/ports/messages';
 import type { Clock } from '../shared/ports/observe';
@@ -95,13 +96,7 @@ export const ingestRoutes = (
       // Anything else (the key's read failing, say) acknowledged nothing: the contract's answer is
       // 503 not_accepted, which tells the integrator to retry, never a 500. Name and frames only:
       // an error's message may quote the body.
-      logger.error('Message not accepted: unexpected failure', {
-        errorName: (error as Error | null)?.name,
-        frames: (error as Error | null)?.stack
-          ?.split('\n')
-          .filter((line) => /^\s+at /.test(line))
-          .join('\n'),
-      });
+      logger.error('Message not accepted: unexpected failure', stackFields(error));
       throw notAccepted('A dependency failed.');
     }
   };

@@ -2,6 +2,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import { ApiError, internalError, invalidRequest } from '../domain/errors';
+import { stackFields } from '../runtime/logging';
 import { type ApiEvent, type ApiResult, json } from './api';
 
 /** The contract's error body: `{"error": {"code", "message"}}`. */
@@ -28,13 +29,7 @@ export const apiErrors = (logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResu
       request.response = json(exposed.statusCode, { error: { code, message } });
       return;
     }
-    // Only the stack's frames: the message, which may run over several lines and quote a payload,
-    // stays out of the log whatever its shape.
-    const frames = (error as Error | null)?.stack
-      ?.split('\n')
-      .filter((line) => /^\s+at /.test(line))
-      .join('\n');
-    logger.error('Unhandled error', { errorName: (error as Error | null)?.name, frames });
+    logger.error('Unhandled error', stackFields(error));
     request.response = errorAnswer(internalError());
   },
 });

@@ -23,3 +23,15 @@ export const errorFields = (error: unknown): { errorName: string; errorMessage: 
   const { name, message } = error instanceof Error ? error : new Error(String(error));
   return { errorName: name, errorMessage: message.slice(0, 300) };
 };
+
+/**
+ * An unexpected error by name and stack frames only (`at …` lines): its message, which may run
+ * over several lines and quote a payload, stays out of the log whatever its shape.
+ */
+export const stackFields = (error: unknown): { errorName?: string; frames?: string } => ({
+  errorName: (error as Error | null)?.name,
+  frames: (error as Error | null)?.stack
+    ?.split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n'),
+});

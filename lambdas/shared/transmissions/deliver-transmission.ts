@@ -176,7 +176,10 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    upload's only while it has the ETag ingest checked: `PayloadChangedError` otherwise).
  * 4. Reserve the delivery's sequence number (the same on a retry of the same attempt series),
  *    recording when the entry was enqueued (`sentAt`: the age of the queue's head, which the
- *    prober's backlog-age pass reads). A destination with `maxPerSecond` gets its start from the
+ *    prober's backlog-age pass reads); with the batch's `fold`, the same write records the
+ *    previous delivery's arrival. A reservation that finds its delivery made already (folded, its
+ *    own records never written) writes them from the destination's copy and drops the entry
+ *    without posting it again. A destination with `maxPerSecond` gets its start from the
  *    same reservation, 1000 / maxPerSecond ms after the previous delivery's at the earliest: wait
  *    for it, or answer `deferred` when the invocation has no room for it.
  * 5. POST the body's bytes, signed (Standard Webhooks), within `attemptTimeoutMs`: the
@@ -185,6 +188,8 @@ const committedMessage = async (header: EnvelopeHeader, ports: DeliveryPorts): P
  *    CA bundle (`postPresentingClientCertificate`).
  * 6. On a 2xx: record the arrival (time, sequence, attempts, and the attempt: status, duration,
  *    the answer's excerpt), count and log it (never the excerpt); a replay's parked entry is removed.
+ *    With the batch's `fold` (not for a paced destination), the arrival is held for the next
+ *    reservation instead and recorded while the next delivery is posted (`ArrivalFold`).
  * 7. Otherwise record the failed attempt (counted, `lastError`, and its attempt-log entry keyed by
  *    its number); retry after `inlineRetryDelayMs` unless it was a refusal,
  *    the `inlineRetries` are spent or the invocation has no room left; else answer `failed`.

@@ -8,10 +8,10 @@ import type { Destination, UnverifiedDestination, VerificationAttempt } from '..
 import type { DestinationVerifications } from '../../ports/destination-verification';
 import type { DestinationChange } from '../../ports/directory';
 import type { Clock } from '../../ports/observe';
-import { toDestination } from './directory';
+import { provisionedUpdate, toDestination } from './directory';
 import { destinationKey } from './keys';
 import { mappingWorkPut } from './mapping-worklist';
-import { conditionHeld, getItem, itemExists, returnFoundItem, type Table, transactWrite } from './table';
+import { conditionHeld, getItem, returnFoundItem, type Table, transactWrite } from './table';
 
 const unverifiedWithUrl = '#status = :unverified AND #url = :url';
 
@@ -39,22 +39,7 @@ export class DynamoDestinationVerifications implements DestinationVerifications 
   ): Promise<UnverifiedDestination> {
     const { tableName } = this.table;
     await transactWrite(this.table, [
-      {
-        Update: {
-          TableName: tableName,
-          Key: destinationKey(id),
-          UpdateExpression:
-            'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :unverified',
-          ConditionExpression: itemExists,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':queueUrl': provisioned.queueUrl,
-            ':queueArn': provisioned.queueArn,
-            ':mappingId': provisioned.mappingId,
-            ':unverified': 'unverified',
-          },
-        },
-      },
+      { Update: provisionedUpdate(tableName, id, provisioned, 'unverified') },
       // The mapping is created enabled: the reconciler disables it (delivery hands back meanwhile).
       mappingWorkPut(tableName, id, { desired: 'disabled' }, this.clock()),
     ]);

@@ -95,6 +95,29 @@ export const toDestination = (item: Item): Destination => {
 };
 
 /**
+ * The update that gives a destination its queue and mapping, and its first status: `active`, or
+ * `unverified` until its endpoint echoes the challenge (`DynamoDestinationVerifications`).
+ */
+export const provisionedUpdate = (
+  tableName: string,
+  id: string,
+  provisioned: { readonly queueUrl: string; readonly queueArn: string; readonly mappingId: string },
+  status: 'active' | 'unverified',
+) => ({
+  TableName: tableName,
+  Key: destinationKey(id),
+  UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :status',
+  ConditionExpression: itemExists,
+  ExpressionAttributeNames: { '#status': 'status' },
+  ExpressionAttributeValues: {
+    ':queueUrl': provisioned.queueUrl,
+    ':queueArn': provisioned.queueArn,
+    ':mappingId': provisioned.mappingId,
+    ':status': status,
+  },
+});
+
+/**
  * Organizations, sources (and their API keys), destinations and subscriptions. The `put` methods
  * create, each with its listing item (`keys.ts`): an id (or key hash) already taken is refused
  * with the SDK's `TransactionCanceledException`, unless the
@@ -266,20 +289,7 @@ export class DynamoDirectory implements Directory {
   ): Promise<Destination> {
     const { client, tableName } = this.table;
     const updated = await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: destinationKey(id),
-        UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :active',
-        ConditionExpression: itemExists,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':queueUrl': provisioned.queueUrl,
-          ':queueArn': provisioned.queueArn,
-          ':mappingId': provisioned.mappingId,
-          ':active': 'active',
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
+      new UpdateCommand({ ...provisionedUpdate(tableName, id, provisioned, 'active'), ReturnValues: 'ALL_NEW' }),
     );
     return toDestination(updated.Attributes!);
   }

@@ -49,7 +49,7 @@ describe('DynamoDestinationVerifications', () => {
     expect(update?.Update).toMatchObject({
       Key: { pk: 'DST#dst_1', sk: 'DST' },
       ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':unverified': 'unverified', ':mappingId': 'm' },
+      ExpressionAttributeValues: { ':status': 'unverified', ':mappingId': 'm' },
     });
     expect(work?.Put?.Item).toMatchObject({
       pk: 'MAPPINGS',

@@ -354,10 +354,10 @@ describe('DynamoDirectory', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: destinationKey,
-      UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :active',
+      UpdateExpression: 'SET queueUrl = :queueUrl, queueArn = :queueArn, mappingId = :mappingId, #status = :status',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':queueUrl': 'q', ':queueArn': 'arn', ':mappingId': 'uuid', ':active': 'active' },
+      ExpressionAttributeValues: { ':queueUrl': 'q', ':queueArn': 'arn', ':mappingId': 'uuid', ':status': 'active' },
       ReturnValues: 'ALL_NEW',
     });
   });
