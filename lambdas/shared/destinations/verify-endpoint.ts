@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttemptOutcome } from '../domain/failures';
 import { newId } from '../domain/ids';
 import type { UnverifiedDestination } from '../domain/model';
-import { signatureOf } from '../domain/signature';
+import { signedHeaders } from '../domain/signature';
 import type { Deliverer } from '../ports/deliverer';
 import type { DestinationVerifications } from '../ports/destination-verification';
 import type { Clock, Log } from '../ports/observe';
@@ -103,13 +103,7 @@ export const verifyEndpoint = async (
     {
       url,
       body,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Conveyor/1',
-        'webhook-id': webhookId,
-        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-        'webhook-signature': signatureOf(destination.signingSecret, webhookId, sentAt, body),
-      },
+      headers: signedHeaders({ signingSecret: destination.signingSecret, webhookId, body, sentAt }),
       timeoutMs: Math.min(destination.timeoutMs, maxWaitMs),
     },
     sentAt,

@@ -24,6 +24,23 @@ export const signatureOf = (signingSecret: string, transmissionId: string, sentA
 };
 
 /**
+ * The Standard Webhooks v1 headers of a signed JSON POST (a delivery, or a verification challenge):
+ * `webhook-id` is `webhookId`, `body` the exact bytes POSTed (UTF-8 JSON), `sentAt` its signing time.
+ */
+export const signedHeaders = (input: {
+  signingSecret: string;
+  webhookId: string;
+  body: Uint8Array;
+  sentAt: Date;
+}): Record<string, string> => ({
+  'content-type': 'application/json',
+  'user-agent': 'Conveyor/1',
+  'webhook-id': input.webhookId,
+  'webhook-timestamp': String(Math.floor(input.sentAt.getTime() / 1000)),
+  'webhook-signature': signatureOf(input.signingSecret, input.webhookId, input.sentAt, input.body),
+});
+
+/**
  * The headers of one delivery attempt: Standard Webhooks v1 (`webhook-id` is the transmission id,
  * the same on every attempt) plus Conveyor's per-destination sequence number. `body` is the
  * exact bytes POSTed (UTF-8 JSON).
@@ -35,10 +52,6 @@ export const deliveryHeaders = (input: {
   body: Uint8Array;
   sentAt: Date;
 }): Record<string, string> => ({
-  'content-type': 'application/json',
-  'user-agent': 'Conveyor/1',
-  'webhook-id': input.transmissionId,
-  'webhook-timestamp': String(Math.floor(input.sentAt.getTime() / 1000)),
-  'webhook-signature': signatureOf(input.signingSecret, input.transmissionId, input.sentAt, input.body),
+  ...signedHeaders({ ...input, webhookId: input.transmissionId }),
   'conveyor-sequence': String(input.sequence),
 });
