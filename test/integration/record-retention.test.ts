@@ -1,7 +1,8 @@
 /**
  * The TTLs of a message's records on DynamoDB Local, through the real handlers over HTTP: the
- * arrival entries from their arrival, the message item once every transmission is delivered, and
- * never before (a string while a transmission waits, which TTL ignores).
+ * arrival entries from their arrival, the message item once no transmission waits (each delivered
+ * or skipped), and never before (a string while a transmission waits, which TTL ignores); a
+ * skipped transmission's parked entry from its skip.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,7 +20,13 @@ let fast: Receiver;
 let slow: Receiver;
 
 beforeAll(async () => {
-  conveyor = await startTestConveyor({ RECORD_RETENTION_DAYS: String(RETENTION_DAYS) });
+  conveyor = await startTestConveyor({
+    RECORD_RETENTION_DAYS: String(RETENTION_DAYS),
+    // A refused head comes back within a second, so an operator's skip finds it soon.
+    PAUSE_RELEASE_SECONDS: '1',
+    INLINE_RETRY_BACKOFF_MS: '100',
+    INLINE_RETRY_CAP_MS: '300',
+  });
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: conveyor.local.dynamoDbUrl }));
   fast = await startReceiver();
   slow = await startReceiver();
@@ -85,4 +92,48 @@ it('gives a one-transmission message its TTL in the write that records its deliv
     Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY,
   );
   expect(arrival!.expiresAt).toBe(Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY);
+});
+
+it('gives a fan-out message its TTL when its last waiting transmission is skipped, and the parked entry one from the skip', async () => {
+  const refusing = await startReceiver();
+  try {
+    const { organization, source, destination } = await conveyor.createRoute(fast.url, 'Referrals');
+    const second = await conveyor.createDestination(organization.id, refusing.url);
+    await conveyor.subscribe(source.id, second.id, 'Referrals');
+    refusing.respond = () => ({ status: 503 });
+
+    const sent = await conveyor.send(source.apiKey, { meta: { dataModel: 'Referrals', eventType: 'New' }, data: {} });
+    const { messageId } = sent.body;
+    await waitFor(async () => (await arrivalItems(destination.id)).length === 1, 'the first arrival');
+    await waitFor(
+      async () => (await conveyor.admin('GET', `/v1/admin/destinations/${second.id}`)).body.status === 'paused',
+      'the second destination paused',
+    );
+    expect((await messageItem(messageId)).expiresAt).toBe('held: a transmission is not delivered yet');
+
+    // The refused head is hidden for a second after each attempt: skip once it is back.
+    const skippedFrom = Math.floor(Date.now() / 1000);
+    await waitFor(async () => {
+      const skipped = await conveyor.admin('POST', `/v1/admin/destinations/${second.id}/skip`);
+      if (skipped.status === 200) return true;
+      expect(skipped.body.error.code).toBe('head_in_flight');
+      return false;
+    }, 'the skip');
+    const skippedTo = Math.floor(Date.now() / 1000);
+
+    // Nothing of the message waits now: its records go the retention after the skip.
+    const item = await messageItem(messageId);
+    expect(item.expiresAt).toBeGreaterThanOrEqual(skippedFrom + RETENTION_DAYS * DAY);
+    expect(item.expiresAt).toBeLessThanOrEqual(skippedTo + RETENTION_DAYS * DAY);
+    const [skippedId] = Object.entries(item.transmissions as Record<string, { destinationId: string; status: string }>)
+      .filter(([, transmission]) => transmission.destinationId === second.id && transmission.status === 'skipped')
+      .map(([id]) => id);
+    const parked = (
+      await documents.send(new GetCommand({ TableName: 'conveyor', Key: { pk: `PARK#${skippedId}`, sk: 'PARK' } }))
+    ).Item!;
+    expect(parked.expiresAt).toBeGreaterThanOrEqual(skippedFrom + RETENTION_DAYS * DAY);
+    expect(parked.expiresAt).toBeLessThanOrEqual(skippedTo + RETENTION_DAYS * DAY);
+  } finally {
+    await refusing.close();
+  }
 });

@@ -66,8 +66,8 @@ export class DynamoMessageStore implements MessageStore {
     const recordRetention = retentionSeconds(recordRetentionDays);
     this.idempotency = new DynamoIdempotency(client, tableName, clock);
     this.arrivals = new DynamoArrivalLog(client, tableName, recordRetention);
-    this.parking = new DynamoParking(client, tableName);
-    this.transmissions = new DynamoTransmissions(client, tableName, recordRetention);
+    this.parking = new DynamoParking(client, tableName, clock, recordRetention);
+    this.transmissions = new DynamoTransmissions(client, tableName, recordRetention, clock);
     this.attempts = new DynamoAttemptLog(client, tableName);
   }
 

@@ -5,7 +5,9 @@
 import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { gunzipChunks, gzipInChunks } from './chunks';
 import { PARKED_CHUNK_PREFIX, parkedChunkKey, parkedKey, parkedPartition } from './keys';
-import { getItem, queryAll, type Table, transactWrite } from './table';
+import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
+import type { Clock } from '../../ports/observe';
+import { epochSecondsOf, getItem, queryAll, type Table, transactWrite } from './table';
 
 /**
  * The queue entries of skipped transmissions. The first item (`parkedKey`) holds the destination,
@@ -21,28 +23,41 @@ export class DynamoParking {
   /**
    * @param client the document client (`adapters/clients.ts`: created once per module, with `removeUndefinedValues`)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
+   * @param clock the time an entry is parked at
+   * @param recordRetentionSeconds how long (s) after it is parked an entry is kept by TTL
+   *   (`record-retention.ts`): a skipped transmission can be replayed for as long as its message is kept
    */
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    private readonly clock: Clock = () => new Date(),
+    private readonly recordRetentionSeconds: number = retentionSeconds(DEFAULT_RECORD_RETENTION_DAYS),
+  ) {
     this.table = { client, tableName };
   }
 
   /**
    * Keeps the entry, all its chunks in one transaction (replacing one parked before for the same
-   * transmission; chunks beyond the new count are left unread, and go with `remove`).
+   * transmission; chunks beyond the new count are left unread, and go with `remove`), each with
+   * its TTL (`expiresAt`, epoch s): the record retention after now.
    * @throws the SDK's error when DynamoDB fails (ValidationException past a transaction's 4 MB)
    */
   async park(transmissionId: string, destinationId: string, envelope: string): Promise<void> {
     const { tableName } = this.table;
     const [first, ...rest] = gzipInChunks(envelope);
+    const expiresAt = epochSecondsOf(this.clock().toISOString()) + this.recordRetentionSeconds;
     await transactWrite(this.table, [
       {
         Put: {
           TableName: tableName,
-          Item: { ...parkedKey(transmissionId), destinationId, chunks: rest.length + 1, envelope: first },
+          Item: { ...parkedKey(transmissionId), destinationId, chunks: rest.length + 1, envelope: first, expiresAt },
         },
       },
       ...rest.map((chunk, index) => ({
-        Put: { TableName: tableName, Item: { ...parkedChunkKey(transmissionId, index + 1), envelope: chunk } },
+        Put: {
+          TableName: tableName,
+          Item: { ...parkedChunkKey(transmissionId, index + 1), envelope: chunk, expiresAt },
+        },
       })),
     ]);
   }

@@ -6,6 +6,7 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Arrival, RecordedAttempt, TransmissionStatus } from '../../domain/model';
+import type { Clock } from '../../ports/observe';
 import { attemptPut } from './attempt-log';
 import { messageKey } from './keys';
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
@@ -71,10 +72,14 @@ export class DynamoTransmissions {
    * @param recordRetentionSeconds how long (s) a delivered message's item and a failed attempt are
    *   kept by TTL (`record-retention.ts`)
    */
+  /**
+   * @param clock the time a skip is recorded at (its TTL counts from it)
+   */
   constructor(
     client: DynamoDBDocumentClient,
     tableName: string,
     private readonly recordRetentionSeconds: number = retentionSeconds(DEFAULT_RECORD_RETENTION_DAYS),
+    private readonly clock: Clock = () => new Date(),
   ) {
     this.table = { client, tableName };
   }
@@ -83,6 +88,10 @@ export class DynamoTransmissions {
    * Sets a transmission's status when it is one of `from`; true when it is at `status` now, set by
    * this call or by an earlier attempt of it whose answer was lost (or by anyone: the change the
    * caller wanted holds); false when it was at another status.
+   *
+   * A skip ends the transmission's wait (until a replay): a message whose every transmission is
+   * delivered or skipped now gets its TTL, the record retention after the skip, as a delivery
+   * that settles it does (`settleExpiry`). A replay holds it again.
    * @throws the SDK's error when DynamoDB fails otherwise
    */
   async setStatus(
@@ -92,23 +101,36 @@ export class DynamoTransmissions {
     from: readonly TransmissionStatus[],
   ): Promise<boolean> {
     const { client, tableName } = this.table;
-    return conditionHeld(
-      client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: 'SET transmissions.#t.#status = :status',
-          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
-          },
-          ...returnFoundItem,
+    const ends = status === 'skipped';
+    const expiresAt = epochSecondsOf(this.clock().toISOString()) + this.recordRetentionSeconds;
+    let item: Partial<StoredMessage> | undefined;
+    const held = await conditionHeld(
+      client
+        .send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: messageKey(messageId),
+            // A message of one transmission has no TTL while it waits: skipped, it gets one here.
+            UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
+            ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+            ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ...(ends ? { ':expiresAt': expiresAt } : {}),
+              ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
+            },
+            ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
+            ...returnFoundItem,
+          }),
+        )
+        .then((result) => {
+          item = result.Attributes as Partial<StoredMessage> | undefined;
         }),
-      ),
       ([refusal]) => isAtStatus(refusal?.found, transmissionId, status),
     );
+    // An earlier attempt's write (answer lost) settled the TTL already, or the next write will.
+    if (held && ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
+    return held;
   }
 
   /**
@@ -291,12 +313,24 @@ export class DynamoTransmissions {
     const transmissions = Object.values((item?.transmissions ?? {}) as Record<string, StoredTransmission>);
     const settled =
       transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
-    if (settled && item?.expiresAt === EXPIRY_HELD)
-      await this.releaseExpiry(arrival.messageId, item.expiryHolds, expiresAt);
-    // A numeric TTL while a transmission waits: an item committed before TTLs existed (no
-    // `expiresAt`, so `if_not_exists` just gave it one). Hold it, as a fan-out's is held from ingest.
-    if (!settled && typeof item?.expiresAt === 'number') await this.holdExpiry(arrival.messageId, item.expiresAt);
+    if (item !== undefined) await this.settleExpiry(arrival.messageId, item, expiresAt);
     return settled;
+  }
+
+  /**
+   * After a write that ended a transmission's wait (delivered or skipped), as it left the item:
+   * when no transmission waits any more, gives a held TTL its number (`expiresAt`, epoch s);
+   * while one still waits, holds a numeric TTL, which only an item committed before TTLs existed
+   * has (no `expiresAt`, so the write's `if_not_exists` just gave it one), as a fan-out's is held
+   * from ingest.
+   */
+  private async settleExpiry(messageId: string, item: Partial<StoredMessage>, expiresAt: number): Promise<void> {
+    const transmissions = Object.values((item.transmissions ?? {}) as Record<string, StoredTransmission>);
+    const waiting = transmissions.some(
+      (transmission) => transmission.status !== 'delivered' && transmission.status !== 'skipped',
+    );
+    if (!waiting && item.expiresAt === EXPIRY_HELD) await this.releaseExpiry(messageId, item.expiryHolds, expiresAt);
+    if (waiting && typeof item.expiresAt === 'number') await this.holdExpiry(messageId, item.expiresAt);
   }
 
   /**

@@ -228,18 +228,46 @@ describe('DynamoMessageStore', () => {
   it('sets a transmission status only from the given ones', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
 
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'paused', ['queued'])).toBe(true);
+    expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'paused', ['queued'])).toBe(false);
+
+    expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET transmissions.#t.#status = :status',
+      ConditionExpression: 'transmissions.#t.#status IN (:from0)',
+      ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'paused', ':from0': 'queued' },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('skips a transmission only from the given statuses, giving a message of one transmission its TTL in the same write', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { ...messageKey, transmissions: { trn_a: { status: 'skipped' } }, expiresAt: 1 } })
+      .rejectsOnce(conditionFailed());
+
     expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(true);
     expect(await store.setTransmissionStatus('msg_1', 'trn_a', 'skipped', ['queued', 'paused'])).toBe(false);
 
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
       Key: messageKey,
-      UpdateExpression: 'SET transmissions.#t.#status = :status',
+      UpdateExpression: 'SET transmissions.#t.#status = :status, expiresAt = if_not_exists(expiresAt, :expiresAt)',
       ConditionExpression: 'transmissions.#t.#status IN (:from0, :from1)',
       ExpressionAttributeNames: { '#t': 'trn_a', '#status': 'status' },
-      ExpressionAttributeValues: { ':status': 'skipped', ':from0': 'queued', ':from1': 'paused' },
+      ExpressionAttributeValues: {
+        ':status': 'skipped',
+        ':expiresAt': expect.any(Number),
+        ':from0': 'queued',
+        ':from1': 'paused',
+      },
+      ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    // Nothing waits and the TTL is a number: no second write.
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
   });
 
   it('prepares the replay of a skipped transmission only, answering its new generation; each call leaves its own token', async () => {

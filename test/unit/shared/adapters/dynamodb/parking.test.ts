@@ -2,7 +2,9 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynamoParking } from '../../../../../lambdas/shared/adapters/dynamodb/parking';
-import { client, ddb, TABLE } from './mock-table';
+import { client, clock, ddb, NOW_SECONDS, TABLE } from './mock-table';
+
+const DAY = 24 * 60 * 60;
 
 const key = { pk: 'PARK#trn_1', sk: 'PARK' };
 const envelope = JSON.stringify({ messageId: 'msg_1', data: { n: 1 } });
@@ -10,7 +12,8 @@ const envelope = JSON.stringify({ messageId: 'msg_1', data: { n: 1 } });
 const largeEnvelope = JSON.stringify({ messageId: 'msg_1', data: randomBytes(900_000).toString('base64') });
 
 describe('DynamoParking', () => {
-  const parking = new DynamoParking(client, TABLE);
+  // 30 days of record retention: a skipped transmission can be replayed as long as its message is kept.
+  const parking = new DynamoParking(client, TABLE, clock, 30 * DAY);
 
   beforeEach(() => ddb.reset());
 
@@ -25,7 +28,13 @@ describe('DynamoParking', () => {
         {
           Put: {
             TableName: TABLE,
-            Item: { ...key, destinationId: 'dst_1', chunks: 1, envelope: expect.any(Uint8Array) },
+            Item: {
+              ...key,
+              destinationId: 'dst_1',
+              chunks: 1,
+              envelope: expect.any(Uint8Array),
+              expiresAt: NOW_SECONDS + 30 * DAY,
+            },
           },
         },
       ],
@@ -43,6 +52,8 @@ describe('DynamoParking', () => {
     expect(puts.map((put) => put.Item!.sk)).toEqual(['PARK', 'PARK#001', 'PARK#002']);
     expect(puts.map((put) => put.Item!.pk)).toEqual(['PARK#trn_1', 'PARK#trn_1', 'PARK#trn_1']);
     expect(puts[0]!.Item).toMatchObject({ destinationId: 'dst_1', chunks: 3 });
+    // Every chunk expires with the entry.
+    expect(puts.map((put) => put.Item!.expiresAt)).toEqual(Array(3).fill(NOW_SECONDS + 30 * DAY));
     expect(puts.every((put) => (put.Item!.envelope as Uint8Array).length <= 350_000)).toBe(true);
     expect(puts.every((put) => put.ConditionExpression === undefined)).toBe(true);
     expect(gunzipSync(Buffer.concat(puts.map((put) => put.Item!.envelope as Uint8Array))).toString('utf8')).toBe(

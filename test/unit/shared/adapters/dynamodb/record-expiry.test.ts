@@ -165,6 +165,55 @@ describe('records kept for the deployment’s record retention', () => {
     expect(replay.ExpressionAttributeValues).toMatchObject({ ':expiryHeld': HELD });
   });
 
+  it('releases a held TTL, 30 days after the skip, when a skip leaves no transmission waiting', async () => {
+    // The other transmission was delivered before: skipping the last waiting one ends the wait.
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({
+        Attributes: {
+          ...messageKey,
+          expiresAt: HELD,
+          expiryHolds: 1,
+          transmissions: { trn_0: { status: 'delivered' }, trn_1: { status: 'skipped' } },
+        },
+      })
+      .resolves({});
+
+    expect(await store.setTransmissionStatus('msg_1', 'trn_1', 'skipped', ['queued', 'paused'])).toBe(true);
+
+    const release = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(release).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET expiresAt = :expiresAt',
+      ConditionExpression: 'expiresAt = :held AND expiryHolds = :holds',
+      ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD, ':holds': 1 },
+    });
+  });
+
+  it('keeps the TTL held when a skip leaves another transmission waiting', async () => {
+    ddb.on(UpdateCommand).resolvesOnce(itemAfterDelivery(['skipped', 'queued'], HELD));
+
+    expect(await store.setTransmissionStatus('msg_1', 'trn_0', 'skipped', ['queued', 'paused'])).toBe(true);
+
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('releases a held TTL when the last waiting transmission is delivered beside a skipped one', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce(itemAfterDelivery(['delivered', 'skipped'], HELD))
+      .resolves({});
+
+    // Not settled (a skipped transmission may be replayed and needs its payload), but nothing waits.
+    expect(await store.recordArrival(arrival)).toEqual({ settled: false });
+
+    const release = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(release.UpdateExpression).toBe('SET expiresAt = :expiresAt');
+    expect(release.ExpressionAttributeValues).toMatchObject({ ':expiresAt': NOW_SECONDS + 30 * DAY });
+  });
+
   it('logs a failed attempt with a TTL 30 days after it', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
