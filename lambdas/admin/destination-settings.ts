@@ -4,7 +4,7 @@ import {
   certificateSummaries,
   withoutCertificateFields,
 } from '../shared/domain/client-certificates';
-import { invalidRequest, notFound, urlChangeWhilePaused } from '../shared/domain/errors';
+import { invalidRequest, notFound, settingsConflict, urlChangeWhilePaused } from '../shared/domain/errors';
 import { checkDestinationUrl } from '../shared/domain/destination-url';
 import type { Destination, ProvisionedDestination } from '../shared/domain/model';
 import { destinationUpdateSchema, parseRequest } from '../shared/domain/schemas';
@@ -86,6 +86,7 @@ const STATUS_RACES = 3;
  * from the status read (an active destination delivers nothing to the new URL). A paused one is
  * refused (409 `destination_paused`: its pause, head and spill are not handed over to
  * verification; resume or skip it first). Its own earlier write (the answer lost) counts as done.
+ * A status that keeps changing under the write (`STATUS_RACES` reads) is 409 `settings_conflict`.
  */
 const changeUrlUnverified = async (
   destination: ProvisionedDestination,
@@ -98,7 +99,7 @@ const changeUrlUnverified = async (
     if (await ports.verifications.changeSettingsUnverified(current.id, change, current.status)) break;
     current = await requireDestination(current.id, ports.directory);
     if (current.status === 'unverified' && current.url === change.url) break;
-    if (race === STATUS_RACES) throw notFound('destination', current.id);
+    if (race === STATUS_RACES) throw settingsConflict();
   }
   ports.log.info('Destination URL changed: unverified until its endpoint echoes the challenge', {
     destinationId: destination.id,

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'cannot_park',
   'not_replayable',
   'key_rotation_conflict',
+  // PATCH /v1/admin/destinations/{id}
+  'settings_conflict',
   'payload_too_large',
   'unsupported_media_type',
   'no_destination',
@@ -247,6 +249,17 @@ export const subscriptionExists = (existingId: string): ApiError =>
 /** 409 `key_rotation_conflict`: another rotation of the same source happened at the same time. */
 export const keyRotationConflict = (): ApiError =>
   new ApiError(409, 'key_rotation_conflict', 'Another key rotation of this source happened at the same time; retry.');
+
+/**
+ * 409 `settings_conflict`: a new URL for a destination created with verification, whose status kept
+ * changing (pauses, resumes, verifications) while the change was written; nothing changed.
+ */
+export const settingsConflict = (): ApiError =>
+  new ApiError(
+    409,
+    'settings_conflict',
+    "The destination's status kept changing while its url was changed; nothing was changed; retry.",
+  );
 
 /**
  * 409 `destination_not_empty`: a DELETE without `force=true` of a destination with entries waiting

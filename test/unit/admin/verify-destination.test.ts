@@ -173,6 +173,25 @@ describe('a destination created with verification', () => {
     expect((fixture.directory.destinations.get(destination.id) as Destination).url).toBe(destination.url);
   });
 
+  it('answers 409 settings_conflict, changing nothing, when its status keeps changing under the new URL', async () => {
+    const fixture = adminPorts();
+    const destination = await activeDestination(fixture);
+    fixture.directory.destinations.set(destination.id, { ...destination, verify: true });
+    const verifications = fixture.ports.verifications as MemoryDestinationVerifications;
+    // Every conditional write finds another status than the one read (a pause, a resume, …).
+    let refusals = 0;
+    verifications.changeSettingsUnverified = async () => {
+      refusals++;
+      return undefined;
+    };
+
+    await expect(
+      updateDestination(destination.id, () => ({ url: 'https://lab.example/new' }), fixture.ports),
+    ).rejects.toMatchObject({ statusCode: 409, code: 'settings_conflict' });
+    expect(refusals).toBe(3);
+    expect((fixture.directory.destinations.get(destination.id) as Destination).url).toBe(destination.url);
+  });
+
   it('is not made active by a resume while unverified (409 unverified)', async () => {
     const fixture = adminPorts();
     const destination = await unverifiedDestination(fixture);
