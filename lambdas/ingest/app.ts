@@ -44,7 +44,7 @@ export interface IngestDependencies {
 
 /** The deployment's choices for ingest. */
 export interface IngestSettings {
-  /** How long (ms) a warm function remembers API keys and destinations. */
+  /** How long (ms) a warm function remembers API keys, destinations and subscriptions (see `CachedDirectory`). */
   readonly cacheTtlMs: number;
   /** How long (ms) an unfinished request holds its Idempotency-Key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
