@@ -17,7 +17,7 @@ import {
   type MessageRequest,
 } from '../shared/domain/schemas';
 import { MetricNames } from '../shared/domain/metric-names';
-import { errorFields } from '../shared/runtime/logging';
+import { errorFields, stackFields } from '../shared/runtime/logging';
 import type { Clock, Log, Meter } from '../shared/ports/observe';
 import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
 import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
@@ -53,9 +53,15 @@ export interface AcceptMessagePorts extends UploadedDataPorts {
   readonly meter: Meter;
 }
 
-/** One `POST /v1/messages` request, its source already authenticated. */
+/** One `POST /v1/messages` request, its source authenticated (perhaps by a warm function's memory alone). */
 export interface AcceptMessageInput {
   readonly source: Source;
+  /**
+   * When `source` came from a warm function's memory of the API key: the store's confirmation of
+   * it, read in parallel (`AuthenticatedSource.confirmed`: rejects with a 401 `ApiError` when the
+   * key's record refuses, or with the read's error). Absent when the key was read before.
+   */
+  readonly confirmed?: Promise<void>;
   readonly idempotencyKey: string | undefined;
   /** The request body, already checked to be UTF-8 JSON by media type. */
   readonly body: string;
@@ -66,11 +72,15 @@ export interface AcceptMessageInput {
  * destination, and answers only after every destination queue confirmed its write. Any failure
  * after the first write abandons the message, so its queued copies are dropped, never delivered.
  *
+ * The source may come from a warm function's memory of its API key, the key's record being read
+ * afresh meanwhile (`input.confirmed`): steps 1–7 then run beside that read, and nothing is
+ * acknowledged (step 2's repeated answer, step 8's commit) before it confirms the source.
+ *
  * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`):
  *    `meta` and exactly one of `data` and `dataUpload`.
- * 2. With a key: claim it. A repeat of an answered request gets the first answer and enqueues
- *    nothing (nor looks at its upload again); the same key with another body is 422
- *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
+ * 2. With a key: claim it. A repeat of an answered request gets the first answer, once the source
+ *    is confirmed, and enqueues nothing (nor looks at its upload again); the same key with another
+ *    body is 422 `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
  * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
  * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
  *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`), by the source's
@@ -85,27 +95,48 @@ export interface AcceptMessageInput {
  *    `MAX_INLINE_ENTRY_ESCAPED_BYTES`, so that a delivery batch of ten fits one Lambda
  *    invocation; or over `maxQueueMessageBytes`): then it goes to the payload store first and
  *    the entries carry a reference to it.
- * 7. Send every entry to its destination's queue, in parallel. When the route came from memory,
- *    check it against the fresh read: if the subscriptions changed it (one created or deleted, a
- *    destination deleted, whose queue then refuses the write), abandon the message and start again
- *    from step 2 with the fresh subscriptions, once. Otherwise any refusal abandons the message.
+ * 7. Send every entry to its destination's queue, in parallel. Then wait for the source's
+ *    confirmation: a key the store refuses abandons the message (401 `unauthorized`), a read that
+ *    fails abandons it too (503). When the route came from memory, check it against the fresh
+ *    read: if the subscriptions changed it (one created or deleted, a destination deleted, whose
+ *    queue then refuses the write), abandon the message and start again from step 2 with the
+ *    fresh subscriptions, once. Otherwise any refusal abandons the message.
  * 8. Commit the message, with the answer for its key; a failure abandons it.
  * 9. Count and answer.
  *
  * The body is parsed once (`parseJsonBody`): the value for the schema and the exact text of
  * `data` come from the same pass.
  *
- * A failing dependency answers 503 `not_accepted` (nothing was acknowledged; the sender retries
- * with the same key). On any failure after step 2 the key is released, and after step 5 the
- * upload is given back (`releaseUpload`); nothing is enqueued before step 7.
+ * A 401 comes before any other answer, as when the key is read first: every error (4xx or 503)
+ * waits for the source's confirmation and becomes 401 when the store refuses the key (503 when
+ * the read failed). A failing dependency answers 503 `not_accepted` (nothing was acknowledged;
+ * the sender retries with the same key). On any failure after step 2 the key is released, and
+ * after step 5 the upload is given back (`releaseUpload`); nothing is enqueued before step 7.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
+  const confirmed = sourceConfirmation(input, ports);
+  try {
+    return await acceptConfirmed(input, confirmed, ports);
+  } catch (error) {
+    // A refused key is answered first, whatever else went wrong (a 400 included).
+    await confirmed;
+    throw error;
+  }
+};
+
+/** Steps 1–9 of `acceptMessage`; `confirmed` is the source's confirmation (`sourceConfirmation`). */
+const acceptConfirmed = async (
+  input: AcceptMessageInput,
+  confirmed: Promise<void>,
+  ports: AcceptMessagePorts,
+): Promise<AcceptedMessage> => {
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
   const body = parseJsonBody(input.body);
   // The schema lets through exactly one of `data` and `dataUpload`.
   const request = parseRequest(messageRequestSchema, body.value);
   const valid: ValidRequest = {
     source: input.source,
+    confirmed,
     idempotencyKey,
     body: input.body,
     request,
@@ -127,6 +158,8 @@ export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMess
 /** A request whose header and body passed validation. */
 interface ValidRequest {
   readonly source: Source;
+  /** Settles once the source is confirmed: rejects with a 401 or 503 `ApiError` (`sourceConfirmation`). */
+  readonly confirmed: Promise<void>;
   readonly idempotencyKey: string | undefined;
   /** The body as sent (its hash binds the Idempotency-Key). */
   readonly body: string;
@@ -171,6 +204,8 @@ const acceptRouted = async (
     const previous = await dependency(() => ports.messages.claimIdempotencyKey(claim));
     if (previous.outcome === 'answered') {
       if (previous.requestHash !== claim.requestHash) throw idempotencyKeyReused();
+      // The first answer is the source's only: repeated only to a key the store still holds.
+      await valid.confirmed;
       ports.log.info('Repeated Idempotency-Key answered', {
         sourceId: source.id,
         messageId: previous.answer.messageId,
@@ -224,9 +259,10 @@ const acceptRouted = async (
       })),
     };
     const entries = await queueEntries(planned, data, { messageId, sourceId: source.id }, ports);
-    await enqueue(entries, { messageId, sourceId: source.id }, ports, () =>
-      confirmRoute(routing, request, subscriptions, { messageId, sourceId: source.id }, ports),
-    );
+    await enqueue(entries, { messageId, sourceId: source.id }, ports, async () => {
+      await confirmSource(valid.confirmed, messageId, ports);
+      await confirmRoute(routing, request, subscriptions, { messageId, sourceId: source.id }, ports);
+    });
 
     const answer: AcceptedMessage = {
       messageId,
@@ -330,8 +366,8 @@ const entriesOf = (
   }));
 
 /**
- * Sends every entry to its destination's queue at once, then `confirm`s the route (which throws
- * when it was stale); when any send is refused, abandons the message (503).
+ * Sends every entry to its destination's queue at once, then `confirm`s the source and the route
+ * (which throws when either does not hold); when any send is refused, abandons the message (503).
  */
 const enqueue = async (
   entries: readonly PlannedEntry[],
@@ -407,4 +443,34 @@ const confirmRoute = async (
   if (changed === undefined) return;
   await abandon(ids.messageId, ports);
   throw new StaleRouteError(ids.messageId, changed);
+};
+
+/**
+ * The store's confirmation of `input.source`, answered as `acceptMessage` answers: resolves when
+ * the key's fresh record authorizes the source (at once when the source was read from the store);
+ * rejects with its 401, or, when the read failed, 503 `not_accepted` (logged here, once, by name
+ * and frames: an error's message may quote the request). Never an unhandled rejection.
+ */
+const sourceConfirmation = (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<void> => {
+  if (input.confirmed === undefined) return Promise.resolve();
+  const confirmed = input.confirmed.catch((error: unknown) => {
+    if (error instanceof ApiError) throw error;
+    ports.log.error('API key could not be read', { sourceId: input.source.id, ...stackFields(error) });
+    throw notAccepted('A dependency failed.');
+  });
+  confirmed.catch(() => undefined);
+  return confirmed;
+};
+
+/**
+ * Step 7's wait for the source's confirmation, once the message's entries are sent: when the key
+ * is refused (401) or its read failed (503), abandons the message (delivery drops its entries).
+ */
+const confirmSource = async (confirmed: Promise<void>, messageId: string, ports: AcceptMessagePorts) => {
+  try {
+    await confirmed;
+  } catch (error) {
+    await abandon(messageId, ports);
+    throw error;
+  }
 };

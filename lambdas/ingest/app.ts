@@ -27,6 +27,7 @@ import type { UploadObjects, UploadRecords } from '../shared/ports/uploads';
 import { meterOver, publishMetrics } from '../shared/runtime/metrics';
 import { acceptMessage } from './accept-message';
 import { CachedDirectory } from './cached-directory';
+import { authenticateByRememberedKey } from './remembered-key';
 import { createUpload } from './create-upload';
 import { getMessage } from './get-message';
 
@@ -43,7 +44,7 @@ export interface IngestDependencies {
 
 /** The deployment's choices for ingest. */
 export interface IngestSettings {
-  /** How long (ms) a warm function remembers API keys and destinations. */
+  /** How long (ms) a warm function remembers API keys, destinations and subscriptions (see `CachedDirectory`). */
   readonly cacheTtlMs: number;
   /** How long (ms) an unfinished request holds its Idempotency-Key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
@@ -66,7 +67,8 @@ export const ingestRoutes = (
   logger: Logger,
   metrics: Metrics,
 ): Array<{ method: 'GET' | 'POST'; path: string; handler: (event: ApiEvent) => Promise<ApiResult> }> => {
-  // Keys and destinations are read on every message; a warm function remembers them briefly.
+  // Keys, destinations and subscriptions are read on every message; a warm function remembers them
+  // briefly (keys and subscriptions only to go ahead while they are read again: see CachedDirectory).
   const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs, ports.clock);
   const acceptPorts = {
     directory,
@@ -84,10 +86,23 @@ export const ingestRoutes = (
 
   const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
     try {
-      const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
-      const body = bodyText(event);
+      // A remembered key goes ahead at once, its record read beside the queue writes; acceptMessage
+      // acknowledges nothing before that read confirms it.
+      const { source, confirmed } = await authenticateByRememberedKey(
+        header(event, 'authorization'),
+        directory,
+        ports.clock(),
+      );
+      let body: string;
+      try {
+        body = bodyText(event);
+      } catch (error) {
+        // 401 first, as when the key is read before the body: a refused key outranks a 413 or 415.
+        await confirmed;
+        throw error;
+      }
       const answer = await acceptMessage(
-        { source, idempotencyKey: header(event, 'idempotency-key'), body },
+        { source, confirmed, idempotencyKey: header(event, 'idempotency-key'), body },
         acceptPorts,
       );
       return json(200, answer);
@@ -101,6 +116,7 @@ export const ingestRoutes = (
     }
   };
 
+  // Reading a message and creating an upload are off the hot path: their key is read first.
   const readMessage = async (event: ApiEvent): Promise<ApiResult> => {
     const source = await authenticateSource(header(event, 'authorization'), directory, ports.clock());
     // The directory itself, not the warm cache: a deleted destination's transmissions read `cancelled` at once.

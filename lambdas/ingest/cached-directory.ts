@@ -7,25 +7,28 @@ import type { Clock } from '../shared/ports/observe';
 export type IngestDirectory = Pick<Directory, 'findApiKey' | 'getDestination' | 'listSubscriptionsOfSource'>;
 
 /**
- * Ingest's directory reads, with destinations and each source's subscriptions remembered for
- * `ttlMs` by a warm function: they are looked up on every message and change rarely (ingest uses
- * only a destination's id and queue, which never change). Misses are not remembered, so a new
- * destination works at once. Only provisioned destinations are remembered; each map is cleared
- * once it holds 10,000 entries.
+ * Ingest's directory reads, with API keys, destinations and each source's subscriptions
+ * remembered for `ttlMs` by a warm function: they are looked up on every message and change
+ * rarely (ingest uses only a destination's id and queue, which never change). Misses are not
+ * remembered, so a new key or destination works at once. Only keys found and provisioned
+ * destinations are remembered; each map is cleared once it holds 10,000 entries.
  *
- * Subscriptions are remembered only to route without waiting for them: `listSubscriptionsOfSource`
- * always reads the store (and remembers what it read), and `acceptMessage` reads them afresh in
- * parallel with its queue writes and checks the route it took before it answers, so a
- * subscription created or deleted applies to the very next message (see `acceptMessage`).
- *
- * API keys are not remembered: a deleted source's keys must be refused on the very next request
- * (the contract's "keys stop working at once"), and a warm cache would keep them working. Each
- * request reads the key's record (one strongly consistent GetItem), which deleting the source
- * removes in the same transaction as the source.
+ * Keys and subscriptions are remembered only to go ahead without waiting for them, never to
+ * decide: `findApiKey` and `listSubscriptionsOfSource` always read the store (and remember what
+ * they read; a key not found is forgotten), and `POST /v1/messages` reads both afresh in parallel
+ * with its queue writes and commits the message only once the fresh reads confirm what memory
+ * said (see `acceptMessage`). So a subscription created or deleted applies to the very next
+ * message, and a deleted source's keys, or a replaced key past its grace period, are refused on
+ * the very next request (the contract's "keys stop working at once"): a key refused by the fresh
+ * read gets 401 and its message is abandoned (its queued copies are dropped by delivery, never
+ * delivered), whatever memory said. Memory saves no read: each request still reads the key's
+ * record (one strongly consistent GetItem, which deleting the source removes in the same
+ * transaction as the source), only no longer before its queue writes.
  */
 export class CachedDirectory implements IngestDirectory {
   private readonly destinations = new Map<string, { value: Destination; until: number }>();
   private readonly subscriptions = new Map<string, { value: readonly Subscription[]; until: number }>();
+  private readonly apiKeys = new Map<string, { value: ApiKeyHolder; until: number }>();
 
   constructor(
     private readonly directory: Directory,
@@ -33,8 +36,23 @@ export class CachedDirectory implements IngestDirectory {
     private readonly clock: Clock,
   ) {}
 
-  findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
-    return this.directory.findApiKey(apiKeyHash);
+  /**
+   * The key's record as stored now (strongly consistent), remembered for the next request when
+   * found, forgotten when not.
+   */
+  async findApiKey(apiKeyHash: string): Promise<ApiKeyHolder | undefined> {
+    const key = await this.directory.findApiKey(apiKeyHash);
+    if (key === undefined) this.apiKeys.delete(apiKeyHash);
+    else remember(this.apiKeys, apiKeyHash, key, this.clock().getTime() + this.ttlMs);
+    return key;
+  }
+
+  /**
+   * The key's record as last read, if that was less than `ttlMs` ago; never reads the store. Its
+   * `validUntil` is still to be judged (a key in its grace period is remembered too).
+   */
+  rememberedApiKey(apiKeyHash: string): ApiKeyHolder | undefined {
+    return this.recalled(this.apiKeys, apiKeyHash);
   }
 
   getDestination(id: string): Promise<Destination | undefined> {
@@ -57,7 +75,12 @@ export class CachedDirectory implements IngestDirectory {
 
   /** The source's subscriptions as last read, if that was less than `ttlMs` ago; never reads the store. */
   rememberedSubscriptionsOf(sourceId: string): readonly Subscription[] | undefined {
-    const hit = this.subscriptions.get(sourceId);
+    return this.recalled(this.subscriptions, sourceId);
+  }
+
+  /** What `cache` holds under `key`, if it was remembered less than `ttlMs` ago. */
+  private recalled<T>(cache: Map<string, { value: T; until: number }>, key: string): T | undefined {
+    const hit = cache.get(key);
     return hit && hit.until > this.clock().getTime() ? hit.value : undefined;
   }
 

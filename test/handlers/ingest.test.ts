@@ -3,7 +3,8 @@
  * middleware and the router) called as API Gateway calls it, over memory ports.
  */
 import { createIngestApi } from '../../lambdas/ingest/app';
-import { isId, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
+import { decodeEnvelopeHeader } from '../../lambdas/shared/domain/envelope';
+import { hashApiKey, isId, newId, transmissionIdOf } from '../../lambdas/shared/domain/ids';
 import type { Message, Transmission } from '../../lambdas/shared/domain/model';
 import { answerViolations } from '../fixtures/openapi';
 import { createLogger } from '../../lambdas/shared/runtime/logging';
@@ -146,6 +147,101 @@ describe('POST /v1/messages', () => {
     expect(output.logs()[1]).toMatchObject({ code: 'not_accepted' });
     expect(output.metrics()).toEqual([]);
     expect(output.text()).not.toContain('Jane Roe');
+  });
+});
+
+describe('POST /v1/messages on an API key a warm function remembers', () => {
+  const unauthorizedAnswer = (message: string) => ({
+    statusCode: 401,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: { code: 'unauthorized', message } }),
+  });
+
+  /** The ingest API after one accepted message: its key (and subscriptions) remembered. */
+  const warmed = async () => {
+    const setup = setUp();
+    const first = await setup.call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+    expect(first.statusCode).toBe(200);
+    output.restore();
+    output = captureOutput();
+    return setup;
+  };
+
+  it('answers 401 once the source is deleted: its entry was queued, the message abandoned, nothing committed', async () => {
+    const { call, directory, messages, queues } = await warmed();
+    directory.apiKeys.delete(hashApiKey(API_KEY));
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    expect(answer).toEqual(unauthorizedAnswer('The API key in the Authorization header is not valid.'));
+    expect(queues.sent).toHaveLength(2);
+    const refused = decodeEnvelopeHeader(queues.sent[1]!.entry.body).messageId;
+    expect(messages.messages.get(refused)).toBe('abandoned');
+    expect([...messages.messages.values()].filter((message) => message !== 'abandoned')).toHaveLength(1);
+    expect(output.metrics()).toEqual([]);
+    expect(output.text()).not.toContain(API_KEY);
+  });
+
+  it('answers 401 for a key whose grace period ended, before a body not declared JSON (415)', async () => {
+    const { call, directory, source } = await warmed();
+    directory.addKey(source, API_KEY, NOW.toISOString());
+
+    const headers = { ...authorized, 'content-type': 'text/plain' };
+    const answer = await call('POST', '/v1/messages', { headers, body: messageBody });
+
+    expect(answer).toEqual(
+      unauthorizedAnswer(
+        'The API key in the Authorization header was replaced by a newer key and its grace period is over.',
+      ),
+    );
+  });
+
+  it('answers 401 for a revoked key before a body that is not JSON (400)', async () => {
+    const { call, directory, queues } = await warmed();
+    directory.apiKeys.delete(hashApiKey(API_KEY));
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: '{"meta":' });
+
+    expect(answer).toEqual(unauthorizedAnswer('The API key in the Authorization header is not valid.'));
+    expect(queues.sent).toHaveLength(1);
+  });
+
+  it('answers 503 not_accepted when the key’s fresh read fails, abandoning the message, logged by name and frames', async () => {
+    const { call, directory, messages } = await warmed();
+    directory.findApiKey = async () => {
+      throw new TypeError(`Cannot read properties of undefined (reading '${PHI}')`);
+    };
+
+    const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
+
+    expect(answer).toEqual({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 'not_accepted',
+          message: 'A dependency failed. Nothing was acknowledged; retry with the same Idempotency-Key.',
+        },
+      }),
+    });
+    expect([...messages.messages.values()].filter((message) => message === 'abandoned')).toHaveLength(1);
+    const logs = output.logs();
+    expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual([
+      'ERROR API key could not be read',
+      'WARN Request not accepted',
+    ]);
+    expect(logs[0]).toMatchObject({ errorName: 'TypeError', frames: expect.stringMatching(/^ {4}at /) });
+    expect(output.text()).not.toContain('Jane Roe');
+    expect(output.text()).not.toContain(API_KEY);
+  });
+
+  it('reads the key first for GET /v1/messages/{messageId}: a revoked key is 401 at once', async () => {
+    const { call, directory } = await warmed();
+    directory.apiKeys.delete(hashApiKey(API_KEY));
+
+    const answer = await call('GET', `/v1/messages/${newId('message')}`, { headers: authorized });
+
+    expect(answer).toEqual(unauthorizedAnswer('The API key in the Authorization header is not valid.'));
   });
 });
 

@@ -29,7 +29,7 @@ const setUp = () => {
 };
 
 describe('CachedDirectory', () => {
-  it('reads an API key on every request, so a deleted source is refused at once even by a warm function', async () => {
+  it('reads an API key on every request (memory never decides): a deleted source’s key reads as missing at once', async () => {
     const { cached, findSource } = setUp();
 
     expect(await cached.findApiKey('hash')).toEqual({ source });
@@ -38,12 +38,65 @@ describe('CachedDirectory', () => {
     expect(findSource).toHaveBeenCalledTimes(2);
   });
 
+  it('remembers a key found, with its grace period, for the TTL, without reading the store', async () => {
+    const { cached, findSource, advance } = setUp();
+    findSource.mockResolvedValueOnce({ source, validUntil: '2026-11-27T10:00:00.000Z' });
+
+    expect(cached.rememberedApiKey('hash')).toBeUndefined();
+    await cached.findApiKey('hash');
+    advance(29_999);
+    expect(cached.rememberedApiKey('hash')).toEqual({ source, validUntil: '2026-11-27T10:00:00.000Z' });
+    advance(1);
+    expect(cached.rememberedApiKey('hash')).toBeUndefined();
+    expect(findSource).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps a key remembered from its latest read: each read starts the TTL again and records what it found', async () => {
+    const { cached, findSource, advance } = setUp();
+    await cached.findApiKey('hash');
+    advance(20_000);
+    findSource.mockResolvedValueOnce({ source, validUntil: '2026-11-26T11:00:00.000Z' });
+    await cached.findApiKey('hash');
+    advance(20_000);
+
+    expect(cached.rememberedApiKey('hash')).toEqual({ source, validUntil: '2026-11-26T11:00:00.000Z' });
+  });
+
+  it('does not remember an unknown key, and forgets a remembered one the store no longer has', async () => {
+    const { cached, findSource } = setUp();
+    findSource.mockResolvedValueOnce(undefined);
+    await cached.findApiKey('unknown');
+    await cached.findApiKey('deleted');
+    findSource.mockResolvedValueOnce(undefined);
+
+    expect(await cached.findApiKey('deleted')).toBeUndefined();
+
+    expect(cached.rememberedApiKey('unknown')).toBeUndefined();
+    expect(cached.rememberedApiKey('deleted')).toBeUndefined();
+  });
+
   it('does not remember an unknown key, so a key issued a moment later works at once', async () => {
     const { cached, findSource } = setUp();
     findSource.mockResolvedValueOnce(undefined);
 
     expect(await cached.findApiKey('new')).toBeUndefined();
     expect(await cached.findApiKey('new')).toEqual({ source });
+  });
+
+  it('forgets every key once it holds 10,000, so the map stays bounded', async () => {
+    const { cached } = setUp();
+    for (let n = 0; n < 10_000; n++) await cached.findApiKey(`hash-${n}`);
+    expect(cached.rememberedApiKey('hash-0')).toEqual({ source });
+    expect(cached.rememberedApiKey('hash-9999')).toEqual({ source });
+
+    // A key read again keeps its place; a new one clears the map first.
+    await cached.findApiKey('hash-0');
+    expect(cached.rememberedApiKey('hash-9999')).toEqual({ source });
+    await cached.findApiKey('hash-10000');
+
+    expect(cached.rememberedApiKey('hash-0')).toBeUndefined();
+    expect(cached.rememberedApiKey('hash-9999')).toBeUndefined();
+    expect(cached.rememberedApiKey('hash-10000')).toEqual({ source });
   });
 
   it('remembers a provisioned destination but not one still being provisioned', async () => {
