@@ -18,7 +18,8 @@ export const listSources = async (organizationId: string, query: Query, ports: A
 /**
  * `DELETE /v1/admin/sources/{sourceId}` → 204: its subscriptions are removed, and its API keys
  * (current and in their grace period) are refused with 401 from the answer on (ingest reads a
- * key's record on every request; see `CachedDirectory`). 404 `source_not_found` otherwise.
+ * key's record on every request and commits nothing that read does not confirm, even when a warm
+ * function went on with the key from memory; see `CachedDirectory`). 404 `source_not_found` otherwise.
  */
 export const deleteSource = async (sourceId: string, ports: AdminPorts): Promise<{ id: string }> => {
   if (!isId('source', sourceId) || !(await ports.catalog.deleteSource(sourceId))) throw notFound('source', sourceId);
