@@ -104,8 +104,10 @@ export class ArrivalFold {
 
   /** Writes an arrival's records; false (logged, kept in `unrecorded`) when they could not be written. */
   private async record(held: Held): Promise<boolean> {
+    // The reservation key is the fold's, not the arrival's: the arrival log does not keep it.
+    const { reservationKey: _key, ...arrival } = held.arrival;
     try {
-      held.recorded(await this.messages.recordArrival(held.arrival));
+      held.recorded(await this.messages.recordArrival(arrival));
       return true;
     } catch (error) {
       const { destinationId, messageId, transmissionId, sequence } = held.arrival;

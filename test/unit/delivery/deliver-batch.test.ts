@@ -109,10 +109,12 @@ describe('deliverBatch', () => {
       { previous: ids[0], reservationKey: ids[1] },
       { previous: ids[1], reservationKey: ids[2] },
     ]);
-    // Every arrival is in its own records by the end: the last one written by itself.
+    // Every arrival is in its own records by the end: the last one written by itself. The fold's
+    // reservation key is not part of what the arrival log keeps.
     expect(store.arrivals.map((arrival) => [arrival.transmissionId, arrival.sequence])).toEqual(
       ids.map((id, index) => [id, index + 1]),
     );
+    for (const arrival of store.arrivals) expect(arrival).not.toHaveProperty('reservationKey');
   });
 
   it('delivers nothing more after an arrival that cannot be recorded; it goes back and is recorded from the destination, not posted again', async () => {
