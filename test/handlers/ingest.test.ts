@@ -61,6 +61,18 @@ const setUp = () => {
 
 const authorized = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 
+/** The answer to a request whose dependency failed before anything was acknowledged. */
+const DEPENDENCY_FAILED = {
+  statusCode: 503,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    error: {
+      code: 'not_accepted',
+      message: 'A dependency failed. Nothing was acknowledged; retry with the same Idempotency-Key.',
+    },
+  }),
+};
+
 describe('POST /v1/messages', () => {
   it('answers 200 with the message id, its receipt time and one queued transmission per destination', async () => {
     const { call, queues, destination } = setUp();
@@ -214,16 +226,7 @@ describe('POST /v1/messages on an API key a warm function remembers', () => {
 
     const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
 
-    expect(answer).toEqual({
-      statusCode: 503,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        error: {
-          code: 'not_accepted',
-          message: 'A dependency failed. Nothing was acknowledged; retry with the same Idempotency-Key.',
-        },
-      }),
-    });
+    expect(answer).toEqual(DEPENDENCY_FAILED);
     expect([...messages.messages.values()].filter((message) => message === 'abandoned')).toHaveLength(1);
     const logs = output.logs();
     expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual([
@@ -458,16 +461,7 @@ describe('errors, in the contract error body', () => {
 
     const answer = await call('POST', '/v1/messages', { headers: authorized, body: messageBody });
 
-    expect(answer).toEqual({
-      statusCode: 503,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        error: {
-          code: 'not_accepted',
-          message: 'A dependency failed. Nothing was acknowledged; retry with the same Idempotency-Key.',
-        },
-      }),
-    });
+    expect(answer).toEqual(DEPENDENCY_FAILED);
     expect(queues.sent).toEqual([]);
     const logs = output.logs();
     expect(logs.map(({ level, message }) => `${level} ${message}`)).toEqual([

@@ -4,8 +4,9 @@ import { uploadObjectKey } from '../../../lambdas/shared/domain/uploads';
 import { newId } from '../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
 import { MAX_INLINE_ENTRY_ESCAPED_BYTES, escapedEntryBytes } from '../../../lambdas/shared/domain/size-limits';
-import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
+import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { recordingMeter } from '../../fixtures/meter';
+import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
 import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
@@ -18,24 +19,11 @@ const source: Source = {
   createdAt: now.toISOString(),
 };
 
-const destinationAt = (queueUrl: string): ActiveDestination => ({
-  id: newId('destination'),
-  organizationId: source.organizationId,
-  name: 'Lab',
-  url: 'https://lab.example/hook',
-  timeoutMs: 5000,
-  signingSecret: 'whsec_x',
-  inlineRetries: 2,
-  status: 'active',
-  createdAt: now.toISOString(),
-  queueUrl,
-  queueArn: `arn:${queueUrl}`,
-  mappingId: `mapping-${queueUrl}`,
-});
-
 /** Ports over memory, with `destinationCount` destinations subscribed to `Imaging`; `sent` keeps what reached each queue. */
 const setUp = (destinationCount = 1) => {
-  const destinations = Array.from({ length: destinationCount }, (_unused, index) => destinationAt(`queue-${index}`));
+  const destinations = Array.from({ length: destinationCount }, (_unused, index) =>
+    activeDestinationOf(source, String(index), now.toISOString()),
+  );
   const subscriptions: Subscription[] = destinations.map((destination) => ({
     id: newId('subscription'),
     sourceId: source.id,
@@ -44,19 +32,7 @@ const setUp = (destinationCount = 1) => {
     createdAt: now.toISOString(),
   }));
   const sent: Array<{ queueUrl: string; entry: QueueEntry }> = [];
-  const unused = async (): Promise<never> => {
-    throw new Error('Ingest does not call this');
-  };
-  const queues: DestinationQueues = {
-    send: async (queueUrl, entry) => void sent.push({ queueUrl, entry }),
-    provision: unused,
-    remove: unused,
-    depth: unused,
-    receiveHead: unused,
-    receiveHeads: unused,
-    delete: unused,
-    release: unused,
-  };
+  const queues = sendingQueues(async (queueUrl, entry) => void sent.push({ queueUrl, entry }));
   const payloads = new MemoryPayloadStore();
   const uploads = new MemoryUploadRecords();
   const uploadObjects = new MemoryUploadObjects();

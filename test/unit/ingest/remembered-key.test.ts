@@ -11,8 +11,9 @@ import { hashApiKey, newId } from '../../../lambdas/shared/domain/ids';
 import type { AcceptedMessage, ActiveDestination, Source } from '../../../lambdas/shared/domain/model';
 import { uploadObjectKey } from '../../../lambdas/shared/domain/uploads';
 import type { ApiKeyHolder } from '../../../lambdas/shared/ports/directory';
-import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
+import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { recordingMeter } from '../../fixtures/meter';
+import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
 import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
@@ -24,20 +25,7 @@ const GRACE_PERIOD_OVER =
   'The API key in the Authorization header was replaced by a newer key and its grace period is over.';
 
 const source: Source = { id: newId('source'), organizationId: newId('organization'), name: 'EHR', createdAt: '' };
-const lab: ActiveDestination = {
-  id: newId('destination'),
-  organizationId: source.organizationId,
-  name: 'Lab',
-  url: 'https://lab.example/hook',
-  timeoutMs: 5000,
-  signingSecret: 'whsec_x',
-  inlineRetries: 2,
-  status: 'active',
-  createdAt: '',
-  queueUrl: 'queue-lab',
-  queueArn: 'arn:queue-lab',
-  mappingId: 'mapping-lab',
-};
+const lab: ActiveDestination = activeDestinationOf(source, 'lab');
 const other: Source = { id: newId('source'), organizationId: source.organizationId, name: 'Other', createdAt: '' };
 const DOCUMENT = '{"n":1}';
 
@@ -87,23 +75,11 @@ const setUp = async () => {
 
   const sent: Array<{ queueUrl: string; entry: QueueEntry }> = [];
   const queueWrite = signals();
-  const unused = async (): Promise<never> => {
-    throw new Error('Ingest does not call this');
-  };
-  const queues: DestinationQueues = {
-    send: async (queueUrl, entry) => {
-      events.push(`sent to ${queueUrl}`);
-      sent.push({ queueUrl, entry });
-      queueWrite.give();
-    },
-    provision: unused,
-    remove: unused,
-    depth: unused,
-    receiveHead: unused,
-    receiveHeads: unused,
-    delete: unused,
-    release: unused,
-  };
+  const queues = sendingQueues(async (queueUrl, entry) => {
+    events.push(`sent to ${queueUrl}`);
+    sent.push({ queueUrl, entry });
+    queueWrite.give();
+  });
   const messages = new MemoryMessageStore();
   const commitMessage = messages.commitMessage.bind(messages);
   const commits = jest.spyOn(messages, 'commitMessage').mockImplementation(async (message) => {

@@ -7,28 +7,16 @@ import { type AcceptMessagePorts, acceptMessage } from '../../../lambdas/ingest/
 import { CachedDirectory } from '../../../lambdas/ingest/cached-directory';
 import { newId } from '../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
-import type { DestinationQueues, QueueEntry } from '../../../lambdas/shared/ports/queues';
+import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { recordingMeter } from '../../fixtures/meter';
+import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
 import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
 const now = new Date('2026-11-26T10:00:00.000Z');
 const source: Source = { id: newId('source'), organizationId: newId('organization'), name: 'EHR', createdAt: '' };
 
-const destination = (name: string): ActiveDestination => ({
-  id: newId('destination'),
-  organizationId: source.organizationId,
-  name,
-  url: 'https://lab.example/hook',
-  timeoutMs: 5000,
-  signingSecret: 'whsec_x',
-  inlineRetries: 2,
-  status: 'active',
-  createdAt: '',
-  queueUrl: `queue-${name}`,
-  queueArn: `arn:queue-${name}`,
-  mappingId: `mapping-${name}`,
-});
+const destination = (name: string): ActiveDestination => activeDestinationOf(source, name);
 
 const subscription = (to: ActiveDestination): Subscription => ({
   id: newId('subscription'),
@@ -47,22 +35,10 @@ const setUp = async (...destinations: ActiveDestination[]) => {
   const reads = jest.spyOn(directory, 'listSubscriptionsOfSource');
   const sent: Array<{ queueUrl: string; entry: QueueEntry }> = [];
   const gone = new Set<string>();
-  const unused = async (): Promise<never> => {
-    throw new Error('Ingest does not call this');
-  };
-  const queues: DestinationQueues = {
-    send: async (queueUrl, entry) => {
-      if (gone.has(queueUrl)) throw new Error('The specified queue does not exist.');
-      sent.push({ queueUrl, entry });
-    },
-    provision: unused,
-    remove: unused,
-    depth: unused,
-    receiveHead: unused,
-    receiveHeads: unused,
-    delete: unused,
-    release: unused,
-  };
+  const queues = sendingQueues(async (queueUrl, entry) => {
+    if (gone.has(queueUrl)) throw new Error('The specified queue does not exist.');
+    sent.push({ queueUrl, entry });
+  });
   const messages = new MemoryMessageStore();
   const log = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const ports: AcceptMessagePorts = {
