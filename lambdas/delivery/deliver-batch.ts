@@ -65,9 +65,12 @@ const failAll = (records: readonly SQSRecord[]): SQSBatchResponse => ({
  *    retention, removing a settled message's in-flight object) runs beside the next records and is
  *    awaited before the batch answers. A delivery whose records could not be written goes back to
  *    the queue with every later record (its next reservation finds it delivered and records it).
+ *    A second entry of a message in the batch (a duplicate, a replay) waits until every earlier
+ *    delivery is recorded (`ArrivalFold.settle`), so that it sees them.
  * 5. A failure the endpoint caused pauses the destination (`pauseDestination`) and its records go
  *    back to the queue after `pauseReleaseSeconds`; records that failed for another reason (or
- *    were not reached in time) after 10 s.
+ *    were not reached in time) after 10 s, and so do all of them when a delivery's records could
+ *    not be written (that delivery, not the failed record, heads the queue again: no pause names it).
  *
  * Throws (the whole batch is retried) when a header cannot be decoded or the destination does
  * not exist with a queue (a deleted one's tombstone is not that); answers every other failure as batchItemFailures.
@@ -158,6 +161,9 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
     const budgetMs = attemptTimeoutMs(destination.timeoutMs, deliveryBytesOf(headerOfRecord(record), record.body));
     if (context.getRemainingTimeInMillis() < budgetMs + 5000) throw new OutOfTimeError();
     try {
+      // A second entry of a message (a duplicate, or a replay) reads it again: every delivery of the
+      // batch must be in its records by then, or a duplicate would look undelivered.
+      if (used.has(headerOfRecord(record).messageId)) await fold.settle();
       const result = await deliverTransmission(record.body, destination, ports, {
         inlineRetries: destination.inlineRetries,
         sentAt: new Date(Number(record.attributes.SentTimestamp)).toISOString(),
@@ -208,14 +214,17 @@ export const deliverBatch = async (event: SQSEvent, context: Context, ports: Pau
   if (firstUnrecorded >= 0) for (const record of event.Records.slice(firstUnrecorded)) failedIds.add(record.messageId);
   const failed = event.Records.filter((record) => failedIds.has(record.messageId));
   if (failed.length > 0) {
-    if (failure) await pauseDestination(destination, failure, ports);
+    // An unrecorded delivery is the queue's head now, not the failed record: no pause names the
+    // wrong head; both come back soon, and a failure that lasts pauses the destination then.
+    const pausing = failure !== undefined && firstUnrecorded < 0;
+    if (failure && pausing) await pauseDestination(destination, failure, ports);
     // Back in the queue soon: a paused head is probed from there; a deferred one at its paced
     // start (its reservation keeps it); anything else is retried.
     await release(
       failed,
-      failure
+      pausing
         ? ports.pauseReleaseSeconds
-        : deferredTo === undefined
+        : deferredTo === undefined || firstUnrecorded >= 0
           ? INTERNAL_RETRY_SECONDS
           : secondsUntil(deferredTo, ports.clock().getTime()),
     );

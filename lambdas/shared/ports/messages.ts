@@ -62,8 +62,9 @@ export interface MessageStore {
    * `reserveSequence` does. The destination keeps that last arrival until the next fold, so a
    * delivery whose own records (`recordArrival`) were never written is found by its reservation
    * (`Reservation.arrived`). Not for paced destinations (`maxPerSecond`): no start is given.
-   * Answers undefined, writing nothing, when `previous` no longer holds the latest number; its
-   * arrival must then be recorded with `recordArrival` before anything else is reserved.
+   * Answers undefined, writing nothing, when `previous` no longer holds the latest number or
+   * `reservationKey` is its own; its arrival must then be recorded with `recordArrival` before
+   * anything else is reserved.
    * Safe to repeat: an applied fold found again answers its reservation.
    * @throws Error when the destination does not exist; the store's error when it fails (the fold
    *   may or may not be applied: record `previous` with `recordArrival` either way)

@@ -23,12 +23,15 @@ import { errorFields } from '../runtime/logging';
 export type HeldArrival = Arrival & { readonly destinationId: string; readonly reservationKey: string };
 
 /** What recording an arrival answered (see `MessageStore.recordArrival`); undefined when it could not be recorded. */
-export type ArrivalRecorded = { readonly settled: boolean } | undefined;
+type ArrivalRecorded = { readonly settled: boolean } | undefined;
 
-/** An arrival folded earlier could not be recorded: nothing more may be delivered in this batch. */
+/**
+ * An arrival folded earlier could not be recorded: nothing more may be delivered in this batch.
+ * It carries the transmission's id only (never the arrival, whose excerpt may hold PHI).
+ */
 export class ArrivalNotRecordedError extends Error {
-  constructor(readonly arrival: HeldArrival) {
-    super(`The arrival of transmission ${arrival.transmissionId} could not be recorded`);
+  constructor(readonly transmissionId: string) {
+    super(`The arrival of transmission ${transmissionId} could not be recorded`);
     this.name = 'ArrivalNotRecordedError';
   }
 }
@@ -65,22 +68,35 @@ export class ArrivalFold {
     const held = this.held;
     if (held === undefined) return this.messages.reserveSequence(destinationId, reservationKey, headSentAt);
     // The destination keeps one folded arrival: the one before must be in its own records first.
-    if (!(await this.recording)) throw new ArrivalNotRecordedError(this.unrecorded[0]!);
+    if (!(await this.recording)) throw new ArrivalNotRecordedError(this.unrecorded[0]!.transmissionId);
     const reservation = await this.messages.foldArrival(held.arrival, reservationKey, headSentAt);
     this.held = undefined;
     if (reservation !== undefined) {
       this.recording = this.record(held);
       return reservation;
     }
-    // Another reservation came in between (not expected: a destination's deliveries are made one
-    // after another): the held arrival is recorded on its own before anything is reserved.
-    if (!(await this.record(held))) throw new ArrivalNotRecordedError(held.arrival);
+    // Refused: another reservation came in between, or the same key again (a duplicate entry the
+    // caller did not `settle` before). Not expected; the held arrival is recorded on its own
+    // before anything is reserved, so a refused key gets its number back, never a new one.
+    if (!(await this.record(held))) throw new ArrivalNotRecordedError(held.arrival.transmissionId);
     return this.messages.reserveSequence(destinationId, reservationKey, headSentAt);
   }
 
   /**
-   * Holds a delivery's arrival until the next reservation folds it, or `flush` records it.
+   * Records the held arrival on its own and waits for every write in flight, so that a read made
+   * after it sees every delivery of the batch recorded (a second queue entry of a message must see
+   * its first one delivered, and be dropped as a duplicate). The fold goes on afterwards.
+   * @throws ArrivalNotRecordedError when an arrival could not be recorded
+   */
+  async settle(): Promise<void> {
+    const [unrecorded] = await this.flush();
+    if (unrecorded !== undefined) throw new ArrivalNotRecordedError(unrecorded.transmissionId);
+  }
+
+  /**
+   * Holds a delivery's arrival until the next reservation folds it, or `settle`/`flush` records it.
    * @returns settles once the arrival is recorded (never rejects: undefined when it could not be)
+   * @throws Error when an arrival is held already (a delivery reserves, through `reserve`, before it holds)
    */
   hold(arrival: HeldArrival): Promise<ArrivalRecorded> {
     if (this.held !== undefined) throw new Error('An arrival is held already: a delivery must reserve before it holds');
@@ -98,7 +114,8 @@ export class ArrivalFold {
     await this.recording;
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined) await this.record(held);
+    if (held !== undefined) this.recording = this.record(held);
+    await this.recording;
     return this.unrecorded;
   }
 

@@ -36,9 +36,13 @@ const plentyOfTime = contextWith(() => 120_000);
 const failuresOf = (event: SQSEvent, from: number) =>
   event.Records.slice(from).map((record) => ({ itemIdentifier: record.messageId }));
 const transmissionOf = (message: Message) => message.transmissions[0]!.id;
-/** Resolves once `condition` holds, looking again after every turn of the event loop. */
-const waitUntil = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+/** Whether `condition` came to hold within `turns` turns of the event loop (looking after each). */
+const heldWithin = async (condition: () => boolean, turns = 1000) => {
+  for (let turn = 0; turn < turns; turn++) {
+    if (condition()) return true;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return condition();
 };
 
 /** Records the calls to `queues.release` (which entries go back, and after how long). */
@@ -76,12 +80,15 @@ describe('deliverBatch', () => {
     const store = harness.ports.messages as MemoryMessageStore;
     const messages = [await harness.enqueue(), await harness.enqueue(), await harness.enqueue()];
     const ids = messages.map(transmissionOf);
-    // A delivery's own records are written only once the next delivery's POST has started (the
-    // last one's at once): were the batch to wait for them before that POST, it would never end.
+    // A delivery's own records are written once the next delivery's POST has started (the last
+    // one's at once); were the batch to wait for them before that POST, they would be written
+    // without it, after a while, and counted here.
+    const recordedBeforeNextPost: string[] = [];
     const recordArrival = store.recordArrival.bind(store);
     store.recordArrival = async (arrival, options) => {
       const next = ids.indexOf(arrival.transmissionId) + 1;
-      await waitUntil(() => next === ids.length || harness.posted.includes(ids[next]!));
+      if (!(await heldWithin(() => next === ids.length || harness.posted.includes(ids[next]!))))
+        recordedBeforeNextPost.push(arrival.transmissionId);
       return recordArrival(arrival, options);
     };
     // What the batch writes to the store between two POSTs (reservations and folds).
@@ -104,6 +111,7 @@ describe('deliverBatch', () => {
     const response = await deliverBatch(eventOf(harness), plentyOfTime, harness.ports);
 
     expect(response).toEqual({ batchItemFailures: [] });
+    expect(recordedBeforeNextPost).toEqual([]);
     expect(reservationsBetween).toEqual([1, 1, 1]);
     expect(store.folds).toEqual([
       { previous: ids[0], reservationKey: ids[1] },
@@ -158,6 +166,62 @@ describe('deliverBatch', () => {
       transmissionId: transmissionOf(messages[0]!),
       status: 200,
     });
+  });
+
+  it.each([
+    ['next to it', [0, 0, 1]],
+    ['after another delivery', [0, 1, 0]],
+  ])(
+    'drops a duplicate entry of a delivery in the same batch (%s): one sequence number per webhook-id',
+    async (_case, order) => {
+      const harness = setUp();
+      const store = harness.ports.messages as MemoryMessageStore;
+      const messages = [await harness.enqueue(), await harness.enqueue()];
+      const entries = [...harness.queue];
+      const event = eventOf(harness);
+      // The same queue entry twice (SQS can hand a duplicate over), by position in the queue.
+      event.Records = order.map((index, position) => ({
+        ...eventOf(harness).Records[index]!,
+        messageId: `sqs-${position}`,
+        receiptHandle: `${entries[index]!.receiptHandle}-${position}`,
+      }));
+      const numbered: Array<[string, string]> = [];
+      const post = harness.ports.deliverer.post;
+      (harness.ports.deliverer as { post: typeof post }).post = async (request) => {
+        numbered.push([request.headers['webhook-id']!, request.headers['conveyor-sequence']!]);
+        return post(request);
+      };
+
+      expect(await deliverBatch(event, plentyOfTime, harness.ports)).toEqual({ batchItemFailures: [] });
+
+      expect(numbered).toEqual(messages.map((message, index) => [transmissionOf(message), String(index + 1)]));
+      const delivered = await Promise.all(
+        messages.map(async (message) => ((await store.getMessage(message.id)) as Message).transmissions[0]!),
+      );
+      expect(delivered.map((transmission) => [transmission.status, transmission.sequence])).toEqual([
+        ['delivered', 1],
+        ['delivered', 2],
+      ]);
+    },
+  );
+
+  it('does not pause for a failure beside an arrival that could not be recorded: that arrival heads the queue again, and everything returns soon', async () => {
+    const harness = setUp([ok, unavailable, unavailable, unavailable]);
+    const store = harness.ports.messages as MemoryMessageStore;
+    const messages = [await harness.enqueue(), await harness.enqueue()];
+    const releases = recordReleases(harness);
+    const event = eventOf(harness);
+    const recordArrival = store.recordArrival.bind(store);
+    store.recordArrival = async (arrival, options) => {
+      if (arrival.transmissionId === transmissionOf(messages[0]!)) throw new Error('InternalServerError');
+      return recordArrival(arrival, options);
+    };
+
+    const response = await deliverBatch(event, plentyOfTime, harness.ports);
+
+    expect(response).toEqual({ batchItemFailures: failuresOf(event, 0) });
+    expect((await harness.directory.getDestination(harness.destination.id))!.status).toBe('active');
+    expect(releases).toEqual([{ handles: event.Records.map((record) => record.receiptHandle), seconds: 10 }]);
   });
 
   it('stops at the first failure and reports it and every later record, which go back to the queue', async () => {

@@ -212,7 +212,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
    * on the item as `lastArrival` until the next fold replaces it; a reservation for its key finds
    * it there (`reserveSequence` answers `arrived`). A refusal that finds this very fold applied
    * (the SDK's retry of a write whose answer was lost) answers its reservation.
-   * @returns the new reservation; undefined when `previous` no longer holds the latest number
+   * @returns the new reservation; undefined when `previous` no longer holds the latest number, or
+   *   `reservationKey` is `previous`'s own (a duplicate entry of the same delivery)
    * @throws Error when the destination does not exist; the SDK's error when DynamoDB fails
    */
   async foldArrival(
@@ -222,6 +223,8 @@ export class DynamoArrivalLog implements DeliveryHeads {
   ): Promise<Reservation | undefined> {
     const { client, tableName } = this.table;
     const { destinationId, responseExcerpt: _excerpt, ...lastArrival } = previous;
+    // A key folded into its own reservation would get a second number: refused, nothing written.
+    if (reservationKey === previous.reservationKey) return undefined;
     try {
       const result = await client.send(
         new UpdateCommand({

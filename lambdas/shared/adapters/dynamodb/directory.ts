@@ -88,6 +88,7 @@ export const toDestination = (item: Item): Destination => {
     headHolder: _headHolder,
     headHeldUntil: _headHeldUntil,
     reservedPostAt: _reservedPostAt,
+    lastArrival: _lastArrival,
     ...destination
   } = item;
   const stored = strip<Destination>(destination)!;

@@ -25,7 +25,7 @@ export class DynamoParking {
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
    * @param clock the time an entry is parked at
    * @param recordRetentionSeconds how long (s) after it is parked an entry is kept by TTL
-   *   (`record-retention.ts`): a skipped transmission can be replayed for as long as its message is kept
+   *   (`record-retention.ts`): a skipped transmission can be replayed that long after its skip
    */
   constructor(
     client: DynamoDBDocumentClient,

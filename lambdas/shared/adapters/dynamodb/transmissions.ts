@@ -69,10 +69,8 @@ export class DynamoTransmissions {
   /**
    * @param client the document client (created once per module by the wiring)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
-   * @param recordRetentionSeconds how long (s) a delivered message's item and a failed attempt are
+   * @param recordRetentionSeconds how long (s) a settled message's item and a failed attempt are
    *   kept by TTL (`record-retention.ts`)
-   */
-  /**
    * @param clock the time a skip is recorded at (its TTL counts from it)
    */
   constructor(
@@ -126,9 +124,13 @@ export class DynamoTransmissions {
         .then((result) => {
           item = result.Attributes as Partial<StoredMessage> | undefined;
         }),
-      ([refusal]) => isAtStatus(refusal?.found, transmissionId, status),
+      ([refusal]) => {
+        if (!isAtStatus(refusal?.found, transmissionId, status)) return false;
+        // At the status already (an earlier attempt's write, its answer lost): settle from the item found.
+        item = refusal?.found as Partial<StoredMessage> | undefined;
+        return true;
+      },
     );
-    // An earlier attempt's write (answer lost) settled the TTL already, or the next write will.
     if (held && ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
     return held;
   }

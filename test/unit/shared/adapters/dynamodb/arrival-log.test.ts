@@ -108,6 +108,11 @@ describe('DynamoArrivalLog', () => {
       expect(await log.foldArrival(previous, 'trn_2_0', SENT_AT)).toBeUndefined();
     });
 
+    it('refuses, writing nothing, a key folded into its own reservation (a duplicate entry of the same delivery)', async () => {
+      expect(await log.foldArrival(previous, previous.reservationKey, SENT_AT)).toBeUndefined();
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    });
+
     it('throws when the destination does not exist', async () => {
       ddb.on(UpdateCommand).rejects(conditionFailed());
 

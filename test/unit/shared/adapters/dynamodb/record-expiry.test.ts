@@ -191,6 +191,31 @@ describe('records kept for the deployment’s record retention', () => {
     });
   });
 
+  it('releases the held TTL from the item a refused skip found, when the skip was applied and its answer lost', async () => {
+    // The SDK's retry of an applied skip is refused by its own condition: the item it finds is the settled one.
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(
+        conditionFailed({
+          ...messageKey,
+          expiresAt: HELD,
+          expiryHolds: 1,
+          transmissions: { trn_0: { status: 'delivered' }, trn_1: { status: 'skipped' } },
+        }),
+      )
+      .resolves({});
+
+    expect(await store.setTransmissionStatus('msg_1', 'trn_1', 'skipped', ['queued', 'paused'])).toBe(true);
+
+    const release = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
+    expect(release.UpdateExpression).toBe('SET expiresAt = :expiresAt');
+    expect(release.ExpressionAttributeValues).toEqual({
+      ':expiresAt': NOW_SECONDS + 30 * DAY,
+      ':held': HELD,
+      ':holds': 1,
+    });
+  });
+
   it('keeps the TTL held when a skip leaves another transmission waiting', async () => {
     ddb.on(UpdateCommand).resolvesOnce(itemAfterDelivery(['skipped', 'queued'], HELD));
 
