@@ -13,6 +13,7 @@ import { Prober } from './constructs/prober';
 import { StaticEgress } from './constructs/static-egress';
 import { Store } from './constructs/store';
 import { ENV } from '../lambdas/shared/runtime/env';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/shared/runtime/function-timeouts';
 
 export interface ConveyorStackProps extends StackProps {
   /**
@@ -66,7 +67,7 @@ export class ConveyorStack extends Stack {
     // (probes) and admin (an operator's resume probes at once); ingest never does and stays out.
     const egress = props.staticEgress ? new StaticEgress(this, 'StaticEgress') : undefined;
     const delivery = new Delivery(this, 'Delivery', {
-      timeout: Duration.minutes(2),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.delivery),
       commitGrace: Duration.seconds(30),
       placement: egress?.placement(),
     });

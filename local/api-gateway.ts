@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { MAX_BODY_BYTES } from '../lambdas/shared/http/api';
 import { localContext } from './lambda-context';
 import { serveReference } from './reference-pages';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/shared/runtime/function-timeouts';
+import { stackFields } from '../lambdas/shared/runtime/logging';
 
 type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -123,10 +125,16 @@ export const startGateway = async (options: GatewayOptions): Promise<{ url: stri
         return sendError(response, 401, 'unauthorized', 'The Authorization header must be "Bearer <admin token>".');
       }
       const handler = isAdmin ? options.admin : options.ingest;
-      const result = await handler(event, localContext(isAdmin ? 'conveyor-admin' : 'conveyor-ingest', 29_000));
+      // The deployed functions' deadlines: a local request may not run longer than the function could.
+      const timeoutMs = (isAdmin ? FUNCTION_TIMEOUT_SECONDS.admin : FUNCTION_TIMEOUT_SECONDS.ingest) * 1000;
+      const result = await handler(event, localContext(isAdmin ? 'conveyor-admin' : 'conveyor-ingest', timeoutMs));
       response.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
       response.end(result.body ?? '');
-    })().catch(() => {
+    })().catch((error: unknown) => {
+      // Lambda would report a failed invocation in its own log: say what it was (name and frames, never a body).
+      console.error(
+        JSON.stringify({ level: 'ERROR', message: 'Local API gateway: the handler failed', ...stackFields(error) }),
+      );
       if (!response.headersSent) sendError(response, 500, 'internal_error', 'An internal error occurred. Retry later.');
       else response.destroy();
     });

@@ -36,6 +36,7 @@ import { type LocalConfig, localConfig } from './local-config';
 import { LOCAL_PROBER_RUN, scheduleProber } from './prober-schedule';
 import { reservePort } from './port-reservation';
 import { type StandIn, startDynamoDb, startSes, startSqs } from './stand-ins';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/shared/runtime/function-timeouts';
 
 export interface LocalOptions {
   /** Where queues, tables and mappings persist between runs. */
@@ -85,7 +86,7 @@ export interface LocalConveyor {
 }
 
 /** The delivery function's timeout on AWS: how long one batch may take. */
-const DELIVERY_TIMEOUT_MS = 120_000;
+const DELIVERY_TIMEOUT_MS = FUNCTION_TIMEOUT_SECONDS.delivery * 1000;
 
 const ensureBucket = async (config: LocalConfig) => {
   const client = new S3Client({ ...clientSettings(config.clients, 's3'), forcePathStyle: true });

@@ -65,6 +65,12 @@ export interface AcceptMessageInput {
   readonly idempotencyKey: string | undefined;
   /** The request body, already checked to be UTF-8 JSON by media type. */
   readonly body: string;
+  /**
+   * Aborted once the request is out of time (its answer is 503 `not_accepted` then): the message
+   * is not committed after it, but abandoned, so a message the integrator was told to send again is
+   * never delivered as well.
+   */
+  readonly outOfTime?: AbortSignal;
 }
 
 /**
@@ -101,7 +107,8 @@ export interface AcceptMessageInput {
  *    read: if the subscriptions changed it (one created or deleted, a destination deleted, whose
  *    queue then refuses the write), abandon the message and start again from step 2 with the
  *    fresh subscriptions, once. Otherwise any refusal abandons the message.
- * 8. Commit the message, with the answer for its key; a failure abandons it.
+ * 8. Commit the message, with the answer for its key; a failure abandons it, and so does a request
+ *    already out of time (`outOfTime`: it was answered 503).
  * 9. Count and answer.
  *
  * The body is parsed once (`parseJsonBody`): the value for the schema and the exact text of
@@ -137,6 +144,7 @@ const acceptConfirmed = async (
   const valid: ValidRequest = {
     source: input.source,
     confirmed,
+    ...(input.outOfTime === undefined ? {} : { outOfTime: input.outOfTime }),
     idempotencyKey,
     body: input.body,
     request,
@@ -160,6 +168,8 @@ interface ValidRequest {
   readonly source: Source;
   /** Settles once the source is confirmed: rejects with a 401 or 503 `ApiError` (`sourceConfirmation`). */
   readonly confirmed: Promise<void>;
+  /** See `AcceptMessageInput.outOfTime`. */
+  readonly outOfTime?: AbortSignal;
   readonly idempotencyKey: string | undefined;
   /** The body as sent (its hash binds the Idempotency-Key). */
   readonly body: string;
@@ -273,6 +283,11 @@ const acceptRouted = async (
         status: 'queued' as const,
       })),
     };
+    if (valid.outOfTime?.aborted) {
+      // Answered 503 already: the integrator sends it again, so this copy must never be delivered.
+      await abandon(messageId, ports);
+      throw notAccepted('The request ran out of time.');
+    }
     try {
       await ports.messages.commitMessage(message, claim && { request: claim, answer });
     } catch (error) {

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import httpRouterHandler from '@middy/http-router';
 import {
   type ApiEvent,
@@ -57,6 +58,12 @@ export interface IngestSettings {
 export interface IngestPorts extends IngestDependencies, IngestSettings {}
 
 /**
+ * Time (ms) kept before the function's deadline to answer a `POST /v1/messages` that is out of
+ * time with 503 `not_accepted`, rather than letting the function's own timeout answer 500.
+ */
+const ANSWER_MARGIN_MS = 1000;
+
+/**
  * The integrator API's routes over `ports` (`POST /v1/messages`, `GET /v1/messages/{messageId}`,
  * `POST /v1/uploads`):
  * what `createIngestApi` serves, exported so that a test holds them to docs/openapi.yaml. `logger`
@@ -66,7 +73,11 @@ export const ingestRoutes = (
   ports: IngestPorts,
   logger: Logger,
   metrics: Metrics,
-): Array<{ method: 'GET' | 'POST'; path: string; handler: (event: ApiEvent) => Promise<ApiResult> }> => {
+): Array<{
+  method: 'GET' | 'POST';
+  path: string;
+  handler: (event: ApiEvent, context: Context) => Promise<ApiResult>;
+}> => {
   // Keys, destinations and subscriptions are read on every message; a warm function remembers them
   // briefly (keys and subscriptions only to go ahead while they are read again: see CachedDirectory).
   const directory = new CachedDirectory(ports.directory, ports.cacheTtlMs, ports.clock);
@@ -84,7 +95,29 @@ export const ingestRoutes = (
     uploadObjects: ports.uploadObjects,
   };
 
-  const postMessage = async (event: ApiEvent): Promise<ApiResult> => {
+  const postMessage = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    // Out of time, the answer is 503 not_accepted (nothing acknowledged: the integrator retries with
+    // the same key), never the 500 of the function's own timeout; the message is not committed after.
+    const outOfTime = new AbortController();
+    const timer = setTimeout(
+      () => outOfTime.abort(),
+      Math.max(0, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS),
+    );
+    const ranOutOfTime = new Promise<never>((_resolve, reject) =>
+      outOfTime.signal.addEventListener('abort', () => reject(notAccepted('The request ran out of time.'))),
+    );
+    ranOutOfTime.catch(() => undefined);
+    const accepting = acceptPosted(event, outOfTime.signal);
+    // Answered out of time, it goes on (to abandon its message); its own end is then no one's answer.
+    accepting.catch(() => undefined);
+    try {
+      return await Promise.race([accepting, ranOutOfTime]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const acceptPosted = async (event: ApiEvent, outOfTime: AbortSignal): Promise<ApiResult> => {
     try {
       // A remembered key goes ahead at once, its record read beside the queue writes; acceptMessage
       // acknowledges nothing before that read confirms it.
@@ -102,7 +135,7 @@ export const ingestRoutes = (
         throw error;
       }
       const answer = await acceptMessage(
-        { source, confirmed, idempotencyKey: header(event, 'idempotency-key'), body },
+        { source, confirmed, idempotencyKey: header(event, 'idempotency-key'), body, outOfTime },
         acceptPorts,
       );
       return json(200, answer);

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ConveyorFunction } from './conveyor-function';
 import { LogEncryption } from './log-encryption';
 import type { FunctionPlacement } from './static-egress';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lambdas/shared/runtime/function-timeouts';
 
 export interface IngestApiProps {
   /** Steady-state requests per second the API accepts before answering 429. @default 1000 */
@@ -43,7 +44,7 @@ export class IngestApi extends Construct {
       lambda: 'ingest',
       description: 'Conveyor: accepts messages and answers once every destination queue has them',
       // API Gateway gives up after 30 s; the delivery side's commit grace must exceed this.
-      timeout: Duration.seconds(15),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.ingest),
       // Checking a 50 MB upload streams it: measured (`npx tsx bench/upload-ingest.ts`), the process
       // peaks at ~150 MB for 1 to 50 MB of records and ~230 MB for 50 MB in one string, and takes
       // ~2.2–2.7 s of one core for 50 MB. 1024 MB (about 0.6 vCPU: Lambda's CPU grows with memory)
@@ -54,7 +55,7 @@ export class IngestApi extends Construct {
     this.adminFunction = new ConveyorFunction(this, 'AdminFunction', {
       lambda: 'admin',
       description: 'Conveyor: organizations, sources, destinations (queues and mappings), subscriptions',
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.admin),
       placement: props.adminPlacement,
     });
 

@@ -4,6 +4,7 @@ import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ConveyorFunction } from './conveyor-function';
 import type { FunctionPlacement } from './static-egress';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lambdas/shared/runtime/function-timeouts';
 
 export interface ProberProps {
   /** A VPC to probe from (`StaticEgress.placement()`). @default none: Lambda's own network */
@@ -28,7 +29,7 @@ export class Prober extends Construct {
       lambda: 'prober',
       description: 'Conveyor: retries the heads of paused destinations, reconciles mappings and sends pending alerts',
       // Passes for about a minute, then leaves room for a last probe of up to 30 s.
-      timeout: Duration.seconds(90),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.prober),
       placement: props.placement,
     });
     new Rule(this, 'EveryMinute', {

@@ -162,6 +162,39 @@ describe('POST /v1/messages', () => {
   });
 });
 
+it('answers a request still unfinished near the function’s deadline with 503 not_accepted, and never commits its message', async () => {
+  const { api, queues, messages } = setUp();
+  // The queue write is held until the answer is out.
+  let releaseSend = () => {};
+  const sendHeld = new Promise<void>((resolve) => {
+    releaseSend = resolve;
+  });
+  const send = queues.send.bind(queues);
+  queues.send = async (queueUrl, entry) => {
+    await sendHeld;
+    return send(queueUrl, entry);
+  };
+  // 1.2 s left: the answer is due 1 s before the deadline, long before the function's own timeout.
+  const deadline = Date.now() + 1200;
+  const context = lambdaContext('conveyor-ingest', () => deadline - Date.now());
+
+  const answer = await api(apiEvent('POST', '/v1/messages', { headers: authorized, body: messageBody }), context);
+
+  expect(answer.statusCode).toBe(503);
+  expect(JSON.parse(answer.body ?? '')).toEqual({
+    error: {
+      code: 'not_accepted',
+      message: 'The request ran out of time. Nothing was acknowledged; retry with the same Idempotency-Key.',
+    },
+  });
+  releaseSend();
+  // Its queue write lands after the answer: the message is abandoned (its copy dropped), never committed.
+  const abandoned = () => [...messages.messages.values()].includes('abandoned');
+  for (let turn = 0; turn < 1000 && !abandoned(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect([...messages.messages.values()]).toEqual(['abandoned']);
+  expect(queues.sent).toHaveLength(1);
+});
+
 describe('POST /v1/messages on an API key a warm function remembers', () => {
   const unauthorizedAnswer = (message: string) => ({
     statusCode: 401,
