@@ -139,6 +139,12 @@ export const startGateway = async (options: GatewayOptions): Promise<{ url: stri
       else response.destroy();
     });
   });
+  // Idle keep-alive connections are closed after 65 s, not Node's 5 s: a client that reuses one
+  // just as the server closes it gets ECONNRESET, and idle gaps of a few seconds are common (a
+  // test waiting for a delivery, a loaded machine); a minute-long gap is rare. Clients read the
+  // `Keep-Alive: timeout` hint and stop reusing a connection before then.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolveListen());
