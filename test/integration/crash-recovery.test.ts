@@ -215,6 +215,20 @@ interface ScenarioResult {
 }
 
 /**
+ * Which record the batch holds twice, the copy right after it: SQS may hand a duplicate over (and
+ * a replay is a second entry of its message), and the copy must be dropped as delivered, never
+ * numbered again, whatever the crash point.
+ */
+const DUPLICATED_RECORD = 1;
+
+/** `records` with the one at `index` twice in a row (the copy with an SQS message id of its own). */
+const withDuplicate = (records: readonly SQSRecord[], index: number): SQSRecord[] => [
+  ...records.slice(0, index + 1),
+  { ...records[index]!, messageId: `${records[index]!.messageId}-again` },
+  ...records.slice(index + 1),
+];
+
+/**
  * One scenario on a destination of its own: send the messages, receive them as one batch, deliver
  * it with the process dying at `crashAt` (none: a clean run), then as SQS would, invoke again with
  * the records still in the queue (the dead invocation answered nothing, so none were deleted; after
@@ -233,7 +247,10 @@ const runScenario = async (crashAt: CrashPoint | undefined): Promise<ScenarioRes
     const ports = deliveryPorts(lines);
     const destination = await ports.directory.getDestination(route.destination.id);
     if (!destination || !isProvisioned(destination)) throw new Error('The destination is not provisioned');
-    const records = await receiveRecords(destination.queueUrl, destination.queueArn, MESSAGES);
+    const records = withDuplicate(
+      await receiveRecords(destination.queueUrl, destination.queueArn, MESSAGES),
+      DUPLICATED_RECORD,
+    );
 
     const injector = injectCrash(ports, crashAt);
     calls = injector.calls;
