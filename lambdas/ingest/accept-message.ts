@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ApiError, idempotencyKeyReused, invalidRequest, notAccepted } from '../shared/domain/errors';
+import { ApiError, invalidRequest, notAccepted } from '../shared/domain/errors';
 import {
   encodeReferenceEnvelope,
   type EnvelopeHeader,
@@ -20,7 +19,7 @@ import { MetricNames } from '../shared/domain/metric-names';
 import { errorFields, stackFields } from '../shared/runtime/logging';
 import type { Clock, Log, Meter } from '../shared/ports/observe';
 import type { DestinationQueues, QueueEntry } from '../shared/ports/queues';
-import { type IdempotencyRequest, MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
+import { MessageAbandonedError, type MessageStore } from '../shared/ports/messages';
 import type { PayloadStore } from '../shared/ports/payloads';
 import type { UploadRecord } from '../shared/domain/uploads';
 import {
@@ -31,6 +30,7 @@ import {
   resolveDestinations,
   type SubscriptionReads,
 } from './message-routing';
+import { earlierAnswer, holdsKey, startClaim } from './idempotency-claim';
 import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
@@ -84,9 +84,14 @@ export interface AcceptMessageInput {
  *
  * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`):
  *    `meta` and exactly one of `data` and `dataUpload`.
- * 2. With a key: claim it. A repeat of an answered request gets the first answer, once the source
- *    is confirmed, and enqueues nothing (nor looks at its upload again); the same key with another
- *    body is 422 `idempotency_key_reused`; one still being processed is 503 `not_accepted`.
+ * 2. With a key: claim it (`idempotency-claim.ts`). With `dataUpload` the claim's answer comes
+ *    first; with inline data it is written beside steps 4–7 and awaited after them, so it costs
+ *    the request no round trip of its own. A repeat of an answered request gets the first answer,
+ *    once the source is confirmed, and its own copy, if already enqueued, is abandoned (nor does
+ *    it look at its upload again); the same key with another body is 422
+ *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`. Any of these
+ *    outranks what went wrong in steps 3–7 (a retry gets the first answer even where routing it
+ *    now would be refused), as does a claim that failed (503).
  * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
  * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
  *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`), by the source's
@@ -106,7 +111,8 @@ export interface AcceptMessageInput {
  *    fails abandons it too (503). When the route came from memory, check it against the fresh
  *    read: if the subscriptions changed it (one created or deleted, a destination deleted, whose
  *    queue then refuses the write), abandon the message and start again from step 2 with the
- *    fresh subscriptions, once. Otherwise any refusal abandons the message.
+ *    fresh subscriptions, once. Otherwise any refusal abandons the message. Then wait for the
+ *    claim (step 2).
  * 8. Commit the message, with the answer for its key; a failure abandons it, and so does a request
  *    already out of time (`outOfTime`: it was answered 503).
  * 9. Count and answer.
@@ -117,8 +123,9 @@ export interface AcceptMessageInput {
  * A 401 comes before any other answer, as when the key is read first: every error (4xx or 503)
  * waits for the source's confirmation and becomes 401 when the store refuses the key (503 when
  * the read failed). A failing dependency answers 503 `not_accepted` (nothing was acknowledged;
- * the sender retries with the same key). On any failure after step 2 the key is released, and
- * after step 5 the upload is given back (`releaseUpload`); nothing is enqueued before step 7.
+ * the sender retries with the same key). On any failure the key is released when this request
+ * claimed it, and after step 5 the upload is given back (`releaseUpload`); nothing is enqueued
+ * before step 7.
  */
 export const acceptMessage = async (input: AcceptMessageInput, ports: AcceptMessagePorts): Promise<AcceptedMessage> => {
   const confirmed = sourceConfirmation(input, ports);
@@ -198,36 +205,21 @@ const acceptRouted = async (
   subscriptions: SubscriptionReads,
   ports: AcceptMessagePorts,
 ): Promise<AcceptedMessage> => {
-  const { source, idempotencyKey, request } = valid;
+  const { source, request } = valid;
   const messageId = newId('message');
-  const claim: IdempotencyRequest | undefined =
-    idempotencyKey === undefined
-      ? undefined
-      : {
-          sourceId: source.id,
-          key: idempotencyKey,
-          requestHash: createHash('sha256').update(valid.body).digest('hex'),
-          messageId,
-          leaseMs: ports.idempotencyLeaseMs,
-        };
-  if (claim) {
-    const previous = await dependency(() => ports.messages.claimIdempotencyKey(claim));
-    if (previous.outcome === 'answered') {
-      if (previous.requestHash !== claim.requestHash) throw idempotencyKeyReused();
-      // The first answer is the source's only: repeated only to a key the store still holds.
-      await valid.confirmed;
-      ports.log.info('Repeated Idempotency-Key answered', {
-        sourceId: source.id,
-        messageId: previous.answer.messageId,
-      });
-      return previous.answer;
-    }
-    if (previous.outcome === 'in_progress')
-      throw notAccepted('A request with this Idempotency-Key is still being processed.');
+  const ids: MessageIds = { messageId, sourceId: source.id };
+  // With inline data the claim is written beside the routing and the queue writes, and awaited
+  // before the commit; a message that names an upload claims first, so a repeated request never
+  // looks at the upload the first one took.
+  const claim = startClaim(valid.idempotencyKey, ids, valid.body, ports);
+  if (claim && request.dataUpload !== undefined) {
+    const earlier = await earlierAnswer(claim, valid.confirmed, ports);
+    if (earlier !== undefined) return earlier;
   }
 
   let upload: UploadRecord | undefined;
   let uploadTaken = false;
+  let sending = false;
   try {
     upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
     const routing = await resolveDestinations(request, subscriptions, ports.directory);
@@ -268,11 +260,20 @@ const acceptRouted = async (
         attempts: 0,
       })),
     };
-    const entries = await queueEntries(planned, data, { messageId, sourceId: source.id }, ports);
-    await enqueue(entries, { messageId, sourceId: source.id }, ports, async () => {
+    const entries = await queueEntries(planned, data, ids, ports);
+    sending = true;
+    await enqueue(entries, ids, ports, async () => {
       await confirmSource(valid.confirmed, messageId, ports);
-      await confirmRoute(routing, request, subscriptions, { messageId, sourceId: source.id }, ports);
+      await confirmRoute(routing, request, subscriptions, ids, ports);
     });
+    if (claim) {
+      // A retry whose first request holds the key: that request's answer, and this copy is dropped.
+      const earlier = await earlierAnswer(claim, valid.confirmed, ports);
+      if (earlier !== undefined) {
+        await abandon(messageId, ports);
+        return earlier;
+      }
+    }
 
     const answer: AcceptedMessage = {
       messageId,
@@ -289,7 +290,7 @@ const acceptRouted = async (
       throw notAccepted('The request ran out of time.');
     }
     try {
-      await ports.messages.commitMessage(message, claim && { request: claim, answer });
+      await ports.messages.commitMessage(message, claim && { request: claim.request, answer });
     } catch (error) {
       ports.log.error('Message could not be committed', { messageId, sourceId: source.id, ...errorFields(error) });
       if (!(error instanceof MessageAbandonedError)) await abandon(messageId, ports);
@@ -307,7 +308,14 @@ const acceptRouted = async (
     return answer;
   } catch (error) {
     if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
-    if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
+    if (claim && !(await holdsKey(claim))) {
+      // Another request holds the key, or the claim failed: that answer outranks this request's
+      // failure (a retry of an answered request gets its answer even if routing it now would fail).
+      if (sending) await abandon(messageId, ports);
+      const earlier = await earlierAnswer(claim, valid.confirmed, ports);
+      if (earlier !== undefined) return earlier;
+    }
+    if (claim) await ports.messages.releaseIdempotencyKey(claim.request).catch(() => undefined);
     if (error instanceof ApiError || error instanceof StaleRouteError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
     throw notAccepted('A dependency failed.');
@@ -414,15 +422,6 @@ const parseIdempotencyKey = (value: string | undefined): string | undefined => {
     throw invalidRequest('The Idempotency-Key header must be 1 to 255 printable ASCII characters.');
   }
   return value;
-};
-
-/** Runs a call to a dependency, answering 503 `not_accepted` when it fails. */
-const dependency = async <T>(call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch {
-    throw notAccepted('A dependency failed.');
-  }
 };
 
 /** Best effort: a message that is never committed is dropped by delivery after a grace period anyway. */
