@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from '../lambdas/shared/http/api';
 import { localContext } from './lambda-context';
+import { localLog } from './local-log';
 import { serveReference } from './reference-pages';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/shared/runtime/function-timeouts';
 import { stackFields } from '../lambdas/shared/runtime/logging';
@@ -132,9 +133,7 @@ export const startGateway = async (options: GatewayOptions): Promise<{ url: stri
       response.end(result.body ?? '');
     })().catch((error: unknown) => {
       // Lambda would report a failed invocation in its own log: say what it was (name and frames, never a body).
-      console.error(
-        JSON.stringify({ level: 'ERROR', message: 'Local API gateway: the handler failed', ...stackFields(error) }),
-      );
+      localLog('ERROR', 'Local API gateway: the handler failed', stackFields(error));
       if (!response.headersSent) sendError(response, 500, 'internal_error', 'An internal error occurred. Retry later.');
       else response.destroy();
     });

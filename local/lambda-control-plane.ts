@@ -31,6 +31,7 @@ import {
   type LambdaMappingApi,
 } from '../lambdas/shared/adapters/lambda-event-source-mappings';
 import type { MappingState } from '../lambdas/shared/ports/queues';
+import { localLog } from './local-log';
 import type { MappingPollers } from './mapping-pollers';
 
 /** How the local mappings behave: as the local runtime always has, or as AWS does at its worst (seeded by `random`). */
@@ -251,14 +252,10 @@ export class LocalLambdaControlPlane implements LambdaMappingApi {
       mapping.state = mapping.enabled ? 'Enabled' : 'Disabled';
       const change = mapping.enabled ? this.pollers.start(uuid, mapping.queueArn) : this.pollers.stop(uuid);
       change.catch((error: unknown) =>
-        console.error(
-          JSON.stringify({
-            level: 'WARN',
-            message: 'Local event-source mapping could not change state',
-            mappingId: uuid,
-            errorName: (error as Error).name,
-          }),
-        ),
+        localLog('WARN', 'Local event-source mapping could not change state', {
+          mappingId: uuid,
+          errorName: (error as Error).name,
+        }),
       );
     }, delayMs);
   }

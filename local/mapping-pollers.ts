@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { Consumer } from 'sqs-consumer';
 import { DELIVERY_BATCH_SIZE } from '../lambdas/shared/adapters/lambda-event-source-mappings';
 import { localContext } from './lambda-context';
+import { localLog } from './local-log';
 
 export type DeliveryHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -82,7 +83,7 @@ export class MappingPollers {
     // The poller retries by itself; say what went wrong (by name, never the message body).
     const report = (kind: string) => (error: Error) => {
       if (!this.pollers.has(uuid)) return; // stopping: the aborted long poll is expected
-      warn(`Local event-source mapping ${kind}`, {
+      localLog('WARN', `Local event-source mapping ${kind}`, {
         mappingId: uuid,
         errorName: error.name,
         errorMessage: error.message.slice(0, 300),
@@ -120,7 +121,7 @@ export class MappingPollers {
       // Lambda would refuse the invocation: like a failed one, every record returns to the queue
       // after its visibility timeout, and nothing is delivered.
       this.refusedInvocations++;
-      warn('Local event-source mapping refused an invocation over 6 MB', {
+      localLog('WARN', 'Local event-source mapping refused an invocation over 6 MB', {
         mappingId: uuid,
         records: messages.length,
         eventBytes,
@@ -141,7 +142,3 @@ export class MappingPollers {
     return messages.filter((message) => !failed.has(message.MessageId!));
   }
 }
-
-/** A warning line in the functions' JSON log format (never a message body). */
-const warn = (message: string, fields: Record<string, unknown>) =>
-  console.error(JSON.stringify({ level: 'WARN', message, ...fields }));

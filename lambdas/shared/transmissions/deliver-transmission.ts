@@ -105,8 +105,9 @@ const withoutExcerpt = ({ responseExcerpt, ...outcome }: DeliveryOutcome) => ({
 });
 
 /**
- * After a delivery, off the path between deliveries (the caller awaits it when its batch is done):
- * keeps the payload for the payload retention, so a redelivery can send it again; then, when the
+ * After a delivery is recorded, off the path between deliveries (the caller awaits it when its
+ * batch is done): removes the parked entry of a replayed transmission (`generation` > 0: nothing
+ * replays it again; a redelivery has none, and the removal is a no-op); keeps the payload for the payload retention, so a redelivery can send it again; then, when the
  * message is settled (every transmission delivered) and its payload was kept in the payload store
  * (large, or uploaded), removes that in-flight object: nothing reads it again, and a delivered
  * payload lives only as long as the retention says. Never rejects: a failure does not undo the
@@ -117,8 +118,10 @@ const afterDelivery = async (
   header: EnvelopeHeader,
   payload: { readonly rawData: string } | { readonly reference: PayloadReference },
   settled: boolean,
+  generation: number,
   ports: DeliveryPorts,
 ): Promise<void> => {
+  if (generation > 0) await ports.messages.removeParked(header.transmissionId).catch(() => undefined);
   const ids = {
     messageId: header.messageId,
     transmissionId: header.transmissionId,
@@ -272,8 +275,13 @@ export const deliverTransmission = async (
       { keepExisting: true },
     );
     ports.log.info('Queue entry delivered already: its arrival recorded from the destination', { ...ids, sequence });
-    await afterDelivery(header, reference === undefined ? { rawData: decoded.rawData } : { reference }, settled, ports);
-    if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+    await afterDelivery(
+      header,
+      reference === undefined ? { rawData: decoded.rawData } : { reference },
+      settled,
+      generation,
+      ports,
+    );
     return { kind: 'dropped' };
   }
   const payload = deliveryBody(header, sequence, data);
@@ -329,14 +337,11 @@ export const deliverTransmission = async (
       if (fold) {
         // Recorded by the next reservation (or the batch's flush); what follows a record waits for it.
         kept = fold.hold({ ...arrival, reservationKey }).then(async (recorded) => {
-          if (recorded === undefined) return;
-          if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
-          await afterDelivery(header, payloadKept, recorded.settled, ports);
+          if (recorded !== undefined) await afterDelivery(header, payloadKept, recorded.settled, generation, ports);
         });
       } else {
         const { settled } = await ports.messages.recordArrival(arrival);
-        kept = afterDelivery(header, payloadKept, settled, ports);
-        if (generation > 0) await ports.messages.removeParked(transmission.id).catch(() => undefined);
+        kept = afterDelivery(header, payloadKept, settled, generation, ports);
       }
       ports.meter.count(MetricNames.transmissionsDelivered);
       ports.meter.milliseconds(MetricNames.deliveryLatency, endedAt.getTime() - Date.parse(header.receivedAt));

@@ -62,6 +62,10 @@ const requeuedAtNextGeneration = (token: string) =>
   ', expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one ' +
   'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt';
 
+/** The transmissions of a message's item as a write returned or found it (none when it has none). */
+const transmissionsOf = (item: Partial<StoredMessage> | undefined): StoredTransmission[] =>
+  Object.values(item?.transmissions ?? {});
+
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
 export class DynamoTransmissions {
   private readonly table: Table;
@@ -102,37 +106,35 @@ export class DynamoTransmissions {
     const ends = status === 'skipped';
     const expiresAt = epochSecondsOf(this.clock().toISOString()) + this.recordRetentionSeconds;
     let item: Partial<StoredMessage> | undefined;
-    const held = await conditionHeld(
-      client
-        .send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: messageKey(messageId),
-            // A message of one transmission has no TTL while it waits: skipped, it gets one here.
-            UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
-            ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-            ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':status': status,
-              ...(ends ? { ':expiresAt': expiresAt } : {}),
-              ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
-            },
-            ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
-            ...returnFoundItem,
-          }),
-        )
-        .then((result) => {
-          item = result.Attributes as Partial<StoredMessage> | undefined;
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: messageKey(messageId),
+          // A message of one transmission has no TTL while it waits: skipped, it gets one here.
+          UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
+          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ...(ends ? { ':expiresAt': expiresAt } : {}),
+            ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
+          },
+          ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
+          ...returnFoundItem,
         }),
-      ([refusal]) => {
-        if (!isAtStatus(refusal?.found, transmissionId, status)) return false;
-        // At the status already (an earlier attempt's write, its answer lost): settle from the item found.
-        item = refusal?.found as Partial<StoredMessage> | undefined;
-        return true;
-      },
-    );
-    if (held && ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
-    return held;
+      );
+      item = result.Attributes as Partial<StoredMessage> | undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const found = refusalsOf(error)?.[0]?.found;
+      // At the status already (an earlier attempt's write, its answer lost, or anyone's): the
+      // change holds; a skip settles the TTL from the item found.
+      if (!isAtStatus(found, transmissionId, status)) return false;
+      item = found as Partial<StoredMessage> | undefined;
+    }
+    if (ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
+    return true;
   }
 
   /**
@@ -312,7 +314,7 @@ export class DynamoTransmissions {
       }),
     );
     const item = result.Attributes as Partial<StoredMessage> | undefined;
-    const transmissions = Object.values((item?.transmissions ?? {}) as Record<string, StoredTransmission>);
+    const transmissions = transmissionsOf(item);
     const settled =
       transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
     if (item !== undefined) await this.settleExpiry(arrival.messageId, item, expiresAt);
@@ -327,8 +329,7 @@ export class DynamoTransmissions {
    * from ingest.
    */
   private async settleExpiry(messageId: string, item: Partial<StoredMessage>, expiresAt: number): Promise<void> {
-    const transmissions = Object.values((item.transmissions ?? {}) as Record<string, StoredTransmission>);
-    const waiting = transmissions.some(
+    const waiting = transmissionsOf(item).some(
       (transmission) => transmission.status !== 'delivered' && transmission.status !== 'skipped',
     );
     if (!waiting && item.expiresAt === EXPIRY_HELD) await this.releaseExpiry(messageId, item.expiryHolds, expiresAt);

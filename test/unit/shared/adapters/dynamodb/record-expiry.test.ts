@@ -165,19 +165,17 @@ describe('records kept for the deployment’s record retention', () => {
     expect(replay.ExpressionAttributeValues).toMatchObject({ ':expiryHeld': HELD });
   });
 
+  /** A fan-out message whose held TTL was counted once, as a skip of its last waiting transmission leaves it. */
+  const settledBySkip = {
+    ...messageKey,
+    expiresAt: HELD,
+    expiryHolds: 1,
+    transmissions: { trn_0: { status: 'delivered' }, trn_1: { status: 'skipped' } },
+  };
+
   it('releases a held TTL, 30 days after the skip, when a skip leaves no transmission waiting', async () => {
     // The other transmission was delivered before: skipping the last waiting one ends the wait.
-    ddb
-      .on(UpdateCommand)
-      .resolvesOnce({
-        Attributes: {
-          ...messageKey,
-          expiresAt: HELD,
-          expiryHolds: 1,
-          transmissions: { trn_0: { status: 'delivered' }, trn_1: { status: 'skipped' } },
-        },
-      })
-      .resolves({});
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: settledBySkip }).resolves({});
 
     expect(await store.setTransmissionStatus('msg_1', 'trn_1', 'skipped', ['queued', 'paused'])).toBe(true);
 
@@ -193,17 +191,7 @@ describe('records kept for the deployment’s record retention', () => {
 
   it('releases the held TTL from the item a refused skip found, when the skip was applied and its answer lost', async () => {
     // The SDK's retry of an applied skip is refused by its own condition: the item it finds is the settled one.
-    ddb
-      .on(UpdateCommand)
-      .rejectsOnce(
-        conditionFailed({
-          ...messageKey,
-          expiresAt: HELD,
-          expiryHolds: 1,
-          transmissions: { trn_0: { status: 'delivered' }, trn_1: { status: 'skipped' } },
-        }),
-      )
-      .resolves({});
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed(settledBySkip)).resolves({});
 
     expect(await store.setTransmissionStatus('msg_1', 'trn_1', 'skipped', ['queued', 'paused'])).toBe(true);
 
