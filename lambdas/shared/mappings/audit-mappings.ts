@@ -17,10 +17,14 @@ export interface AuditResult {
  * The prober runs it once per invocation.
  *
  * 1. List the delivery function's mappings (a call per 100, each waiting its turn in the bucket).
- * 2. Read their destinations in batches (the destination's id is in the queue's name).
+ * 2. Read their destinations in batches (the destination's id is in the queue's name), and the
+ *    worklist.
  * 3. For each mapping whose state is, or is heading, other than its destination asks: put the
- *    destination on the worklist (an item there already keeps its age) and count it. Mappings
- *    being created, updated or deleted, and those of destinations being registered, are left alone.
+ *    destination on the worklist and count it. Mappings being created, updated or deleted, those
+ *    of destinations being registered, and those of destinations on the worklist already (a
+ *    pause or a resume put them there; the reconciler has them in hand, and an item keeps its
+ *    age) are left alone: drift is what the worklist did not know of. A hundred destinations
+ *    pausing at once used to be a hundred writes and warnings here, before the first disable.
  *
  * Throws what the mappings and the worklist throw.
  */
@@ -36,9 +40,12 @@ export const auditMappings = async (ports: MappingPorts, memory: ReconcilerMemor
         mappingId: status.mappingId,
       });
   }
-  const destinations = new Map(
-    (await ports.worklist.destinations([...byDestination.keys()])).map((destination) => [destination.id, destination]),
-  );
+  const [found, work] = await Promise.all([
+    ports.worklist.destinations([...byDestination.keys()]),
+    ports.worklist.list(),
+  ]);
+  const destinations = new Map(found.map((destination) => [destination.id, destination]));
+  const onWorklist = new Set(work.map((item) => item.destinationId));
   let drifted = 0;
   for (const [destinationId, status] of byDestination) {
     const destination = destinations.get(destinationId);
@@ -60,7 +67,7 @@ export const auditMappings = async (ports: MappingPorts, memory: ReconcilerMemor
       continue;
     }
     const heading = headingOf(status.state);
-    if (heading === undefined || heading === desiredMappingOf(destination)) continue;
+    if (heading === undefined || heading === desiredMappingOf(destination) || onWorklist.has(destinationId)) continue;
     await ports.worklist.add(destinationId, 'audit');
     drifted++;
     ports.log.warn("A mapping differs from its destination's state: put on the worklist", {

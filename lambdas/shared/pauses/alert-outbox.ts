@@ -25,11 +25,24 @@ const stillWanted = async (email: OutboxEmail, ports: FlushPorts): Promise<boole
  * (`DestinationState.recordPause`), and a claim, taken only once it is due, is what tells that
  * pause the email is being sent. Each is claimed first, so the delivery function and the prober
  * flushing at the same moment never send it twice; one that SES refuses is sent once its claim
- * (`ALERT_CLAIM_MS`, 60 s) runs out. The flush stops at the first refusal (`failed: 1`); it throws
- * only when the outbox cannot be listed or claimed, or a waiting email's destination cannot be read.
+ * (`ALERT_CLAIM_MS`, 60 s) runs out. The flush stops at the first refusal (`failed: 1`), and so it
+ * does when the store fails (the outbox cannot be listed, an email claimed or removed, or its
+ * destination read): logged, never thrown. A flush is what follows a pause, a resume or the start
+ * of a prober pass, each already recorded; the emails stay in the outbox for the next flush, and a
+ * failing store must not stop that pass's probes.
  */
 export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; failed: number }> => {
-  let sent = 0;
+  const flushed = { sent: 0 };
+  try {
+    return await flushDue(ports, flushed);
+  } catch (error) {
+    ports.log.error('Alert outbox not flushed; its emails stay for the next flush', errorFields(error));
+    return { sent: flushed.sent, failed: 1 };
+  }
+};
+
+/** `flushOutbox`'s loop; counts into `flushed` as it sends, and throws what the store throws. */
+const flushDue = async (ports: FlushPorts, flushed: { sent: number }): Promise<{ sent: number; failed: number }> => {
   const now = ports.clock().getTime();
   for (const email of await ports.outbox.list()) {
     if (email.notBefore !== undefined && Date.parse(email.notBefore) > now) continue;
@@ -45,7 +58,7 @@ export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; fa
     try {
       await ports.mailer.send(email);
       await ports.outbox.remove(email);
-      sent++;
+      flushed.sent++;
       ports.meter.count(MetricNames.alertsSent);
       ports.log.info('Alert sent', { destinationId: email.destinationId, subject: email.subject });
     } catch (error) {
@@ -54,8 +67,8 @@ export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; fa
         ...errorFields(error),
       });
       ports.meter.count(MetricNames.alertSendFailures);
-      return { sent, failed: 1 };
+      return { sent: flushed.sent, failed: 1 };
     }
   }
-  return { sent, failed: 0 };
+  return { sent: flushed.sent, failed: 0 };
 };

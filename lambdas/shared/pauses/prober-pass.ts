@@ -16,9 +16,10 @@ export interface ProberPassResult {
 
 /**
  * One pass of the prober over every paused destination. A failure with one destination is logged
- * and the pass goes on with the next; only the outbox and the listing can make the pass throw.
+ * and the pass goes on with the next; only the listing can make the pass throw.
  *
- * 1. Send the alerts waiting in the outbox.
+ * 1. Send the alerts waiting in the outbox (`flushOutbox`: a store that fails is logged, and the
+ *    probes go on).
  * 2. List the paused destinations, then for each:
  * 3. Decide what is due: moving aging queue entries to the spill (`isSpillDue`: only once the
  *    reconciler has seen its mapping disabled), a probe (its `nextRetryAt` has come). Nothing

@@ -51,6 +51,24 @@ describe('auditMappings', () => {
     expect(await worklist.list()).toEqual([before]);
   });
 
+  it('leaves alone, uncounted, a destination the worklist has already: a pause whose disable is still to come', async () => {
+    const harness = setUp();
+    const { ports, memory, worklist, meter, destination } = harness;
+    await pauseDestination(destination, harness.failureOf(await harness.enqueue(destination), 503, destination), ports);
+    const before = await worklist.list();
+    expect(before.map((item) => item.destinationId)).toEqual([destination.id]);
+    const writes = jest.spyOn(worklist, 'add');
+    (ports.log.warn as jest.Mock).mockClear();
+
+    const audit = await auditMappings(ports, memory);
+
+    expect(audit.drifted).toBe(0);
+    expect(meter.total('MappingDriftFound')).toBe(0);
+    expect(writes).not.toHaveBeenCalled();
+    expect(ports.log.warn).not.toHaveBeenCalled();
+    expect(await worklist.list()).toEqual(before);
+  });
+
   it('reports, and leaves alone, mappings of queues that are not (or no longer) destination queues', async () => {
     const harness = setUp();
     const { ports, memory, controlPlane, worklist } = harness;

@@ -24,6 +24,36 @@ describe('flushOutbox', () => {
     expect(meter.total('AlertSendFailures')).toBe(2);
   });
 
+  it('logs, never throws, when the store fails: the emails stay in the outbox for the next flush', async () => {
+    const { ports, destination, sent, enqueue, failureOf, directory } = setUp();
+    await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
+    sent.length = 0;
+    directory.outbox.push({
+      id: 'due',
+      to: 'lab@example.org',
+      subject: 'due',
+      body: '',
+      destinationId: destination.id,
+      createdAt: '',
+    });
+    const claim = jest
+      .spyOn(ports.outbox, 'claim')
+      .mockRejectedValueOnce(
+        Object.assign(new Error('We currently do not have sufficient capacity'), { name: 'InternalServerError' }),
+      );
+
+    expect(await flushOutbox(ports)).toEqual({ sent: 0, failed: 1 });
+    expect(sent).toEqual([]);
+    expect(ports.log.error).toHaveBeenCalledWith(
+      'Alert outbox not flushed; its emails stay for the next flush',
+      expect.objectContaining({ errorName: 'InternalServerError' }),
+    );
+
+    claim.mockRestore();
+    expect(await flushOutbox(ports)).toEqual({ sent: 1, failed: 0 });
+    expect(sent).toEqual([{ to: 'lab@example.org', subject: 'due' }]);
+  });
+
   it('sends an alert once when two flushes race for it', async () => {
     const { ports, destination, sent, enqueue, failureOf } = setUp();
     await pauseDestination(destination, failureOf(await enqueue(), 500), ports);

@@ -12,6 +12,24 @@ const proberPass = async ({ ports, memory, controlPlane }: Harness) => {
 };
 
 describe('probeDueDestinations', () => {
+  it('probes and resumes when the alert outbox cannot be read: a failing flush is logged, not thrown', async () => {
+    const harness = setUp([{ kind: 'answered', status: 200, durationMs: 1 }]);
+    const { ports, directory, destination, enqueue, failureOf, advance } = harness;
+    const head = await enqueue();
+    await pauseDestination(destination, failureOf(head, 503), ports);
+    jest
+      .spyOn(ports.outbox, 'list')
+      .mockRejectedValue(Object.assign(new Error('Internal'), { name: 'InternalServerError' }));
+    advance(5000);
+
+    expect(await proberPass(harness)).toMatchObject({ paused: 1, probed: 1, resumed: 1 });
+    expect((await directory.getDestination(destination.id))!.status).toBe('active');
+    expect(ports.log.error).toHaveBeenCalledWith(
+      'Alert outbox not flushed; its emails stay for the next flush',
+      expect.objectContaining({ errorName: 'InternalServerError' }),
+    );
+  });
+
   it('probes on the ladder, stays paused while the head fails, and resumes on the first success with one more email', async () => {
     const harness = setUp([
       { kind: 'answered', status: 503, durationMs: 1 },
