@@ -1,6 +1,6 @@
 import { reconcileMappings } from '../../../../lambdas/shared/mappings/reconcile-mappings';
 import { pauseDestination } from '../../../../lambdas/shared/pauses/pause';
-import { probeDueDestinations } from '../../../../lambdas/shared/pauses/prober-pass';
+import { PROBES_AT_ONCE, probeDueDestinations } from '../../../../lambdas/shared/pauses/prober-pass';
 import { type Harness, setUp } from '../../../fixtures/pause-harness';
 
 /** One prober pass as the prober runs it: the reconciler first, then the paused destinations; mapping changes take effect between passes. */
@@ -28,6 +28,44 @@ describe('probeDueDestinations', () => {
       'Alert outbox not flushed; its emails stay for the next flush',
       expect.objectContaining({ errorName: 'InternalServerError' }),
     );
+  });
+
+  it(`probes ${PROBES_AT_ONCE} paused destinations at once, never more, and every one of them`, async () => {
+    const harness = setUp();
+    const { ports, directory, enqueue, failureOf, advance, addDestination } = harness;
+    const destinations = Array.from({ length: PROBES_AT_ONCE + 5 }, (_, index) => addDestination(`Lab ${index}`));
+    for (const destination of destinations)
+      await pauseDestination(destination, failureOf(await enqueue(destination), 503, destination), ports);
+    advance(5000);
+    // Every probe waits for its endpoint until the test answers it.
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const waiting: Array<() => void> = [];
+    ports.deliverer.post = async () => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      inFlight--;
+      return { kind: 'answered', status: 200, durationMs: 1 };
+    };
+
+    const pass = proberPass(harness);
+    let over = false;
+    void pass.finally(() => (over = true));
+    // Answer whatever waits, turn after turn, until the pass is over (each answer makes room for the next).
+    while (!over) {
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const answer of waiting.splice(0)) answer();
+    }
+
+    expect(await pass).toMatchObject({
+      paused: destinations.length,
+      probed: destinations.length,
+      resumed: destinations.length,
+    });
+    expect(mostInFlight).toBe(PROBES_AT_ONCE);
+    for (const destination of destinations)
+      expect((await directory.getDestination(destination.id))!.status).toBe('active');
   });
 
   it('probes on the ladder, stays paused while the head fails, and resumes on the first success with one more email', async () => {
