@@ -30,7 +30,7 @@ import {
   resolveDestinations,
   type SubscriptionReads,
 } from './message-routing';
-import { earlierAnswer, holdsKey, startClaim } from './idempotency-claim';
+import { earlierAnswer, startClaim } from './idempotency-claim';
 import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
@@ -84,14 +84,12 @@ export interface AcceptMessageInput {
  *
  * 1. Validate the `Idempotency-Key` header and the body (400 `invalid_request` / `invalid_json`):
  *    `meta` and exactly one of `data` and `dataUpload`.
- * 2. With a key: claim it (`idempotency-claim.ts`). With `dataUpload` the claim's answer comes
- *    first; with inline data it is written beside steps 4–7 and awaited after them, so it costs
- *    the request no round trip of its own. A repeat of an answered request gets the first answer,
- *    once the source is confirmed, and its own copy, if already enqueued, is abandoned (nor does
- *    it look at its upload again); the same key with another body is 422
- *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`. Any of these
- *    outranks what went wrong in steps 3–7 (a retry gets the first answer even where routing it
- *    now would be refused), as does a claim that failed (503).
+ * 2. With a key: claim it (`idempotency-claim.ts`), before anything else is written. A repeat of
+ *    an answered request gets the first answer, once the source is confirmed, and enqueues
+ *    nothing new (nor looks at its upload again); the same key with another body is 422
+ *    `idempotency_key_reused`; one still being processed is 503 `not_accepted`. (Claiming beside
+ *    the queue writes would save the claim's round trip, but a repeat would then enqueue a copy
+ *    to abandon, which the contract rules out.)
  * 3. With `dataUpload`: find the upload (404 `upload_not_found`, 409 `upload_used`: `findUpload`).
  * 4. Route: the destinations the message goes to (404 `destination_not_found`, 403
  *    `destination_not_allowed`, 422 `no_destination`; see `resolveDestinations`), by the source's
@@ -111,8 +109,7 @@ export interface AcceptMessageInput {
  *    fails abandons it too (503). When the route came from memory, check it against the fresh
  *    read: if the subscriptions changed it (one created or deleted, a destination deleted, whose
  *    queue then refuses the write), abandon the message and start again from step 2 with the
- *    fresh subscriptions, once. Otherwise any refusal abandons the message. Then wait for the
- *    claim (step 2).
+ *    fresh subscriptions, once. Otherwise any refusal abandons the message.
  * 8. Commit the message, with the answer for its key; a failure abandons it, and so does a request
  *    already out of time (`outOfTime`: it was answered 503).
  * 9. Count and answer.
@@ -208,18 +205,16 @@ const acceptRouted = async (
   const { source, request } = valid;
   const messageId = newId('message');
   const ids: MessageIds = { messageId, sourceId: source.id };
-  // With inline data the claim is written beside the routing and the queue writes, and awaited
-  // before the commit; a message that names an upload claims first, so a repeated request never
-  // looks at the upload the first one took.
+  // The claim's answer comes first: a repeat gets the first answer and enqueues nothing new (the
+  // contract), so no queue write or payload may start before it.
   const claim = startClaim(valid.idempotencyKey, ids, valid.body, ports);
-  if (claim && request.dataUpload !== undefined) {
+  if (claim) {
     const earlier = await earlierAnswer(claim, valid.confirmed, ports);
     if (earlier !== undefined) return earlier;
   }
 
   let upload: UploadRecord | undefined;
   let uploadTaken = false;
-  let sending = false;
   try {
     upload = request.dataUpload === undefined ? undefined : await findUpload(source, request.dataUpload, ports);
     const routing = await resolveDestinations(request, subscriptions, ports.directory);
@@ -261,19 +256,10 @@ const acceptRouted = async (
       })),
     };
     const entries = await queueEntries(planned, data, ids, ports);
-    sending = true;
     await enqueue(entries, ids, ports, async () => {
       await confirmSource(valid.confirmed, messageId, ports);
       await confirmRoute(routing, request, subscriptions, ids, ports);
     });
-    if (claim) {
-      // A retry whose first request holds the key: that request's answer, and this copy is dropped.
-      const earlier = await earlierAnswer(claim, valid.confirmed, ports);
-      if (earlier !== undefined) {
-        await abandon(messageId, ports);
-        return earlier;
-      }
-    }
 
     const answer: AcceptedMessage = {
       messageId,
@@ -308,13 +294,6 @@ const acceptRouted = async (
     return answer;
   } catch (error) {
     if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
-    if (claim && !(await holdsKey(claim))) {
-      // Another request holds the key, or the claim failed: that answer outranks this request's
-      // failure (a retry of an answered request gets its answer even if routing it now would fail).
-      if (sending) await abandon(messageId, ports);
-      const earlier = await earlierAnswer(claim, valid.confirmed, ports);
-      if (earlier !== undefined) return earlier;
-    }
     if (claim) await ports.messages.releaseIdempotencyKey(claim.request).catch(() => undefined);
     if (error instanceof ApiError || error instanceof StaleRouteError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });

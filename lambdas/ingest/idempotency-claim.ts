@@ -1,17 +1,18 @@
 /**
- * The claim of a request's `Idempotency-Key` (`POST /v1/messages`): started beside the request's
- * other work and awaited before anything is acknowledged, so a retry gets the first answer and a
- * key holds one message.
+ * The claim of a request's `Idempotency-Key` (`POST /v1/messages`), answered before anything is
+ * written for the request: a retry gets the first answer and enqueues nothing new, and a key holds
+ * one message.
  */
 import { createHash } from 'node:crypto';
 import { idempotencyKeyReused, notAccepted } from '../shared/domain/errors';
 import type { AcceptedMessage } from '../shared/domain/model';
 import type { IdempotencyClaim, IdempotencyRequest, MessageStore } from '../shared/ports/messages';
 import type { Log } from '../shared/ports/observe';
+import { errorFields } from '../shared/runtime/logging';
 
 /** What a claim needs: the store that keeps the keys, the log, and the lease. */
 export interface ClaimPorts {
-  readonly messages: Pick<MessageStore, 'claimIdempotencyKey' | 'releaseIdempotencyKey'>;
+  readonly messages: Pick<MessageStore, 'claimIdempotencyKey'>;
   readonly log: Log;
   /** How long (ms) an unfinished request holds its key against a concurrent retry. */
   readonly idempotencyLeaseMs: number;
@@ -42,7 +43,8 @@ export const startClaim = (
     messageId: ids.messageId,
     leaseMs: ports.idempotencyLeaseMs,
   };
-  const outcome = ports.messages.claimIdempotencyKey(request).catch(() => {
+  const outcome = ports.messages.claimIdempotencyKey(request).catch((error: unknown) => {
+    ports.log.error('Idempotency-Key could not be claimed', { ...ids, ...errorFields(error) });
     throw notAccepted('A dependency failed.');
   });
   outcome.catch(() => undefined);
@@ -75,7 +77,3 @@ export const earlierAnswer = async (
   });
   return outcome.answer;
 };
-
-/** Whether the claim holds the key for its request (false also when the claim failed). */
-export const holdsKey = async (claim: StartedClaim): Promise<boolean> =>
-  (await claim.outcome.catch(() => undefined))?.outcome === 'claimed';

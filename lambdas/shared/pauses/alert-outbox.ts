@@ -37,6 +37,8 @@ export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; fa
     return await flushDue(ports, flushed);
   } catch (error) {
     ports.log.error('Alert outbox not flushed; its emails stay for the next flush', errorFields(error));
+    // Counted as an alert not sent (alarmed): a store that keeps failing must not silence alerts.
+    ports.meter.count(MetricNames.alertSendFailures);
     return { sent: flushed.sent, failed: 1 };
   }
 };

@@ -53,7 +53,10 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPas
       if (!spillDue && !probeDue) return;
       const outcome = await withHeadHeld(destination, ports, async (current, keepHeld) => {
         if (spillDue && isSpillDue(current, ports)) {
-          spilled += await spillAgingEntries(current, ports, keepHeld);
+          // Moved first, then added: `spilled +=` around the await would read the count before
+          // another destination's spill (ten at a time) added to it, and lose that.
+          const moved = await spillAgingEntries(current, ports, keepHeld);
+          spilled += moved;
           await keepHeld();
           const reread = await ports.directory.getDestination(current.id);
           // Still paused (this worker holds its head, and only the holder resumes a destination),

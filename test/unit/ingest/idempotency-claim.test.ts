@@ -1,7 +1,7 @@
 /**
- * POST /v1/messages with an Idempotency-Key: the claim is written beside the routing and the queue
- * writes (inline data), never lets a message be committed before it answers, and its answer
- * outranks whatever else the request met; a message naming an upload claims first.
+ * POST /v1/messages with an Idempotency-Key: the claim answers before anything is written for the
+ * request (no queue entry, payload object or upload), so a repeat returns the first answer and
+ * enqueues nothing new (the contract); its answer outranks what routing the repeat now would say.
  */
 import { type AcceptMessagePorts, acceptMessage } from '../../../lambdas/ingest/accept-message';
 import { newId } from '../../../lambdas/shared/domain/ids';
@@ -61,7 +61,7 @@ class ClaimingStore extends MemoryMessageStore {
   }
 }
 
-const setUp = (options: { subscribed?: boolean } = {}) => {
+const setUp = (options: { subscribed?: boolean; maxQueueMessageBytes?: number } = {}) => {
   const destination = activeDestinationOf(source, 'imaging', now.toISOString());
   const subscriptions: Subscription[] =
     options.subscribed === false
@@ -77,6 +77,7 @@ const setUp = (options: { subscribed?: boolean } = {}) => {
         ];
   const sent: QueueEntry[] = [];
   const messages = new ClaimingStore();
+  const payloads = new MemoryPayloadStore();
   const uploads = new MemoryUploadRecords();
   const uploadObjects = new MemoryUploadObjects();
   const ports: AcceptMessagePorts = {
@@ -95,33 +96,33 @@ const setUp = (options: { subscribed?: boolean } = {}) => {
       error: jest.fn(),
     } as unknown as AcceptMessagePorts['log'],
     idempotencyLeaseMs: 60_000,
-    maxQueueMessageBytes: 1024 * 1024,
-    payloads: new MemoryPayloadStore(),
+    maxQueueMessageBytes: options.maxQueueMessageBytes ?? 1024 * 1024,
+    payloads,
     uploads,
     uploadObjects,
     meter: recordingMeter(),
   };
   const post = (text: string, idempotencyKey: string | undefined = KEY) =>
     acceptMessage({ source, idempotencyKey, body: text }, ports);
-  return { ports, messages, sent, uploads, uploadObjects, post };
+  return { ports, messages, sent, payloads, uploads, uploadObjects, post };
 };
 
 /** Lets every pending promise callback run (the use case's steps before it awaits the gate). */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes', () => {
-  it('sends the entries before the claim answers, and commits, with the answer for the key, only once it has', async () => {
+describe('POST /v1/messages: the Idempotency-Key claimed first', () => {
+  it('writes nothing before the claim answers, then commits with the answer for the key', async () => {
     const setup = setUp();
     const claimed = gate<IdempotencyClaim>();
     setup.messages.claimWith = () => claimed.promise;
 
     const answer = setup.post(body(1));
     await settle();
-    expect(setup.sent).toHaveLength(1);
-    expect(setup.messages.commits).toEqual([]);
+    expect(setup.sent).toEqual([]);
     claimed.open({ outcome: 'claimed' });
 
     const accepted = await answer;
+    expect(setup.sent).toHaveLength(1);
     expect(setup.messages.claims).toHaveLength(1);
     expect(setup.messages.claims[0]!.messageId).toBe(accepted.messageId);
     expect(setup.messages.commits).toEqual([
@@ -130,9 +131,11 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
     expect(setup.messages.releases).toEqual([]);
   });
 
-  it('answers a repeat of an answered request with the first answer and abandons the copy it enqueued', async () => {
-    const setup = setUp();
+  it('answers a repeat of an answered request with the first answer and enqueues nothing new', async () => {
+    // Data too large to travel inline: the first request's payload object is the only one.
+    const setup = setUp({ maxQueueMessageBytes: 200 });
     const first = await setup.post(body(1));
+    expect(setup.payloads.objects.size).toBe(1);
     setup.messages.claimWith = async () => ({
       outcome: 'answered',
       requestHash: setup.messages.claims[0]!.requestHash,
@@ -141,15 +144,15 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
 
     await expect(setup.post(body(1))).resolves.toEqual(first);
 
-    expect(setup.sent).toHaveLength(2);
-    const repeatId = setup.messages.claims[1]!.messageId;
-    expect(setup.messages.abandoned()).toEqual([repeatId]);
+    expect(setup.sent).toHaveLength(1);
+    expect(setup.payloads.objects.size).toBe(1);
+    expect(setup.messages.abandoned()).toEqual([]);
     expect(setup.messages.commits.map(({ message }) => message.id)).toEqual([first.messageId]);
     // The key is the first request's: the repeat never releases it.
     expect(setup.messages.releases).toEqual([]);
   });
 
-  it.each<[string, (firstHash: string) => IdempotencyClaim | Error, object]>([
+  it.each<[string, () => IdempotencyClaim | Error, object]>([
     [
       'the key answered for another body: 422 idempotency_key_reused',
       () => ({ outcome: 'answered', requestHash: 'another body', answer: {} as AcceptedMessage }),
@@ -162,23 +165,41 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
     ],
     [
       'the claim fails: 503',
-      () => new Error('ProvisionedThroughputExceededException'),
+      () =>
+        Object.assign(new Error('Throughput exceeds the table’s provisioned rate'), {
+          name: 'ProvisionedThroughputExceededException',
+        }),
       { statusCode: 503, code: 'not_accepted', message: expect.stringContaining('A dependency failed.') },
     ],
-  ])('%s, and the copy it enqueued is abandoned, never committed', async (_name, outcome, expected) => {
+  ])('%s, and nothing is enqueued or committed', async (_name, outcome, expected) => {
     const setup = setUp();
-    setup.messages.claimWith = async (request) => {
-      const result = outcome(request.requestHash);
+    setup.messages.claimWith = async () => {
+      const result = outcome();
       if (result instanceof Error) throw result;
       return result;
     };
 
     await expect(setup.post(body(2))).rejects.toMatchObject(expected);
 
-    expect(setup.sent).toHaveLength(1);
-    expect(setup.messages.abandoned()).toEqual([setup.messages.claims[0]!.messageId]);
+    expect(setup.sent).toEqual([]);
     expect(setup.messages.commits).toEqual([]);
     expect(setup.messages.releases).toEqual([]);
+  });
+
+  it('logs a claim that failed by the ids and the error’s name, never the key or the body', async () => {
+    const setup = setUp();
+    setup.messages.claimWith = async () => {
+      throw Object.assign(new Error('Internal'), { name: 'InternalServerError' });
+    };
+
+    await expect(setup.post(body(3))).rejects.toMatchObject({ statusCode: 503 });
+
+    expect(setup.ports.log.error).toHaveBeenCalledWith('Idempotency-Key could not be claimed', {
+      sourceId: source.id,
+      messageId: setup.messages.claims[0]!.messageId,
+      errorName: 'InternalServerError',
+      errorMessage: 'Internal',
+    });
   });
 
   it('answers a repeat with the first answer even where routing it now is refused', async () => {
@@ -192,8 +213,6 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
 
     await expect(setup.post(body(3))).resolves.toEqual(first);
     expect(setup.sent).toEqual([]);
-    // Nothing was enqueued: nothing to abandon.
-    expect(setup.messages.abandoned()).toEqual([]);
   });
 
   it('answers a refused route when this request holds the key, and releases the key', async () => {
@@ -204,7 +223,7 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
     expect(setup.messages.commits).toEqual([]);
   });
 
-  it('claims first when the message names an upload: a repeat never touches the upload the first request took', async () => {
+  it('never touches, on a repeat, the upload the first request took', async () => {
     const setup = setUp();
     const uploadId = newId('upload');
     const document = '{"n":5}';
@@ -235,6 +254,7 @@ describe('POST /v1/messages: the Idempotency-Key claimed beside the queue writes
     });
     await expect(setup.post(uploadBody)).resolves.toEqual(first);
     expect(setup.sent).toHaveLength(1);
+    expect(setup.uploadObjects.objects.get(uploadObjectKey(source.id, uploadId))!.tag).toBe('used');
     expect((await setup.uploads.get(uploadId))!.messageId).toBe(first.messageId);
   });
 });

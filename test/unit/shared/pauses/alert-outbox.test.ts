@@ -24,8 +24,8 @@ describe('flushOutbox', () => {
     expect(meter.total('AlertSendFailures')).toBe(2);
   });
 
-  it('logs, never throws, when the store fails: the emails stay in the outbox for the next flush', async () => {
-    const { ports, destination, sent, enqueue, failureOf, directory } = setUp();
+  it('logs and counts, never throws, when the store fails: the emails stay in the outbox for the next flush', async () => {
+    const { ports, destination, sent, enqueue, failureOf, directory, meter } = setUp();
     await pauseDestination(destination, failureOf(await enqueue(), 500), ports);
     sent.length = 0;
     directory.outbox.push({
@@ -48,6 +48,8 @@ describe('flushOutbox', () => {
       'Alert outbox not flushed; its emails stay for the next flush',
       expect.objectContaining({ errorName: 'InternalServerError' }),
     );
+
+    expect(meter.total('AlertSendFailures')).toBe(1);
 
     claim.mockRestore();
     expect(await flushOutbox(ports)).toEqual({ sent: 1, failed: 0 });

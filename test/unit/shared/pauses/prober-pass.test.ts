@@ -68,6 +68,53 @@ describe('probeDueDestinations', () => {
       expect((await directory.getDestination(destination.id))!.status).toBe('active');
   });
 
+  it('counts the entries every destination of a pass spilled, though their spills run at once', async () => {
+    const harness = setUp(
+      Array.from({ length: 10 }, () => ({ kind: 'answered', status: 503, durationMs: 1 }) as const),
+    );
+    const { ports, memory, controlPlane, meter, addDestination, enqueue, failureOf, advance } = harness;
+    for (const destination of [harness.destination, addDestination('Lab 2')]) {
+      const head = await enqueue(destination);
+      await enqueue(destination);
+      await enqueue(destination);
+      await pauseDestination(destination, failureOf(head, 503, destination), ports);
+    }
+    // The reconciler sees both mappings disabled (spilling waits for that), and a probe learns each head's age.
+    await reconcileMappings(ports, memory);
+    controlPlane.settle();
+    await reconcileMappings(ports, memory);
+    advance(5000);
+    await probeDueDestinations(ports);
+    advance(60_000);
+
+    const pass = await probeDueDestinations(ports);
+
+    expect(meter.total('EntriesSpilled')).toBe(6);
+    expect(pass).toMatchObject({ spilled: 6 });
+  });
+
+  it('goes on with the other destinations when one of them fails', async () => {
+    const harness = setUp();
+    const { ports, directory, enqueue, failureOf, advance, addDestination } = harness;
+    const destinations = [harness.destination, addDestination('Lab 2'), addDestination('Lab 3')];
+    for (const destination of destinations)
+      await pauseDestination(destination, failureOf(await enqueue(destination), 503, destination), ports);
+    advance(5000);
+    const [, failing] = destinations;
+    const receive = ports.queues.receiveHead.bind(ports.queues);
+    jest.spyOn(ports.queues, 'receiveHead').mockImplementation(async (queueUrl, ...rest) => {
+      if (queueUrl === failing!.queueUrl) throw Object.assign(new Error('Internal'), { name: 'InternalFailure' });
+      return receive(queueUrl, ...rest);
+    });
+
+    expect(await proberPass(harness)).toMatchObject({ paused: 3, probed: 3, resumed: 2 });
+    expect((await directory.getDestination(failing!.id))!.status).toBe('paused');
+    expect(ports.log.error).toHaveBeenCalledWith(
+      'Probe failed',
+      expect.objectContaining({ destinationId: failing!.id }),
+    );
+  });
+
   it('probes on the ladder, stays paused while the head fails, and resumes on the first success with one more email', async () => {
     const harness = setUp([
       { kind: 'answered', status: 503, durationMs: 1 },
