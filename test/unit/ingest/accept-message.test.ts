@@ -5,12 +5,10 @@ import { newId } from '../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
 import { MAX_INLINE_ENTRY_ESCAPED_BYTES, escapedEntryBytes } from '../../../lambdas/shared/domain/size-limits';
 import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
-import { recordingMeter } from '../../fixtures/meter';
-import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
-import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
+import { activeDestinationOf, memoryAcceptPorts, sendingQueues } from './ingest-fixtures';
+import { MemoryPayloadStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
-const MIB = 1024 * 1024;
 const now = new Date('2026-11-26T10:00:00.000Z');
 const source: Source = {
   id: newId('source'),
@@ -36,28 +34,20 @@ const setUp = (destinationCount = 1) => {
   const payloads = new MemoryPayloadStore();
   const uploads = new MemoryUploadRecords();
   const uploadObjects = new MemoryUploadObjects();
-  const ports: AcceptMessagePorts = {
-    directory: {
-      getDestination: async (id) => destinations.find((destination) => destination.id === id),
-      getDestinationNow: async (id) => destinations.find((destination) => destination.id === id),
-      listSubscriptionsOfSource: async () => subscriptions,
+  const ports = memoryAcceptPorts(
+    {
+      directory: {
+        getDestination: async (id) => destinations.find((destination) => destination.id === id),
+        getDestinationNow: async (id) => destinations.find((destination) => destination.id === id),
+        listSubscriptionsOfSource: async () => subscriptions,
+      },
+      queues,
+      payloads,
+      uploads,
+      uploadObjects,
     },
-    messages: new MemoryMessageStore(),
-    queues,
-    clock: () => now,
-    log: {
-      debug: jest.fn(),
-      info: jest.fn(),
-      warn: jest.fn(),
-      error: jest.fn(),
-    } as unknown as AcceptMessagePorts['log'],
-    idempotencyLeaseMs: 60_000,
-    maxQueueMessageBytes: MIB,
-    payloads,
-    uploads,
-    uploadObjects,
-    meter: recordingMeter(),
-  };
+    now,
+  );
   return { ports, sent, payloads, uploads, uploadObjects };
 };
 

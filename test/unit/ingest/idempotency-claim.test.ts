@@ -3,7 +3,7 @@
  * request (no queue entry, payload object or upload), so a repeat returns the first answer and
  * enqueues nothing new (the contract); its answer outranks what routing the repeat now would say.
  */
-import { type AcceptMessagePorts, acceptMessage } from '../../../lambdas/ingest/accept-message';
+import { acceptMessage } from '../../../lambdas/ingest/accept-message';
 import { newId } from '../../../lambdas/shared/domain/ids';
 import type { AcceptedMessage, Message, Source, Subscription } from '../../../lambdas/shared/domain/model';
 import { uploadObjectKey } from '../../../lambdas/shared/domain/uploads';
@@ -11,8 +11,7 @@ import type { IdempotencyClaim, IdempotencyRequest } from '../../../lambdas/shar
 import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
 import { MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
-import { recordingMeter } from '../../fixtures/meter';
-import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
+import { activeDestinationOf, memoryAcceptPorts, sendingQueues } from './ingest-fixtures';
 
 const now = new Date('2026-11-30T10:00:00.000Z');
 const source: Source = {
@@ -80,28 +79,22 @@ const setUp = (options: { subscribed?: boolean; maxQueueMessageBytes?: number } 
   const payloads = new MemoryPayloadStore();
   const uploads = new MemoryUploadRecords();
   const uploadObjects = new MemoryUploadObjects();
-  const ports: AcceptMessagePorts = {
-    directory: {
-      getDestination: async (id) => (id === destination.id ? destination : undefined),
-      getDestinationNow: async (id) => (id === destination.id ? destination : undefined),
-      listSubscriptionsOfSource: async () => subscriptions,
+  const ports = memoryAcceptPorts(
+    {
+      directory: {
+        getDestination: async (id) => (id === destination.id ? destination : undefined),
+        getDestinationNow: async (id) => (id === destination.id ? destination : undefined),
+        listSubscriptionsOfSource: async () => subscriptions,
+      },
+      messages,
+      queues: sendingQueues(async (_queueUrl, entry) => void sent.push(entry)),
+      ...(options.maxQueueMessageBytes === undefined ? {} : { maxQueueMessageBytes: options.maxQueueMessageBytes }),
+      payloads,
+      uploads,
+      uploadObjects,
     },
-    messages,
-    queues: sendingQueues(async (_queueUrl, entry) => void sent.push(entry)),
-    clock: () => now,
-    log: {
-      debug: jest.fn(),
-      info: jest.fn(),
-      warn: jest.fn(),
-      error: jest.fn(),
-    } as unknown as AcceptMessagePorts['log'],
-    idempotencyLeaseMs: 60_000,
-    maxQueueMessageBytes: options.maxQueueMessageBytes ?? 1024 * 1024,
-    payloads,
-    uploads,
-    uploadObjects,
-    meter: recordingMeter(),
-  };
+    now,
+  );
   const post = (text: string, idempotencyKey: string | undefined = KEY) =>
     acceptMessage({ source, idempotencyKey, body: text }, ports);
   return { ports, messages, sent, payloads, uploads, uploadObjects, post };

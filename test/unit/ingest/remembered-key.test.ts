@@ -12,9 +12,8 @@ import type { AcceptedMessage, ActiveDestination, Source } from '../../../lambda
 import { uploadObjectKey } from '../../../lambdas/shared/domain/uploads';
 import type { ApiKeyHolder } from '../../../lambdas/shared/ports/directory';
 import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
-import { recordingMeter } from '../../fixtures/meter';
-import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
+import { activeDestinationOf, memoryAcceptPorts, sendingQueues } from './ingest-fixtures';
+import { MemoryDirectory, MemoryMessageStore } from '../../fixtures/memory-store';
 import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
 
 const now = new Date('2026-11-26T10:00:00.000Z');
@@ -97,19 +96,10 @@ const setUp = async () => {
   const uploadObjects = new MemoryUploadObjects();
   const log = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const cached = new CachedDirectory(directory, 30_000, () => now);
-  const ports: AcceptMessagePorts = {
-    directory: cached,
-    messages,
-    queues,
-    clock: () => now,
-    log: log as unknown as AcceptMessagePorts['log'],
-    idempotencyLeaseMs: 60_000,
-    maxQueueMessageBytes: 1024 * 1024,
-    payloads: new MemoryPayloadStore(),
-    uploads,
-    uploadObjects,
-    meter: recordingMeter(),
-  };
+  const ports = memoryAcceptPorts(
+    { directory: cached, messages, queues, log: log as unknown as AcceptMessagePorts['log'], uploads, uploadObjects },
+    now,
+  );
 
   /** As `postMessage` in ingest/app.ts does, once the body is read. */
   const post = async (body: string, options: { idempotencyKey?: string; authorization?: string } = {}) => {

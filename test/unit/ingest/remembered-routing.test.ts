@@ -8,10 +8,8 @@ import { CachedDirectory } from '../../../lambdas/ingest/cached-directory';
 import { newId } from '../../../lambdas/shared/domain/ids';
 import type { ActiveDestination, Source, Subscription } from '../../../lambdas/shared/domain/model';
 import type { QueueEntry } from '../../../lambdas/shared/ports/queues';
-import { recordingMeter } from '../../fixtures/meter';
-import { activeDestinationOf, sendingQueues } from './ingest-fixtures';
-import { MemoryDirectory, MemoryMessageStore, MemoryPayloadStore } from '../../fixtures/memory-store';
-import { MemoryUploadObjects, MemoryUploadRecords } from '../../fixtures/memory-uploads';
+import { activeDestinationOf, memoryAcceptPorts, sendingQueues } from './ingest-fixtures';
+import { MemoryDirectory, MemoryMessageStore } from '../../fixtures/memory-store';
 
 const now = new Date('2026-11-26T10:00:00.000Z');
 const source: Source = { id: newId('source'), organizationId: newId('organization'), name: 'EHR', createdAt: '' };
@@ -41,19 +39,15 @@ const setUp = async (...destinations: ActiveDestination[]) => {
   });
   const messages = new MemoryMessageStore();
   const log = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
-  const ports: AcceptMessagePorts = {
-    directory: new CachedDirectory(directory, 30_000, () => now),
-    messages,
-    queues,
-    clock: () => now,
-    log: log as unknown as AcceptMessagePorts['log'],
-    idempotencyLeaseMs: 60_000,
-    maxQueueMessageBytes: 1024 * 1024,
-    payloads: new MemoryPayloadStore(),
-    uploads: new MemoryUploadRecords(),
-    uploadObjects: new MemoryUploadObjects(),
-    meter: recordingMeter(),
-  };
+  const ports = memoryAcceptPorts(
+    {
+      directory: new CachedDirectory(directory, 30_000, () => now),
+      messages,
+      queues,
+      log: log as unknown as AcceptMessagePorts['log'],
+    },
+    now,
+  );
   const send = (meta: Record<string, unknown> = {}, idempotencyKey?: string) =>
     acceptMessage(
       {
