@@ -3,7 +3,7 @@
  * prober's real handler, its pass loop, gauges and metrics included, one run after another.
  */
 import type { Context } from 'aws-lambda';
-import type { ProberRun } from '../lambdas/prober/app';
+import { PROBER_RUN, type ProberRun } from '../lambdas/prober/app';
 import { localContext } from './lambda-context';
 
 /** The deployed prober's timeout: a pass may take as long here as it may on AWS. */
@@ -15,7 +15,11 @@ const PROBER_TIMEOUT_MS = 90_000;
  * so each run makes one pass, and the next starts when it ends. A run with nothing paused ends at
  * once, and the next waits out the rest of the second.
  */
-export const LOCAL_PROBER_RUN: ProberRun = { passIntervalMs: 1000, finalPassMarginMs: PROBER_TIMEOUT_MS - 1000 };
+export const LOCAL_PROBER_RUN: ProberRun = {
+  passIntervalMs: 1000,
+  finalPassMarginMs: PROBER_TIMEOUT_MS - 1000,
+  visitMarginMs: PROBER_RUN.visitMarginMs,
+};
 
 type ProberHandler = (event: unknown, context: Context) => Promise<unknown>;
 

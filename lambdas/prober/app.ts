@@ -27,13 +27,20 @@ export interface ProberRun {
   readonly passIntervalMs: number;
   /** Room left at the end of a run for the last pass: one probe may wait a destination's longest timeout. */
   readonly finalPassMarginMs: number;
+  /**
+   * Room a visit to one paused destination needs (ms): a pass starts visits only while the run has
+   * more than this left. A probe waits at most a destination's longest timeout (30 s,
+   * `TIMEOUT_LIMITS_MS`); a pass over hundreds of paused destinations would otherwise run past
+   * the function's timeout and be ended mid-visit.
+   */
+  readonly visitMarginMs: number;
 }
 
 /** How long (ms) one pass may spend enqueuing redeliveries: well inside a run, a few pages at least. */
 const REDELIVERY_TURN_MS = 10_000;
 
 /** As deployed: a pass every two seconds for as long as the scheduled run leaves room. */
-export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000 };
+export const PROBER_RUN: ProberRun = { passIntervalMs: 2000, finalPassMarginMs: 35_000, visitMarginMs: 35_000 };
 
 /** A step that fails is logged and the run goes on: the next pass (or run) tries it again. */
 const logged = async <T>(ports: ProberPorts, what: string, step: () => Promise<T>): Promise<T | undefined> => {
@@ -91,7 +98,9 @@ export const createProberHandler = (
           logged(ports, 'Mapping reconciliation', () =>
             reconcileMappings(ports, memory, { observed, passGoesOn: () => probesUnderWay }),
           ),
-          probeDueDestinations(ports).finally(() => (probesUnderWay = false)),
+          probeDueDestinations(ports, () => context.getRemainingTimeInMillis() > run.visitMarginMs).finally(
+            () => (probesUnderWay = false),
+          ),
           logged(ports, 'Redeliveries', () =>
             continueRedeliveries(ports, holder, ports.clock().getTime() + REDELIVERY_TURN_MS),
           ),

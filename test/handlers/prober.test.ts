@@ -88,6 +88,21 @@ it('passes every interval while a destination stays paused, and stops once less 
   });
 });
 
+it('visits a due paused destination only while the run has more than the visit margin left', async () => {
+  // Prepare: the probe is due (the clock reads 10:00); the first run has exactly the margin left, the second more.
+  // Its queue is empty: a probe resumes it.
+  const short = setUp(PROBER_RUN.visitMarginMs);
+  const left = pausedUntil(short, '2026-11-26T09:30:00.000Z');
+  const roomy = setUp(PROBER_RUN.visitMarginMs + 1000);
+  const visited = pausedUntil(roomy, '2026-11-26T09:30:00.000Z');
+
+  expect(await short.run()).toMatchObject({ passes: 1, probed: 0, resumed: 0 });
+  expect(await roomy.run()).toMatchObject({ probed: 1, resumed: 1 });
+
+  expect(short.directory.destinations.get(left.id)!.status).toBe('paused');
+  expect(roomy.directory.destinations.get(visited.id)!.status).toBe('active');
+});
+
 it("pauses, before its passes, an active destination whose oldest entry nears the queue's retention, and leaves it to the run's passes", async () => {
   // Prepare: delivery has the head of its queue in hand, enqueued 13 days ago (the spill age is 12).
   const fakes = setUp(60_000);

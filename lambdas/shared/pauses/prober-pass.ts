@@ -37,9 +37,16 @@ export interface ProberPassResult {
  * 5. Probe its head when due (`probeHead`: the spill's first entry, else the queue's head, whose
  *    success resumes the destination).
  *
+ * A destination is visited only while `mayStartVisit()` says so (the prober: while its run has
+ * room for one more visit): a pass over many paused destinations must not outlast the run, which
+ * Lambda would end mid-visit. Those not visited are still due for the next pass.
+ *
  * The prober reconciles the mappings (`reconcileMappings`) before each of these passes.
  */
-export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPassResult> => {
+export const probeDueDestinations = async (
+  ports: PausePorts,
+  mayStartVisit: () => boolean = () => true,
+): Promise<ProberPassResult> => {
   await flushOutbox(ports);
   const paused = await ports.destinationState.listPausedDestinations();
   let probed = 0;
@@ -77,7 +84,7 @@ export const probeDueDestinations = async (ports: PausePorts): Promise<ProberPas
   // after another a hundred paused destinations took over a minute a pass, longer than a run.
   let next = 0;
   const worker = async () => {
-    while (next < paused.length) await visit(paused[next++]!);
+    while (next < paused.length && mayStartVisit()) await visit(paused[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(PROBES_AT_ONCE, paused.length) }, worker));
   return { paused: paused.length, probed, resumed, spilled };

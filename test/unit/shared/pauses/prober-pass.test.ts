@@ -68,6 +68,25 @@ describe('probeDueDestinations', () => {
       expect((await directory.getDestination(destination.id))!.status).toBe('active');
   });
 
+  it('starts no visit once the run has no room for one, and leaves the rest due for the next pass', async () => {
+    const harness = setUp(
+      Array.from({ length: 20 }, () => ({ kind: 'answered', status: 503, durationMs: 1 }) as const),
+    );
+    const { ports, enqueue, failureOf, advance, addDestination } = harness;
+    const destinations = Array.from({ length: PROBES_AT_ONCE + 5 }, (_, index) => addDestination(`Lab ${index}`));
+    for (const destination of destinations)
+      await pauseDestination(destination, failureOf(await enqueue(destination), 503, destination), ports);
+    advance(5000);
+    // Room for twelve visits in this run.
+    let visits = 0;
+
+    const first = await probeDueDestinations(ports, () => visits++ < 12);
+    const second = await probeDueDestinations(ports);
+
+    expect(first).toMatchObject({ paused: destinations.length, probed: 12 });
+    expect(second).toMatchObject({ probed: destinations.length - 12 });
+  });
+
   it('counts the entries every destination of a pass spilled, though their spills run at once', async () => {
     const harness = setUp(
       Array.from({ length: 10 }, () => ({ kind: 'answered', status: 503, durationMs: 1 }) as const),
