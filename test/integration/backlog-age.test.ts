@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { BACKLOG_PAUSE_REASON } from '../../lambdas/shared/pauses/backlog-pause';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
-import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { EMAIL_WAIT_MS, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
-jest.setTimeout(180_000);
+jest.setTimeout(360_000);
 
 let conveyor: TestConveyor | undefined;
 let receiver: Receiver | undefined;
@@ -132,6 +132,7 @@ it.each(['default', 'aws'] as const)(
     await waitFor(
       async () => (await emailsAbout()).at(-1)?.subject.startsWith('[Conveyor] Resumed: ') === true,
       'the Resumed email, once the destination settled',
+      EMAIL_WAIT_MS,
     );
     const aboutThisDestination = await emailsAbout();
     expect(aboutThisDestination.length).toBeGreaterThanOrEqual(2);

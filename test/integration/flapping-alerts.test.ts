@@ -12,10 +12,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOutbox } from '../../lambdas/shared/adapters/dynamodb/outbox';
 import { LOCAL_TABLE_NAME } from '../../local/local-config';
-import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { EMAIL_WAIT_MS, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 interface Email {
   readonly subject: string;
@@ -76,14 +76,14 @@ it.each([
 
     // The first episode: Paused; resumed by the probe; Resumed once it stayed active for the settling time.
     await send();
-    await waitFor(async () => (await kinds()).includes('Paused'), 'the Paused email');
+    await waitFor(async () => (await kinds()).includes('Paused'), 'the Paused email', EMAIL_WAIT_MS);
     await waitFor(() => delivered() === 1, 'the first message, by the probe');
-    await waitFor(async () => (await kinds()).includes('Resumed'), 'the Resumed email, once settled');
+    await waitFor(async () => (await kinds()).includes('Resumed'), 'the Resumed email, once settled', EMAIL_WAIT_MS);
     expect(await kinds()).toEqual(['Paused', 'Resumed']);
 
     // The second episode starts after the first settled: the Unstable email instead of a Paused one.
     await send();
-    await waitFor(async () => (await kinds()).includes('Unstable'), 'the Unstable email');
+    await waitFor(async () => (await kinds()).includes('Unstable'), 'the Unstable email', EMAIL_WAIT_MS);
 
     // It keeps flapping: pauses within the settling time continue an episode, the others start
     // quiet ones; no email either way.

@@ -7,7 +7,7 @@
  */
 import { destinationIdOfQueue } from '../../lambdas/shared/mappings/desired-state';
 import { accepted, type Received, startReceiver, type Receiver } from '../fixtures/receiver';
-import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { EMAIL_WAIT_MS, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
 jest.setTimeout(600_000);
 
@@ -150,6 +150,7 @@ it('pauses, probes and resumes a hundred destinations at once through the thrott
     async () =>
       (await sentEmails()).filter((email) => email.subject.startsWith('[Conveyor] Resumed: ')).length >= DESTINATIONS,
     'a Resumed email for every destination',
+    EMAIL_WAIT_MS,
   );
   const emails = await sentEmails();
   for (const kind of ['Paused', 'Resumed']) {

@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { interceptOutput } from '../fixtures/output';
 import { accepted, startReceiver, type Receiver } from '../fixtures/receiver';
-import { startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
+import { EMAIL_WAIT_MS, startTestConveyor, type TestConveyor, waitFor } from '../fixtures/conveyor';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 const MARKER = `PHI-MARKER-${randomUUID()}`;
 /** What the receiver answers: an endpoint's answer may echo PHI too. */
@@ -141,6 +141,7 @@ it('keeps the payload out of every log line, metric and email', async () => {
   await waitFor(
     async () => (await sentEmails()).some((email) => email.subject.startsWith('[Conveyor] Resumed')),
     'the Resumed email, once settled',
+    EMAIL_WAIT_MS,
   );
   const emails = await sentEmails();
   const written = output.join('');

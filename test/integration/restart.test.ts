@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../fixtures/conveyor';
+import { EMAIL_WAIT_MS, waitFor } from '../fixtures/conveyor';
 import { type LocalProcess, localPorts, startLocalProcess } from '../fixtures/local-process';
 import { accepted, type Receiver, startReceiver } from '../fixtures/receiver';
 
@@ -136,7 +136,7 @@ it.each(['default', 'aws'] as const)(
     // The Resumed email goes once the destination has stayed active for the settling time (10 s locally).
     const sentEmails = async () =>
       ((await (await fetch(`${second.sesUrl}/store`)).json()) as { emails: Array<{ subject: string }> }).emails;
-    await waitFor(async () => (await sentEmails()).length > 0, 'the Resumed email, once settled');
+    await waitFor(async () => (await sentEmails()).length > 0, 'the Resumed email, once settled', EMAIL_WAIT_MS);
     expect((await sentEmails()).map((email) => email.subject)).toEqual(['[Conveyor] Resumed: down']);
     expect(await second.interrupt()).toBe(0);
   },

@@ -4,8 +4,11 @@ import type { OutboxEmail } from '../domain/model';
 import { errorFields } from '../runtime/logging';
 import type { PausePorts } from './pause-ports';
 
-/** How long a sender holds an alert before another may send it (a send takes seconds at most). */
-const ALERT_CLAIM_MS = 60_000;
+/**
+ * How long (ms) a sender holds an alert before another may send it (a send takes seconds at
+ * most): an attempt SES refused, or that timed out, is tried again only after it.
+ */
+export const ALERT_CLAIM_MS = 60_000;
 
 type FlushPorts = Pick<PausePorts, 'outbox' | 'mailer' | 'log' | 'meter' | 'clock' | 'directory'>;
 
