@@ -30,7 +30,7 @@ import {
   resolveDestinations,
   type SubscriptionReads,
 } from './message-routing';
-import { earlierAnswer, startClaim } from './idempotency-claim';
+import { claimKey, idempotencyRequestOf } from './idempotency-claim';
 import { findUpload, readUpload, releaseUpload, takeUpload, type UploadedDataPorts } from './uploaded-data';
 
 /** What `acceptMessage` takes: its ports and its settings. */
@@ -207,9 +207,9 @@ const acceptRouted = async (
   const ids: MessageIds = { messageId, sourceId: source.id };
   // The claim's answer comes first: a repeat gets the first answer and enqueues nothing new (the
   // contract), so no queue write or payload may start before it.
-  const claim = startClaim(valid.idempotencyKey, ids, valid.body, ports);
+  const claim = idempotencyRequestOf(valid.idempotencyKey, ids, valid.body, ports.idempotencyLeaseMs);
   if (claim) {
-    const earlier = await earlierAnswer(claim, valid.confirmed, ports);
+    const earlier = await claimKey(claim, valid.confirmed, ports);
     if (earlier !== undefined) return earlier;
   }
 
@@ -276,7 +276,7 @@ const acceptRouted = async (
       throw notAccepted('The request ran out of time.');
     }
     try {
-      await ports.messages.commitMessage(message, claim && { request: claim.request, answer });
+      await ports.messages.commitMessage(message, claim && { request: claim, answer });
     } catch (error) {
       ports.log.error('Message could not be committed', { messageId, sourceId: source.id, ...errorFields(error) });
       if (!(error instanceof MessageAbandonedError)) await abandon(messageId, ports);
@@ -294,7 +294,7 @@ const acceptRouted = async (
     return answer;
   } catch (error) {
     if (upload && uploadTaken) await releaseUpload(upload, messageId, ports);
-    if (claim) await ports.messages.releaseIdempotencyKey(claim.request).catch(() => undefined);
+    if (claim) await ports.messages.releaseIdempotencyKey(claim).catch(() => undefined);
     if (error instanceof ApiError || error instanceof StaleRouteError) throw error;
     ports.log.error('Message not accepted', { messageId, sourceId: source.id, ...errorFields(error) });
     throw notAccepted('A dependency failed.');

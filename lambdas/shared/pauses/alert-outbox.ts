@@ -35,45 +35,40 @@ const stillWanted = async (email: OutboxEmail, ports: FlushPorts): Promise<boole
  * failing store must not stop that pass's probes.
  */
 export const flushOutbox = async (ports: FlushPorts): Promise<{ sent: number; failed: number }> => {
-  const flushed = { sent: 0 };
+  let sent = 0;
   try {
-    return await flushDue(ports, flushed);
+    const now = ports.clock().getTime();
+    for (const email of await ports.outbox.list()) {
+      if (email.notBefore !== undefined && Date.parse(email.notBefore) > now) continue;
+      if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
+      if (!(await stillWanted(email, ports))) {
+        await ports.outbox.remove(email);
+        ports.log.info('Alert dropped: its destination was deleted', {
+          destinationId: email.destinationId,
+          subject: email.subject,
+        });
+        continue;
+      }
+      try {
+        await ports.mailer.send(email);
+        await ports.outbox.remove(email);
+        sent++;
+        ports.meter.count(MetricNames.alertsSent);
+        ports.log.info('Alert sent', { destinationId: email.destinationId, subject: email.subject });
+      } catch (error) {
+        ports.log.error('Alert not sent; it stays in the outbox and is retried', {
+          destinationId: email.destinationId,
+          ...errorFields(error),
+        });
+        ports.meter.count(MetricNames.alertSendFailures);
+        return { sent, failed: 1 };
+      }
+    }
+    return { sent, failed: 0 };
   } catch (error) {
     ports.log.error('Alert outbox not flushed; its emails stay for the next flush', errorFields(error));
     // Counted as an alert not sent (alarmed): a store that keeps failing must not silence alerts.
     ports.meter.count(MetricNames.alertSendFailures);
-    return { sent: flushed.sent, failed: 1 };
+    return { sent, failed: 1 };
   }
-};
-
-/** `flushOutbox`'s loop; counts into `flushed` as it sends, and throws what the store throws. */
-const flushDue = async (ports: FlushPorts, flushed: { sent: number }): Promise<{ sent: number; failed: number }> => {
-  const now = ports.clock().getTime();
-  for (const email of await ports.outbox.list()) {
-    if (email.notBefore !== undefined && Date.parse(email.notBefore) > now) continue;
-    if (!(await ports.outbox.claim(email, ALERT_CLAIM_MS))) continue;
-    if (!(await stillWanted(email, ports))) {
-      await ports.outbox.remove(email);
-      ports.log.info('Alert dropped: its destination was deleted', {
-        destinationId: email.destinationId,
-        subject: email.subject,
-      });
-      continue;
-    }
-    try {
-      await ports.mailer.send(email);
-      await ports.outbox.remove(email);
-      flushed.sent++;
-      ports.meter.count(MetricNames.alertsSent);
-      ports.log.info('Alert sent', { destinationId: email.destinationId, subject: email.subject });
-    } catch (error) {
-      ports.log.error('Alert not sent; it stays in the outbox and is retried', {
-        destinationId: email.destinationId,
-        ...errorFields(error),
-      });
-      ports.meter.count(MetricNames.alertSendFailures);
-      return { sent: flushed.sent, failed: 1 };
-    }
-  }
-  return { sent: flushed.sent, failed: 0 };
 };

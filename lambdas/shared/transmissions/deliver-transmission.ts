@@ -107,10 +107,11 @@ const withoutExcerpt = ({ responseExcerpt, ...outcome }: DeliveryOutcome) => ({
 /**
  * After a delivery is recorded, off the path between deliveries (the caller awaits it when its
  * batch is done): removes the parked entry of a replayed transmission (`generation` > 0: nothing
- * replays it again; a redelivery has none, and the removal is a no-op); keeps the payload for the payload retention, so a redelivery can send it again; then, when the
- * message is settled (every transmission delivered) and its payload was kept in the payload store
- * (large, or uploaded), removes that in-flight object: nothing reads it again, and a delivered
- * payload lives only as long as the retention says. Never rejects: a failure does not undo the
+ * replays it again; a redelivery has none, and the removal is a no-op); keeps the payload for the
+ * payload retention, so a redelivery can send it again; then, when the message is settled (every
+ * transmission delivered) and its payload was kept in the payload store (large, or uploaded),
+ * removes that in-flight object: nothing reads it again, and a delivered payload lives only as
+ * long as the retention says. Never rejects: a failure does not undo the
  * delivery. One to keep is logged and counted (`PayloadsNotKept`, alarmed) and the in-flight object
  * stays (its 400-day backstop); one to remove is logged.
  */

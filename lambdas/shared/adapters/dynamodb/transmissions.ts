@@ -106,35 +106,37 @@ export class DynamoTransmissions {
     const ends = status === 'skipped';
     const expiresAt = epochSecondsOf(this.clock().toISOString()) + this.recordRetentionSeconds;
     let item: Partial<StoredMessage> | undefined;
-    try {
-      const result = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: messageKey(messageId),
-          // A message of one transmission has no TTL while it waits: skipped, it gets one here.
-          UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
-          ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ...(ends ? { ':expiresAt': expiresAt } : {}),
-            ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
-          },
-          ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
-          ...returnFoundItem,
+    const held = await conditionHeld(
+      client
+        .send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: messageKey(messageId),
+            // A message of one transmission has no TTL while it waits: skipped, it gets one here.
+            UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
+            ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+            ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ...(ends ? { ':expiresAt': expiresAt } : {}),
+              ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
+            },
+            ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
+            ...returnFoundItem,
+          }),
+        )
+        .then((result) => {
+          item = result.Attributes as Partial<StoredMessage> | undefined;
         }),
-      );
-      item = result.Attributes as Partial<StoredMessage> | undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const found = refusalsOf(error)?.[0]?.found;
-      // At the status already (an earlier attempt's write, its answer lost, or anyone's): the
-      // change holds; a skip settles the TTL from the item found.
-      if (!isAtStatus(found, transmissionId, status)) return false;
-      item = found as Partial<StoredMessage> | undefined;
-    }
-    if (ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
-    return true;
+      ([refusal]) => {
+        if (!isAtStatus(refusal?.found, transmissionId, status)) return false;
+        // At the status already (an earlier attempt's write, its answer lost): settle from the item found.
+        item = refusal?.found as Partial<StoredMessage> | undefined;
+        return true;
+      },
+    );
+    if (held && ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
+    return held;
   }
 
   /**
