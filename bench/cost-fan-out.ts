@@ -1,7 +1,9 @@
 /**
  * Write units per delivered message when one message fans out to many destinations (the goal: ≤ 3
- * for 50): every destination's delivery updates the message's shared item, whose size grows with
- * the number of transmissions, and a write costs one unit per KB of the item written.
+ * for 50). A write costs one unit per KB of the item written: a delivery writes its transmission's
+ * own small item (transmission 0's is the message's item, about 160 bytes per transmission), and
+ * the read units of the message's items, read after the write to see whether any still waits,
+ * are reported beside them.
  */
 import type { TestConveyor } from '../test/fixtures/conveyor';
 import { waitFor } from '../test/fixtures/conveyor';
@@ -15,6 +17,8 @@ export interface FanOutWrites {
   readonly messages: number;
   /** Write units per delivered message (a delivery is one message at one destination), the prober's taken out. */
   readonly writeUnitsPerDelivery: number;
+  /** Read units per delivered message, the prober's taken out. */
+  readonly readUnitsPerDelivery: number;
   /** Bytes of one message's item once every transmission is delivered. */
   readonly messageItemBytes: number;
 }
@@ -61,11 +65,13 @@ export const measureFanOutWrites = async (
     const deliveries = destinations * messages;
     await waitFor(() => counts.sqsDeleted >= deliveries, 'every fan-out entry delivered and deleted', 600_000);
     const proberWrites = counts.proberRuns * prober.writeUnits;
+    const proberReads = counts.proberRuns * prober.readUnits;
     const items = await measureItems(conveyor.local, messageIds, destinationIds);
     return {
       destinations,
       messages,
       writeUnitsPerDelivery: Math.max(0, counts.capacity.write - proberWrites) / deliveries,
+      readUnitsPerDelivery: Math.max(0, counts.capacity.read - proberReads) / deliveries,
       messageItemBytes: items.message.bytes / Math.max(1, items.message.items),
     };
   } finally {

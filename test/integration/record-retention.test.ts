@@ -1,8 +1,8 @@
 /**
  * The TTLs of a message's records on DynamoDB Local, through the real handlers over HTTP: the
- * arrival entries from their arrival, the message item once no transmission waits (each delivered
- * or skipped), and never before (a string while a transmission waits, which TTL ignores); a
- * skipped transmission's parked entry from its skip.
+ * arrival entries from their arrival, the message item and its transmissions' own items once no
+ * transmission waits (each delivered or skipped), and never before (a string while a transmission
+ * waits, which TTL ignores; none on an own item); a skipped transmission's parked entry from its skip.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -40,6 +40,20 @@ afterAll(async () => {
 const messageItem = async (messageId: string) =>
   (await documents.send(new GetCommand({ TableName: 'conveyor', Key: { pk: `MSG#${messageId}`, sk: 'MSG' } }))).Item!;
 
+/** The own items of a message's transmissions 1, 2, ... (`TRN#<trnId>`), by transmission id. */
+const ownItems = async (messageId: string) =>
+  new Map(
+    (
+      await documents.send(
+        new QueryCommand({
+          TableName: 'conveyor',
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :own)',
+          ExpressionAttributeValues: { ':pk': `MSG#${messageId}`, ':own': 'TRN#' },
+        }),
+      )
+    ).Items!.map((item) => [(item.sk as string).slice('TRN#'.length), item]),
+  );
+
 const arrivalItems = async (destinationId: string) =>
   (
     await documents.send(
@@ -64,8 +78,13 @@ it('keeps a fan-out message until its last transmission is delivered, then for t
   await waitFor(async () => (await arrivalItems(destination.id)).length === 1, 'the first arrival');
   await waitFor(() => slow.received.length > 0, 'an attempt at the second destination');
 
-  // One transmission delivered, one waiting: the item's TTL is held, a string TTL ignores.
+  // One transmission delivered, one waiting: the item's TTL is held, a string TTL ignores, and
+  // the second transmission's own item (written by its failed attempts, or by the first's delivery
+  // when that is transmission 1) has none.
   expect((await messageItem(messageId)).expiresAt).toBe('held: a transmission is not delivered yet');
+  const [waitingOwnItem] = [...(await ownItems(messageId)).values()];
+  expect(waitingOwnItem).toBeDefined();
+  expect(waitingOwnItem!.expiresAt).toBeUndefined();
   const [arrival] = await arrivalItems(destination.id);
   expect(arrival!.expiresAt).toBe(Math.floor(Date.parse(arrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY);
 
@@ -76,9 +95,11 @@ it('keeps a fan-out message until its last transmission is delivered, then for t
     60_000,
   );
   const [secondArrival] = await arrivalItems(second.id);
-  expect((await messageItem(messageId)).expiresAt).toBe(
-    Math.floor(Date.parse(secondArrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY,
-  );
+  const expiresAt = Math.floor(Date.parse(secondArrival!.arrivedAt) / 1000) + RETENTION_DAYS * DAY;
+  expect((await messageItem(messageId)).expiresAt).toBe(expiresAt);
+  // Transmission 1 keeps its state in its own item, which expires with the message.
+  const own = await ownItems(messageId);
+  expect([...own.values()].map((item) => [item.status, item.expiresAt])).toEqual([['delivered', expiresAt]]);
 });
 
 it('gives a one-transmission message its TTL in the write that records its delivery', async () => {
@@ -123,11 +144,15 @@ it('gives a fan-out message its TTL when its last waiting transmission is skippe
 
     // Nothing of the message waits now: its records go the retention after the skip.
     const item = await messageItem(messageId);
-    expect(item.expiresAt).toBeGreaterThanOrEqual(skippedFrom + RETENTION_DAYS * DAY);
-    expect(item.expiresAt).toBeLessThanOrEqual(skippedTo + RETENTION_DAYS * DAY);
+    const own = await ownItems(messageId);
+    for (const expiresAt of [item.expiresAt, ...[...own.values()].map((ownItem) => ownItem.expiresAt)]) {
+      expect(expiresAt).toBeGreaterThanOrEqual(skippedFrom + RETENTION_DAYS * DAY);
+      expect(expiresAt).toBeLessThanOrEqual(skippedTo + RETENTION_DAYS * DAY);
+    }
     const [skippedId] = Object.entries(item.transmissions as Record<string, { destinationId: string; status: string }>)
-      .filter(([, transmission]) => transmission.destinationId === second.id && transmission.status === 'skipped')
+      .filter(([id, entry]) => entry.destinationId === second.id && (own.get(id) ?? entry).status === 'skipped')
       .map(([id]) => id);
+    expect(skippedId).toBeDefined();
     const parked = (
       await documents.send(new GetCommand({ TableName: 'conveyor', Key: { pk: `PARK#${skippedId}`, sk: 'PARK' } }))
     ).Item!;

@@ -33,10 +33,18 @@ export const isId = (kind: IdKind, value: string): boolean =>
 export const transmissionIdOf = (messageId: string, index: number): string =>
   `trn_${messageId.slice('msg_'.length)}_${index}`;
 
+const TRANSMISSION_ID = /^trn_([0-9A-HJKMNP-TV-Z]{26})_(\d{1,3})$/;
+
 /** The message a transmission id belongs to, or undefined when the id is malformed. */
 export const messageIdOfTransmission = (transmissionId: string): string | undefined => {
-  const match = /^trn_([0-9A-HJKMNP-TV-Z]{26})_(\d{1,3})$/.exec(transmissionId);
+  const match = TRANSMISSION_ID.exec(transmissionId);
   return match ? `msg_${match[1]}` : undefined;
+};
+
+/** The position of a transmission in its message's list (0, 1, ...), or undefined when the id is malformed. */
+export const transmissionIndexOf = (transmissionId: string): number | undefined => {
+  const match = TRANSMISSION_ID.exec(transmissionId);
+  return match ? Number(match[2]) : undefined;
 };
 
 /** A transmission as a sequence reservation names it: which one, of which message, which generation (0, or n after n replays). */

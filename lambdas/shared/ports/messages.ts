@@ -106,10 +106,12 @@ export interface MessageStore {
    * paused one is still to come). Several deliveries of one message may each see it settled.
    * `keepExisting`: an arrival-log entry already there is left as it is (a repair from what a fold
    * kept on the destination, which lacks the answer's excerpt the delivery may have stored).
+   * `generation`: the one delivered (0, or n after n replays; 0 when absent), which the store
+   * keeps with the transmission's state.
    */
   recordArrival(
     arrival: Arrival & { destinationId: string },
-    options?: { readonly keepExisting?: boolean },
+    options?: { readonly keepExisting?: boolean; readonly generation?: number },
   ): Promise<{ readonly settled: boolean }>;
   /**
    * The last `limit` failed attempts of a transmission, oldest first (its attempt log without the

@@ -14,6 +14,7 @@
  * (`Reservation.arrived`) and its records are written from the destination's copy. The batch's last
  * delivery has no next reservation and is recorded on its own (`flush`), as before the fold.
  */
+import { reservedTransmissionOf } from '../domain/ids';
 import type { Arrival } from '../domain/model';
 import type { MessageStore, Reservation } from '../ports/messages';
 import type { Log } from '../ports/observe';
@@ -121,10 +122,12 @@ export class ArrivalFold {
 
   /** Writes an arrival's records; false (logged, kept in `unrecorded`) when they could not be written. */
   private async record(held: Held): Promise<boolean> {
-    // The reservation key is the fold's, not the arrival's: the arrival log does not keep it.
-    const { reservationKey: _key, ...arrival } = held.arrival;
+    // The reservation key is the fold's, not the arrival's: the arrival log does not keep it. It
+    // names the generation delivered, which the transmission's state keeps.
+    const { reservationKey, ...arrival } = held.arrival;
     try {
-      held.recorded(await this.messages.recordArrival(arrival));
+      const generation = reservedTransmissionOf(reservationKey)?.generation;
+      held.recorded(await this.messages.recordArrival(arrival, { generation }));
       return true;
     } catch (error) {
       const { destinationId, messageId, transmissionId, sequence } = held.arrival;

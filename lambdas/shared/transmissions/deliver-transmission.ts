@@ -240,12 +240,15 @@ export const deliverTransmission = async (
       transmission.sequence !== undefined &&
       transmission.arrivedAt !== undefined
     ) {
-      await ports.messages.recordArrival({
-        ...ids,
-        sequence: transmission.sequence,
-        arrivedAt: transmission.arrivedAt,
-        attempts: transmission.attempts,
-      });
+      await ports.messages.recordArrival(
+        {
+          ...ids,
+          sequence: transmission.sequence,
+          arrivedAt: transmission.arrivedAt,
+          attempts: transmission.attempts,
+        },
+        { generation },
+      );
     }
     return { kind: 'dropped' };
   }
@@ -273,7 +276,7 @@ export const deliverTransmission = async (
     // ended before its own records were written. Write them from the destination's copy.
     const { settled } = await ports.messages.recordArrival(
       { ...arrived, destinationId: destination.id },
-      { keepExisting: true },
+      { keepExisting: true, generation },
     );
     ports.log.info('Queue entry delivered already: its arrival recorded from the destination', { ...ids, sequence });
     await afterDelivery(
@@ -341,7 +344,7 @@ export const deliverTransmission = async (
           if (recorded !== undefined) await afterDelivery(header, payloadKept, recorded.settled, generation, ports);
         });
       } else {
-        const { settled } = await ports.messages.recordArrival(arrival);
+        const { settled } = await ports.messages.recordArrival(arrival, { generation });
         kept = afterDelivery(header, payloadKept, settled, generation, ports);
       }
       ports.meter.count(MetricNames.transmissionsDelivered);

@@ -16,6 +16,7 @@ import type { Clock } from '../../ports/observe';
 import { toDestination } from './directory';
 import { destinationKey, PAUSED_PARTITION, pausedKey } from './keys';
 import { mappingWorkPut } from './mapping-worklist';
+import { withOwnItem } from './transmission-state';
 import { transmissionPausedUpdate } from './transmissions';
 import { outboxEmailPut, outboxEmailWithdraw } from './outbox';
 import {
@@ -88,12 +89,14 @@ export class DynamoDestinationState implements DestinationState {
    * transmission is marked paused and it goes on the mapping worklist (to be disabled, for this
    * pause). `recorded` also when its own earlier attempt was applied (its episode version is on
    * the item); otherwise nothing is written and the outcome says why (`PauseRecording`).
-   * @throws TransactionCanceledException when the head transmission does not exist or is no longer
-   *   waiting (delivered or skipped), or conflicts persisted; the SDK's error for any other failure
+   * @throws TransactionCanceledException when the head transmission is no longer waiting (delivered
+   *   or skipped) or does not exist (Error for one kept in an item of its own), or conflicts
+   *   persisted; the SDK's error for any other failure
    */
   async recordPause(destinationId: string, pause: Pause, write: PauseEpisodeWrite): Promise<PauseRecording> {
     const { tableName } = this.table;
     const asRead = episodeAsRead(write.readVersion);
+    const headUpdate = { Update: transmissionPausedUpdate(tableName, pause.headMessageId, pause.headTransmissionId) };
     const items: TransactItems = [
       {
         Update: {
@@ -119,14 +122,22 @@ export class DynamoDestinationState implements DestinationState {
       },
       ...(write.alert ? [outboxEmailPut(tableName, write.alert)] : []),
       { Put: { TableName: tableName, Item: pausedKey(destinationId) } },
-      { Update: transmissionPausedUpdate(tableName, pause.headMessageId, pause.headTransmissionId) },
+      headUpdate,
       // The reconciler disables its mapping (mapping-worklist.ts).
       mappingWorkPut(tableName, destinationId, { desired: 'disabled', episode: pause.pausedAt }, this.clock()),
     ];
+    const headAt = items.indexOf(headUpdate);
     // Last, so the indexes above stay put: its refusal is told apart from the destination's.
     const withdrawAt = write.withdraw ? items.push(outboxEmailWithdraw(tableName, write.withdraw)) - 1 : undefined;
     try {
-      await transactWrite(this.table, items);
+      // A head whose state goes in an item of its own that is not there yet: copied, then once more.
+      await withOwnItem(
+        this.table,
+        pause.headMessageId,
+        pause.headTransmissionId,
+        () => transactWrite(this.table, items),
+        headAt,
+      );
       return 'recorded';
     } catch (error) {
       const refusals = refusalsOf(error);

@@ -24,6 +24,9 @@
  *                                   worklist)
  *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts
  *                                   abandoned tombstone
+ *   MSG#<id>         TRN#<trnId>    the state of transmission 1, 2, ... of that message  transmissions.ts
+ *                                   once it changed (transmission 0's stays in the map);
+ *                                   absent, the map's entry is its state
  *   MSG#<id>         ATT#<trn>#<n>  failed attempt n of a transmission of that message   attempt-log.ts
  *                                   (n zero-padded to 6 digits), for its attempt log;
  *                                   TTL `expiresAt`
@@ -131,6 +134,16 @@ export const PAUSED_PARTITION = 'PAUSED';
 export const pausedKey = (destinationId: string): ItemKey => ({ pk: PAUSED_PARTITION, sk: destinationId });
 
 export const messageKey = (messageId: string): ItemKey => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
+
+/**
+ * The state of a transmission of a message with several (`transmission-state.ts`), in its
+ * message's partition: sorted after the message's own item (`TRN#` > `MSG` > `ATT#`), so one Query
+ * from `MSG` on reads the message and its transmissions' states without the failed attempts.
+ */
+export const transmissionStateKey = (messageId: string, transmissionId: string): ItemKey => ({
+  pk: messageKey(messageId).pk,
+  sk: `TRN#${transmissionId}`,
+});
 
 /** Attempt numbers are zero-padded so that they sort as numbers (a million attempts is years of probing). */
 const ATTEMPT_DIGITS = 6;

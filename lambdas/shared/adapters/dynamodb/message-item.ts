@@ -56,15 +56,41 @@ export interface StoredMessage {
   expiryHolds?: number;
 }
 
-/** A stored message as the use cases see it, or the tombstone of an abandoned one. */
-export const toMessage = (item: StoredMessage): Message | 'abandoned' => {
+/**
+ * The state of a transmission in an item of its own (`transmission-state.ts`): everything its
+ * entry in the message's item holds but where it goes and its position, which never change.
+ */
+export type TransmissionState = Omit<StoredTransmission, 'destinationId' | 'index'> & {
+  /** Its TTL (epoch s), given with its message's once no transmission of the message waits; absent before. */
+  expiresAt?: number;
+};
+
+/**
+ * A stored message as the use cases see it, or the tombstone of an abandoned one. A transmission
+ * whose state has an item of its own (`states`, by transmission id) is that state; the others are
+ * their entries in the message's item.
+ */
+export const toMessage = (
+  item: StoredMessage,
+  states: ReadonlyMap<string, TransmissionState> = new Map(),
+): Message | 'abandoned' => {
   if (item.state === 'abandoned') return 'abandoned';
   const transmissions = Object.entries(item.transmissions)
     .sort(([, a], [, b]) => a.index - b.index)
-    .map(([id, { index: _index, replayToken: _replayToken, ...transmission }]) => ({ id, ...transmission }));
+    .map(([id, entry]) => {
+      const { replayToken: _replayToken, expiresAt: _expiresAt, ...state } = states.get(id) ?? stateOf(entry);
+      return { id, destinationId: entry.destinationId, ...state };
+    });
   const { id, sourceId, organizationId, receivedAt, dataModel, eventType } = item;
   return { id, sourceId, organizationId, receivedAt, dataModel, eventType, transmissions };
 };
+
+/** A transmission's state as its entry in the message's item holds it. */
+export const stateOf = ({
+  destinationId: _destinationId,
+  index: _index,
+  ...state
+}: StoredTransmission): TransmissionState => state;
 
 /** Transmission `transmissionId` of a message's item (as a refused write found it), if there is one. */
 export const storedTransmission = (item: Found, transmissionId: string): StoredTransmission | undefined =>

@@ -1,9 +1,10 @@
 /**
- * Messages and their transmissions (one item per message, its transmissions as a map), and the
+ * Messages and their transmissions (one item per message, its transmissions as a map; the states
+ * of transmissions 1, 2, ... of a message in items of their own once they change), and the
  * MessageStore port over them, which takes idempotency records, the arrival log and parked
  * entries from the adapters of those items.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedMessage, Arrival, Message, RecordedAttempt, TransmissionStatus } from '../../domain/model';
 import {
   type IdempotencyClaim,
@@ -19,18 +20,17 @@ import { DynamoArrivalLog } from './arrival-log';
 import { DynamoAttemptLog } from './attempt-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
 import { messageKey } from './keys';
-import { isCommittedMessage, isTombstone, type StoredMessage, toMessage, toStoredMessage } from './message-item';
+import { isCommittedMessage, isTombstone, toMessage, toStoredMessage } from './message-item';
+import { readMessageItems } from './transmission-state';
 import { DynamoParking } from './parking';
 import { DynamoTransmissions } from './transmissions';
-import {
-  batchGetItems,
-  conditionHeld,
-  epochSeconds,
-  itemDoesNotExist,
-  returnFoundItem,
-  type Table,
-  transactWrite,
-} from './table';
+import { conditionHeld, epochSeconds, itemDoesNotExist, returnFoundItem, type Table, transactWrite } from './table';
+
+/**
+ * How many messages `getMessages` reads at once: a delivery batch's ten in one round trip, and a
+ * redelivery's hundreds without opening more sockets than the SDK's pool (50) holds.
+ */
+const MESSAGES_AT_ONCE = 10;
 
 /** How long the tombstone of an abandoned message stays (the `expiresAt` TTL). */
 const TOMBSTONE_SECONDS = 7 * 24 * 60 * 60;
@@ -141,22 +141,27 @@ export class DynamoMessageStore implements MessageStore {
     );
   }
 
-  /** The message (strongly consistent read), `abandoned` for its tombstone, undefined when there is neither. */
+  /**
+   * The message with its transmissions' states (its item and their own items, one strongly
+   * consistent Query: `readMessageItems`), `abandoned` for its tombstone, undefined when there is neither.
+   */
   async getMessage(messageId: string): Promise<Message | 'abandoned' | undefined> {
-    const { client, tableName } = this.table;
-    const result = await client.send(
-      new GetCommand({ TableName: tableName, Key: messageKey(messageId), ConsistentRead: true }),
-    );
-    return result.Item && toMessage(result.Item as StoredMessage);
+    const { message, states } = await readMessageItems(this.table, messageId);
+    return message && toMessage(message, states);
   }
 
-  /** Several messages by id, 100 per BatchGetItem (its limit), strongly consistent; ids not found are absent. */
+  /** Several messages by id, as `getMessage` reads them, `MESSAGES_AT_ONCE` at a time; ids not found are absent. */
   async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
-    const items = await batchGetItems<StoredMessage>(
-      this.table,
-      [...new Set(messageIds)].map((id) => messageKey(id)),
-    );
-    return new Map(items.map((item) => [item.id, toMessage(item)]));
+    const pending = [...new Set(messageIds)];
+    const messages = new Map<string, Message | 'abandoned'>();
+    const worker = async () => {
+      for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
+        const message = await this.getMessage(id);
+        if (message !== undefined) messages.set(id, message);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MESSAGES_AT_ONCE, pending.length) }, worker));
+    return messages;
   }
 
   /** The delivery's sequence number (`DynamoArrivalLog.reserveSequence`); throws when the destination does not exist. */
@@ -239,11 +244,11 @@ export class DynamoMessageStore implements MessageStore {
    */
   async recordArrival(
     arrival: Arrival & { destinationId: string },
-    options: { readonly keepExisting?: boolean } = {},
+    options: { readonly keepExisting?: boolean; readonly generation?: number } = {},
   ): Promise<{ readonly settled: boolean }> {
     const [, settled] = await Promise.all([
       this.arrivals.append(arrival, options.keepExisting),
-      this.transmissions.markDelivered(arrival),
+      this.transmissions.markDelivered(arrival, options.generation),
     ]);
     return { settled };
   }

@@ -1,23 +1,26 @@
 /**
- * The transmissions of a message, as entries of its item (`MSG#<id>`, map `transmissions`): their
- * status, replays, failed attempts and delivery. Each write recognises its own earlier success
- * where a retry of it could be refused by its own condition.
+ * The transmissions of a message: their status, replays, failed attempts and delivery, in the
+ * entries of its item (`MSG#<id>`, map `transmissions`) or, for transmissions 1, 2, ... of a
+ * message, in items of their own (`transmission-state.ts`). Each write recognises its own earlier
+ * success where a retry of it could be refused by its own condition.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Arrival, RecordedAttempt, TransmissionStatus } from '../../domain/model';
 import type { Clock } from '../../ports/observe';
 import { attemptPut } from './attempt-log';
-import { messageKey } from './keys';
+import { type ItemKey, messageKey, transmissionStateKey } from './keys';
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
 import {
   EXPIRY_HELD,
   isAtStatus,
   isReplayedBy,
+  stateOf,
   type StoredMessage,
-  type StoredTransmission,
   storedTransmission,
+  type TransmissionState,
 } from './message-item';
+import { hasOwnItem, type MessageItems, ownStateOf, readMessageItems, withOwnItem } from './transmission-state';
 import {
   conditionHeld,
   epochSecondsOf,
@@ -28,43 +31,101 @@ import {
   transactWrite,
 } from './table';
 
-/** A transmission's entry in its message's item must exist: an update never creates one. */
-const transmissionExists = 'attribute_exists(transmissions.#t)';
-const transmissionSkipped = 'transmissions.#t.#status = :skipped';
+/**
+ * Where a transmission's state is written: its entry in the message's item (`path`
+ * `transmissions.#t.`, with `#t` its id) or its own item (`path` empty). `exists` is the condition
+ * that the state is there: an update never creates an entry, and one of its own item must find it
+ * (`withOwnItem` copies the entry there first).
+ */
+interface StatePlace {
+  readonly own: boolean;
+  readonly key: ItemKey;
+  readonly path: string;
+  readonly names: Readonly<Record<string, string>>;
+  readonly exists: string;
+}
 
+const placeOf = (messageId: string, transmissionId: string): StatePlace =>
+  hasOwnItem(transmissionId)
+    ? {
+        own: true,
+        key: transmissionStateKey(messageId, transmissionId),
+        path: '',
+        names: {},
+        exists: 'attribute_exists(pk)',
+      }
+    : {
+        own: false,
+        key: messageKey(messageId),
+        path: 'transmissions.#t.',
+        names: { '#t': transmissionId },
+        exists: 'attribute_exists(transmissions.#t)',
+      };
+
+/** How many own items of a settled message get their TTL at once (`expireStates`). */
+const STATES_AT_ONCE = 10;
+
+/** The generation a transmission's state holds, as a condition (absent before its first replay). */
+const generationIs = (generation: number | undefined) =>
+  generation === undefined
+    ? { condition: 'attribute_not_exists(generation)', values: {} }
+    : { condition: 'generation = :generation', values: { ':generation': generation } };
+
+/** A transmission's entry in its message's item must exist: an update never creates one. */
 /**
  * The update that marks a message's head transmission paused, for the transaction that records the
  * pause (`DynamoDestinationState.recordPause`). Only a transmission still waiting (queued, or
  * paused by an earlier episode): a backlog pause names the head delivery has in hand, which may be
  * delivered at the same moment, and a delivered transmission must never read as paused (nor, once
- * the destination resumes, as queued). Its refusal cancels the pause.
+ * the destination resumes, as queued). Its refusal cancels the pause; one of an own item that is
+ * not there yet is told by `withOwnItem`, which copies the entry and runs the transaction again.
  */
-export const transmissionPausedUpdate = (tableName: string, messageId: string, transmissionId: string) => ({
-  TableName: tableName,
-  Key: messageKey(messageId),
-  UpdateExpression: 'SET transmissions.#t.#status = :paused',
-  ConditionExpression: 'transmissions.#t.#status IN (:queued, :paused)',
-  ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
-  ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
-});
+export const transmissionPausedUpdate = (tableName: string, messageId: string, transmissionId: string) => {
+  const { key, path, names, own, exists } = placeOf(messageId, transmissionId);
+  return {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: `SET ${path}#status = :paused`,
+    ConditionExpression: `${own ? `${exists} AND ` : ''}${path}#status IN (:queued, :paused)`,
+    ExpressionAttributeNames: { ...names, '#status': 'status' },
+    ExpressionAttributeValues: { ':paused': 'paused', ':queued': 'queued' },
+    ...(own ? returnFoundItem : {}),
+  };
+};
 
 /**
  * Back to queued at the next generation (a replay or a redelivery), with the token of the call that
  * moved it (`token`: the name of its value) so a retry recognises its own write; the delivery it
- * had (sequence, arrival) is cleared, its next delivery records its own.
+ * had (sequence, arrival) is cleared, its next delivery records its own. In the message's item,
+ * the same write holds the item's TTL (`EXPIRY_HELD`) and counts the hold, so a release decided
+ * before it (another transmission's delivery) is refused; an own item loses its TTL (it waits
+ * again) and its message's item is held in the same transaction (`holdInTransaction`).
  */
-const requeuedAtNextGeneration = (token: string) =>
-  'SET transmissions.#t.#status = :queued, ' +
-  'transmissions.#t.generation = if_not_exists(transmissions.#t.generation, :zero) + :one, ' +
-  `transmissions.#t.replayToken = ${token}` +
-  // Waiting again: the item's TTL is held until it is delivered (`EXPIRY_HELD`), and the hold
-  // counted, so a release decided before it (another transmission's delivery) is refused.
-  ', expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one ' +
-  'REMOVE transmissions.#t.#sequence, transmissions.#t.arrivedAt';
+const requeuedAtNextGeneration = ({ path }: StatePlace, token: string) =>
+  `SET ${path}#status = :queued, ` +
+  `${path}generation = if_not_exists(${path}generation, :zero) + :one, ` +
+  `${path}replayToken = ${token}` +
+  (path === ''
+    ? ' REMOVE #sequence, arrivedAt, expiresAt'
+    : ', expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one ' +
+      `REMOVE ${path}#sequence, ${path}arrivedAt`);
 
-/** The transmissions of a message's item as a write returned or found it (none when it has none). */
-const transmissionsOf = (item: Partial<StoredMessage> | undefined): StoredTransmission[] =>
-  Object.values(item?.transmissions ?? {});
+/** Holds a message item's TTL and counts the hold, for the transaction that requeues an own item. */
+const holdInTransaction = (tableName: string, messageId: string) => ({
+  Update: {
+    TableName: tableName,
+    Key: messageKey(messageId),
+    UpdateExpression: 'SET expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one',
+    ExpressionAttributeValues: { ':expiryHeld': EXPIRY_HELD, ':zero': 0, ':one': 1 },
+  },
+});
+
+/** The states of a message's transmissions, each from its own item when it has one, else from its entry. */
+const statesOf = ({ message, states }: MessageItems): TransmissionState[] =>
+  Object.entries(message?.transmissions ?? {}).map(([id, entry]) => states.get(id) ?? stateOf(entry));
+
+/** True when some transmission of the message is still to be delivered (not delivered, not skipped). */
+const isWaiting = (state: TransmissionState) => state.status !== 'delivered' && state.status !== 'skipped';
 
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
 export class DynamoTransmissions {
@@ -73,7 +134,7 @@ export class DynamoTransmissions {
   /**
    * @param client the document client (created once per module by the wiring)
    * @param tableName Conveyor's one table (its layout: `keys.ts`)
-   * @param recordRetentionSeconds how long (s) a settled message's item and a failed attempt are
+   * @param recordRetentionSeconds how long (s) a settled message's items and a failed attempt are
    *   kept by TTL (`record-retention.ts`)
    * @param clock the time a skip is recorded at (its TTL counts from it)
    */
@@ -94,7 +155,8 @@ export class DynamoTransmissions {
    * A skip ends the transmission's wait (until a replay): a message whose every transmission is
    * delivered or skipped now gets its TTL, the record retention after the skip, as a delivery
    * that settles it does (`settleExpiry`). A replay holds it again.
-   * @throws the SDK's error when DynamoDB fails otherwise
+   * @throws the SDK's error when DynamoDB fails otherwise; Error when the message has no such
+   *   transmission (one kept in an item of its own)
    */
   async setStatus(
     messageId: string,
@@ -103,39 +165,43 @@ export class DynamoTransmissions {
     from: readonly TransmissionStatus[],
   ): Promise<boolean> {
     const { client, tableName } = this.table;
+    const place = placeOf(messageId, transmissionId);
+    const { path, own } = place;
     const ends = status === 'skipped';
     const expiresAt = epochSecondsOf(this.clock().toISOString()) + this.recordRetentionSeconds;
+    // A message of one transmission has no TTL while it waits: skipped, it gets one in the same write.
+    const setsExpiry = ends && !own;
     let item: Partial<StoredMessage> | undefined;
     const held = await conditionHeld(
-      client
-        .send(
+      withOwnItem(this.table, messageId, transmissionId, () =>
+        client.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: messageKey(messageId),
-            // A message of one transmission has no TTL while it waits: skipped, it gets one here.
-            UpdateExpression: `SET transmissions.#t.#status = :status${ends ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
-            ConditionExpression: `transmissions.#t.#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-            ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status' },
+            Key: place.key,
+            UpdateExpression: `SET ${path}#status = :status${setsExpiry ? ', expiresAt = if_not_exists(expiresAt, :expiresAt)' : ''}`,
+            ConditionExpression: `${own ? `${place.exists} AND ` : ''}${path}#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
+            ExpressionAttributeNames: { ...place.names, '#status': 'status' },
             ExpressionAttributeValues: {
               ':status': status,
-              ...(ends ? { ':expiresAt': expiresAt } : {}),
+              ...(setsExpiry ? { ':expiresAt': expiresAt } : {}),
               ...Object.fromEntries(from.map((value, index) => [`:from${index}`, value])),
             },
-            ...(ends ? { ReturnValues: 'ALL_NEW' as const } : {}),
+            ...(setsExpiry ? { ReturnValues: 'ALL_NEW' as const } : {}),
             ...returnFoundItem,
           }),
-        )
-        .then((result) => {
-          item = result.Attributes as Partial<StoredMessage> | undefined;
-        }),
+        ),
+      ).then((result) => {
+        item = result.Attributes as Partial<StoredMessage> | undefined;
+      }),
       ([refusal]) => {
+        if (own) return refusal?.found?.status === status;
         if (!isAtStatus(refusal?.found, transmissionId, status)) return false;
         // At the status already (an earlier attempt's write, its answer lost): settle from the item found.
         item = refusal?.found as Partial<StoredMessage> | undefined;
         return true;
       },
     );
-    if (held && ends && item !== undefined) await this.settleExpiry(messageId, item, expiresAt);
+    if (held && ends) await this.settleExpiry(messageId, own ? undefined : item, expiresAt);
     return held;
   }
 
@@ -148,16 +214,24 @@ export class DynamoTransmissions {
    * @throws the SDK's error when DynamoDB fails otherwise
    */
   async prepareReplay(messageId: string, transmissionId: string): Promise<number | undefined> {
-    const { client, tableName } = this.table;
     const replayToken = randomUUID();
+    if (hasOwnItem(transmissionId)) {
+      const state = await ownStateOf(this.table, messageId, transmissionId);
+      if (state?.status !== 'skipped') return undefined;
+      const found = await this.requeueOwnItem(messageId, transmissionId, state, ':skipped', replayToken);
+      if (found === 'requeued') return (state.generation ?? 0) + 1;
+      return found?.replayToken === replayToken ? found.generation : undefined;
+    }
+    const { client, tableName } = this.table;
+    const place = placeOf(messageId, transmissionId);
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: requeuedAtNextGeneration(':replayToken'),
-          ConditionExpression: transmissionSkipped,
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          Key: place.key,
+          UpdateExpression: requeuedAtNextGeneration(place, ':replayToken'),
+          ConditionExpression: 'transmissions.#t.#status = :skipped',
+          ExpressionAttributeNames: { ...place.names, '#status': 'status', '#sequence': 'sequence' },
           ExpressionAttributeValues: {
             ':queued': 'queued',
             ':skipped': 'skipped',
@@ -203,17 +277,31 @@ export class DynamoTransmissions {
       }
     | { readonly outcome: 'not_delivered'; readonly status: TransmissionStatus | undefined }
   > {
+    const earlier = (state: TransmissionState) =>
+      state.replayToken === token
+        ? ({ outcome: 'prepared_earlier', generation: state.generation ?? 0, status: state.status } as const)
+        : ({ outcome: 'not_delivered', status: state.status } as const);
+    if (hasOwnItem(transmissionId)) {
+      const state = await ownStateOf(this.table, messageId, transmissionId);
+      if (state === undefined) throw new Error(`Message ${messageId} has no transmission ${transmissionId}`);
+      if (state.status !== 'delivered' || state.replayToken === token) return earlier(state);
+      const found = await this.requeueOwnItem(messageId, transmissionId, state, ':delivered', token);
+      if (found === 'requeued')
+        return { outcome: 'prepared', generation: (state.generation ?? 0) + 1, status: 'queued' };
+      return earlier(found ?? state);
+    }
     const { client, tableName } = this.table;
+    const place = placeOf(messageId, transmissionId);
     try {
       const result = await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: requeuedAtNextGeneration(':token'),
+          Key: place.key,
+          UpdateExpression: requeuedAtNextGeneration(place, ':token'),
           ConditionExpression:
             'transmissions.#t.#status = :delivered AND ' +
             '(attribute_not_exists(transmissions.#t.replayToken) OR transmissions.#t.replayToken <> :token)',
-          ExpressionAttributeNames: { '#t': transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          ExpressionAttributeNames: { ...place.names, '#status': 'status', '#sequence': 'sequence' },
           ExpressionAttributeValues: {
             ':queued': 'queued',
             ':delivered': 'delivered',
@@ -236,9 +324,56 @@ export class DynamoTransmissions {
       const found = storedTransmission(refusalsOf(error)?.[0]?.found, transmissionId);
       if (found === undefined)
         throw new Error(`Message ${messageId} has no transmission ${transmissionId}`, { cause: error });
-      return found.replayToken === token
-        ? { outcome: 'prepared_earlier', generation: found.generation ?? 0, status: found.status }
-        : { outcome: 'not_delivered', status: found.status };
+      return earlier(stateOf(found));
+    }
+  }
+
+  /**
+   * Requeues a transmission kept in its own item at the next generation (`requeuedAtNextGeneration`),
+   * from `state` as read (its status `status`, the name of its value, and its generation, so the
+   * generation written is known without reading it back), and holds its message's TTL, in one
+   * transaction. The SDK's retry of an applied transaction carries its ClientRequestToken, so a
+   * lost answer does not apply it twice.
+   * @returns `requeued`, or the item as the refusal found it (another writer changed it since the read)
+   * @throws the SDK's error when DynamoDB fails otherwise
+   */
+  private async requeueOwnItem(
+    messageId: string,
+    transmissionId: string,
+    state: TransmissionState,
+    status: ':skipped' | ':delivered',
+    token: string,
+  ): Promise<'requeued' | TransmissionState | undefined> {
+    const { tableName } = this.table;
+    const place = placeOf(messageId, transmissionId);
+    const generation = generationIs(state.generation);
+    try {
+      await transactWrite(this.table, [
+        {
+          Update: {
+            TableName: tableName,
+            Key: place.key,
+            UpdateExpression: requeuedAtNextGeneration(place, ':token'),
+            ConditionExpression: `${place.exists} AND #status = ${status} AND ${generation.condition}`,
+            ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
+            ExpressionAttributeValues: {
+              ':queued': 'queued',
+              [status]: status.slice(1),
+              ':zero': 0,
+              ':one': 1,
+              ':token': token,
+              ...generation.values,
+            },
+            ...returnFoundItem,
+          },
+        },
+        holdInTransaction(tableName, messageId),
+      ]);
+      return 'requeued';
+    } catch (error) {
+      const refusals = refusalsOf(error);
+      if (!refusals?.[0] || refusals[0].code !== 'ConditionalCheckFailed') throw error;
+      return refusals[0].found as TransmissionState | undefined;
     }
   }
 
@@ -249,7 +384,8 @@ export class DynamoTransmissions {
    * any later repeat is refused by the logged attempt's condition, cancelling the count with it.
    * On the failure path only: it costs the two items' write units twice (a transaction), and the
    * success path writes nothing more than before.
-   * @throws TransactionCanceledException when the transmission does not exist; the SDK's error when DynamoDB fails
+   * @throws TransactionCanceledException when the transmission does not exist (Error for one kept
+   *   in an item of its own); the SDK's error when DynamoDB fails
    */
   async recordFailedAttempt(
     messageId: string,
@@ -258,84 +394,155 @@ export class DynamoTransmissions {
     attempt: RecordedAttempt,
   ): Promise<void> {
     const { tableName } = this.table;
+    const place = placeOf(messageId, transmissionId);
+    const { path } = place;
     // False: this attempt is logged (and counted) already.
     await conditionHeld(
-      transactWrite(this.table, [
-        attemptPut(tableName, messageId, transmissionId, attempt, this.recordRetentionSeconds),
-        {
-          Update: {
-            TableName: tableName,
-            Key: messageKey(messageId),
-            UpdateExpression:
-              'SET transmissions.#t.attempts = transmissions.#t.attempts + :one, transmissions.#t.lastError = :error',
-            ConditionExpression: transmissionExists,
-            ExpressionAttributeNames: { '#t': transmissionId },
-            ExpressionAttributeValues: { ':one': 1, ':error': error },
-          },
-        },
-      ]),
+      withOwnItem(
+        this.table,
+        messageId,
+        transmissionId,
+        () =>
+          transactWrite(this.table, [
+            attemptPut(tableName, messageId, transmissionId, attempt, this.recordRetentionSeconds),
+            {
+              Update: {
+                TableName: tableName,
+                Key: place.key,
+                UpdateExpression: `SET ${path}attempts = ${path}attempts + :one, ${path}lastError = :error`,
+                ConditionExpression: place.exists,
+                ...(place.own ? {} : { ExpressionAttributeNames: place.names }),
+                ExpressionAttributeValues: { ':one': 1, ':error': error },
+                ...(place.own ? returnFoundItem : {}),
+              },
+            },
+          ]),
+        1,
+      ),
     );
   }
 
   /**
-   * Marks the transmission delivered, with its sequence number, arrival time and attempts. Safe to
-   * repeat: it sets the same values, and its condition (the transmission exists) still holds.
+   * Marks the transmission delivered, with its sequence number, arrival time, attempts and the
+   * generation delivered (`generation`, 0 for the first). Safe to repeat: it sets the same values.
+   * An entry in the message's item must exist (its condition); an own item is written whole, so it
+   * is created when the transmission had none (no read on a delivery).
    *
    * The item's TTL (`expiresAt`): the record retention after this arrival, set in the same write
    * where the item has none (a message of one transmission, delivered for the first time). One whose
-   * TTL is held (`EXPIRY_HELD`: several transmissions, or a replay) gets it in a second write once
-   * this write leaves every transmission delivered: one more write a message, never a TTL while a
-   * transmission of it waits. An item committed before TTLs existed, whose first delivery just gave
-   * it a TTL while another transmission waits, is held in a second write.
-   * @returns whether every transmission of the message is delivered, as this write left the item
-   *   (answers are free of read units: `ReturnValues` costs no capacity)
+   * TTL is held (`EXPIRY_HELD`: several transmissions, or a replay) gets it once this write leaves
+   * every transmission delivered (`settleExpiry`): never a TTL while a transmission of it waits.
+   * @returns whether every transmission of the message is delivered, as this write left them (read
+   *   from the write's answer, free of read units, for a message of one transmission; from its
+   *   items, read strongly consistent, for one of several)
    * @throws the SDK's error when the transmission does not exist or DynamoDB fails
    */
-  async markDelivered(arrival: Arrival): Promise<boolean> {
+  async markDelivered(arrival: Arrival, generation = 0): Promise<boolean> {
     const { client, tableName } = this.table;
     const expiresAt = epochSecondsOf(arrival.arrivedAt) + this.recordRetentionSeconds;
+    const place = placeOf(arrival.messageId, arrival.transmissionId);
+    const { path, own } = place;
     const result = await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: messageKey(arrival.messageId),
+        Key: place.key,
         UpdateExpression:
-          'SET transmissions.#t.#status = :delivered, transmissions.#t.arrivedAt = :arrivedAt, ' +
-          'transmissions.#t.#sequence = :sequence, transmissions.#t.attempts = :attempts, ' +
-          'expiresAt = if_not_exists(expiresAt, :expiresAt) ' +
-          'REMOVE transmissions.#t.lastError',
-        ConditionExpression: transmissionExists,
-        ExpressionAttributeNames: { '#t': arrival.transmissionId, '#status': 'status', '#sequence': 'sequence' },
+          `SET ${path}#status = :delivered, ${path}arrivedAt = :arrivedAt, ` +
+          `${path}#sequence = :sequence, ${path}attempts = :attempts` +
+          (own
+            ? // Whole, as a delivered transmission's state: its generation too, which a copied entry would have had.
+              generation > 0
+              ? ', generation = :generation'
+              : ''
+            : ', expiresAt = if_not_exists(expiresAt, :expiresAt)') +
+          ` REMOVE ${path}lastError`,
+        ...(own ? {} : { ConditionExpression: place.exists }),
+        ExpressionAttributeNames: { ...place.names, '#status': 'status', '#sequence': 'sequence' },
         ExpressionAttributeValues: {
           ':delivered': 'delivered',
           ':arrivedAt': arrival.arrivedAt,
           ':sequence': arrival.sequence,
           ':attempts': arrival.attempts,
-          ':expiresAt': expiresAt,
+          ...(own ? (generation > 0 ? { ':generation': generation } : {}) : { ':expiresAt': expiresAt }),
         },
-        ReturnValues: 'ALL_NEW',
+        ...(own ? {} : { ReturnValues: 'ALL_NEW' as const }),
       }),
     );
-    const item = result.Attributes as Partial<StoredMessage> | undefined;
-    const transmissions = transmissionsOf(item);
-    const settled =
-      transmissions.length > 0 && transmissions.every((transmission) => transmission.status === 'delivered');
-    if (item !== undefined) await this.settleExpiry(arrival.messageId, item, expiresAt);
-    return settled;
+    return this.settleExpiry(
+      arrival.messageId,
+      own ? undefined : (result.Attributes as Partial<StoredMessage> | undefined),
+      expiresAt,
+    );
   }
 
   /**
-   * After a write that ended a transmission's wait (delivered or skipped), as it left the item:
-   * when no transmission waits any more, gives a held TTL its number (`expiresAt`, epoch s);
-   * while one still waits, holds a numeric TTL, which only an item committed before TTLs existed
-   * has (no `expiresAt`, so the write's `if_not_exists` just gave it one), as a fan-out's is held
-   * from ingest.
+   * After a write that ended a transmission's wait (delivered or skipped): when no transmission
+   * waits any more, gives a held TTL its number (`expiresAt`, epoch s), on the transmissions' own
+   * items first and then on the message's item; while one still waits, holds a numeric TTL, which
+   * only an item committed before TTLs existed has (no `expiresAt`, so the write's `if_not_exists`
+   * just gave it one), as a fan-out's is held from ingest.
+   *
+   * `item` is the message's item as the write left it, when the write was to it; its transmissions
+   * settle from it alone when none of them has an item of its own. Otherwise (a message of several)
+   * its items are read, strongly consistent, after the write: of two writes that end the last two
+   * waits, the later one's read sees both, so one of them always releases the TTL. A release that a
+   * crash interrupts (own items given their TTL, the message's item still held) is finished by the
+   * next write that ends a wait of it: a delivery's duplicate queue entry records its arrival again.
+   * @returns whether every transmission is delivered
    */
-  private async settleExpiry(messageId: string, item: Partial<StoredMessage>, expiresAt: number): Promise<void> {
-    const waiting = transmissionsOf(item).some(
-      (transmission) => transmission.status !== 'delivered' && transmission.status !== 'skipped',
-    );
-    if (!waiting && item.expiresAt === EXPIRY_HELD) await this.releaseExpiry(messageId, item.expiryHolds, expiresAt);
-    if (waiting && typeof item.expiresAt === 'number') await this.holdExpiry(messageId, item.expiresAt);
+  private async settleExpiry(
+    messageId: string,
+    item: Partial<StoredMessage> | undefined,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const items: MessageItems =
+      item !== undefined && !Object.keys(item.transmissions ?? {}).some(hasOwnItem)
+        ? { message: item as StoredMessage, states: new Map() }
+        : await readMessageItems(this.table, messageId);
+    const { message } = items;
+    const states = statesOf(items);
+    if (message === undefined || states.length === 0) return false;
+    const waiting = states.some(isWaiting);
+    if (!waiting && message.expiresAt === EXPIRY_HELD) {
+      // A replay since the read keeps the TTL held: its delivery releases it.
+      if (await this.expireOwnItems(messageId, items.states, expiresAt))
+        await this.releaseExpiry(messageId, message.expiryHolds, expiresAt);
+    }
+    if (waiting && typeof message.expiresAt === 'number') await this.holdExpiry(messageId, message.expiresAt);
+    return states.every((state) => state.status === 'delivered');
+  }
+
+  /**
+   * Gives a settled message's own items their TTL (`expiresAt`), 10 at a time, each on condition
+   * that it is still delivered or skipped.
+   * @returns false when one was refused (a replay or redelivery requeued it since the read)
+   */
+  private async expireOwnItems(
+    messageId: string,
+    states: ReadonlyMap<string, TransmissionState>,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const { client, tableName } = this.table;
+    const pending = [...states].filter(([, state]) => state.expiresAt !== expiresAt).map(([id]) => id);
+    let allHeld = true;
+    const worker = async () => {
+      for (let id = pending.shift(); id !== undefined && allHeld; id = pending.shift()) {
+        allHeld &&= await conditionHeld(
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: transmissionStateKey(messageId, id),
+              UpdateExpression: 'SET expiresAt = :expiresAt',
+              ConditionExpression: '#status IN (:delivered, :skipped)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':expiresAt': expiresAt, ':delivered': 'delivered', ':skipped': 'skipped' },
+            }),
+          ),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STATES_AT_ONCE, pending.length) }, worker));
+    return allHeld;
   }
 
   /**

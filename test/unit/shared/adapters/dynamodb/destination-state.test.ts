@@ -1,18 +1,10 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDestinationState } from '../../../../../lambdas/shared/adapters/dynamodb/destination-state';
-import type { OutboxEmail, Pause, PauseEpisode } from '../../../../../lambdas/shared/domain/model';
+import type { OutboxEmail } from '../../../../../lambdas/shared/domain/model';
+import { firstEpisode, pauseOf } from './pause-fixtures';
 import { client, clock, conditionFailed, ddb, NOW, NOW_MS, refused, TABLE, transactionCanceled } from './mock-table';
 
-const pause: Pause = {
-  pausedAt: '2026-01-01T00:00:00.000Z',
-  reason: 'HTTP 503',
-  fault: 'destination',
-  alertedOrganizationId: 'org_1',
-  headTransmissionId: 'trn_1',
-  headMessageId: 'msg_1',
-  probeStep: 0,
-  nextRetryAt: '2026-01-01T00:01:00.000Z',
-};
+const pause = pauseOf();
 const alert: OutboxEmail = {
   id: 'mail_1',
   to: 'ops@example.org',
@@ -29,16 +21,7 @@ const outboxPut = {
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   },
 };
-/** The episode a first pause starts. */
-const episode: PauseEpisode = {
-  version: 'v2',
-  startedAt: pause.pausedAt,
-  firstReason: 'HTTP 503',
-  pauses: 1,
-  alertedOrganizationId: 'org_1',
-  announced: true,
-  recentStarts: [pause.pausedAt],
-};
+const episode = firstEpisode;
 /** A Resumed email waiting out its settling time, and the key a pause within it withdraws it by. */
 const pendingResumed = { id: 'mail_0', createdAt: '2025-12-31T23:59:00.000Z', notBefore: '2026-01-01T00:04:00.000Z' };
 const resumedAlert: OutboxEmail = {

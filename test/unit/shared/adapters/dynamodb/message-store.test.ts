@@ -1,11 +1,4 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { DynamoMessageStore } from '../../../../../lambdas/shared/adapters/dynamodb/message-store';
 import type { AcceptedMessage, Message } from '../../../../../lambdas/shared/domain/model';
@@ -184,45 +177,42 @@ describe('DynamoMessageStore', () => {
 
   it('reads a message with its transmissions in their order (without replay tokens), or its tombstone', async () => {
     ddb
-      .on(GetCommand)
-      .resolvesOnce({ Item: withTransmissionA({ replayToken: 'token-of-a-replay' }) })
-      .resolvesOnce({ Item: { ...messageKey, state: 'abandoned', id: 'msg_1' } })
-      .resolvesOnce({});
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [withTransmissionA({ replayToken: 'token-of-a-replay' })] })
+      .resolvesOnce({ Items: [{ ...messageKey, state: 'abandoned', id: 'msg_1' }] })
+      .resolvesOnce({ Items: [] });
 
     expect(await store.getMessage('msg_1')).toEqual(message);
     expect(await store.getMessage('msg_1')).toBe('abandoned');
     expect(await store.getMessage('msg_1')).toBeUndefined();
-    expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({
+    // The message's item and its transmissions' own items, not the failed attempts (ATT#, before MSG).
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      Key: messageKey,
+      KeyConditionExpression: 'pk = :pk AND sk >= :message',
+      ExpressionAttributeValues: { ':pk': 'MSG#msg_1', ':message': 'MSG' },
       ConsistentRead: true,
+      ExclusiveStartKey: undefined,
     });
   });
 
-  it('reads many messages 100 keys at a time and asks again for the keys handed back unprocessed', async () => {
-    const ids = Array.from({ length: 101 }, (_, index) => `msg_${index}`);
-    const item = (id: string) => ({ ...storedMessage, pk: `MSG#${id}`, sk: 'MSG', id });
-    ddb
-      .on(BatchGetCommand)
-      .resolvesOnce({
-        Responses: { [TABLE]: ids.slice(1, 100).map(item) },
-        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'MSG#msg_0', sk: 'MSG' }] } },
-      })
-      .resolvesOnce({ Responses: { [TABLE]: [item('msg_0'), item('msg_100')] } });
+  it('reads many messages ten at a time, each once', async () => {
+    const ids = Array.from({ length: 25 }, (_, index) => `msg_${index}`);
+    let inFlight = 0;
+    let most = 0;
+    ddb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      const id = input.ExpressionAttributeValues[':pk']!.slice('MSG#'.length);
+      return { Items: id === 'msg_3' ? [] : [{ ...storedMessage, pk: `MSG#${id}`, sk: 'MSG', id }] };
+    });
 
     const found = await store.getMessages([...ids, 'msg_5']);
 
-    expect([...found.keys()].sort()).toEqual([...ids].sort());
+    expect([...found.keys()].sort()).toEqual(ids.filter((id) => id !== 'msg_3').sort());
     expect(found.get('msg_7')).toEqual({ ...message, id: 'msg_7' });
-    const batches = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE]!);
-    expect(batches.map((batch) => batch.Keys!.length)).toEqual([100, 2]);
-    expect(batches[1]).toEqual({
-      Keys: [
-        { pk: 'MSG#msg_0', sk: 'MSG' },
-        { pk: 'MSG#msg_100', sk: 'MSG' },
-      ],
-      ConsistentRead: true,
-    });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 25);
+    expect(most).toBe(10);
   });
 
   it('sets a transmission status only from the given ones', async () => {
