@@ -25,6 +25,13 @@ import {
   type Table,
 } from './table';
 
+/**
+ * How much longer (s) an own item is kept than its message's item: DynamoDB's TTL deletes items one
+ * by one, within days of their time and in no order, and an own item gone while its message's item
+ * is still read would read as its entry (queued, never attempted).
+ */
+export const OWN_ITEM_MARGIN_SECONDS = 7 * 24 * 60 * 60;
+
 /** The sort key prefix of the items of their own (`keys.ts`). */
 const STATE_PREFIX = 'TRN#';
 
@@ -70,7 +77,7 @@ export const readMessageItems = async ({ client, tableName }: Table, messageId: 
 
 /**
  * Puts a copy of the transmission's entry in the message's item where it has no item of its own
- * yet, with the message's TTL when that has one (so the copy never outlives it). Safe to repeat and
+ * yet, with the message's TTL (plus the margin) when that has one, so the copy goes with it. Safe to repeat and
  * to race another writer: the copy goes only where no item is, and the entry no longer changes once
  * items of their own exist (only a writer older than them changes it).
  * @returns false when the message has no such transmission
@@ -87,7 +94,7 @@ const copyEntry = async (table: Table, messageId: string, transmissionId: string
         Item: {
           ...transmissionStateKey(messageId, transmissionId),
           ...stateOf(entry),
-          ...(typeof item?.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
+          ...(typeof item?.expiresAt === 'number' ? { expiresAt: item.expiresAt + OWN_ITEM_MARGIN_SECONDS } : {}),
         },
         ConditionExpression: itemDoesNotExist,
       }),

@@ -20,11 +20,13 @@ import {
   storedTransmission,
   type TransmissionState,
 } from './message-item';
-import { hasOwnItem, type MessageItems, ownStateOf, readMessageItems, withOwnItem } from './transmission-state';
+import { MessageExpiry } from './message-expiry';
+import { hasOwnItem, ownStateOf, withOwnItem } from './transmission-state';
 import {
   conditionHeld,
   epochSecondsOf,
   isConditionFailure,
+  isRefusedByCondition,
   refusalsOf,
   returnFoundItem,
   type Table,
@@ -45,6 +47,10 @@ interface StatePlace {
   readonly exists: string;
 }
 
+/** The condition of a delivery's write to an own item: none there yet, or one at this generation or an older one. */
+const NOT_AN_OLDER_GENERATION =
+  'attribute_not_exists(pk) OR attribute_not_exists(generation) OR generation <= :generation';
+
 const placeOf = (messageId: string, transmissionId: string): StatePlace =>
   hasOwnItem(transmissionId)
     ? {
@@ -61,9 +67,6 @@ const placeOf = (messageId: string, transmissionId: string): StatePlace =>
         names: { '#t': transmissionId },
         exists: 'attribute_exists(transmissions.#t)',
       };
-
-/** How many own items of a settled message get their TTL at once (`expireStates`). */
-const STATES_AT_ONCE = 10;
 
 /** The generation a transmission's state holds, as a condition (absent before its first replay). */
 const generationIs = (generation: number | undefined) =>
@@ -116,20 +119,16 @@ const holdInTransaction = (tableName: string, messageId: string) => ({
     TableName: tableName,
     Key: messageKey(messageId),
     UpdateExpression: 'SET expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one',
+    // Never a message item made of a hold alone: one gone (its TTL passed) stays gone.
+    ConditionExpression: 'attribute_exists(pk)',
     ExpressionAttributeValues: { ':expiryHeld': EXPIRY_HELD, ':zero': 0, ':one': 1 },
   },
 });
 
-/** The states of a message's transmissions, each from its own item when it has one, else from its entry. */
-const statesOf = ({ message, states }: MessageItems): TransmissionState[] =>
-  Object.entries(message?.transmissions ?? {}).map(([id, entry]) => states.get(id) ?? stateOf(entry));
-
-/** True when some transmission of the message is still to be delivered (not delivered, not skipped). */
-const isWaiting = (state: TransmissionState) => state.status !== 'delivered' && state.status !== 'skipped';
-
 /** Status changes, replays, failed attempts and deliveries of transmissions. */
 export class DynamoTransmissions {
   private readonly table: Table;
+  private readonly expiry: MessageExpiry;
 
   /**
    * @param client the document client (created once per module by the wiring)
@@ -145,6 +144,7 @@ export class DynamoTransmissions {
     private readonly clock: Clock = () => new Date(),
   ) {
     this.table = { client, tableName };
+    this.expiry = new MessageExpiry(this.table);
   }
 
   /**
@@ -154,7 +154,7 @@ export class DynamoTransmissions {
    *
    * A skip ends the transmission's wait (until a replay): a message whose every transmission is
    * delivered or skipped now gets its TTL, the record retention after the skip, as a delivery
-   * that settles it does (`settleExpiry`). A replay holds it again.
+   * that settles it does (`MessageExpiry.settle`). A replay holds it again.
    * @throws the SDK's error when DynamoDB fails otherwise; Error when the message has no such
    *   transmission (one kept in an item of its own)
    */
@@ -201,7 +201,7 @@ export class DynamoTransmissions {
         return true;
       },
     );
-    if (held && ends) await this.settleExpiry(messageId, own ? undefined : item, expiresAt);
+    if (held && ends) await this.expiry.settle(messageId, own ? undefined : item, expiresAt);
     return held;
   }
 
@@ -220,7 +220,9 @@ export class DynamoTransmissions {
       if (state?.status !== 'skipped') return undefined;
       const found = await this.requeueOwnItem(messageId, transmissionId, state, ':skipped', replayToken);
       if (found === 'requeued') return (state.generation ?? 0) + 1;
-      return found?.replayToken === replayToken ? found.generation : undefined;
+      if (found?.replayToken !== replayToken) return undefined;
+      await this.expiry.afterHold(messageId);
+      return found.generation;
     }
     const { client, tableName } = this.table;
     const place = placeOf(messageId, transmissionId);
@@ -244,13 +246,14 @@ export class DynamoTransmissions {
           ...returnFoundItem,
         }),
       );
+      await this.expiry.afterHold(messageId, result.Attributes);
       return storedTransmission(result.Attributes, transmissionId)!.generation;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const found = refusalsOf(error)?.[0]?.found;
-      return isReplayedBy(found, transmissionId, replayToken)
-        ? storedTransmission(found, transmissionId)!.generation
-        : undefined;
+      if (!isReplayedBy(found, transmissionId, replayToken)) return undefined;
+      await this.expiry.afterHold(messageId, found);
+      return storedTransmission(found, transmissionId)!.generation;
     }
   }
 
@@ -284,11 +287,15 @@ export class DynamoTransmissions {
     if (hasOwnItem(transmissionId)) {
       const state = await ownStateOf(this.table, messageId, transmissionId);
       if (state === undefined) throw new Error(`Message ${messageId} has no transmission ${transmissionId}`);
+      // Requeued by this token already (a resumed redelivery): its hold may have been all it did.
+      if (state.replayToken === token) await this.expiry.afterHold(messageId);
       if (state.status !== 'delivered' || state.replayToken === token) return earlier(state);
       const found = await this.requeueOwnItem(messageId, transmissionId, state, ':delivered', token);
       if (found === 'requeued')
         return { outcome: 'prepared', generation: (state.generation ?? 0) + 1, status: 'queued' };
-      return earlier(found ?? state);
+      if (found === undefined) return { outcome: 'not_delivered', status: undefined };
+      if (found.replayToken === token) await this.expiry.afterHold(messageId);
+      return earlier(found);
     }
     const { client, tableName } = this.table;
     const place = placeOf(messageId, transmissionId);
@@ -314,6 +321,7 @@ export class DynamoTransmissions {
           ...returnFoundItem,
         }),
       );
+      await this.expiry.afterHold(messageId, result.Attributes);
       return {
         outcome: 'prepared',
         generation: storedTransmission(result.Attributes, transmissionId)!.generation!,
@@ -321,9 +329,11 @@ export class DynamoTransmissions {
       };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const found = storedTransmission(refusalsOf(error)?.[0]?.found, transmissionId);
+      const item = refusalsOf(error)?.[0]?.found;
+      const found = storedTransmission(item, transmissionId);
       if (found === undefined)
         throw new Error(`Message ${messageId} has no transmission ${transmissionId}`, { cause: error });
+      if (found.replayToken === token) await this.expiry.afterHold(messageId, item);
       return earlier(stateOf(found));
     }
   }
@@ -334,7 +344,10 @@ export class DynamoTransmissions {
    * generation written is known without reading it back), and holds its message's TTL, in one
    * transaction. The SDK's retry of an applied transaction carries its ClientRequestToken, so a
    * lost answer does not apply it twice.
-   * @returns `requeued`, or the item as the refusal found it (another writer changed it since the read)
+   * Once requeued, the message's own items lose the TTLs its last release gave them
+   * (`MessageExpiry.afterHold`).
+   * @returns `requeued`; the own item as the refusal found it (another writer changed it since the
+   *   read); undefined when the message's item is gone (its TTL passed)
    * @throws the SDK's error when DynamoDB fails otherwise
    */
   private async requeueOwnItem(
@@ -369,11 +382,13 @@ export class DynamoTransmissions {
         },
         holdInTransaction(tableName, messageId),
       ]);
+      await this.expiry.afterHold(messageId);
       return 'requeued';
     } catch (error) {
-      const refusals = refusalsOf(error);
-      if (!refusals?.[0] || refusals[0].code !== 'ConditionalCheckFailed') throw error;
-      return refusals[0].found as TransmissionState | undefined;
+      const [own, message] = refusalsOf(error) ?? [];
+      if (isRefusedByCondition(own)) return own?.found as TransmissionState | undefined;
+      if (isRefusedByCondition(message)) return undefined;
+      throw error;
     }
   }
 
@@ -431,7 +446,7 @@ export class DynamoTransmissions {
    * The item's TTL (`expiresAt`): the record retention after this arrival, set in the same write
    * where the item has none (a message of one transmission, delivered for the first time). One whose
    * TTL is held (`EXPIRY_HELD`: several transmissions, or a replay) gets it once this write leaves
-   * every transmission delivered (`settleExpiry`): never a TTL while a transmission of it waits.
+   * every transmission delivered (`MessageExpiry.settle`): never a TTL while a transmission of it waits.
    * @returns whether every transmission of the message is delivered, as this write left them (read
    *   from the write's answer, free of read units, for a message of one transmission; from its
    *   items, read strongly consistent, for one of several)
@@ -442,151 +457,44 @@ export class DynamoTransmissions {
     const expiresAt = epochSecondsOf(arrival.arrivedAt) + this.recordRetentionSeconds;
     const place = placeOf(arrival.messageId, arrival.transmissionId);
     const { path, own } = place;
-    const result = await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: place.key,
-        UpdateExpression:
-          `SET ${path}#status = :delivered, ${path}arrivedAt = :arrivedAt, ` +
-          `${path}#sequence = :sequence, ${path}attempts = :attempts` +
-          (own
-            ? // Whole, as a delivered transmission's state: its generation too, which a copied entry would have had.
-              generation > 0
-              ? ', generation = :generation'
-              : ''
-            : ', expiresAt = if_not_exists(expiresAt, :expiresAt)') +
-          ` REMOVE ${path}lastError`,
-        ...(own ? {} : { ConditionExpression: place.exists }),
-        ExpressionAttributeNames: { ...place.names, '#status': 'status', '#sequence': 'sequence' },
-        ExpressionAttributeValues: {
-          ':delivered': 'delivered',
-          ':arrivedAt': arrival.arrivedAt,
-          ':sequence': arrival.sequence,
-          ':attempts': arrival.attempts,
-          ...(own ? (generation > 0 ? { ':generation': generation } : {}) : { ':expiresAt': expiresAt }),
-        },
-        ...(own ? {} : { ReturnValues: 'ALL_NEW' as const }),
-      }),
-    );
-    return this.settleExpiry(
-      arrival.messageId,
-      own ? undefined : (result.Attributes as Partial<StoredMessage> | undefined),
-      expiresAt,
-    );
-  }
-
-  /**
-   * After a write that ended a transmission's wait (delivered or skipped): when no transmission
-   * waits any more, gives a held TTL its number (`expiresAt`, epoch s), on the transmissions' own
-   * items first and then on the message's item; while one still waits, holds a numeric TTL, which
-   * only an item committed before TTLs existed has (no `expiresAt`, so the write's `if_not_exists`
-   * just gave it one), as a fan-out's is held from ingest.
-   *
-   * `item` is the message's item as the write left it, when the write was to it; its transmissions
-   * settle from it alone when none of them has an item of its own. Otherwise (a message of several)
-   * its items are read, strongly consistent, after the write: of two writes that end the last two
-   * waits, the later one's read sees both, so one of them always releases the TTL. A release that a
-   * crash interrupts (own items given their TTL, the message's item still held) is finished by the
-   * next write that ends a wait of it: a delivery's duplicate queue entry records its arrival again.
-   * @returns whether every transmission is delivered
-   */
-  private async settleExpiry(
-    messageId: string,
-    item: Partial<StoredMessage> | undefined,
-    expiresAt: number,
-  ): Promise<boolean> {
-    const items: MessageItems =
-      item !== undefined && !Object.keys(item.transmissions ?? {}).some(hasOwnItem)
-        ? { message: item as StoredMessage, states: new Map() }
-        : await readMessageItems(this.table, messageId);
-    const { message } = items;
-    const states = statesOf(items);
-    if (message === undefined || states.length === 0) return false;
-    const waiting = states.some(isWaiting);
-    if (!waiting && message.expiresAt === EXPIRY_HELD) {
-      // A replay since the read keeps the TTL held: its delivery releases it.
-      if (await this.expireOwnItems(messageId, items.states, expiresAt))
-        await this.releaseExpiry(messageId, message.expiryHolds, expiresAt);
-    }
-    if (waiting && typeof message.expiresAt === 'number') await this.holdExpiry(messageId, message.expiresAt);
-    return states.every((state) => state.status === 'delivered');
-  }
-
-  /**
-   * Gives a settled message's own items their TTL (`expiresAt`), 10 at a time, each on condition
-   * that it is still delivered or skipped.
-   * @returns false when one was refused (a replay or redelivery requeued it since the read)
-   */
-  private async expireOwnItems(
-    messageId: string,
-    states: ReadonlyMap<string, TransmissionState>,
-    expiresAt: number,
-  ): Promise<boolean> {
-    const { client, tableName } = this.table;
-    const pending = [...states].filter(([, state]) => state.expiresAt !== expiresAt).map(([id]) => id);
-    let allHeld = true;
-    const worker = async () => {
-      for (let id = pending.shift(); id !== undefined && allHeld; id = pending.shift()) {
-        allHeld &&= await conditionHeld(
-          client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: transmissionStateKey(messageId, id),
-              UpdateExpression: 'SET expiresAt = :expiresAt',
-              ConditionExpression: '#status IN (:delivered, :skipped)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':expiresAt': expiresAt, ':delivered': 'delivered', ':skipped': 'skipped' },
-            }),
-          ),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(STATES_AT_ONCE, pending.length) }, worker));
-    return allHeld;
-  }
-
-  /**
-   * Gives a settled message's item its TTL, on condition that it is still held and no replay or
-   * redelivery held it again since the write that settled it (`holds`, its `expiryHolds` then): a
-   * replay of any transmission in between keeps it held, and that one's delivery sets the TTL. One
-   * counter, not a condition per transmission (a fan-out's hundred would outgrow DynamoDB's 4 KB
-   * expression limit). A refused condition is no failure: the TTL stays held, the safe side.
-   */
-  private async releaseExpiry(messageId: string, holds: number | undefined, expiresAt: number): Promise<void> {
-    const { client, tableName } = this.table;
-    await conditionHeld(
-      client.send(
+    const written = await client
+      .send(
         new UpdateCommand({
           TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: 'SET expiresAt = :expiresAt',
-          ConditionExpression:
-            holds === undefined
-              ? 'expiresAt = :held AND attribute_not_exists(expiryHolds)'
-              : 'expiresAt = :held AND expiryHolds = :holds',
+          Key: place.key,
+          UpdateExpression:
+            `SET ${path}#status = :delivered, ${path}arrivedAt = :arrivedAt, ` +
+            `${path}#sequence = :sequence, ${path}attempts = :attempts` +
+            // Whole, as a delivered transmission's state: its generation too, which a copied entry would have had.
+            (own
+              ? generation > 0
+                ? ', generation = :generation'
+                : ''
+              : ', expiresAt = if_not_exists(expiresAt, :expiresAt)') +
+            ` REMOVE ${path}lastError`,
+          // An own item is created by its first delivery, and never takes a generation older than its
+          // own: a delivery in flight while a replay or redelivery requeued it is not its state.
+          ConditionExpression: own ? NOT_AN_OLDER_GENERATION : place.exists,
+          ExpressionAttributeNames: { ...place.names, '#status': 'status', '#sequence': 'sequence' },
           ExpressionAttributeValues: {
-            ':expiresAt': expiresAt,
-            ':held': EXPIRY_HELD,
-            ...(holds === undefined ? {} : { ':holds': holds }),
+            ':delivered': 'delivered',
+            ':arrivedAt': arrival.arrivedAt,
+            ':sequence': arrival.sequence,
+            ':attempts': arrival.attempts,
+            ...(own ? { ':generation': generation } : { ':expiresAt': expiresAt }),
           },
+          ...(own ? {} : { ReturnValues: 'ALL_NEW' as const }),
         }),
-      ),
-    );
-  }
-
-  /** Holds an item's TTL (`EXPIRY_HELD`) while it still has the number `expiresAt`; a refusal means another write changed it. */
-  private async holdExpiry(messageId: string, expiresAt: number): Promise<void> {
-    const { client, tableName } = this.table;
-    await conditionHeld(
-      client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: messageKey(messageId),
-          UpdateExpression: 'SET expiresAt = :held',
-          ConditionExpression: 'expiresAt = :expiresAt',
-          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': EXPIRY_HELD },
-        }),
-      ),
+      )
+      .catch((error: unknown) => {
+        if (own && isConditionFailure(error)) return 'superseded' as const;
+        throw error;
+      });
+    if (written === 'superseded') return false;
+    return this.expiry.settle(
+      arrival.messageId,
+      own ? undefined : (written.Attributes as Partial<StoredMessage> | undefined),
+      expiresAt,
     );
   }
 }

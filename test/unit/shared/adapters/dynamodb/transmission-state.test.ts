@@ -81,7 +81,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     ]);
   });
 
-  it('delivers transmission 1 in one write of its own item, whole and unconditional, and leaves the TTL held while another waits', async () => {
+  it('delivers transmission 1 in one write of its own item, whole, and leaves the TTL held while another waits', async () => {
     ddb.on(UpdateCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [messageItem(), ownItem(TRN1, delivered)] });
     ddb.on(PutCommand).resolves({});
@@ -95,6 +95,8 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       UpdateExpression:
         'SET #status = :delivered, arrivedAt = :arrivedAt, #sequence = :sequence, attempts = :attempts, ' +
         'generation = :generation REMOVE lastError',
+      // Created by its first delivery; never given a generation older than its own.
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(generation) OR generation <= :generation',
       ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
       ExpressionAttributeValues: {
         ':delivered': 'delivered',
@@ -108,43 +110,57 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ ConsistentRead: true });
   });
 
-  it('gives every own item its TTL, then the message’s item, once the last wait ends', async () => {
+  it('does not record on its own item a delivery of a generation older than the item’s, and settles nothing', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store.recordArrival(arrivalOf(TRN1), { generation: 1 })).toEqual({ settled: false });
+
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
+    // The arrival-log entry is written all the same: the delivery did arrive.
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+  });
+
+  it('releases the message’s TTL first, then gives every own item the TTL plus a week, once the last wait ends', async () => {
     ddb.on(UpdateCommand).resolves({});
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        messageItem({}, { [TRN0]: delivered }),
-        ownItem(TRN1, delivered),
-        ownItem(TRN2, { status: 'skipped', attempts: 3 }),
-      ],
-    });
+    const settled = [
+      messageItem({ expiryHolds: 2 }, { [TRN0]: delivered }),
+      ownItem(TRN1, delivered),
+      ownItem(TRN2, { status: 'skipped', attempts: 3 }),
+    ];
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: settled })
+      .resolves({ Items: [{ ...settled[0], expiresAt: NOW_SECONDS + 30 * DAY }, ...settled.slice(1)] });
     ddb.on(PutCommand).resolves({});
 
     expect(await store.recordArrival(arrivalOf(TRN1))).toEqual({ settled: false });
 
     const expiresAt = NOW_SECONDS + 30 * DAY;
-    for (const transmissionId of [TRN1, TRN2])
-      expect(updatesOf(ownKey(transmissionId)).at(-1)).toEqual({
-        TableName: TABLE,
-        Key: ownKey(transmissionId),
+    const [, release, ...ownTtls] = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(release).toEqual({
+      TableName: TABLE,
+      Key: messageKey,
+      UpdateExpression: 'SET expiresAt = :expiresAt',
+      // Not if a replay or redelivery held it again since the read.
+      ConditionExpression: 'expiresAt = :held AND expiryHolds = :holds',
+      ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': HELD, ':holds': 2 },
+    });
+    expect(ownTtls.map((input) => input.Key)).toEqual([ownKey(TRN1), ownKey(TRN2)]);
+    for (const input of ownTtls)
+      expect(input).toMatchObject({
         UpdateExpression: 'SET expiresAt = :expiresAt',
-        // A replay since the read requeued it: it keeps no TTL.
+        // A requeued one waits again: it keeps no TTL.
         ConditionExpression: '#status IN (:delivered, :skipped)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expiresAt': expiresAt, ':delivered': 'delivered', ':skipped': 'skipped' },
+        ExpressionAttributeValues: { ':expiresAt': expiresAt + 7 * DAY },
       });
-    expect(updatesOf(messageKey)).toEqual([
-      expect.objectContaining({
-        UpdateExpression: 'SET expiresAt = :expiresAt',
-        ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': HELD },
-      }),
-    ]);
+    // Read again after them: the message was not held again meanwhile, so nothing more.
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 
-  it('answers settled when every transmission is delivered, and keeps the message held when a replay requeued an own item since the read', async () => {
+  it('writes no own item’s TTL when the release is refused (a replay held the message since the read)', async () => {
     ddb.on(UpdateCommand).resolves({});
-    ddb
-      .on(UpdateCommand, { Key: ownKey(TRN2), UpdateExpression: 'SET expiresAt = :expiresAt' })
-      .rejects(conditionFailed());
+    ddb.on(UpdateCommand, { Key: messageKey }).rejects(conditionFailed());
     ddb.on(QueryCommand).resolves({
       Items: [messageItem({}, { [TRN0]: delivered }), ownItem(TRN1, delivered), ownItem(TRN2, delivered)],
     });
@@ -152,25 +168,95 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
 
     expect(await store.recordArrival(arrivalOf(TRN1))).toEqual({ settled: true });
 
-    expect(updatesOf(messageKey)).toEqual([]);
+    expect(updatesOf(ownKey(TRN2))).toEqual([]);
   });
 
-  it('finishes a release a crash interrupted: own items already given this TTL are not written again', async () => {
+  it('takes the own items’ TTLs away again when the message was held again while they were written', async () => {
     const expiresAt = NOW_SECONDS + 30 * DAY;
+    const ownExpiresAt = expiresAt + 7 * DAY;
+    ddb.on(UpdateCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [messageItem({}, { [TRN0]: delivered }), ownItem(TRN1, delivered), ownItem(TRN2, delivered)],
+      })
+      // Read after the own items' TTLs: a redelivery held the message and requeued transmission 0.
+      .resolves({
+        Items: [
+          messageItem({ expiryHolds: 1 }, { [TRN0]: { status: 'queued', attempts: 1, generation: 1 } }),
+          ownItem(TRN1, { ...delivered, expiresAt: ownExpiresAt }),
+          ownItem(TRN2, { ...delivered, expiresAt: ownExpiresAt }),
+        ],
+      });
+    ddb.on(PutCommand).resolves({});
+
+    await store.recordArrival(arrivalOf(TRN1));
+
+    for (const transmissionId of [TRN1, TRN2])
+      expect(updatesOf(ownKey(transmissionId)).at(-1)).toEqual({
+        TableName: TABLE,
+        Key: ownKey(transmissionId),
+        UpdateExpression: 'REMOVE expiresAt',
+        // Only the TTL seen: a later release sets another.
+        ConditionExpression: 'expiresAt = :seen',
+        ExpressionAttributeValues: { ':seen': ownExpiresAt },
+      });
+  });
+
+  it('gives own items a crash left without one the released message’s TTL, and writes nothing else', async () => {
+    const released = NOW_SECONDS + 3 * DAY;
     ddb.on(UpdateCommand).resolves({});
     ddb.on(QueryCommand).resolves({
       Items: [
-        messageItem({}, { [TRN0]: delivered }),
-        ownItem(TRN1, { ...delivered, expiresAt }),
-        ownItem(TRN2, { ...delivered, expiresAt }),
+        messageItem({ expiresAt: released }, { [TRN0]: delivered }),
+        ownItem(TRN1, { ...delivered, expiresAt: released + 7 * DAY }),
+        ownItem(TRN2, delivered),
       ],
     });
     ddb.on(PutCommand).resolves({});
 
     await store.recordArrival(arrivalOf(TRN1));
 
-    expect(updatesOf(ownKey(TRN2))).toEqual([]);
-    expect(updatesOf(messageKey)).toHaveLength(1);
+    expect(updatesOf(ownKey(TRN2))).toEqual([
+      expect.objectContaining({
+        ExpressionAttributeValues: expect.objectContaining({ ':expiresAt': released + 7 * DAY }),
+      }),
+    ]);
+    expect(updatesOf(ownKey(TRN1))).toHaveLength(1);
+    expect(updatesOf(messageKey)).toEqual([]);
+  });
+
+  it('takes away an own item’s TTL while another transmission waits (a requeue whose own strip was interrupted)', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [messageItem(), ownItem(TRN1, delivered), ownItem(TRN2, { ...delivered, expiresAt: NOW_SECONDS })],
+    });
+    ddb.on(PutCommand).resolves({});
+
+    await store.recordArrival(arrivalOf(TRN1));
+
+    expect(updatesOf(ownKey(TRN2))).toEqual([
+      expect.objectContaining({
+        UpdateExpression: 'REMOVE expiresAt',
+        ExpressionAttributeValues: { ':seen': NOW_SECONDS },
+      }),
+    ]);
+  });
+
+  it('releases a message committed before TTLs existed (no expiresAt) when an own item ends its last wait', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const { expiresAt: _held, ...beforeTtls } = messageItem({}, { [TRN0]: delivered, [TRN2]: delivered });
+    ddb.on(QueryCommand).resolves({ Items: [beforeTtls, ownItem(TRN1, delivered)] });
+    ddb.on(PutCommand).resolves({});
+
+    expect(await store.recordArrival(arrivalOf(TRN1))).toEqual({ settled: true });
+
+    expect(updatesOf(messageKey)).toEqual([
+      expect.objectContaining({
+        ConditionExpression: 'attribute_not_exists(expiresAt) AND attribute_not_exists(expiryHolds)',
+        ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY },
+      }),
+    ]);
   });
 
   it('delivers transmission 0 in the message’s item and settles from all the message’s items', async () => {
@@ -184,6 +270,33 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
 
     expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input.Key).toEqual(messageKey);
     expect(updatesOf(messageKey).at(-1)).toMatchObject({ UpdateExpression: 'SET expiresAt = :expiresAt' });
+  });
+
+  it('takes its siblings’ TTLs away when transmission 0 of a settled message is replayed', async () => {
+    const ownExpiresAt = NOW_SECONDS + 37 * DAY;
+    const afterReplay = messageItem(
+      { expiryHolds: 1 },
+      { [TRN0]: { status: 'queued', attempts: 1, generation: 1, replayToken: 'token' } },
+    );
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: messageKey }).resolves({ Attributes: afterReplay });
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        afterReplay,
+        ownItem(TRN1, { ...delivered, expiresAt: ownExpiresAt }),
+        ownItem(TRN2, { ...delivered, expiresAt: ownExpiresAt }),
+      ],
+    });
+
+    expect(await store.prepareReplay(MSG, TRN0)).toBe(1);
+
+    for (const transmissionId of [TRN1, TRN2])
+      expect(updatesOf(ownKey(transmissionId))).toEqual([
+        expect.objectContaining({
+          UpdateExpression: 'REMOVE expiresAt',
+          ExpressionAttributeValues: { ':seen': ownExpiresAt },
+        }),
+      ]);
   });
 
   it('copies the entry to an own item not there yet, then changes the status there', async () => {
@@ -226,7 +339,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     );
   });
 
-  it('copies an entry with its message’s TTL, so the copy never outlives the message', async () => {
+  it('copies an entry with its message’s TTL plus a week, so the copy goes with it', async () => {
     ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
     ddb.on(GetCommand).resolves({ Item: messageItem({ expiresAt: NOW_SECONDS }, { [TRN1]: delivered }) });
     ddb.on(PutCommand).resolves({});
@@ -237,7 +350,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({
       ...ownKey(TRN1),
       ...delivered,
-      expiresAt: NOW_SECONDS,
+      expiresAt: NOW_SECONDS + 7 * DAY,
     });
   });
 
@@ -246,6 +359,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       .on(GetCommand)
       .resolves({ Item: ownItem(TRN1, { status: 'skipped', attempts: 2, generation: 1, expiresAt: 9 }) });
     ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [messageItem({ expiryHolds: 1 })] });
 
     expect(await store.prepareReplay(MSG, TRN1)).toBe(2);
 
@@ -272,8 +386,11 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       TableName: TABLE,
       Key: messageKey,
       UpdateExpression: 'SET expiresAt = :expiryHeld, expiryHolds = if_not_exists(expiryHolds, :zero) + :one',
+      ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':expiryHeld': HELD, ':zero': 0, ':one': 1 },
     });
+    // Then the message's items are read, to take away TTLs its own items kept from a release.
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
   });
 
   it('does not replay an own item that is not skipped, nor one another writer changed since the read', async () => {
@@ -307,6 +424,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     ddb.on(GetCommand, { Key: messageKey }).resolves({ Item: messageItem({}, { [TRN1]: delivered }) });
     ddb.on(PutCommand).resolves({});
     ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
     const transmissions = new DynamoTransmissions(client, TABLE);
 
     expect(await transmissions.prepareRedelivery(MSG, TRN1, 'rdl-token')).toEqual({
@@ -317,12 +435,13 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({ ...ownKey(TRN1), ...delivered });
   });
 
-  it('answers a redelivery’s own earlier preparation, or not_delivered, from the own item without writing', async () => {
+  it('answers a redelivery’s own earlier preparation, or not_delivered, from the own item without requeueing it', async () => {
     const transmissions = new DynamoTransmissions(client, TABLE);
     ddb
       .on(GetCommand)
       .resolvesOnce({ Item: ownItem(TRN1, { status: 'queued', attempts: 1, generation: 3, replayToken: 'rdl-token' }) })
       .resolvesOnce({ Item: ownItem(TRN1, { status: 'paused', attempts: 1 }) });
+    ddb.on(QueryCommand).resolves({ Items: [] });
 
     expect(await transmissions.prepareRedelivery(MSG, TRN1, 'rdl-token')).toEqual({
       outcome: 'prepared_earlier',
@@ -334,6 +453,36 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       status: 'paused',
     });
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+  });
+
+  it('answers not_delivered for a redelivery whose message’s item is gone, and makes no item of the hold', async () => {
+    const transmissions = new DynamoTransmissions(client, TABLE);
+    ddb.on(GetCommand).resolves({ Item: ownItem(TRN1, { ...delivered, expiresAt: NOW_SECONDS }) });
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'ConditionalCheckFailed'));
+
+    expect(await transmissions.prepareRedelivery(MSG, TRN1, 'rdl-token')).toEqual({
+      outcome: 'not_delivered',
+      status: undefined,
+    });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
+  });
+
+  it('does not copy when the head’s own item refused the pause for being delivered, nor for transmission 0', async () => {
+    const state = new DynamoDestinationState(client, TABLE, clock);
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(transactionCanceled('None', 'None', refused(ownItem(TRN1, delivered)), 'None'));
+
+    await expect(
+      state.recordPause('dst_1', pauseOf(MSG, TRN1), { readVersion: 'v1', episode: firstEpisode }),
+    ).rejects.toThrow('Transaction cancelled');
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(transactionCanceled('None', 'None', 'ConditionalCheckFailed', 'None'));
+    await expect(
+      state.recordPause('dst_1', pauseOf(MSG, TRN0), { readVersion: 'v1', episode: firstEpisode }),
+    ).rejects.toThrow('Transaction cancelled');
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 
   it('counts a failed attempt on an own item not there yet after copying its entry', async () => {
@@ -377,7 +526,14 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     expect(await state.recordPause('dst_1', pause, { readVersion: 'v1', episode: firstEpisode })).toBe('recorded');
 
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![2]!.Update).toMatchObject({
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { ...ownKey(TRN1), status: 'queued', attempts: 0 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const [first, second] = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems);
+    expect(second).toEqual(first);
+    expect(first![2]!.Update).toMatchObject({
       Key: ownKey(TRN1),
       ConditionExpression: 'attribute_exists(pk) AND #status IN (:queued, :paused)',
     });
