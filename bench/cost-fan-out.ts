@@ -19,6 +19,8 @@ export interface FanOutWrites {
   readonly writeUnitsPerDelivery: number;
   /** Read units per delivered message, the prober's taken out. */
   readonly readUnitsPerDelivery: number;
+  /** Bytes of one transmission's own item (transmissions 1, 2, ...) once delivered. */
+  readonly ownItemBytes: number;
   /** Bytes of one message's item once every transmission is delivered. */
   readonly messageItemBytes: number;
 }
@@ -73,6 +75,7 @@ export const measureFanOutWrites = async (
       writeUnitsPerDelivery: Math.max(0, counts.capacity.write - proberWrites) / deliveries,
       readUnitsPerDelivery: Math.max(0, counts.capacity.read - proberReads) / deliveries,
       messageItemBytes: items.message.bytes / Math.max(1, items.message.items),
+      ownItemBytes: items.transmission.bytes / Math.max(1, items.transmission.items),
     };
   } finally {
     await receiver.close();

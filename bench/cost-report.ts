@@ -16,7 +16,7 @@ const GOALS = { writeUnits: 2, fanOutWriteUnits: 3, logBytes: 300, dollars: 3 };
 
 /** The fan-out's write units, as one line. */
 export const formatFanOutWrites = (fanOut: FanOutWrites): string =>
-  `cost, fan-out: ${fanOut.destinations} destinations × ${fanOut.messages} messages: ${fixed(fanOut.writeUnitsPerDelivery)} write units per delivered message (goal ≤ ${GOALS.fanOutWriteUnits}), ${fixed(fanOut.readUnitsPerDelivery)} read units; message item ${fixed(fanOut.messageItemBytes / 1024, 1)} KiB once delivered)`;
+  `cost, fan-out: ${fanOut.destinations} destinations × ${fanOut.messages} messages: ${fixed(fanOut.writeUnitsPerDelivery)} write units per delivered message (goal ≤ ${GOALS.fanOutWriteUnits}), ${fixed(fanOut.readUnitsPerDelivery)} read units; message item ${fixed(fanOut.messageItemBytes / 1024, 1)} KiB, own items ${fixed(fanOut.ownItemBytes, 0)} B each once delivered)`;
 
 /** One line per figure; the last one says which goals are met. */
 export const formatCost = (cost: Cost): string[] => {

@@ -52,10 +52,11 @@ export const measureItems = async (
   local: LocalConveyor,
   messageIds: ReadonlySet<string>,
   destinationIds: ReadonlySet<string>,
-): Promise<Record<'message' | 'attempt' | 'arrival', ItemFamily>> => {
+): Promise<Record<'message' | 'transmission' | 'attempt' | 'arrival', ItemFamily>> => {
   const client = new DynamoDBClient(clientSettings(local.config.clients, 'dynamodb'));
   const families = {
     message: { items: 0, bytes: 0, storedBytes: 0 },
+    transmission: { items: 0, bytes: 0, storedBytes: 0 },
     attempt: { items: 0, bytes: 0, storedBytes: 0 },
     arrival: { items: 0, bytes: 0, storedBytes: 0 },
   };
@@ -70,9 +71,11 @@ export const measureItems = async (
           pk.startsWith('MSG#') && messageIds.has(pk.slice(4))
             ? sk === 'MSG'
               ? families.message
-              : sk.startsWith('ATT#')
-                ? families.attempt
-                : undefined
+              : sk.startsWith('TRN#')
+                ? families.transmission
+                : sk.startsWith('ATT#')
+                  ? families.attempt
+                  : undefined
             : pk.startsWith('ARR#') && destinationIds.has(pk.slice(4))
               ? families.arrival
               : undefined;

@@ -67,7 +67,7 @@ export interface MeasuredUsage {
   /** Bytes of each ingest request (for API Gateway's 512 KB metering). */
   readonly ingestRequestBytes: number;
   /** The items the run left in the table, by family. */
-  readonly items: Record<'message' | 'attempt' | 'arrival', ItemFamily>;
+  readonly items: Record<'message' | 'transmission' | 'attempt' | 'arrival', ItemFamily>;
   /** The prober's profile per run (locally about one a second), for the fixed monthly costs. */
   readonly proberPerRun: ProberProfile;
   /** Every metric name the EMF lines carried (each is a custom metric, priced per month). */
