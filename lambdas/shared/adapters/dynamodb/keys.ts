@@ -24,9 +24,10 @@
  *                                   worklist)
  *   MSG#<id>         MSG            message with its transmissions as a map; or an       message-store.ts
  *                                   abandoned tombstone
- *   MSG#<id>         TRN#<trnId>    the state of transmission 1, 2, ... of that message  transmissions.ts
+ *   MSG#<id>         TRN#<trnId>    the state of transmission 1, 2, ... of that message  transmission-state.ts
  *                                   once it changed (transmission 0's stays in the map);
- *                                   absent, the map's entry is its state
+ *                                   absent, the map's entry is its state; TTL `expiresAt`
+ *                                   a week after its message's (message-expiry.ts)
  *   MSG#<id>         ATT#<trn>#<n>  failed attempt n of a transmission of that message   attempt-log.ts
  *                                   (n zero-padded to 6 digits), for its attempt log;
  *                                   TTL `expiresAt`
