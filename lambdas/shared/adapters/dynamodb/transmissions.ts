@@ -74,7 +74,6 @@ const generationIs = (generation: number | undefined) =>
     ? { condition: 'attribute_not_exists(generation)', values: {} }
     : { condition: 'generation = :generation', values: { ':generation': generation } };
 
-/** A transmission's entry in its message's item must exist: an update never creates one. */
 /**
  * The update that marks a message's head transmission paused, for the transaction that records the
  * pause (`DynamoDestinationState.recordPause`). Only a transmission still waiting (queued, or
@@ -441,7 +440,8 @@ export class DynamoTransmissions {
    * Marks the transmission delivered, with its sequence number, arrival time, attempts and the
    * generation delivered (`generation`, 0 for the first). Safe to repeat: it sets the same values.
    * An entry in the message's item must exist (its condition); an own item is written whole, so it
-   * is created when the transmission had none (no read on a delivery).
+   * is created when the transmission had none (no read on a delivery), and never over a newer
+   * generation (a delivery in flight while a replay or redelivery requeued it: nothing is written).
    *
    * The item's TTL (`expiresAt`): the record retention after this arrival, set in the same write
    * where the item has none (a message of one transmission, delivered for the first time). One whose
@@ -449,7 +449,7 @@ export class DynamoTransmissions {
    * every transmission delivered (`MessageExpiry.settle`): never a TTL while a transmission of it waits.
    * @returns whether every transmission of the message is delivered, as this write left them (read
    *   from the write's answer, free of read units, for a message of one transmission; from its
-   *   items, read strongly consistent, for one of several)
+   *   items, read strongly consistent, for one of several); false when a newer generation refused it
    * @throws the SDK's error when the transmission does not exist or DynamoDB fails
    */
   async markDelivered(arrival: Arrival, generation = 0): Promise<boolean> {
