@@ -11,14 +11,14 @@
  * requeue holds the message and then strips the own items' TTLs (`afterHold`). A crash between two
  * of these writes leaves own items without a TTL under a released message (kept too long, healed by
  * the next write that ends a wait of it), never with one under a held message, except when a
- * requeue's own strip is what the crash interrupted (healed by any later write that ends a wait
- * while another still waits; see docs/architecture.md).
+ * requeue's own strip is what the crash interrupted (see docs/architecture.md, "Transmission state
+ * in items of their own").
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { messageKey, transmissionStateKey } from './keys';
 import { EXPIRY_HELD, type StoredMessage, stateOf, type TransmissionState } from './message-item';
 import { hasOwnItem, type MessageItems, OWN_ITEM_MARGIN_SECONDS, readMessageItems } from './transmission-state';
-import { conditionHeld, type Table } from './table';
+import { conditionHeld, returnFoundItem, type Table } from './table';
 
 /** How many own items are written at once. */
 const OWN_ITEMS_AT_ONCE = 10;
@@ -69,10 +69,13 @@ export class MessageExpiry {
     if (message === undefined || states.length === 0) return false;
     if (states.some(isWaiting)) {
       await this.stripOwnItems(messageId, items.states);
-      if (typeof message.expiresAt === 'number') await this.holdExpiry(messageId, message.expiresAt);
+      // Held from a number: the last wait may have ended since the read (its settle saw the number
+      // and left the message alone), so read again and settle from what is there now.
+      if (typeof message.expiresAt === 'number' && (await this.holdExpiry(messageId, message.expiresAt)))
+        return this.settle(messageId, undefined, expiresAt);
     } else if (typeof message.expiresAt !== 'number') {
-      if (await this.releaseExpiry(messageId, message, expiresAt))
-        await this.expireOwnItems(messageId, items.states, expiresAt);
+      const released = await this.releaseExpiry(messageId, message, expiresAt);
+      if (released !== undefined) await this.expireOwnItems(messageId, items.states, released);
     } else {
       await this.expireOwnItems(messageId, items.states, message.expiresAt);
     }
@@ -150,13 +153,16 @@ export class MessageExpiry {
    * any transmission in between keeps it held, and that one's delivery sets the TTL. One counter,
    * not a condition per transmission (a fan-out's hundred would outgrow DynamoDB's 4 KB expression
    * limit).
-   * @returns false when refused: the TTL stays held, the safe side
+   * @returns the TTL the message has now (epoch s), set by this call, by its earlier attempt whose
+   *   answer was lost or by another settle; undefined when refused because it is held again (the
+   *   safe side)
    */
-  private async releaseExpiry(messageId: string, read: StoredMessage, expiresAt: number): Promise<boolean> {
+  private async releaseExpiry(messageId: string, read: StoredMessage, expiresAt: number): Promise<number | undefined> {
     const { client, tableName } = this.table;
     const held = read.expiresAt === undefined ? 'attribute_not_exists(expiresAt)' : 'expiresAt = :held';
     const holds = read.expiryHolds === undefined ? 'attribute_not_exists(expiryHolds)' : 'expiryHolds = :holds';
-    return conditionHeld(
+    let released: number | undefined = expiresAt;
+    await conditionHeld(
       client.send(
         new UpdateCommand({
           TableName: tableName,
@@ -168,15 +174,27 @@ export class MessageExpiry {
             ...(read.expiresAt === undefined ? {} : { ':held': EXPIRY_HELD }),
             ...(read.expiryHolds === undefined ? {} : { ':holds': read.expiryHolds }),
           },
+          ...returnFoundItem,
         }),
       ),
+      ([refusal]) => {
+        // Released already (this write's earlier attempt, its answer lost, or another settle's):
+        // its own items get that TTL all the same. Held again: nothing more.
+        const found = refusal?.found?.expiresAt;
+        released = typeof found === 'number' ? found : undefined;
+        return released !== undefined;
+      },
     );
+    return released;
   }
 
-  /** Holds an item's TTL (`EXPIRY_HELD`) while it still has the number `expiresAt`; a refusal means another write changed it. */
-  private async holdExpiry(messageId: string, expiresAt: number): Promise<void> {
+  /**
+   * Holds an item's TTL (`EXPIRY_HELD`) while it still has the number `expiresAt`.
+   * @returns false when refused: another write changed it
+   */
+  private async holdExpiry(messageId: string, expiresAt: number): Promise<boolean> {
     const { client, tableName } = this.table;
-    await conditionHeld(
+    return conditionHeld(
       client.send(
         new UpdateCommand({
           TableName: tableName,

@@ -2,7 +2,7 @@
  * The TTLs (`expiresAt`, epoch s) on a message's records: the arrival-log entry and failed attempt
  * from their time, the message item only once every transmission of it is delivered.
  */
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '../../../../../lambdas/shared/adapters/dynamodb/message-store';
 import type { Message } from '../../../../../lambdas/shared/domain/model';
 import { client, clock, conditionFailed, ddb, NOW_SECONDS, TABLE } from './mock-table';
@@ -99,6 +99,8 @@ describe('records kept for the deployment’s record retention', () => {
       // Never held again by a replay since the committing write (no counter yet).
       ConditionExpression: 'expiresAt = :held AND attribute_not_exists(expiryHolds)',
       ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD },
+      // A refusal shows the TTL there: released already (its own earlier attempt), or held again.
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -127,13 +129,17 @@ describe('records kept for the deployment’s record retention', () => {
     await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: true });
   });
 
-  it('holds again the TTL an item committed before TTLs existed got from its first delivery while another transmission waits', async () => {
+  it('holds again the TTL an item committed before TTLs existed got from its first delivery while another transmission waits, then reads again', async () => {
     ddb
       .on(UpdateCommand)
       .resolvesOnce(itemAfterDelivery(['delivered', 'queued'], NOW_SECONDS + 30 * DAY))
       .resolves({});
+    // Read again after the hold: the other transmission still waits, so the TTL stays held.
+    ddb.on(QueryCommand).resolves({ Items: [itemAfterDelivery(['delivered', 'queued'], HELD).Attributes] });
 
     await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: false });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
 
     const hold = ddb.commandCalls(UpdateCommand)[1]!.args[0].input;
     expect(hold).toEqual({
@@ -141,6 +147,24 @@ describe('records kept for the deployment’s record retention', () => {
       Key: messageKey,
       UpdateExpression: 'SET expiresAt = :held',
       ConditionExpression: 'expiresAt = :expiresAt',
+      ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD },
+    });
+  });
+
+  it('releases the TTL it held from a number when, read again, the last wait has ended meanwhile', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce(itemAfterDelivery(['delivered', 'queued'], NOW_SECONDS + 30 * DAY))
+      .resolves({});
+    // Another delivery ended the last wait after this one's write: it saw the number and wrote nothing.
+    ddb.on(QueryCommand).resolves({ Items: [itemAfterDelivery(['delivered', 'delivered'], HELD).Attributes] });
+
+    await expect(store.recordArrival(arrival)).resolves.toEqual({ settled: true });
+
+    const [, hold, release] = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(hold).toMatchObject({ UpdateExpression: 'SET expiresAt = :held' });
+    expect(release).toMatchObject({
+      UpdateExpression: 'SET expiresAt = :expiresAt',
       ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD },
     });
   });
@@ -186,6 +210,7 @@ describe('records kept for the deployment’s record retention', () => {
       UpdateExpression: 'SET expiresAt = :expiresAt',
       ConditionExpression: 'expiresAt = :held AND expiryHolds = :holds',
       ExpressionAttributeValues: { ':expiresAt': NOW_SECONDS + 30 * DAY, ':held': HELD, ':holds': 1 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 

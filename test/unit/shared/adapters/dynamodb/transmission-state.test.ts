@@ -145,6 +145,7 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       // Not if a replay or redelivery held it again since the read.
       ConditionExpression: 'expiresAt = :held AND expiryHolds = :holds',
       ExpressionAttributeValues: { ':expiresAt': expiresAt, ':held': HELD, ':holds': 2 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(ownTtls.map((input) => input.Key)).toEqual([ownKey(TRN1), ownKey(TRN2)]);
     for (const input of ownTtls)
@@ -169,6 +170,24 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
     expect(await store.recordArrival(arrivalOf(TRN1))).toEqual({ settled: true });
 
     expect(updatesOf(ownKey(TRN2))).toEqual([]);
+  });
+
+  it('gives the own items the TTL a refused release found: its own earlier attempt, whose answer was lost', async () => {
+    const expiresAt = NOW_SECONDS + 30 * DAY;
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: messageKey }).rejects(conditionFailed(messageItem({ expiresAt })));
+    ddb.on(QueryCommand).resolves({
+      Items: [messageItem({}, { [TRN0]: delivered }), ownItem(TRN1, delivered), ownItem(TRN2, delivered)],
+    });
+    ddb.on(PutCommand).resolves({});
+
+    await store.recordArrival(arrivalOf(TRN1));
+
+    for (const transmissionId of [TRN1, TRN2])
+      expect(updatesOf(ownKey(transmissionId)).at(-1)).toMatchObject({
+        UpdateExpression: 'SET expiresAt = :expiresAt',
+        ExpressionAttributeValues: { ':expiresAt': expiresAt + 7 * DAY },
+      });
   });
 
   it('takes the own items’ TTLs away again when the message was held again while they were written', async () => {
@@ -453,6 +472,50 @@ describe('the states of transmissions 1, 2, ... in items of their own', () => {
       status: 'paused',
     });
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+  });
+
+  it('takes its siblings’ TTLs away when a redelivery requeues transmission 0, and again when a resumed one finds its own requeue', async () => {
+    const transmissions = new DynamoTransmissions(client, TABLE);
+    const ownExpiresAt = NOW_SECONDS + 37 * DAY;
+    const afterRedelivery = messageItem(
+      { expiryHolds: 1 },
+      { [TRN0]: { status: 'queued', attempts: 1, generation: 1, replayToken: 'rdl-token' } },
+    );
+    ddb.on(UpdateCommand).resolves({});
+    ddb
+      .on(UpdateCommand, { Key: messageKey })
+      .resolvesOnce({ Attributes: afterRedelivery })
+      .rejects(conditionFailed(afterRedelivery));
+    ddb.on(QueryCommand).resolves({
+      Items: [afterRedelivery, ownItem(TRN1, { ...delivered, expiresAt: ownExpiresAt })],
+    });
+
+    expect(await transmissions.prepareRedelivery(MSG, TRN0, 'rdl-token')).toMatchObject({ outcome: 'prepared' });
+    expect(await transmissions.prepareRedelivery(MSG, TRN0, 'rdl-token')).toMatchObject({
+      outcome: 'prepared_earlier',
+    });
+
+    expect(updatesOf(ownKey(TRN1))).toEqual([
+      expect.objectContaining({ UpdateExpression: 'REMOVE expiresAt' }),
+      expect.objectContaining({ UpdateExpression: 'REMOVE expiresAt' }),
+    ]);
+  });
+
+  it('takes the siblings’ TTLs away when a resumed redelivery finds an own item it requeued already', async () => {
+    const transmissions = new DynamoTransmissions(client, TABLE);
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: ownItem(TRN1, { status: 'queued', attempts: 1, generation: 1, replayToken: 'rdl-token' }) });
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [messageItem({ expiryHolds: 1 }), ownItem(TRN2, { ...delivered, expiresAt: NOW_SECONDS })],
+    });
+
+    expect(await transmissions.prepareRedelivery(MSG, TRN1, 'rdl-token')).toMatchObject({
+      outcome: 'prepared_earlier',
+    });
+
+    expect(updatesOf(ownKey(TRN2))).toEqual([expect.objectContaining({ UpdateExpression: 'REMOVE expiresAt' })]);
   });
 
   it('answers not_delivered for a redelivery whose message’s item is gone, and makes no item of the hold', async () => {
