@@ -18,6 +18,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { messageKey, transmissionStateKey } from './keys';
 import { EXPIRY_HELD, type StoredMessage, stateOf, type TransmissionState } from './message-item';
 import { hasOwnItem, type MessageItems, OWN_ITEM_MARGIN_SECONDS, readMessageItems } from './transmission-state';
+import { forEachAtMost } from '../../runtime/at-most';
 import { conditionHeld, returnFoundItem, type Table } from './table';
 
 /** How many own items are written at once. */
@@ -32,15 +33,6 @@ const isWaiting = (state: TransmissionState) => state.status !== 'delivered' && 
 /** True when a message's item as written or found has transmissions with items of their own. */
 export const hasOwnItems = (item: Partial<StoredMessage> | undefined): boolean =>
   Object.keys(item?.transmissions ?? {}).some(hasOwnItem);
-
-/** Runs `write` on each id, `OWN_ITEMS_AT_ONCE` at a time. */
-const eachOwnItem = async (ids: readonly string[], write: (id: string) => Promise<unknown>): Promise<void> => {
-  const pending = [...ids];
-  const worker = async () => {
-    for (let id = pending.shift(); id !== undefined; id = pending.shift()) await write(id);
-  };
-  await Promise.all(Array.from({ length: Math.min(OWN_ITEMS_AT_ONCE, pending.length) }, worker));
-};
 
 /** Holds and releases the TTLs of messages and of their transmissions' own items. */
 export class MessageExpiry {
@@ -110,7 +102,7 @@ export class MessageExpiry {
     const ownExpiresAt = expiresAt + OWN_ITEM_MARGIN_SECONDS;
     const due = [...states].filter(([, state]) => state.expiresAt !== ownExpiresAt).map(([id]) => id);
     if (due.length === 0) return;
-    await eachOwnItem(due, (id) =>
+    await forEachAtMost(due, OWN_ITEMS_AT_ONCE, (id) =>
       conditionHeld(
         client.send(
           new UpdateCommand({
@@ -132,7 +124,7 @@ export class MessageExpiry {
     const { client, tableName } = this.table;
     const expiring = [...states].filter(([, state]) => typeof state.expiresAt === 'number');
     const seen = new Map(expiring.map(([id, state]) => [id, state.expiresAt!]));
-    await eachOwnItem([...seen.keys()], (id) =>
+    await forEachAtMost([...seen.keys()], OWN_ITEMS_AT_ONCE, (id) =>
       conditionHeld(
         client.send(
           new UpdateCommand({

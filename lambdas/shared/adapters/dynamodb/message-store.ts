@@ -16,6 +16,7 @@ import {
 } from '../../ports/messages';
 import type { Clock } from '../../ports/observe';
 import { DEFAULT_RECORD_RETENTION_DAYS, retentionSeconds } from '../../domain/record-retention';
+import { forEachAtMost } from '../../runtime/at-most';
 import { DynamoArrivalLog } from './arrival-log';
 import { DynamoAttemptLog } from './attempt-log';
 import { DynamoIdempotency, idempotencyCommitUpdate, isCommittedFor } from './idempotency';
@@ -152,15 +153,11 @@ export class DynamoMessageStore implements MessageStore {
 
   /** Several messages by id, as `getMessage` reads them, `MESSAGES_AT_ONCE` at a time; ids not found are absent. */
   async getMessages(messageIds: readonly string[]): Promise<Map<string, Message | 'abandoned'>> {
-    const pending = [...new Set(messageIds)];
     const messages = new Map<string, Message | 'abandoned'>();
-    const worker = async () => {
-      for (let id = pending.shift(); id !== undefined; id = pending.shift()) {
-        const message = await this.getMessage(id);
-        if (message !== undefined) messages.set(id, message);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(MESSAGES_AT_ONCE, pending.length) }, worker));
+    await forEachAtMost([...new Set(messageIds)], MESSAGES_AT_ONCE, async (id) => {
+      const message = await this.getMessage(id);
+      if (message !== undefined) messages.set(id, message);
+    });
     return messages;
   }
 

@@ -203,23 +203,30 @@ export const batchGetItems = async <T = Item>({ client, tableName }: Table, keys
 };
 
 /**
- * Every item of a partition (whose sort key starts with `skPrefix`, when given), page by page
- * (a page holds at most 1 MB). `consistent` reads strongly consistent; `keysOnly` reads only keys.
+ * Every item of a partition (whose sort key starts with `skPrefix`, when given; or sorts at or
+ * after `skFrom`), page by page (a page holds at most 1 MB). `consistent` reads strongly
+ * consistent; `keysOnly` reads only keys.
  */
 export const queryAll = async (
   { client, tableName }: Table,
   pk: string,
   skPrefix?: string,
-  options: { readonly consistent?: boolean; readonly keysOnly?: boolean } = {},
+  options: { readonly consistent?: boolean; readonly keysOnly?: boolean; readonly skFrom?: string } = {},
 ): Promise<Item[]> => {
   const items: Item[] = [];
+  const sortKey =
+    skPrefix !== undefined
+      ? { condition: ' AND begins_with(sk, :prefix)', values: { ':prefix': skPrefix } }
+      : options.skFrom !== undefined
+        ? { condition: ' AND sk >= :from', values: { ':from': options.skFrom } }
+        : { condition: '', values: {} };
   let startKey: Item | undefined;
   do {
     const page = await client.send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ...(skPrefix === undefined ? {} : { ':prefix': skPrefix }) },
+        KeyConditionExpression: `pk = :pk${sortKey.condition}`,
+        ExpressionAttributeValues: { ':pk': pk, ...sortKey.values },
         ExclusiveStartKey: startKey,
         ...(options.consistent ? { ConsistentRead: true } : {}),
         ...(options.keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),

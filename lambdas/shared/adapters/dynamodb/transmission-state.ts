@@ -11,14 +11,14 @@
  * for a message committed since, whatever the entry says for one committed before items of their
  * own existed. So a message written before reads and changes as it was, with no migration.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { transmissionIndexOf } from '../../domain/ids';
 import { messageKey, transmissionStateKey } from './keys';
 import { stateOf, type StoredMessage, type TransmissionState } from './message-item';
 import {
   conditionHeld,
   getItem,
-  type Item,
+  queryAll,
   isRefusedByCondition,
   itemDoesNotExist,
   refusalsOf,
@@ -50,28 +50,18 @@ export interface MessageItems {
  * before it). Costs one read unit per 4 KB of them all together: a fan-out to 50 is about 14 KB.
  * @throws the SDK's error when DynamoDB fails
  */
-export const readMessageItems = async ({ client, tableName }: Table, messageId: string): Promise<MessageItems> => {
+export const readMessageItems = async (table: Table, messageId: string): Promise<MessageItems> => {
   const key = messageKey(messageId);
   let message: StoredMessage | undefined;
   const states = new Map<string, TransmissionState>();
-  let startKey: Item | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk >= :message',
-        ExpressionAttributeValues: { ':pk': key.pk, ':message': key.sk },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const { pk: _pk, sk, ...attributes } of page.Items ?? []) {
-      if (sk === key.sk) message = attributes as StoredMessage;
-      else if (typeof sk === 'string' && sk.startsWith(STATE_PREFIX))
-        states.set(sk.slice(STATE_PREFIX.length), attributes as TransmissionState);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const { pk: _pk, sk, ...attributes } of await queryAll(table, key.pk, undefined, {
+    consistent: true,
+    skFrom: key.sk,
+  })) {
+    if (sk === key.sk) message = attributes as unknown as StoredMessage;
+    else if (typeof sk === 'string' && sk.startsWith(STATE_PREFIX))
+      states.set(sk.slice(STATE_PREFIX.length), attributes as TransmissionState);
+  }
   return { message, states };
 };
 

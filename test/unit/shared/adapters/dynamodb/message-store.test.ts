@@ -188,8 +188,8 @@ describe('DynamoMessageStore', () => {
     // The message's item and its transmissions' own items, not the failed attempts (ATT#, before MSG).
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
       TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND sk >= :message',
-      ExpressionAttributeValues: { ':pk': 'MSG#msg_1', ':message': 'MSG' },
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': 'MSG#msg_1', ':from': 'MSG' },
       ConsistentRead: true,
       ExclusiveStartKey: undefined,
     });
